@@ -1,0 +1,120 @@
+"""One error format for the whole API.
+
+Every error body is {"errors": [{"message", "field"?, "line"?, "sku"?, "code"}]}, so a shop
+can point at the exact field, line index and SKU to fix."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from backoffice.errors import DomainError
+
+
+def _flatten(detail, path=""):
+    """DRF nests errors like {"lines": [{}, {"quantity": ["..."]}]}; flatten them to one
+    entry per problem with a dotted field path and the line index."""
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            if isinstance(key, int):  # a list serializer reports {index: errors}
+                name = f"{path}[{key}]"
+            elif key == "non_field_errors":
+                name = path
+            else:
+                name = f"{path}.{key}" if path else key
+            yield from _flatten(value, name)
+    elif isinstance(detail, list):
+        if all(isinstance(item, exceptions.ErrorDetail | str) for item in detail):
+            for item in detail:
+                yield path, item
+        else:
+            for index, item in enumerate(detail):
+                yield from _flatten(item, f"{path}[{index}]")
+    else:
+        yield path, detail
+
+
+def _problem(path, message, data):
+    entry = {"message": str(message), "code": getattr(message, "code", "invalid")}
+    if path:
+        entry["field"] = path
+    if path.startswith("lines[") and "]" in path:
+        index = int(path[len("lines["):path.index("]")])
+        entry["line"] = index
+        lines = data.get("lines") if isinstance(data, dict) else None
+        if isinstance(lines, list) and index < len(lines) and isinstance(lines[index], dict):
+            sku = lines[index].get("sku")
+            if isinstance(sku, str):
+                entry["sku"] = sku
+    return entry
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        return Response({"errors": [problem.as_dict() for problem in exc.problems]}, status=exc.status)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        try:
+            data = context["request"].data
+        except Exception:  # the body itself was the problem
+            data = None
+        response.data = {"errors": [_problem(path, message, data) for path, message in _flatten(exc.detail)]}
+        response.status_code = status.HTTP_400_BAD_REQUEST
+    else:
+        detail = response.data.get("detail", response.data) if isinstance(response.data, dict) else response.data
+        response.data = {"errors": [{"message": str(detail), "code": getattr(detail, "code", exc.default_code)}]}
+    return response
+
+
+ERRORS_SCHEMA = {
+    "type": "object",
+    "required": ["errors"],
+    "properties": {
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["message", "code"],
+                "properties": {
+                    "message": {"type": "string"},
+                    "code": {"type": "string"},
+                    "field": {"type": "string", "description": "Dotted path of the field at fault, e.g. lines[2].quantity"},
+                    "line": {"type": "integer", "description": "Index of the line at fault"},
+                    "sku": {"type": "string", "description": "SKU of the line at fault"},
+                },
+            },
+        }
+    },
+}
+ERROR_RESPONSES = {
+    "400": "The input is invalid; each error names the field, line and SKU at fault. Nothing was changed.",
+    "401": "No or an unknown token: send `Authorization: Token KEY`.",
+    "403": "The token's user lacks the role for this call.",
+    "404": "No such order or SKU.",
+    "409": "The request conflicts with the state of things; the message says why. Nothing was changed.",
+}
+
+
+def document_errors(result, generator, request, public):
+    """drf-spectacular post-processing hook: every operation documents the error body."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Errors"] = ERRORS_SCHEMA
+    reference = {"application/json": {"schema": {"$ref": "#/components/schemas/Errors"}}}
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            codes = ["400", "401", "403"]
+            if "{" in path:
+                codes.append("404")
+            if method == "post":
+                codes.append("409")
+            for code in codes:
+                operation.setdefault("responses", {}).setdefault(
+                    code, {"description": ERROR_RESPONSES[code], "content": reference}
+                )
+    return result

@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from inventory.api import ProductViewSet
+from orders.api import BackorderViewSet, OrderViewSet
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("products", ProductViewSet, basename="product")
+router.register("orders", OrderViewSet, basename="order")
+router.register("backorders", BackorderViewSet, basename="backorder")
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/schema/", SpectacularAPIView.as_view(permission_classes=[]), name="schema"),
+    path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[]), name="api-docs"),
+    path("api/v1/", include(router.urls)),
+]

@@ -1,0 +1,41 @@
+from rest_framework import serializers
+
+from backoffice.fields import StrictIntegerField
+
+from .models import Product, StockMovement
+
+MAX_UNITS = 1_000_000
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
+
+    class Meta:
+        model = Product
+        fields = ["sku", "name", "price", "backorderable", "dropship"]
+
+
+class AvailabilitySerializer(serializers.Serializer):
+    sku = serializers.CharField()
+    on_hand = serializers.IntegerField()
+    allocated = serializers.IntegerField()
+    available = serializers.IntegerField()
+    backorderable = serializers.BooleanField()
+    backordered = serializers.IntegerField(help_text="Units of this SKU waiting on backorders.")
+
+
+class StockChangeSerializer(serializers.Serializer):
+    quantity = StrictIntegerField(
+        min_value=-MAX_UNITS, max_value=MAX_UNITS,
+        help_text="receipt: units received (> 0); adjustment: signed change (≠ 0); count: units on the shelf (≥ 0).",
+    )
+    reason = serializers.ChoiceField(choices=["receipt", "adjustment", "count"])
+    note = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+
+class StockMovementSerializer(serializers.ModelSerializer):
+    sku = serializers.CharField(source="product.sku")
+
+    class Meta:
+        model = StockMovement
+        fields = ["id", "sku", "reason", "quantity", "on_hand_after", "note", "reference", "created_at"]

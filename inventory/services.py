@@ -1,0 +1,121 @@
+"""Stock operations. Callers hold a transaction; these lock, count and write the ledger.
+Order-side effects of stock changes (filling backorders) live in orders.services."""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from backoffice import clock
+from backoffice.errors import InvalidInput, NotFound, Problem
+
+from .models import Product, StockLevel, StockMovement
+
+
+@dataclass(frozen=True)
+class StockChange:
+    """One requested change of stock on hand. `quantity` means: units received (receipt),
+    signed units to add or remove (adjustment), units counted on the shelf (count)."""
+
+    sku: str
+    quantity: int
+    reason: str
+    note: str = ""
+
+
+def create_product(*, sku, name, price, backorderable=True, dropship=False):
+    with transaction.atomic():
+        if Product.objects.filter(sku=sku).exists():
+            raise InvalidInput.one(f"A product with SKU {sku} already exists.", field="sku", sku=sku, code="unique")
+        return Product.objects.create(
+            sku=sku, name=name, price=price, backorderable=backorderable, dropship=dropship
+        )
+
+
+def lock_stock(product_ids):
+    """Lock the stock rows of these products, always in product id order, so that two
+    transactions touching overlapping products queue instead of deadlocking."""
+    levels = (
+        StockLevel.objects.select_for_update(of=("self",))
+        .select_related("product")
+        .filter(product_id__in=set(product_ids))
+        .order_by("product_id")
+    )
+    return {level.product_id: level for level in levels}
+
+
+def save_stock(levels):
+    """Write back changed cached quantities in one statement; the check constraints are the
+    last line of defence if a caller got its arithmetic wrong."""
+    StockLevel.objects.bulk_update(list(levels), ["on_hand", "allocated"])
+
+
+def products_by_sku(skus):
+    return {product.sku: product for product in Product.objects.filter(sku__in=set(skus))}
+
+
+def move_stock(level, *, reason, quantity, note="", reference="", user=None):
+    """Change on hand by a signed `quantity` and return the unsaved ledger row. The caller
+    saves the level and bulk-creates the movements with `record_movements`."""
+    after = level.on_hand + quantity
+    if after < 0:
+        raise InvalidInput.one(
+            f"SKU {level.product.sku}: removing {-quantity} would leave {after} on hand; "
+            f"only {level.on_hand} are on hand.",
+            field="quantity",
+            sku=level.product.sku,
+            code="insufficient_stock",
+        )
+    level.on_hand = after
+    return StockMovement(
+        product_id=level.product_id,
+        reason=reason,
+        quantity=quantity,
+        on_hand_after=after,
+        note=note,
+        reference=reference,
+        created_at=clock.now(),
+        created_by=user if user and user.is_authenticated else None,
+    )
+
+
+def record_movements(movements):
+    return StockMovement.objects.bulk_create(movements)
+
+
+def plan_stock_changes(changes):
+    """Validate requested changes and lock their stock rows. Returns the locked levels and,
+    per change, its level and signed delta. Every bad change is reported, none applied."""
+    problems = []
+    products = products_by_sku(change.sku for change in changes)
+    for index, change in enumerate(changes):
+        product = products.get(change.sku)
+        where = {"line": index, "sku": change.sku} if len(changes) > 1 else {"sku": change.sku}
+        if product is None:
+            problems.append(Problem(f"Unknown SKU {change.sku}.", field="sku", code="unknown_sku", **where))
+        elif product.dropship:
+            problems.append(
+                Problem(f"SKU {change.sku} is a dropship product and is never stocked.", field="sku", code="dropship", **where)
+            )
+        if change.reason not in StockMovement.Reason.values or change.reason == StockMovement.Reason.SHIPMENT:
+            problems.append(
+                Problem(f"Reason must be receipt, adjustment or count, not {change.reason!r}.", field="reason", **where)
+            )
+        elif change.reason == StockMovement.Reason.RECEIPT and change.quantity <= 0:
+            problems.append(Problem("A receipt must bring at least 1 unit.", field="quantity", **where))
+        elif change.reason == StockMovement.Reason.ADJUSTMENT and change.quantity == 0:
+            problems.append(Problem("An adjustment of 0 changes nothing.", field="quantity", **where))
+        elif change.reason == StockMovement.Reason.COUNT and change.quantity < 0:
+            problems.append(Problem("A count cannot be negative.", field="quantity", **where))
+    if len({change.sku for change in changes}) != len(changes):
+        problems.append(Problem("Each SKU may appear only once per stock change.", field="sku", code="duplicate"))
+    if problems:
+        raise InvalidInput(problems)
+    levels = lock_stock(products[change.sku].pk for change in changes)
+    return levels, [(change, levels[products[change.sku].pk]) for change in changes]
+
+
+def stock_level(sku):
+    try:
+        return StockLevel.objects.select_related("product").get(product__sku=sku)
+    except StockLevel.DoesNotExist:
+        raise NotFound.one(f"Unknown SKU {sku}.", field="sku", sku=sku, code="unknown_sku") from None

@@ -1,0 +1,312 @@
+import datetime
+import re
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import OuterRef, Subquery, Sum
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from backoffice import clock
+from backoffice.admin_tools import admin_link, confirm_action
+from backoffice.errors import DomainError
+
+from . import services
+from .models import Backorder, Customer, Order, OrderLine, Shipment, ShipmentLine
+from .services import WAITING
+
+
+class WaitingSinceFilter(admin.SimpleListFilter):
+    """Orders (or backorders) whose oldest waiting unit has waited at least N days."""
+
+    title = _("waiting since")
+    parameter_name = "waiting"
+    field = "backorders__created_at"
+    status_field = "backorders__status__in"
+
+    def lookups(self, request, model_admin):
+        return [("0", _("any time")), ("7", _("over 7 days")), ("14", _("over 14 days")), ("30", _("over 30 days"))]
+
+    def queryset(self, request, queryset):
+        if self.value() not in {"0", "7", "14", "30"}:
+            return queryset
+        since = clock.now() - datetime.timedelta(days=int(self.value()))
+        return queryset.filter(**{self.status_field: WAITING, f"{self.field}__lte": since}).distinct()
+
+
+class BackorderWaitingSinceFilter(WaitingSinceFilter):
+    field = "created_at"
+    status_field = "status__in"
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class OrderLineInline(ReadOnlyInline):
+    model = OrderLine
+    fields = ["position", "product", "quantity", "unit_price", "allocated", "backordered", "shipped", "cancelled"]
+    readonly_fields = fields
+    show_change_link = False
+
+
+class BackorderInline(ReadOnlyInline):
+    model = Backorder
+    fields = ["product", "quantity", "filled", "cancelled", "status", "created_at", "eta", "promised_date", "filled_at"]
+    readonly_fields = fields
+
+
+class ShipmentInline(ReadOnlyInline):
+    model = Shipment
+    fields = ["shipped_at", "amount_captured", "created_by"]
+    readonly_fields = fields
+
+
+class PlaceOrderForm(forms.Form):
+    number = forms.RegexField(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=64, label=_("order number"))
+    email = forms.EmailField(label=_("customer email"))
+    name = forms.CharField(max_length=200, label=_("customer name"))
+    language = forms.ChoiceField(choices=Customer.Language.choices, label=_("language"))
+    fulfilment_policy = forms.ChoiceField(choices=Order.Policy.choices, label=_("fulfilment policy"))
+    expedite = forms.BooleanField(required=False, label=_("expedite"))
+    lines = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6, "cols": 40}),
+        label=_("lines"),
+        help_text=_("One line per SKU: SKU, quantity and optionally the unit price, e.g. “TEA-001 3 12.50”."),
+    )
+
+    def clean_lines(self):
+        parsed = []
+        for number, text in enumerate(self.cleaned_data["lines"].splitlines(), start=1):
+            if not text.strip():
+                continue
+            parts = re.split(r"[\s;,]+", text.strip())
+            if len(parts) not in (2, 3) or not parts[1].isdigit():
+                raise forms.ValidationError(
+                    _("Row %(row)s: write “SKU quantity [unit price]”, not “%(text)s”.") % {"row": number, "text": text}
+                )
+            try:
+                price = Decimal(parts[2]) if len(parts) == 3 else None
+            except InvalidOperation:
+                raise forms.ValidationError(_("Row %(row)s: “%(price)s” is not a price.") % {"row": number, "price": parts[2]}) from None
+            parsed.append(services.LineRequest(sku=parts[0], quantity=int(parts[1]), unit_price=price))
+        if not parsed:
+            raise forms.ValidationError(_("Enter at least one line."))
+        return parsed
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = ["number", "customer", "status", "fulfilment_policy", "expedite", "placed_at", "units_waiting", "waiting_since"]
+    list_select_related = ["customer"]
+    list_filter = ["status", "fulfilment_policy", "expedite", WaitingSinceFilter, "placed_at"]
+    search_fields = ["number", "customer__email", "customer__name", "lines__product__sku"]
+    date_hierarchy = "placed_at"
+    show_full_result_count = False
+    list_per_page = 100
+    inlines = [OrderLineInline, BackorderInline, ShipmentInline]
+    fields = [
+        "number", "customer_link", "status", "fulfilment_policy", "expedite", "placed_at",
+        "amount_authorised", "amount_captured", "amount_voided",
+    ]
+    readonly_fields = ["number", "customer_link", "status", "placed_at", "amount_authorised", "amount_captured", "amount_voided"]
+    actions = ["ship_ready_orders", "cancel_unshipped"]
+
+    def get_queryset(self, request):
+        # Subqueries, not joins: joining lines and backorders at once would multiply the sums.
+        lines = OrderLine.objects.filter(order=OuterRef("pk")).values("order")
+        waiting = Backorder.objects.filter(order=OuterRef("pk"), status__in=WAITING).order_by("created_at")
+        return super().get_queryset(request).annotate(
+            waiting_units=Subquery(lines.annotate(units=Sum("backordered")).values("units")),
+            oldest_waiting=Subquery(waiting.values("created_at")[:1]),
+        )
+
+    @admin.display(description=_("units waiting"), ordering="waiting_units")
+    def units_waiting(self, order):
+        return order.waiting_units
+
+    @admin.display(description=_("waiting since"), ordering="oldest_waiting")
+    def waiting_since(self, order):
+        return order.oldest_waiting
+
+    @admin.display(description=_("customer"))
+    def customer_link(self, order):
+        return admin_link(order.customer)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # an order's history is kept; cancel its units instead
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """Staff place orders (phone, e-mail) through the same service as the shop's API."""
+        form = PlaceOrderForm(request.POST or None, initial={"fulfilment_policy": Order.Policy.SHIP_PARTIAL})
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                order, created = services.place_order(
+                    number=data["number"],
+                    customer=services.CustomerDetails(data["email"], data["name"], data["language"]),
+                    fulfilment_policy=data["fulfilment_policy"],
+                    expedite=data["expedite"],
+                    lines=data["lines"],
+                )
+            except DomainError as error:
+                for problem in error.problems:
+                    form.add_error(None, problem.message)
+            else:
+                if created:
+                    self.message_user(request, _("Order %(number)s placed: %(status)s.") % {"number": order.number, "status": order.get_status_display()})
+                else:
+                    self.message_user(request, _("Order %(number)s already existed; nothing changed.") % {"number": order.number}, messages.WARNING)
+                return HttpResponseRedirect(reverse("admin:orders_order_change", args=[order.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Place order"),
+            "opts": self.model._meta,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/orders/order/place_order.html", context)
+
+    def save_model(self, request, obj, form, change):
+        # Policy and expedite are the editable fields; the service recomputes the status.
+        services.change_preferences(
+            obj.number, fulfilment_policy=obj.fulfilment_policy, expedite=obj.expedite, user=request.user
+        )
+
+    def has_ship_permission(self, request):
+        return request.user.has_perm("orders.add_shipment")
+
+    def has_cancel_permission(self, request):
+        return request.user.has_perm("orders.cancel_units")
+
+    @admin.action(description=_("Ship ready orders"), permissions=["ship"])
+    def ship_ready_orders(self, request, queryset):
+        orders = list(queryset.prefetch_related("lines__product"))
+        if "apply" not in request.POST:
+            items = []
+            for order in orders:
+                plan, reason = services.shippable(order, list(order.lines.all()))
+                what = ", ".join(f"{units} × {line.product.sku}" for line, units in plan)
+                items.append(f"{order.number}: {what}" if plan else reason)
+            return confirm_action(self, request, queryset, title=_("Ship these orders?"), items=items, button=_("Ship"))
+        shipped, refused = [], []
+        for order in orders:
+            try:
+                services.ship_order(order.number, user=request.user)
+                shipped.append(order.number)
+            except DomainError as error:
+                refused.append(str(error))
+        if shipped:
+            self.message_user(request, _("Shipped %(count)d orders: %(numbers)s.") % {"count": len(shipped), "numbers": ", ".join(shipped)})
+        for reason in refused:
+            self.message_user(request, reason, messages.WARNING)
+        return None
+
+    @admin.action(description=_("Cancel all unshipped units"), permissions=["cancel"])
+    def cancel_unshipped(self, request, queryset):
+        orders = list(queryset)
+        if "apply" not in request.POST:
+            items = [f"{order.number} ({order.customer.email}): {order.get_status_display()}" for order in orders]
+            return confirm_action(
+                self, request, queryset, title=_("Cancel every unshipped unit of these orders? Shipped units stay shipped."),
+                items=items, button=_("Cancel units"),
+            )
+        for order in orders:
+            try:
+                services.cancel_units(order.number, None, user=request.user)
+                self.message_user(request, _("Order %(number)s: unshipped units cancelled.") % {"number": order.number})
+            except DomainError as error:
+                self.message_user(request, str(error), messages.WARNING)
+        return None
+
+
+@admin.register(Backorder)
+class BackorderAdmin(admin.ModelAdmin):
+    list_display = ["order", "customer", "product", "quantity", "waiting_units", "status", "created_at", "eta", "promised_date"]
+    list_select_related = ["order__customer", "product"]
+    list_filter = ["status", BackorderWaitingSinceFilter, "order__expedite", "created_at"]
+    search_fields = ["order__number", "order__customer__email", "product__sku"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    list_per_page = 100
+    readonly_fields = [
+        "order", "line", "product", "quantity", "filled", "cancelled", "status", "created_at", "filled_at",
+        "eta", "promised_date",
+    ]
+
+    @admin.display(description=_("customer"))
+    def customer(self, backorder):
+        return backorder.order.customer.email
+
+    @admin.display(description=_("waiting"))
+    def waiting_units(self, backorder):
+        return backorder.waiting
+
+    def has_add_permission(self, request):
+        return False  # backorders come from placing orders
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class OrderOfCustomerInline(ReadOnlyInline):
+    model = Order
+    fields = ["number", "status", "fulfilment_policy", "placed_at"]
+    readonly_fields = fields
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ["email", "name", "language", "created_at"]
+    list_filter = ["language"]
+    search_fields = ["email", "name"]
+    show_full_result_count = False
+    inlines = [OrderOfCustomerInline]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ShipmentLineInline(ReadOnlyInline):
+    model = ShipmentLine
+    fields = ["line", "quantity", "movement_link"]
+    readonly_fields = fields
+    show_change_link = False
+
+    @admin.display(description=_("stock movement"))
+    def movement_link(self, shipment_line):
+        return admin_link(shipment_line.movement)
+
+
+@admin.register(Shipment)
+class ShipmentAdmin(admin.ModelAdmin):
+    list_display = ["order", "shipped_at", "amount_captured", "created_by"]
+    list_select_related = ["order", "created_by"]
+    search_fields = ["order__number", "order__customer__email"]
+    list_filter = ["shipped_at"]
+    date_hierarchy = "shipped_at"
+    show_full_result_count = False
+    readonly_fields = ["order", "shipped_at", "amount_captured", "created_by"]
+    inlines = [ShipmentLineInline]
+
+    def has_add_permission(self, request):
+        return False  # shipping goes through "Ship ready orders"
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,114 @@
+import django_filters
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from backoffice.errors import NotFound
+
+from . import selectors, services
+from .models import Backorder, Order
+from .serializers import (
+    ORDER_NUMBER,
+    BackorderSerializer,
+    CancelSerializer,
+    OrderInSerializer,
+    OrderOutSerializer,
+    ShipmentSerializer,
+)
+
+
+class OrderFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=Order.Status.choices)
+    fulfilment_policy = django_filters.ChoiceFilter(choices=Order.Policy.choices)
+    customer = django_filters.CharFilter(field_name="customer__email", lookup_expr="iexact")
+
+    class Meta:
+        model = Order
+        fields = ["status", "fulfilment_policy", "expedite", "customer"]
+
+
+class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = OrderOutSerializer
+    lookup_field = "number"
+    lookup_value_regex = ORDER_NUMBER.strip("^$")
+    filterset_class = OrderFilter
+    required_perms = {
+        "list": ["orders.view_order"],
+        "retrieve": ["orders.view_order"],
+        "create": ["orders.add_order"],
+        "ship": ["orders.add_shipment"],
+        "cancel": ["orders.cancel_units"],
+    }
+
+    def get_queryset(self):
+        return selectors.orders_with_lines().order_by("-placed_at", "-id")
+
+    def _order(self, number):
+        order = self.get_queryset().filter(number=number).first()
+        if order is None:
+            raise NotFound.one(f"No order with number {number}.", field="number", code="not_found")
+        return order
+
+    def _respond(self, number, code=status.HTTP_200_OK):
+        return Response(OrderOutSerializer(self._order(number)).data, status=code)
+
+    def retrieve(self, request, number=None):
+        return self._respond(number)
+
+    @extend_schema(
+        request=OrderInSerializer,
+        responses={201: OrderOutSerializer, 200: OpenApiResponse(OrderOutSerializer, description="The order already existed.")},
+    )
+    def create(self, request):
+        """Place an order. Posting an order number again returns that order (200) and changes nothing."""
+        data = OrderInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        order, created = services.place_order(
+            number=values["number"],
+            customer=services.CustomerDetails(**values["customer"]),
+            fulfilment_policy=values["fulfilment_policy"],
+            expedite=values["expedite"],
+            lines=[services.LineRequest(**line) for line in values["lines"]],
+        )
+        return self._respond(order.number, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(request=None, responses={201: ShipmentSerializer, 409: OpenApiResponse(description="Nothing can ship; the body says why.")})
+    @action(detail=True, methods=["post"])
+    def ship(self, request, number=None):
+        """Ship what the order's policy allows now."""
+        shipment = services.ship_order(number, user=request.user)
+        return Response(ShipmentSerializer(shipment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=CancelSerializer, responses=OrderOutSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, number=None):
+        """Cancel unshipped units, waiting ones first; their authorisation is voided."""
+        services.get_order(number)  # 404 before reading the body
+        data = CancelSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        requests = [services.CancelRequest(**line) for line in data.validated_data["lines"]]
+        services.cancel_units(number, requests, user=request.user)
+        return self._respond(number)
+
+
+class BackorderFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=Backorder.Status.choices)
+    sku = django_filters.CharFilter(field_name="product__sku")
+    customer = django_filters.CharFilter(field_name="order__customer__email", lookup_expr="iexact")
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = Backorder
+        fields = ["status", "sku", "customer", "created_after", "created_before"]
+
+
+class BackorderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = BackorderSerializer
+    filterset_class = BackorderFilter
+    required_perms = {"list": ["orders.view_backorder"]}
+
+    def get_queryset(self):
+        return selectors.backorders()

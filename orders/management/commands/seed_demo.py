@@ -1,0 +1,133 @@
+"""A realistic demo shop: a home-goods catalogue, six weeks of orders, deliveries that
+filled some of them, shipments, and customers who have been waiting for weeks.
+Idempotent: a second run finds the history in place and only reports it."""
+
+import datetime
+import random
+from decimal import Decimal
+
+from django.contrib.auth.models import Group, User
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from rest_framework.authtoken.models import Token
+
+from backoffice import clock
+from backoffice.errors import DomainError
+from inventory.models import Product
+from inventory.services import StockChange
+from orders import services
+from orders.models import Order
+
+CATALOGUE = [
+    # sku, name, price, backorderable, dropship, opening stock
+    ("TEA-001", "Sencha green tea 100 g", "8.90", True, False, 40),
+    ("TEA-002", "Earl Grey 250 g", "12.50", True, False, 6),
+    ("TEA-003", "Rooibos vanilla 100 g", "6.90", True, False, 0),
+    ("POT-010", "Cast iron teapot 0.8 l", "49.00", True, False, 2),
+    ("POT-011", "Glass teapot 1.2 l", "34.90", True, False, 0),
+    ("CUP-020", "Stoneware mug, blue", "14.00", True, False, 24),
+    ("CUP-021", "Stoneware mug, sand", "14.00", True, False, 3),
+    ("CUP-022", "Espresso cup set (4)", "29.00", False, False, 5),
+    ("KET-030", "Gooseneck kettle 1 l", "89.00", True, False, 1),
+    ("KET-031", "Electric kettle, matt black", "119.00", True, False, 0),
+    ("GRN-040", "Hand coffee grinder", "59.00", True, False, 4),
+    ("GRN-041", "Burr grinder, electric", "229.00", True, True, 0),
+    ("FIL-050", "Paper filters #2 (100)", "4.50", True, False, 120),
+    ("FIL-051", "Pour-over dripper, ceramic", "27.00", True, False, 0),
+    ("BOX-060", "Tea caddy tin, 250 g", "11.00", True, False, 15),
+    ("BOX-061", "Gift box, tea sampler", "39.00", False, False, 8),
+    ("SCL-070", "Coffee scale with timer", "45.00", True, False, 0),
+    ("TRY-080", "Serving tray, oak", "65.00", True, False, 2),
+]
+NAMES = [
+    ("anna.berg@example.org", "Anna Berg", "de"), ("jonas.keller@example.org", "Jonas Keller", "de"),
+    ("mia.wolf@example.org", "Mia Wolf", "de"), ("lukas.brandt@example.org", "Lukas Brandt", "de"),
+    ("emma.vogel@example.org", "Emma Vogel", "de"), ("paul.schmitt@example.org", "Paul Schmitt", "de"),
+    ("sara.hansen@example.org", "Sara Hansen", "en"), ("tom.baker@example.org", "Tom Baker", "en"),
+    ("lea.krueger@example.org", "Lea Krüger", "de"), ("noah.fischer@example.org", "Noah Fischer", "de"),
+    ("olivia.reed@example.org", "Olivia Reed", "en"), ("ben.hoffmann@example.org", "Ben Hoffmann", "de"),
+]
+USERS = [
+    ("admin", None), ("lager", "Warehouse"), ("einkauf", "Purchasing"),
+    ("service", "Customer service"), ("chef", "Manager"), ("shop", "Shop"),
+]
+FIRST_ORDER = "DEMO-1001"
+
+
+class Command(BaseCommand):
+    help = "Load a demo catalogue, order history and staff logins (safe to run again)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--password", default="demo-backorder", help="Password for the demo logins.")
+
+    def handle(self, *args, password, **options):
+        self.users(password)
+        if Order.objects.filter(number=FIRST_ORDER).exists():
+            self.stdout.write("Demo history already loaded; nothing to add.")
+        else:
+            with transaction.atomic():
+                self.history()
+        token = Token.objects.get_or_create(user=User.objects.get(username="shop"))[0]
+        self.stdout.write(self.style.SUCCESS(
+            f"Demo ready: {Product.objects.count()} products, {Order.objects.count()} orders "
+            f"({Order.objects.filter(status=Order.Status.AWAITING_STOCK).count()} awaiting stock, "
+            f"{Order.objects.filter(status=Order.Status.READY_TO_SHIP).count()} ready to ship)."
+        ))
+        self.stdout.write(f"Logins (password {password!r}): " + ", ".join(f"{name} ({role or 'superuser'})" for name, role in USERS))
+        self.stdout.write(f"Shop API token: {token.key}")
+
+    def users(self, password):
+        for username, role in USERS:
+            user, created = User.objects.get_or_create(
+                username=username, defaults={"is_staff": True, "is_superuser": role is None}
+            )
+            if created:
+                user.set_password(password)
+                user.save()
+                if role:
+                    user.groups.add(Group.objects.get(name=role))
+
+    def history(self):
+        rng = random.Random(2026)
+        start = clock.now() - datetime.timedelta(days=42)
+        with clock.frozen(start):
+            for sku, name, price, backorderable, dropship, _ in CATALOGUE:
+                Product.objects.get_or_create(sku=sku, defaults={
+                    "name": name, "price": Decimal(price), "backorderable": backorderable, "dropship": dropship,
+                })
+            services.change_stock([
+                StockChange(sku, units, "receipt", "opening stock")
+                for sku, *_, units in CATALOGUE if units
+            ])
+        stocked = [row[0] for row in CATALOGUE]
+        deliveries = {10: [("TEA-003", 12), ("POT-011", 3)], 20: [("KET-031", 2), ("TEA-002", 10)],
+                      30: [("FIL-051", 6), ("CUP-021", 6)], 38: [("POT-010", 2)]}
+        number = 1001
+        for day in range(42):
+            moment = start + datetime.timedelta(days=day, hours=9)
+            with clock.frozen(moment):
+                for _ in range(rng.choice([1, 1, 2, 3])):
+                    email, name, language = rng.choice(NAMES)
+                    skus = rng.sample(stocked, rng.choice([1, 1, 2, 3]))
+                    try:
+                        services.place_order(
+                            number=f"DEMO-{number}",
+                            customer=services.CustomerDetails(email, name, language),
+                            fulfilment_policy=rng.choice(["ship_partial", "ship_partial", "ship_complete"]),
+                            expedite=rng.random() < 0.08,
+                            lines=[services.LineRequest(sku, rng.choice([1, 1, 2, 3])) for sku in skus],
+                        )
+                        number += 1
+                    except DomainError:
+                        pass  # a short non-backorderable item: the shop would have refused it too
+                if day in deliveries:
+                    services.change_stock([StockChange(sku, units, "receipt", "supplier delivery") for sku, units in deliveries[day]])
+                # The warehouse ships what is ready most days, but not the last few.
+                if day < 38:
+                    for ready in Order.objects.filter(status=Order.Status.READY_TO_SHIP).values_list("number", flat=True):
+                        if rng.random() < 0.7:
+                            services.ship_order(ready)
+                if rng.random() < 0.1:
+                    waiting = list(Order.objects.filter(status=Order.Status.AWAITING_STOCK).values_list("number", flat=True))
+                    if waiting:
+                        services.cancel_units(rng.choice(waiting), None)

@@ -1,0 +1,190 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from inventory.models import Product, StockMovement
+
+
+class Customer(models.Model):
+    class Language(models.TextChoices):
+        DE = "de", _("German")
+        EN = "en", _("English")
+
+    email = models.EmailField(_("email"), unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.DE)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        ordering = ["email"]
+
+    def __str__(self):
+        return f"{self.name} <{self.email}>"
+
+
+class Order(models.Model):
+    class Policy(models.TextChoices):
+        SHIP_PARTIAL = "ship_partial", _("ship what is available, the rest later")
+        SHIP_COMPLETE = "ship_complete", _("wait and ship complete")
+
+    class Status(models.TextChoices):
+        AWAITING_STOCK = "awaiting_stock", _("awaiting stock")
+        READY_TO_SHIP = "ready_to_ship", _("ready to ship")
+        PARTIALLY_SHIPPED = "partially_shipped", _("partially shipped")
+        SHIPPED = "shipped", _("shipped")
+        CANCELLED = "cancelled", _("cancelled")
+
+    number = models.CharField(_("order number"), max_length=64, unique=True)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders", verbose_name=_("customer"))
+    fulfilment_policy = models.CharField(_("fulfilment policy"), max_length=16, choices=Policy.choices)
+    expedite = models.BooleanField(_("expedite"), default=False, help_text=_("Filled ahead of older orders."))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, db_index=True)
+    placed_at = models.DateTimeField(_("placed at"), db_index=True)
+    # Payment: authorised when placed, captured per shipment, voided for cancelled units.
+    amount_authorised = models.DecimalField(_("authorised"), max_digits=14, decimal_places=2)
+    amount_captured = models.DecimalField(_("captured"), max_digits=14, decimal_places=2, default=0)
+    amount_voided = models.DecimalField(_("voided"), max_digits=14, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-placed_at", "-id"]
+        permissions = [("cancel_units", _("Can cancel unshipped units of an order"))]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_authorised__gte=0), name="order_authorised_not_negative"),
+            models.CheckConstraint(condition=Q(amount_captured__gte=0), name="order_captured_not_negative"),
+            models.CheckConstraint(condition=Q(amount_voided__gte=0), name="order_voided_not_negative"),
+            models.CheckConstraint(
+                condition=Q(amount_captured__lte=F("amount_authorised") - F("amount_voided")),
+                name="order_payment_within_authorisation",
+            ),
+        ]
+
+    def __str__(self):
+        return self.number
+
+
+class OrderLine(models.Model):
+    """A line's quantity is always fully accounted for: every unit is allocated (reserved in
+    the warehouse), backordered (waiting), shipped or cancelled."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines", verbose_name=_("order"))
+    position = models.PositiveSmallIntegerField(_("position"))
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_lines", verbose_name=_("product"))
+    quantity = models.IntegerField(_("quantity"))
+    unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
+    allocated = models.IntegerField(_("allocated"), default=0)
+    backordered = models.IntegerField(_("backordered"), default=0)
+    shipped = models.IntegerField(_("shipped"), default=0)
+    cancelled = models.IntegerField(_("cancelled"), default=0)
+
+    class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        ordering = ["order", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "product"], name="order_line_one_per_product"),
+            models.UniqueConstraint(fields=["order", "position"], name="order_line_unique_position"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="line_quantity_positive"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="line_unit_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(allocated__gte=0, backordered__gte=0, shipped__gte=0, cancelled__gte=0),
+                name="line_parts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity=F("allocated") + F("backordered") + F("shipped") + F("cancelled")),
+                name="line_parts_add_up",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.order_id}/{self.position}: {self.quantity} × {self.product_id}"
+
+    @property
+    def unshipped(self):
+        return self.allocated + self.backordered
+
+
+class Backorder(models.Model):
+    """The unmet part of an order line. `quantity` is fixed when it is created; as stock
+    arrives units are `filled` (they become allocated on the line), or the customer
+    cancels them. What still waits is quantity - filled - cancelled."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        ON_ORDER = "on_order", _("on order")
+        ALLOCATED = "allocated", _("allocated")
+        SHIPPED = "shipped", _("shipped")
+        CANCELLED = "cancelled", _("cancelled")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="backorders", verbose_name=_("order"))
+    line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="backorders", verbose_name=_("order line"))
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="backorders", verbose_name=_("product"))
+    quantity = models.IntegerField(_("quantity"))
+    filled = models.IntegerField(_("filled"), default=0)
+    cancelled = models.IntegerField(_("cancelled"), default=0)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True)
+    created_at = models.DateTimeField(_("created at"), db_index=True)
+    filled_at = models.DateTimeField(_("filled at"), null=True, blank=True)
+    eta = models.DateField(_("ETA"), help_text=_("Current expected date."))
+    promised_date = models.DateField(_("promised date"), help_text=_("First date told to the customer; never changes."))
+
+    class Meta:
+        verbose_name = _("backorder")
+        verbose_name_plural = _("backorders")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["product", "status"], name="backorder_product_status")]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="backorder_quantity_positive"),
+            models.CheckConstraint(condition=Q(filled__gte=0, cancelled__gte=0), name="backorder_parts_not_negative"),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=F("filled") + F("cancelled")), name="backorder_parts_within_quantity"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["open", "on_order"]) | Q(quantity__gt=F("filled") + F("cancelled")),
+                name="backorder_open_means_waiting",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.order_id}: {self.waiting}/{self.quantity} × {self.product_id}"
+
+    @property
+    def waiting(self):
+        return self.quantity - self.filled - self.cancelled
+
+
+class Shipment(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="shipments", verbose_name=_("order"))
+    shipped_at = models.DateTimeField(_("shipped at"), db_index=True)
+    amount_captured = models.DecimalField(_("captured"), max_digits=14, decimal_places=2)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("created by"),
+    )
+
+    class Meta:
+        verbose_name = _("shipment")
+        verbose_name_plural = _("shipments")
+        ordering = ["-shipped_at", "-id"]
+
+    def __str__(self):
+        return f"{self.order_id} #{self.pk}"
+
+
+class ShipmentLine(models.Model):
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="lines", verbose_name=_("shipment"))
+    line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="shipment_lines", verbose_name=_("order line"))
+    quantity = models.IntegerField(_("quantity"))
+    movement = models.OneToOneField(
+        StockMovement, on_delete=models.PROTECT, null=True, blank=True, related_name="shipment_line",
+        verbose_name=_("stock movement"),
+    )
+
+    class Meta:
+        verbose_name = _("shipment line")
+        verbose_name_plural = _("shipment lines")
+        constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="shipment_line_quantity_positive")]

@@ -1,0 +1,68 @@
+from decimal import Decimal
+
+import factory
+from django.contrib.auth.models import Group, User
+
+from inventory.models import Product
+from inventory.services import StockChange
+from orders import services
+from orders.models import Customer
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Product
+
+    sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
+    name = factory.Faker("catch_phrase")
+    price = Decimal("10.00")
+    backorderable = True
+    dropship = False
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Customer
+
+    email = factory.Sequence(lambda n: f"customer{n}@example.org")
+    name = factory.Faker("name")
+    language = "de"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"staff{n}")
+    is_staff = True
+
+    @factory.post_generation
+    def roles(user, create, extracted, **kwargs):
+        for role in extracted or []:
+            user.groups.add(Group.objects.get(name=role))
+
+
+def receive(product, units, note=""):
+    [movement] = services.change_stock([StockChange(product.sku, units, "receipt", note)])
+    return movement
+
+
+_numbers = iter(range(10_000, 10_000_000))
+
+
+def place(*lines, number=None, policy="ship_partial", expedite=False, customer=None):
+    """Place an order of (product, quantity) pairs through the service."""
+    customer = customer or CustomerFactory.build()
+    order, _ = services.place_order(
+        number=number or f"T{next(_numbers)}",
+        customer=services.CustomerDetails(customer.email, customer.name, customer.language),
+        fulfilment_policy=policy,
+        expedite=expedite,
+        lines=[services.LineRequest(product.sku, quantity) for product, quantity in lines],
+    )
+    return order
+
+
+def line_of(order, product):
+    return order.lines.get(product=product)

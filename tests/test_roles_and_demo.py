@@ -1,0 +1,43 @@
+"""Roles come from a migration; the demo loads once and the shop gets a token."""
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.core.management import call_command
+
+from inventory.models import StockMovement
+from orders.models import Order
+
+pytestmark = pytest.mark.django_db
+
+
+def perms(group):
+    return {f"{p.content_type.app_label}.{p.codename}" for p in Group.objects.get(name=group).permissions.select_related("content_type")}
+
+
+def test_the_roles_exist_with_permissions_that_fit_each_job():
+    assert {"Warehouse", "Purchasing", "Customer service", "Manager", "Shop"} <= set(Group.objects.values_list("name", flat=True))
+    assert {"orders.add_shipment", "inventory.add_stockmovement"} <= perms("Warehouse")
+    assert "orders.cancel_units" not in perms("Warehouse")
+    assert {"orders.cancel_units", "orders.change_order"} <= perms("Customer service")
+    assert "orders.add_shipment" not in perms("Customer service")
+    assert {"inventory.add_product", "inventory.change_product"} <= perms("Purchasing")
+    assert "orders.add_order" in perms("Shop")
+    assert {"orders.add_shipment", "orders.cancel_units", "inventory.add_product"} <= perms("Manager")
+
+
+def test_seed_demo_is_idempotent(capsys):
+    call_command("seed_demo")
+    counts = (Order.objects.count(), StockMovement.objects.count(), User.objects.count())
+
+    call_command("seed_demo")
+
+    assert (Order.objects.count(), StockMovement.objects.count(), User.objects.count()) == counts
+    assert Order.objects.filter(status=Order.Status.AWAITING_STOCK).exists()
+    assert Order.objects.filter(status=Order.Status.SHIPPED).exists()
+    assert "Shop API token" in capsys.readouterr().out
+
+
+def test_tokens_come_from_drf_create_token(capsys):
+    User.objects.create_user("shopify", password="x")
+    call_command("drf_create_token", "shopify")
+    assert "Generated token" in capsys.readouterr().out
