@@ -99,6 +99,7 @@ ERROR_RESPONSES = {
     "403": "The token's user lacks the role for this call.",
     "404": "No such order or SKU.",
     "409": "The request conflicts with the state of things; the message says why. Nothing was changed.",
+    "415": "The body must be JSON (Content-Type: application/json).",
 }
 
 
@@ -112,7 +113,7 @@ def document_errors(result, generator, request, public):
             if "{" in path:
                 codes.append("404")
             if method == "post":
-                codes.append("409")
+                codes += ["409", "415"]
             for code in codes:
                 operation.setdefault("responses", {}).setdefault(
                     code, {"description": ERROR_RESPONSES[code], "content": reference}

@@ -132,6 +132,7 @@ class StockMovementAdmin(admin.ModelAdmin):
     list_display = ["created_at", "product", "reason", "quantity", "on_hand_after", "reference", "note", "created_by"]
     list_select_related = ["product", "created_by"]
     list_filter = ["reason", "created_at"]
+    search_help_text = _("SKU, order number (reference) or note")
     search_fields = ["product__sku", "reference", "note"]
     date_hierarchy = "created_at"
     show_full_result_count = False

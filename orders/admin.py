@@ -11,8 +11,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from backoffice import clock
-from backoffice.admin_tools import admin_link, confirm_action
+from backoffice.admin_tools import admin_link, changelist_link, confirm_action
 from backoffice.errors import DomainError
+
+from inventory.models import StockMovement
 
 from . import services
 from .models import Backorder, Customer, Order, OrderLine, Shipment, ShipmentLine
@@ -118,9 +120,12 @@ class OrderAdmin(admin.ModelAdmin):
     inlines = [OrderLineInline, BackorderInline, ShipmentInline]
     fields = [
         "number", "customer_link", "status", "fulfilment_policy", "expedite", "placed_at",
-        "amount_authorised", "amount_captured", "amount_voided",
+        "amount_authorised", "amount_captured", "amount_voided", "stock_ledger",
     ]
-    readonly_fields = ["number", "customer_link", "status", "placed_at", "amount_authorised", "amount_captured", "amount_voided"]
+    readonly_fields = [
+        "number", "customer_link", "status", "placed_at", "amount_authorised", "amount_captured", "amount_voided",
+        "stock_ledger",
+    ]
     actions = ["ship_ready_orders", "cancel_unshipped"]
 
     def get_queryset(self, request):
@@ -139,6 +144,10 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.display(description=_("waiting since"), ordering="oldest_waiting")
     def waiting_since(self, order):
         return order.oldest_waiting
+
+    @admin.display(description=_("stock ledger"))
+    def stock_ledger(self, order):
+        return changelist_link(StockMovement, _("stock movements of this order"), reference=order.number)
 
     @admin.display(description=_("customer"))
     def customer_link(self, order):

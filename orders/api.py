@@ -1,4 +1,8 @@
+import datetime
+
 import django_filters
+from django import forms
+from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -93,12 +97,30 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return self._respond(number)
 
 
+class UtcIsoDateTimeField(IsoDateTimeField):
+    """ISO 8601 with any offset Python accepts (up to ±23:59), turned into UTC: PostgreSQL
+    refuses offsets beyond ±15:59, and a refused value must be a 400, not a 500."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return value
+        try:
+            return value.astimezone(datetime.UTC)
+        except OverflowError:
+            raise forms.ValidationError("Date and time out of range.", code="invalid") from None
+
+
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
+
+
 class BackorderFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Backorder.Status.choices)
     sku = django_filters.CharFilter(field_name="product__sku")
     customer = django_filters.CharFilter(field_name="order__customer__email", lookup_expr="iexact")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UtcDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = Backorder

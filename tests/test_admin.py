@@ -164,3 +164,11 @@ def test_the_stock_ledger_cannot_be_edited_in_admin(staff, book):
     detail = client.get(reverse("admin:inventory_stockmovement_change", args=[movement.pk])).content.decode()
     assert 'name="_save"' not in detail
     assert Product.objects.count() == 2
+
+
+def test_staff_see_the_admin_in_german_when_their_browser_asks_for_it(staff, book):
+    client = staff(superuser=True)
+
+    page = client.get("/admin/orders/order/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+
+    assert "Bestellungen" in page and "wartet seit" in page and "Versandbereite Bestellungen versenden" in page

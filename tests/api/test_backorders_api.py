@@ -48,3 +48,15 @@ def test_bad_filter_values_are_400_naming_the_filter(shop, waiting_book):
 
     assert response.status_code == 400
     assert {error["field"] for error in response.json()["errors"]} == {"status", "created_after"}
+
+
+@pytest.mark.parametrize("value, status", [
+    ("2026-02-01T10:00:00+17:10", 200),  # an offset PostgreSQL itself would refuse (found by fuzzing)
+    ("0001-01-01T00:10:00+17:10", 400),  # before year 1 once in UTC
+])
+def test_any_offset_python_parses_is_answered_without_a_server_error(shop, waiting_book, value, status):
+    from urllib.parse import quote
+
+    response = shop.get(f"/api/v1/backorders/?created_before={quote(value)}")
+
+    assert response.status_code == status

@@ -189,3 +189,22 @@ def test_cancelling_more_than_is_unshipped_is_400_naming_the_sku(api_as):
     [error] = response.json()["errors"]
     assert (error["sku"], error["line"]) == ("VASE-1", 0)
     assert "2 have shipped and cannot be cancelled" in error["message"]
+
+
+def test_reading_an_order_does_not_grow_queries_with_its_lines(shop, django_assert_max_num_queries):
+    from tests.factories import place
+
+    products = ProductFactory.create_batch(50)
+    place(*[(product, 2) for product in products], number="BIG-1")
+
+    with django_assert_max_num_queries(6):
+        response = shop.get("/api/v1/orders/BIG-1/")
+
+    assert len(response.json()["lines"]) == 50
+
+
+def test_a_form_encoded_body_is_415_not_guessed_at(shop):
+    response = shop.post("/api/v1/orders/", {"number": "X"}, format="multipart")
+
+    assert response.status_code == 415
+    assert not Order.objects.exists()

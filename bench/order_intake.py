@@ -1,0 +1,123 @@
+"""Order intake under contention, on PostgreSQL.
+
+8 concurrent clients (threads, each with its own database connection) post orders to the
+real API view (in-process WSGI, token auth, JSON) for 50 hot SKUs: half of them not
+backorderable with little stock, so clients fight over the last units. Prints orders per
+second and the oversell count (units promised beyond stock), which must be 0.
+
+    DATABASE_URL=postgres://USER:PASS@HOST/DB python bench/order_intake.py [--orders 4000] [--clients 8]
+
+Runs in a throwaway test database (test_<name>), created and dropped here.
+"""
+
+import argparse
+import os
+import random
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backoffice.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection, connections  # noqa: E402
+from django.db.models import Sum  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import setup_databases, teardown_databases  # noqa: E402
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--orders", type=int, default=4000)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--skus", type=int, default=50)
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        sys.exit("bench/order_intake.py measures PostgreSQL: set DATABASE_URL=postgres://...")
+    settings.ALLOWED_HOSTS = ["*"]
+    state = setup_databases(verbosity=0, interactive=False)
+    try:
+        run(args)
+    finally:
+        connections.close_all()
+        teardown_databases(state, verbosity=0)
+
+
+def run(args):
+    from django.contrib.auth.models import Group, User
+    from rest_framework.authtoken.models import Token
+
+    from inventory.models import Product, StockLevel
+    from inventory.services import StockChange
+    from orders.models import OrderLine
+    from orders.services import change_stock
+
+    products = [
+        Product.objects.create(sku=f"HOT-{i:03d}", name=f"Hot {i}", price="9.90", backorderable=i % 2 == 0)
+        for i in range(args.skus)
+    ]
+    change_stock([StockChange(p.sku, 20 if p.backorderable else 40, "receipt") for p in products])
+    shop = User.objects.create_user("bench-shop")
+    shop.groups.add(Group.objects.get(name="Shop"))
+    token = Token.objects.create(user=shop).key
+
+    per_client = args.orders // args.clients
+    barrier = threading.Barrier(args.clients + 1)
+    outcomes = {"201": 0, "400": 0, "other": 0}
+    lock = threading.Lock()
+
+    def client(index):
+        rng = random.Random(index)
+        http = Client(HTTP_AUTHORIZATION=f"Token {token}")
+        counts = {"201": 0, "400": 0, "other": 0}
+        barrier.wait()
+        for n in range(per_client):
+            lines = [{"sku": p.sku, "quantity": rng.randint(1, 3)} for p in rng.sample(products, rng.randint(1, 4))]
+            response = http.post("/api/v1/orders/", {
+                "number": f"B{index}-{n}", "customer": {"email": f"c{index}-{n % 50}@example.org", "name": "Bench"},
+                "fulfilment_policy": "ship_partial", "lines": lines,
+            }, content_type="application/json")
+            key = str(response.status_code) if response.status_code in (201, 400) else "other"
+            counts[key] += 1
+        with lock:
+            for key, value in counts.items():
+                outcomes[key] += value
+        connections.close_all()
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(args.clients)]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+
+    oversold = 0
+    for level in StockLevel.objects.select_related("product"):
+        held = OrderLine.objects.filter(product=level.product).aggregate(units=Sum("allocated"))["units"] or 0
+        oversold += max(0, held - level.on_hand) + abs(held - level.allocated)
+        if not level.product.backorderable:
+            waiting = OrderLine.objects.filter(product=level.product).aggregate(units=Sum("backordered"))["units"] or 0
+            oversold += waiting
+    total = sum(outcomes.values())
+    print(f"clients                 {args.clients}")
+    print(f"hot SKUs                {args.skus} (half not backorderable)")
+    print(f"requests                {total} in {elapsed:.2f} s")
+    print(f"requests per second     {total / elapsed:.1f}")
+    print(f"orders placed (201)     {outcomes['201']}  ->  {outcomes['201'] / elapsed:.1f} orders/s")
+    print(f"refused, short (400)    {outcomes['400']}")
+    print(f"other responses         {outcomes['other']}")
+    print(f"oversold units          {oversold}")
+    if oversold or outcomes["other"]:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
