@@ -181,11 +181,23 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "check-stock-ledger": {"task": "inventory.tasks.check_stock_ledger", "schedule": crontab(hour=3, minute=15)},
+    "batch-backorders": {"task": "purchasing.tasks.batch_backorders", "schedule": crontab(minute="*/15")},
+    "mark-late-purchase-order-lines": {"task": "purchasing.tasks.mark_late_lines", "schedule": crontab(hour=6, minute=0)},
 }
+
+# Email: the embedded default prints messages; production names an ESP backend
+# (django-anymail) and its settings.
+EMAIL_BACKEND = envstr("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "backoffice@localhost")
 
 # Business rules.
 # Until purchasing knows the supplier, a backorder's ETA is today + this many days.
 BACKORDER_DEFAULT_LEAD_TIME_DAYS = envint("BACKORDER_DEFAULT_LEAD_TIME_DAYS", 14, minimum=0)
+# Days from a purchase order line's expected date to the customer's ETA (goods in, packed, out).
+PURCHASING_HANDLING_DAYS = envint("PURCHASING_HANDLING_DAYS", 2, minimum=0)
+# A late purchase order line moves its backorders' ETA to today + this many days until the
+# supplier confirms a new date.
+PURCHASING_LATE_GRACE_DAYS = envint("PURCHASING_LATE_GRACE_DAYS", 5, minimum=0)
 
 LOGGING = {
     "version": 1,

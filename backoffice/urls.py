@@ -5,16 +5,21 @@ from rest_framework.routers import DefaultRouter
 
 from inventory.api import ProductViewSet
 from orders.api import BackorderViewSet, OrderViewSet
+from purchasing.api import BatchBackordersView, PurchaseOrderViewSet, SupplierItemViewSet, SupplierViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("products", ProductViewSet, basename="product")
 router.register("orders", OrderViewSet, basename="order")
 router.register("backorders", BackorderViewSet, basename="backorder")
+router.register("suppliers", SupplierViewSet, basename="supplier")
+router.register("supplier-items", SupplierItemViewSet, basename="supplier-item")
+router.register("purchase-orders", PurchaseOrderViewSet, basename="purchase-order")
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/schema/", SpectacularAPIView.as_view(permission_classes=[]), name="schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[]), name="api-docs"),
+    path("api/v1/jobs/batch-backorders/", BatchBackordersView.as_view(), name="batch-backorders"),
     path("api/v1/", include(router.urls)),
 ]

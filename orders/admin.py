@@ -17,7 +17,7 @@ from backoffice.errors import DomainError
 from inventory.models import StockMovement
 
 from . import services
-from .models import Backorder, Customer, Order, OrderLine, Shipment, ShipmentLine
+from .models import Backorder, Customer, EtaChange, Order, OrderLine, Shipment, ShipmentLine
 from .services import WAITING
 
 
@@ -37,6 +37,23 @@ class WaitingSinceFilter(admin.SimpleListFilter):
             return queryset
         since = clock.now() - datetime.timedelta(days=int(self.value()))
         return queryset.filter(**{self.status_field: WAITING, f"{self.field}__lte": since}).distinct()
+
+
+class SupplierFilter(admin.SimpleListFilter):
+    title = _("supplier")
+    parameter_name = "supplier"
+
+    def lookups(self, request, model_admin):
+        return [("none", _("no supplier")), ("pegged", _("on a purchase order")), ("unpegged", _("not yet ordered"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "none":
+            return queryset.exclude(product__supplier_items__preferred=True)
+        if self.value() == "pegged":
+            return queryset.filter(po_line__isnull=False)
+        if self.value() == "unpegged":
+            return queryset.filter(status=Backorder.Status.OPEN, po_line__isnull=True)
+        return queryset
 
 
 class BackorderWaitingSinceFilter(WaitingSinceFilter):
@@ -239,19 +256,27 @@ class OrderAdmin(admin.ModelAdmin):
         return None
 
 
+class EtaChangeInline(ReadOnlyInline):
+    model = EtaChange
+    fields = ["changed_at", "old_eta", "new_eta", "cause"]
+    readonly_fields = fields
+    show_change_link = False
+
+
 @admin.register(Backorder)
 class BackorderAdmin(admin.ModelAdmin):
-    list_display = ["order", "customer", "product", "quantity", "waiting_units", "status", "created_at", "eta", "promised_date"]
-    list_select_related = ["order__customer", "product"]
-    list_filter = ["status", BackorderWaitingSinceFilter, "order__expedite", "created_at"]
+    list_display = ["order", "customer", "product", "quantity", "waiting_units", "status", "created_at", "eta", "promised_date", "po_line"]
+    list_select_related = ["order__customer", "product", "po_line__purchase_order", "po_line__product"]
+    list_filter = ["status", SupplierFilter, BackorderWaitingSinceFilter, "order__expedite", "created_at"]
     search_fields = ["order__number", "order__customer__email", "product__sku"]
     date_hierarchy = "created_at"
     show_full_result_count = False
     list_per_page = 100
     readonly_fields = [
         "order", "line", "product", "quantity", "filled", "cancelled", "status", "created_at", "filled_at",
-        "eta", "promised_date",
+        "eta", "promised_date", "po_line",
     ]
+    inlines = [EtaChangeInline]
 
     @admin.display(description=_("customer"))
     def customer(self, backorder):

@@ -131,6 +131,10 @@ class Backorder(models.Model):
     filled_at = models.DateTimeField(_("filled at"), null=True, blank=True)
     eta = models.DateField(_("ETA"), help_text=_("Current expected date."))
     promised_date = models.DateField(_("promised date"), help_text=_("First date told to the customer; never changes."))
+    po_line = models.ForeignKey(
+        "purchasing.PurchaseOrderLine", on_delete=models.SET_NULL, null=True, blank=True, related_name="backorders",
+        verbose_name=_("purchase order line"), help_text=_("The supplier order line that will fill this backorder."),
+    )
 
     class Meta:
         verbose_name = _("backorder")
@@ -147,6 +151,10 @@ class Backorder(models.Model):
                 condition=~Q(status__in=["open", "on_order"]) | Q(quantity__gt=F("filled") + F("cancelled")),
                 name="backorder_open_means_waiting",
             ),
+            models.CheckConstraint(
+                condition=Q(status="on_order", po_line__isnull=False) | ~Q(status="on_order"),
+                name="backorder_on_order_is_pegged",
+            ),
         ]
 
     def __str__(self):
@@ -155,6 +163,31 @@ class Backorder(models.Model):
     @property
     def waiting(self):
         return self.quantity - self.filled - self.cancelled
+
+
+class EtaChange(models.Model):
+    """Every change of a backorder's ETA after the first, with its cause: the history
+    customer service reads and customer messages hang on."""
+
+    class Cause(models.TextChoices):
+        PURCHASE_ORDER = "purchase_order", _("put on a purchase order")
+        REDATED = "redated", _("supplier gave a new date")
+        LATE = "late", _("purchase order late")
+        UNPEGGED = "unpegged", _("taken off a purchase order")
+
+    backorder = models.ForeignKey(Backorder, on_delete=models.CASCADE, related_name="eta_changes", verbose_name=_("backorder"))
+    old_eta = models.DateField(_("old ETA"))
+    new_eta = models.DateField(_("new ETA"))
+    cause = models.CharField(_("cause"), max_length=20, choices=Cause.choices)
+    changed_at = models.DateTimeField(_("changed at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("ETA change")
+        verbose_name_plural = _("ETA changes")
+        ordering = ["changed_at", "id"]
+
+    def __str__(self):
+        return f"{self.backorder_id}: {self.old_eta} → {self.new_eta}"
 
 
 class Shipment(models.Model):

@@ -2,14 +2,12 @@
 one transaction. Lock order, everywhere: stock rows by product id first, then order rows by
 id. Lines and backorders of a product change only while its stock row is locked."""
 
-import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum, Window
+from django.db.models import Case, F, Sum, Value, When, Window
 from django.db.models.functions import RowNumber
 
 from backoffice import clock
@@ -44,8 +42,10 @@ class CancelRequest:
     quantity: int
 
 
-def default_eta():
-    return clock.today() + datetime.timedelta(days=settings.BACKORDER_DEFAULT_LEAD_TIME_DAYS)
+def _etas(product_ids):
+    from purchasing.selectors import unpegged_etas  # purchasing builds on orders, not the reverse
+
+    return unpegged_etas(product_ids)
 
 
 def order_status(policy, *, quantity, allocated, backordered, shipped, cancelled):
@@ -113,7 +113,7 @@ def place_order(*, number, customer, fulfilment_policy, lines, expedite=False):
             raise InvalidInput(problems)
 
         levels = inventory.lock_stock(product.pk for product in products.values())
-        now, eta = clock.now(), default_eta()
+        now, etas = clock.now(), _etas([product.pk for product in products.values()])
         new_lines, waiting = [], []
         for position, request in enumerate(lines):
             product = products[request.sku]
@@ -161,7 +161,7 @@ def place_order(*, number, customer, fulfilment_policy, lines, expedite=False):
         by_position = {line.position: line for line in new_lines}
         Backorder.objects.bulk_create([
             Backorder(order=order, line=by_position[position], product=product, quantity=short,
-                      created_at=now, eta=eta, promised_date=eta)
+                      created_at=now, eta=etas[product.pk], promised_date=etas[product.pk])
             for position, product, short in waiting
         ])
         return order, True
@@ -203,43 +203,48 @@ def get_order(number):
         raise NotFound.one(f"No order with number {number}.", field="number", code="not_found") from None
 
 
-def change_stock(changes, user=None):
+def change_stock(changes, user=None, *, reference="", fill_first=()):
     """Record receipts, adjustments and counts, then give arriving units to waiting orders.
     A count below what is allocated takes the shortfall back from the youngest orders,
-    which wait again (a backorder) rather than being told stock that is not there."""
+    which wait again (a backorder) rather than being told stock that is not there.
+    `fill_first`: purchase order line ids whose pegged backorders get the units first."""
     with transaction.atomic():
         levels, planned = inventory.plan_stock_changes(changes)
         movements = []
         for change, level in planned:
             delta = change.quantity - level.on_hand if change.reason == StockMovement.Reason.COUNT else change.quantity
             movements.append(inventory.move_stock(
-                level, reason=change.reason, quantity=delta, note=change.note, user=user
+                level, reason=change.reason, quantity=delta, note=change.note, reference=reference, user=user
             ))
         touched = set()
         for level in levels.values():
             if level.allocated > level.on_hand:
                 touched |= _take_back_allocations(level, level.allocated - level.on_hand)
-        touched |= _fill_backorders(levels)
+        touched |= _fill_backorders(levels, fill_first)
         inventory.save_stock(levels.values())
         movements = inventory.record_movements(movements)
         _refresh_statuses(touched)
         return movements
 
 
-def _fill_backorders(levels):
-    """Give available units of the locked products to waiting backorders: expedited orders
-    first, then oldest order first. Returns the ids of the orders that got units."""
+def _fill_backorders(levels, fill_first=()):
+    """Give available units of the locked products to waiting backorders: those pegged to
+    the `fill_first` purchase order lines, then expedited orders, then oldest order first.
+    Returns the ids of the orders that got units."""
     available = {pid: level.available for pid, level in levels.items() if level.available > 0}
     if not available:
         return set()
     # Each filled backorder takes at least one unit, so no product needs more rows than it
     # has units: rank the waiting backorders per product and read only the first ones.
+    order = FILL_ORDER
+    if fill_first:
+        order = (Case(When(po_line_id__in=list(fill_first), then=Value(0)), default=Value(1)).asc(), *FILL_ORDER)
     backorders = (
         Backorder.objects.filter(product_id__in=available, status__in=WAITING)
         .select_related("line", "order")
-        .annotate(rank=Window(RowNumber(), partition_by=F("product_id"), order_by=FILL_ORDER))
+        .annotate(rank=Window(RowNumber(), partition_by=F("product_id"), order_by=order))
         .filter(rank__lte=max(available.values()))
-        .order_by("product_id", *FILL_ORDER)
+        .order_by("product_id", *order)
     )
     now = clock.now()
     filled, lines, orders = [], {}, set()
@@ -274,7 +279,7 @@ def _take_back_allocations(level, units):
     fills = defaultdict(list)
     for backorder in Backorder.objects.filter(line__in=lines, filled__gt=0).order_by("-created_at", "-id"):
         fills[backorder.line_id].append(backorder)
-    now, eta = clock.now(), default_eta()
+    now, eta = clock.now(), _etas([level.product_id])[level.product_id]
     changed_lines, changed_backorders, new_backorders, orders = [], [], [], set()
     for line in lines:
         if not units:
@@ -437,7 +442,7 @@ def cancel_units(number, requests=None, user=None):
         backorders = defaultdict(list)
         for backorder in order.backorders.filter(status__in=WAITING).order_by("-created_at", "-id"):
             backorders[backorder.line_id].append(backorder)
-        changed_backorders, voided = [], Decimal("0")
+        changed_backorders, voided, unpegged = [], Decimal("0"), set()
         for request in requests:
             line = by_sku[request.sku]
             units = request.quantity
@@ -447,15 +452,23 @@ def cancel_units(number, requests=None, user=None):
                     continue
                 backorder.cancelled += take
                 units -= take
+                if backorder.po_line_id:
+                    unpegged.add(backorder.po_line_id)
                 if not backorder.waiting:
                     backorder.status = Backorder.Status.ALLOCATED if backorder.filled else Backorder.Status.CANCELLED
+                    if not backorder.filled:
+                        backorder.po_line = None  # nothing left for the supplier to fill
                 changed_backorders.append(backorder)
             line.backordered -= request.quantity - units
             line.allocated -= units
             levels[line.product_id].allocated -= units
             line.cancelled += request.quantity
             voided += request.quantity * line.unit_price
-        Backorder.objects.bulk_update(changed_backorders, ["cancelled", "status"])
+        Backorder.objects.bulk_update(changed_backorders, ["cancelled", "status", "po_line"])
+        if unpegged:
+            from purchasing.services import shrink_draft_lines  # purchasing builds on orders
+
+            shrink_draft_lines(unpegged)
         OrderLine.objects.bulk_update([by_sku[r.sku] for r in requests], ["allocated", "backordered", "cancelled"])
         # Released stock goes to whoever waits next for it.
         touched = _fill_backorders(levels) | {order.pk}

@@ -66,3 +66,30 @@ def place(*lines, number=None, policy="ship_partial", expedite=False, customer=N
 
 def line_of(order, product):
     return order.lines.get(product=product)
+
+
+class SupplierFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "purchasing.Supplier"
+
+    code = factory.Sequence(lambda n: f"sup{n}")
+    name = factory.Faker("company")
+    email = factory.Sequence(lambda n: f"orders@supplier{n}.example")
+    language = "de"
+    lead_time_days = 10
+    min_order_value = Decimal("0")
+    max_wait_hours = 48
+    auto_send = False
+
+
+class SupplierItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "purchasing.SupplierItem"
+
+    supplier = factory.SubFactory(SupplierFactory)
+    product = factory.SubFactory(ProductFactory)
+    supplier_sku = factory.Sequence(lambda n: f"S-{n}")
+    unit_cost = Decimal("5.00")
+    min_order_quantity = 1
+    pack_size = 1
+    preferred = True

@@ -24,7 +24,8 @@ def order_body(number="SHOP-1", lines=None, **overrides):
 @time_machine.travel(datetime.datetime(2026, 6, 1, 10, 0, tzinfo=datetime.UTC), tick=False)
 def test_placing_an_order_returns_201_with_allocation_backorder_eta_and_payment(shop, settings):
     settings.BACKORDER_DEFAULT_LEAD_TIME_DAYS = 14
-    vase, bowl = ProductFactory(sku="VASE-1", price="20.00"), ProductFactory(sku="BOWL-1", price="7.50")
+    vase = ProductFactory(sku="VASE-1", price="20.00")
+    ProductFactory(sku="BOWL-1", price="7.50")
     receive(vase, 1)
 
     response = shop.post("/api/v1/orders/", order_body(lines=[

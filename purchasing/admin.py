@@ -1,0 +1,207 @@
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
+
+from backoffice.admin_tools import confirm_action
+from backoffice.errors import DomainError
+
+from . import services
+from .models import BatchRun, PurchaseOrder, PurchaseOrderLine, Supplier, SupplierItem
+
+
+class SupplierItemInline(admin.TabularInline):
+    model = SupplierItem
+    extra = 0
+    autocomplete_fields = ["product"]
+    fields = ["product", "supplier_sku", "unit_cost", "min_order_quantity", "pack_size", "lead_time_days", "preferred"]
+
+
+@admin.register(Supplier)
+class SupplierAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "email", "language", "lead_time_days", "min_order_value", "max_wait_hours", "auto_send"]
+    list_filter = ["language", "auto_send"]
+    search_fields = ["code", "name", "email"]
+    inlines = [SupplierItemInline]
+
+
+@admin.register(SupplierItem)
+class SupplierItemAdmin(admin.ModelAdmin):
+    list_display = ["product", "supplier", "supplier_sku", "unit_cost", "min_order_quantity", "pack_size", "lead_time_days", "preferred"]
+    list_select_related = ["product", "supplier"]
+    list_filter = ["preferred", "supplier"]
+    search_fields = ["product__sku", "product__name", "supplier_sku", "supplier__code"]
+    autocomplete_fields = ["product", "supplier"]
+    show_full_result_count = False
+
+
+class LateFilter(admin.SimpleListFilter):
+    title = _("late")
+    parameter_name = "late"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("has late lines")), ("no", _("on time"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(lines__late=True).distinct()
+        if self.value() == "no":
+            return queryset.exclude(lines__late=True)
+        return queryset
+
+
+class PurchaseOrderLineInline(admin.TabularInline):
+    model = PurchaseOrderLine
+    extra = 0
+    can_delete = False
+    fields = ["product", "supplier_sku", "quantity", "received", "unit_cost", "expected_date", "late", "pegged"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("product").annotate(
+            pegged_backorders=Count("backorders", filter=Q(backorders__status="on_order"))
+        )
+
+    @admin.display(description=_("waiting backorders"))
+    def pegged(self, line):
+        return line.pegged_backorders
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ReceiveLineForm(forms.Form):
+    line = forms.ModelChoiceField(queryset=PurchaseOrderLine.objects.all(), widget=forms.HiddenInput)
+    what = forms.CharField(label=_("line"), disabled=True, required=False)
+    quantity = forms.IntegerField(label=_("units received"), min_value=0, required=False)
+
+
+class ConfirmLineForm(forms.Form):
+    line = forms.ModelChoiceField(queryset=PurchaseOrderLine.objects.all(), widget=forms.HiddenInput)
+    what = forms.CharField(label=_("line"), disabled=True, required=False)
+    expected_date = forms.DateField(label=_("expected date"))
+
+
+class OverReceiptForm(forms.Form):
+    allow_over = forms.BooleanField(
+        label=_("Yes, more than ordered arrived: book it all"), required=False,
+        help_text=_("Needed when a line receives more than is outstanding; the surplus goes to stock."),
+    )
+
+
+@admin.register(PurchaseOrder)
+class PurchaseOrderAdmin(admin.ModelAdmin):
+    list_display = ["number", "supplier", "status", "dropship_order", "created_at", "sent_at", "late_lines"]
+    list_select_related = ["supplier", "dropship_order"]
+    list_filter = ["status", LateFilter, "supplier"]
+    search_fields = ["number", "supplier__code", "supplier__name", "lines__product__sku"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    readonly_fields = ["number", "supplier", "status", "dropship_order", "created_at", "sent_at", "confirmed_at"]
+    inlines = [PurchaseOrderLineInline]
+    actions = ["send", "confirm", "receive"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(late_count=Count("lines", filter=Q(lines__late=True)))
+
+    @admin.display(description=_("late lines"), ordering="late_count")
+    def late_lines(self, po):
+        return po.late_count
+
+    def has_add_permission(self, request):
+        return False  # the batch job drafts purchase orders
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        last = BatchRun.objects.first()
+        if last:
+            result = last.result
+            self.message_user(request, _(
+                "Batch job last ran %(when)s (%(trigger)s): %(created)d created, %(topped)d topped up, "
+                "%(units)d units pegged, %(waiting)d suppliers waiting for quota, %(orphans)d backorders without supplier."
+            ) % {
+                "when": last.started_at.strftime("%Y-%m-%d %H:%M"), "trigger": last.trigger,
+                "created": len(result.get("created", [])), "topped": len(result.get("topped_up", [])),
+                "units": result.get("units_pegged", 0), "waiting": len(result.get("waiting_for_quota", [])),
+                "orphans": result.get("without_supplier", 0),
+            }, messages.INFO)
+        return super().changelist_view(request, extra_context)
+
+    def has_receive_permission(self, request):
+        return request.user.has_perm("purchasing.receive_purchaseorder")
+
+    @admin.action(description=_("Send to supplier"), permissions=["change"])
+    def send(self, request, queryset):
+        if "apply" not in request.POST:
+            items = [f"{po.number} → {po.supplier.email} ({po.get_status_display()})" for po in queryset]
+            return confirm_action(self, request, queryset, title=_("Email these purchase orders?"), items=items, button=_("Send"))
+        for po in queryset:
+            try:
+                services.send_purchase_order(po.number)
+                self.message_user(request, _("%(number)s sent to %(email)s.") % {"number": po.number, "email": po.supplier.email})
+            except DomainError as error:
+                self.message_user(request, str(error), messages.WARNING)
+        return None
+
+    def _lines_action(self, request, queryset, form_class, initial_for, apply, title, button, extra_form=None):
+        lines = PurchaseOrderLine.objects.filter(purchase_order__in=queryset).select_related("purchase_order", "product")
+        initial = [{"line": line, "what": f"{line.purchase_order.number}: {line.quantity} × {line.product.sku} ({line.received} received)", **initial_for(line)}
+                   for line in lines.order_by("purchase_order", "product__sku")]
+        formset = forms.formset_factory(form_class, extra=0)(request.POST if "apply" in request.POST else None, initial=initial)
+        extra = extra_form(request.POST if "apply" in request.POST else None) if extra_form else None
+        if "apply" in request.POST and formset.is_valid() and (extra is None or extra.is_valid()):
+            try:
+                done = apply(formset.cleaned_data, extra.cleaned_data if extra else {})
+            except DomainError as error:
+                formset._non_form_errors = formset.error_class([problem.message for problem in error.problems])
+            else:
+                self.message_user(request, done)
+                return None
+        return confirm_action(self, request, queryset, title=title, items=None, formset=formset, form=extra, button=button)
+
+    @admin.action(description=_("Record the supplier's dates"), permissions=["change"])
+    def confirm(self, request, queryset):
+        def apply(rows, _):
+            by_po = {}
+            for row in rows:
+                by_po.setdefault(row["line"].purchase_order.number, {})[row["line"].product.sku] = row["expected_date"]
+            for number, dates in by_po.items():
+                services.confirm_purchase_order(number, dates)
+            return _("Dates recorded for %(numbers)s; waiting customers' dates follow.") % {"numbers": ", ".join(by_po)}
+        return self._lines_action(
+            request, queryset, ConfirmLineForm, lambda line: {"expected_date": line.expected_date}, apply,
+            _("Supplier's expected dates"), _("Record dates"),
+        )
+
+    @admin.action(description=_("Receive goods"), permissions=["receive"])
+    def receive(self, request, queryset):
+        def apply(rows, extra):
+            by_po = {}
+            for row in rows:
+                if row["quantity"]:
+                    by_po.setdefault(row["line"].purchase_order.number, {})[row["line"].product.sku] = row["quantity"]
+            for number, quantities in by_po.items():
+                services.receive_purchase_order(number, quantities, user=request.user, allow_over=extra.get("allow_over", False))
+            return _("Received against %(numbers)s; waiting orders were filled first.") % {"numbers": ", ".join(by_po) or "-"}
+        return self._lines_action(
+            request, queryset, ReceiveLineForm, lambda line: {"quantity": line.outstanding or None}, apply,
+            _("Receive goods: units that arrived per line"), _("Receive"), extra_form=OverReceiptForm,
+        )
+
+
+@admin.register(BatchRun)
+class BatchRunAdmin(admin.ModelAdmin):
+    list_display = ["started_at", "finished_at", "trigger", "result"]
+    list_filter = ["trigger"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

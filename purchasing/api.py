@@ -1,0 +1,132 @@
+import django_filters
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backoffice.errors import InvalidInput, Problem
+from orders.models import Backorder
+
+from . import services
+from .models import PurchaseOrder, PurchaseOrderLine, Supplier, SupplierItem
+from .serializers import (
+    ConfirmSerializer,
+    PurchaseOrderSerializer,
+    ReceiveSerializer,
+    SupplierItemSerializer,
+    SupplierSerializer,
+)
+
+
+class SupplierViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    queryset = Supplier.objects.order_by("code")
+    serializer_class = SupplierSerializer
+    lookup_field = "code"
+    required_perms = {
+        "list": ["purchasing.view_supplier"], "retrieve": ["purchasing.view_supplier"], "create": ["purchasing.add_supplier"],
+    }
+
+
+class SupplierItemViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
+    queryset = SupplierItem.objects.select_related("supplier", "product")
+    serializer_class = SupplierItemSerializer
+    required_perms = {"create": ["purchasing.add_supplieritem"]}
+
+
+class PurchaseOrderFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=PurchaseOrder.Status.choices)
+    supplier = django_filters.CharFilter(field_name="supplier__code")
+
+    class Meta:
+        model = PurchaseOrder
+        fields = ["status", "supplier"]
+
+
+def _no_duplicates(lines):
+    skus = [line["sku"] for line in lines]
+    problems = [
+        Problem(f"Line {index}: SKU {sku} appears more than once.", field="sku", line=index, sku=sku, code="duplicate")
+        for index, sku in enumerate(skus) if sku in skus[:index]
+    ]
+    if problems:
+        raise InvalidInput(problems)
+
+
+class PurchaseOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = PurchaseOrderSerializer
+    lookup_field = "number"
+    lookup_value_regex = r"[A-Za-z0-9._-]+"
+    filterset_class = PurchaseOrderFilter
+    required_perms = {
+        "list": ["purchasing.view_purchaseorder"], "retrieve": ["purchasing.view_purchaseorder"],
+        "send": ["purchasing.change_purchaseorder"], "confirm": ["purchasing.change_purchaseorder"],
+        "receive": ["purchasing.receive_purchaseorder"],
+    }
+
+    def get_queryset(self):
+        waiting = Backorder.objects.filter(status=Backorder.Status.ON_ORDER).select_related("order").order_by("created_at", "id")
+        lines = PurchaseOrderLine.objects.select_related("product").order_by("product__sku").prefetch_related(
+            Prefetch("backorders", queryset=waiting, to_attr="waiting_backorders")
+        )
+        return (
+            PurchaseOrder.objects.select_related("supplier")
+            .prefetch_related(Prefetch("lines", queryset=lines))
+            .order_by("-created_at", "-id")
+        )
+
+    def _respond(self, number, code=status.HTTP_200_OK):
+        services.get_purchase_order(number)
+        return Response(PurchaseOrderSerializer(self.get_queryset().get(number=number)).data, status=code)
+
+    def retrieve(self, request, number=None):
+        return self._respond(number)
+
+    @extend_schema(request=None, responses=PurchaseOrderSerializer)
+    @action(detail=True, methods=["post"])
+    def send(self, request, number=None):
+        """Email the purchase order to the supplier (draft → sent)."""
+        services.send_purchase_order(number)
+        return self._respond(number)
+
+    @extend_schema(request=ConfirmSerializer, responses=PurchaseOrderSerializer)
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, number=None):
+        """Record the supplier's expected date per line; pegged customers' ETAs follow."""
+        services.get_purchase_order(number)
+        data = ConfirmSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        _no_duplicates(data.validated_data["lines"])
+        services.confirm_purchase_order(number, {line["sku"]: line["expected_date"] for line in data.validated_data["lines"]})
+        return self._respond(number)
+
+    @extend_schema(request=ReceiveSerializer, responses=PurchaseOrderSerializer)
+    @action(detail=True, methods=["post"])
+    def receive(self, request, number=None):
+        """Goods in: fills the pegged backorders first. More than ordered is refused."""
+        services.get_purchase_order(number)
+        data = ReceiveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        _no_duplicates(data.validated_data["lines"])
+        services.receive_purchase_order(
+            number, {line["sku"]: line["quantity"] for line in data.validated_data["lines"]}, user=request.user
+        )
+        return self._respond(number)
+
+
+class BatchResultSerializer(serializers.Serializer):
+    created = serializers.ListField(child=serializers.CharField())
+    topped_up = serializers.ListField(child=serializers.CharField())
+    units_pegged = serializers.IntegerField()
+    waiting_for_quota = serializers.ListField(child=serializers.DictField())
+    without_supplier = serializers.IntegerField()
+
+
+class BatchBackordersView(APIView):
+    required_perms = {"POST": ["purchasing.add_purchaseorder"]}
+
+    @extend_schema(request=None, responses=BatchResultSerializer)
+    def post(self, request):
+        """Run the batch job now and return what it did."""
+        return Response(services.batch_backorders(trigger=f"api:{request.user.username}"))

@@ -1,0 +1,24 @@
+import csv
+import io
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.utils import translation
+
+
+def purchase_order_email(po):
+    """The purchase order for the supplier, in the supplier's language, lines as CSV."""
+    lines = list(po.lines.select_related("product").order_by("product__sku"))
+    context = {"po": po, "supplier": po.supplier, "lines": lines}
+    with translation.override(po.supplier.language):
+        subject = render_to_string("purchasing/emails/purchase-order-subject.txt", context).strip()
+        body = render_to_string("purchasing/emails/purchase-order-body.txt", context)
+    attachment = io.StringIO()
+    writer = csv.writer(attachment)
+    writer.writerow(["supplier_sku", "sku", "name", "quantity", "unit_cost", "expected_date"])
+    for line in lines:
+        writer.writerow([line.supplier_sku, line.product.sku, line.product.name, line.quantity, line.unit_cost, line.expected_date.isoformat()])
+    message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [po.supplier.email])
+    message.attach(f"{po.number}.csv", attachment.getvalue(), "text/csv")
+    return message

@@ -1,0 +1,44 @@
+"""Purchasing's reach for each role: purchasing runs suppliers and purchase orders, the
+warehouse receives against them, customer service reads them, the manager does all."""
+
+from django.contrib.auth.management import create_permissions
+from django.db import migrations
+
+GRANTS = {
+    "Purchasing": [
+        "view_supplier", "add_supplier", "change_supplier",
+        "view_supplieritem", "add_supplieritem", "change_supplieritem", "delete_supplieritem",
+        "view_purchaseorder", "add_purchaseorder", "change_purchaseorder",
+        "view_purchaseorderline", "change_purchaseorderline", "view_batchrun",
+    ],
+    "Warehouse": ["view_supplier", "view_purchaseorder", "view_purchaseorderline", "receive_purchaseorder"],
+    "Customer service": ["view_supplier", "view_purchaseorder", "view_purchaseorderline"],
+}
+
+
+def grant(apps, schema_editor):
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    purchasing = Permission.objects.filter(content_type__app_label="purchasing")
+    for role, codenames in GRANTS.items():
+        Group.objects.get(name=role).permissions.add(*purchasing.filter(codename__in=codenames))
+    Group.objects.get(name="Manager").permissions.add(*purchasing)
+    Group.objects.get(name="Manager").permissions.add(
+        *Permission.objects.filter(content_type__app_label="orders", content_type__model="etachange")
+    )
+
+
+def revoke(apps, schema_editor):
+    Permission = apps.get_model("auth", "Permission")
+    for group in apps.get_model("auth", "Group").objects.all():
+        group.permissions.remove(*Permission.objects.filter(content_type__app_label="purchasing"))
+
+
+class Migration(migrations.Migration):
+    dependencies = [("purchasing", "0001_initial"), ("orders", "0002_roles"), ("orders", "0004_backorder_po_line_and_more")]
+
+    operations = [migrations.RunPython(grant, revoke)]

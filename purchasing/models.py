@@ -1,0 +1,159 @@
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from inventory.models import Product
+
+
+class Supplier(models.Model):
+    class Language(models.TextChoices):
+        DE = "de", _("German")
+        EN = "en", _("English")
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("email"))
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.DE)
+    lead_time_days = models.PositiveIntegerField(_("lead time (days)"), default=7)
+    min_order_value = models.DecimalField(
+        _("minimum order value"), max_digits=12, decimal_places=2, default=0, validators=[MinValueValidator(0)],
+        help_text=_("Backorders are collected until a purchase order reaches this value."),
+    )
+    max_wait_hours = models.PositiveIntegerField(
+        _("maximum wait (hours)"), default=72,
+        help_text=_("Order anyway once the oldest collected backorder has waited this long."),
+    )
+    auto_send = models.BooleanField(_("send automatically"), default=False, help_text=_("Email purchase orders as soon as they are created."))
+
+    class Meta:
+        verbose_name = _("supplier")
+        verbose_name_plural = _("suppliers")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(min_order_value__gte=0), name="supplier_min_order_value_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+class SupplierItem(models.Model):
+    supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="items", verbose_name=_("supplier"))
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="supplier_items", verbose_name=_("product"))
+    supplier_sku = models.CharField(_("supplier SKU"), max_length=64)
+    unit_cost = models.DecimalField(_("unit cost"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)])
+    min_order_quantity = models.PositiveIntegerField(_("minimum order quantity"), default=1, validators=[MinValueValidator(1)])
+    pack_size = models.PositiveIntegerField(_("pack size"), default=1, validators=[MinValueValidator(1)])
+    lead_time_days = models.PositiveIntegerField(
+        _("lead time (days)"), null=True, blank=True, help_text=_("Overrides the supplier's lead time."),
+    )
+    preferred = models.BooleanField(_("preferred"), default=False)
+
+    class Meta:
+        verbose_name = _("supplier item")
+        verbose_name_plural = _("supplier items")
+        ordering = ["supplier", "product"]
+        constraints = [
+            models.UniqueConstraint(fields=["supplier", "product"], name="supplier_item_once_per_supplier"),
+            models.UniqueConstraint(
+                fields=["product"], condition=Q(preferred=True), name="supplier_item_one_preferred_per_product"
+            ),
+            models.CheckConstraint(condition=Q(unit_cost__gte=0), name="supplier_item_cost_not_negative"),
+            models.CheckConstraint(condition=Q(min_order_quantity__gte=1), name="supplier_item_moq_positive"),
+            models.CheckConstraint(condition=Q(pack_size__gte=1), name="supplier_item_pack_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.supplier.code}: {self.supplier_sku}"
+
+    @property
+    def effective_lead_time_days(self):
+        return self.supplier.lead_time_days if self.lead_time_days is None else self.lead_time_days
+
+
+class PurchaseOrder(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        SENT = "sent", _("sent")
+        CONFIRMED = "confirmed", _("confirmed")
+        PARTIALLY_RECEIVED = "partially_received", _("partially received")
+        RECEIVED = "received", _("received")
+        CANCELLED = "cancelled", _("cancelled")
+
+    number = models.CharField(_("number"), max_length=32, unique=True)
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="purchase_orders", verbose_name=_("supplier"))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    dropship_order = models.ForeignKey(
+        "orders.Order", on_delete=models.PROTECT, null=True, blank=True, related_name="dropship_purchase_orders",
+        verbose_name=_("dropship for order"), help_text=_("The supplier ships this purchase order straight to this order's customer."),
+    )
+    created_at = models.DateTimeField(_("created at"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("purchase order")
+        verbose_name_plural = _("purchase orders")
+        ordering = ["-created_at", "-id"]
+        permissions = [("receive_purchaseorder", _("Can receive goods against a purchase order"))]
+        constraints = [
+            # One open draft per supplier for stock: the batch job tops it up instead of opening another.
+            models.UniqueConstraint(
+                fields=["supplier"], condition=Q(status="draft", dropship_order__isnull=True),
+                name="purchase_order_one_stock_draft_per_supplier",
+            ),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def dropship(self):
+        return self.dropship_order_id is not None
+
+
+class PurchaseOrderLine(models.Model):
+    purchase_order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="lines", verbose_name=_("purchase order"))
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="purchase_order_lines", verbose_name=_("product"))
+    supplier_sku = models.CharField(_("supplier SKU"), max_length=64)
+    quantity = models.IntegerField(_("quantity"))
+    received = models.IntegerField(_("received"), default=0)
+    unit_cost = models.DecimalField(_("unit cost"), max_digits=12, decimal_places=2)
+    expected_date = models.DateField(_("expected date"))
+    late = models.BooleanField(_("late"), default=False, db_index=True, help_text=_("Past its expected date and not fully received."))
+
+    class Meta:
+        verbose_name = _("purchase order line")
+        verbose_name_plural = _("purchase order lines")
+        ordering = ["purchase_order", "product"]
+        constraints = [
+            models.UniqueConstraint(fields=["purchase_order", "product"], name="po_line_once_per_product"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="po_line_quantity_positive"),
+            models.CheckConstraint(condition=Q(received__gte=0), name="po_line_received_not_negative"),
+            models.CheckConstraint(condition=Q(unit_cost__gte=0), name="po_line_cost_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.purchase_order.number}: {self.quantity} × {self.product.sku}"
+
+    @property
+    def outstanding(self):
+        return max(self.quantity - self.received, 0)
+
+
+class BatchRun(models.Model):
+    """What each run of the batch job did, for purchasing to see in admin."""
+
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"))
+    trigger = models.CharField(_("trigger"), max_length=32)
+    result = models.JSONField(_("result"), default=dict)
+
+    class Meta:
+        verbose_name = _("batch run")
+        verbose_name_plural = _("batch runs")
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self):
+        return f"{self.started_at:%Y-%m-%d %H:%M} ({self.trigger})"

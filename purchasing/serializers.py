@@ -1,0 +1,83 @@
+from rest_framework import serializers
+
+from backoffice.fields import StrictIntegerField
+from inventory.models import Product
+from inventory.serializers import MAX_UNITS
+
+from .models import PurchaseOrder, Supplier, SupplierItem
+
+
+class SupplierSerializer(serializers.ModelSerializer):
+    min_order_value = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, default=0)
+    lead_time_days = serializers.IntegerField(min_value=0, max_value=3650, default=7)
+    max_wait_hours = serializers.IntegerField(min_value=0, max_value=24 * 365, default=72)
+
+    class Meta:
+        model = Supplier
+        fields = ["code", "name", "email", "language", "lead_time_days", "min_order_value", "max_wait_hours", "auto_send"]
+
+
+class SupplierItemSerializer(serializers.ModelSerializer):
+    supplier = serializers.SlugRelatedField(slug_field="code", queryset=Supplier.objects.all())
+    sku = serializers.SlugRelatedField(source="product", slug_field="sku", queryset=Product.objects.all())
+    unit_cost = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
+    min_order_quantity = serializers.IntegerField(min_value=1, max_value=MAX_UNITS, default=1)
+    pack_size = serializers.IntegerField(min_value=1, max_value=MAX_UNITS, default=1)
+    lead_time_days = serializers.IntegerField(min_value=0, max_value=3650, required=False, allow_null=True)
+
+    class Meta:
+        model = SupplierItem
+        fields = ["supplier", "sku", "supplier_sku", "unit_cost", "min_order_quantity", "pack_size", "lead_time_days", "preferred"]
+        validators = []  # the pair and the one preferred supplier are checked below, by name
+
+    def validate(self, data):
+        product, supplier = data["product"], data["supplier"]
+        if SupplierItem.objects.filter(product=product, supplier=supplier).exists():
+            raise serializers.ValidationError({"sku": f"Supplier {supplier.code} already has an item for SKU {product.sku}."})
+        if data.get("preferred") and SupplierItem.objects.filter(product=product, preferred=True).exists():
+            raise serializers.ValidationError({"preferred": f"SKU {product.sku} already has a preferred supplier."})
+        return data
+
+
+class PeggedBackorderSerializer(serializers.Serializer):
+    order = serializers.CharField(source="order.number")
+    quantity = serializers.IntegerField(source="waiting")
+
+
+class PurchaseOrderLineSerializer(serializers.Serializer):
+    sku = serializers.CharField(source="product.sku")
+    supplier_sku = serializers.CharField()
+    quantity = serializers.IntegerField()
+    received = serializers.IntegerField()
+    unit_cost = serializers.DecimalField(max_digits=12, decimal_places=2)
+    expected_date = serializers.DateField()
+    late = serializers.BooleanField()
+    backorders = PeggedBackorderSerializer(many=True, source="waiting_backorders")
+
+
+class PurchaseOrderSerializer(serializers.ModelSerializer):
+    supplier = serializers.CharField(source="supplier.code")
+    dropship = serializers.BooleanField()
+    lines = PurchaseOrderLineSerializer(many=True)
+
+    class Meta:
+        model = PurchaseOrder
+        fields = ["number", "supplier", "status", "dropship", "created_at", "sent_at", "confirmed_at", "lines"]
+
+
+class ConfirmLineSerializer(serializers.Serializer):
+    sku = serializers.CharField(max_length=64)
+    expected_date = serializers.DateField()
+
+
+class ConfirmSerializer(serializers.Serializer):
+    lines = ConfirmLineSerializer(many=True, allow_empty=False, max_length=1000)
+
+
+class ReceiveLineSerializer(serializers.Serializer):
+    sku = serializers.CharField(max_length=64)
+    quantity = StrictIntegerField(min_value=1, max_value=MAX_UNITS)
+
+
+class ReceiveSerializer(serializers.Serializer):
+    lines = ReceiveLineSerializer(many=True, allow_empty=False, max_length=1000)

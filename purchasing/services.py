@@ -1,0 +1,394 @@
+"""Purchasing operations: batch backorders into supplier purchase orders, send, confirm,
+re-date, detect late lines, receive. Each public function is one transaction."""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Min, Sum
+from django.dispatch import Signal
+
+from backoffice import clock
+from backoffice.errors import Conflict, InvalidInput, NotFound, Problem
+from backoffice.locks import advisory_lock
+from inventory.services import StockChange
+from orders import services as orders
+from orders.models import Backorder, EtaChange
+
+from .models import BatchRun, PurchaseOrder, PurchaseOrderLine, SupplierItem
+from .selectors import customer_eta
+
+# Sent once per change set, after commit, with the ids of the backorders whose ETA moved
+# and the cause. Customer messages subscribe here.
+etas_changed = Signal()
+
+
+def round_up(units, item):
+    """Order at least the minimum order quantity, then whole packs."""
+    units = max(units, item.min_order_quantity)
+    return -(-units // item.pack_size) * item.pack_size
+
+
+@dataclass
+class Candidate:
+    """Unpegged waiting units of one product for its preferred supplier."""
+
+    item: SupplierItem
+    units: int
+    oldest: datetime.datetime
+
+
+def _candidates():
+    rows = (
+        Backorder.objects.filter(
+            status=Backorder.Status.OPEN, po_line__isnull=True,
+            product__dropship=False, product__supplier_items__preferred=True,
+        )
+        .values("product_id", item_id=F("product__supplier_items__id"))
+        .annotate(units=Sum(F("quantity") - F("filled") - F("cancelled")), oldest=Min("created_at"))
+    )
+    rows = list(rows)
+    items = SupplierItem.objects.select_related("supplier").in_bulk([row["item_id"] for row in rows])
+    by_supplier = defaultdict(list)
+    for row in rows:
+        item = items[row["item_id"]]
+        by_supplier[item.supplier].append(Candidate(item, row["units"], row["oldest"]))
+    return by_supplier
+
+
+def _new_po(supplier, now, dropship_order=None):
+    po = PurchaseOrder.objects.create(
+        number=f"tmp-{supplier.pk}-{now.timestamp()}-{dropship_order.pk if dropship_order else 0}",
+        supplier=supplier, created_at=now, dropship_order=dropship_order,
+    )
+    po.number = f"PO-{po.pk:06d}"
+    po.save(update_fields=["number"])
+    return po
+
+
+def batch_backorders(trigger="manual"):
+    """For each supplier, collect the open backorders not yet on a purchase order whose
+    preferred supplier it is; order them once the quota is met (value >= minimum order
+    value) or the oldest has waited max_wait_hours, topping up the supplier's draft instead
+    of opening a second. Safe to run twice and concurrently: one run at a time holds the
+    lock, and a second finds nothing left unpegged."""
+    with transaction.atomic():
+        advisory_lock("purchasing.batch_backorders")
+        started = clock.now()
+        today = clock.today()
+        created, topped_up, pegged, waiting = [], [], 0, []
+        pegs = []  # (po_line, product_id)
+        drafts = {
+            po.supplier_id: po
+            for po in PurchaseOrder.objects.filter(status=PurchaseOrder.Status.DRAFT, dropship_order__isnull=True)
+        }
+        draft_lines = {
+            (line.purchase_order_id, line.product_id): line
+            for line in PurchaseOrderLine.objects.filter(purchase_order__in=drafts.values())
+        }
+        pegged_need = {
+            row["po_line"]: row["units"]
+            for row in Backorder.objects.filter(po_line__in=draft_lines.values(), status=Backorder.Status.ON_ORDER)
+            .values("po_line").annotate(units=Sum(F("quantity") - F("filled") - F("cancelled")))
+        }
+        new_lines, changed_lines = [], []
+        for supplier, candidates in _candidates().items():
+            draft = drafts.get(supplier.pk)
+            value = sum(round_up(c.units, c.item) * c.item.unit_cost for c in candidates)
+            oldest = min(c.oldest for c in candidates)
+            due = started - datetime.timedelta(hours=supplier.max_wait_hours)
+            if draft is None and value < supplier.min_order_value and oldest > due:
+                waiting.append({"supplier": supplier.code, "value": str(value), "oldest": oldest.isoformat()})
+                continue
+            if draft is None:
+                draft = _new_po(supplier, started)
+                created.append(draft)
+            else:
+                topped_up.append(draft)
+            for c in candidates:
+                expected = today + datetime.timedelta(days=c.item.effective_lead_time_days)
+                line = draft_lines.get((draft.pk, c.item.product_id))
+                if line is None:
+                    line = PurchaseOrderLine(
+                        purchase_order=draft, product_id=c.item.product_id, supplier_sku=c.item.supplier_sku,
+                        quantity=round_up(c.units, c.item), unit_cost=c.item.unit_cost, expected_date=expected,
+                    )
+                    new_lines.append(line)
+                else:
+                    line.quantity = round_up(pegged_need.get(line.pk, 0) + c.units, c.item)
+                    changed_lines.append(line)
+                pegs.append((line, c.item.product_id))
+                pegged += c.units
+        PurchaseOrderLine.objects.bulk_create(new_lines)
+        PurchaseOrderLine.objects.bulk_update(changed_lines, ["quantity"])
+        moved = _peg([(line, product_id) for line, product_id in pegs], started)
+        dropships = _dropship_purchase_orders(started, today)
+        result = {
+            "created": [po.number for po in created] + [po.number for po in dropships],
+            "topped_up": sorted({po.number for po in topped_up}),
+            "units_pegged": pegged,
+            "waiting_for_quota": waiting,
+            "without_supplier": Backorder.objects.filter(
+                status=Backorder.Status.OPEN, po_line__isnull=True
+            ).exclude(product__supplier_items__preferred=True).count(),
+        }
+        BatchRun.objects.create(started_at=started, finished_at=clock.now(), trigger=trigger, result=result)
+        auto = [po.pk for po in [*created, *dropships] if po.supplier.auto_send]
+        if auto:
+            transaction.on_commit(lambda: _enqueue_sends(auto))
+        _announce(moved, EtaChange.Cause.PURCHASE_ORDER)
+        return result
+
+
+def _enqueue_sends(po_ids):
+    from .tasks import send_purchase_order
+
+    for po_id in po_ids:
+        send_purchase_order.delay(po_id)
+
+
+def _peg(pegs, now):
+    """Peg every open, unpegged backorder of each (line, product) to that line; its ETA
+    becomes the line's expected date plus handling. One UPDATE per line, whatever the
+    number of backorders, and one INSERT for their ETA history."""
+    moved = []
+    history = []
+    for line, product_id in pegs:
+        eta = customer_eta(line.expected_date)
+        rows = list(
+            Backorder.objects.filter(product_id=product_id, status=Backorder.Status.OPEN, po_line__isnull=True)
+            .exclude(eta=eta).values_list("id", "eta")
+        )
+        history += [EtaChange(backorder_id=pk, old_eta=old, new_eta=eta, cause=EtaChange.Cause.PURCHASE_ORDER, changed_at=now)
+                    for pk, old in rows]
+        moved += [pk for pk, _ in rows]
+        Backorder.objects.filter(product_id=product_id, status=Backorder.Status.OPEN, po_line__isnull=True).update(
+            po_line=line, status=Backorder.Status.ON_ORDER, eta=eta
+        )
+    EtaChange.objects.bulk_create(history, batch_size=5000)
+    return moved
+
+
+def _dropship_purchase_orders(now, today):
+    """Dropship products are never stocked: one purchase order per customer order and
+    supplier, sent on at once, never batched with stock orders."""
+    rows = list(
+        Backorder.objects.filter(
+            status=Backorder.Status.OPEN, po_line__isnull=True, product__dropship=True,
+            product__supplier_items__preferred=True,
+        )
+        .values("order_id", "product_id", item_id=F("product__supplier_items__id"))
+        .annotate(units=Sum(F("quantity") - F("filled") - F("cancelled")))
+        .order_by("order_id", "product_id")
+    )
+    if not rows:
+        return []
+    items = SupplierItem.objects.select_related("supplier").in_bulk([row["item_id"] for row in rows])
+    from orders.models import Order
+
+    order_rows = Order.objects.in_bulk({row["order_id"] for row in rows})
+    created, lines = {}, []
+    for row in rows:
+        item = items[row["item_id"]]
+        key = (row["order_id"], item.supplier_id)
+        if key not in created:
+            created[key] = _new_po(item.supplier, now, dropship_order=order_rows[row["order_id"]])
+        line = PurchaseOrderLine(
+            purchase_order=created[key], product_id=row["product_id"], supplier_sku=item.supplier_sku,
+            quantity=round_up(row["units"], item), unit_cost=item.unit_cost,
+            expected_date=today + datetime.timedelta(days=item.effective_lead_time_days),
+        )
+        lines.append((line, row["order_id"]))
+    PurchaseOrderLine.objects.bulk_create([line for line, _ in lines])
+    history, moved = [], []
+    for line, order_id in lines:
+        eta = customer_eta(line.expected_date)
+        waiting = Backorder.objects.filter(
+            order_id=order_id, product_id=line.product_id, status=Backorder.Status.OPEN, po_line__isnull=True
+        )
+        for pk, old in waiting.exclude(eta=eta).values_list("id", "eta"):
+            history.append(EtaChange(backorder_id=pk, old_eta=old, new_eta=eta, cause=EtaChange.Cause.PURCHASE_ORDER, changed_at=now))
+            moved.append(pk)
+        waiting.update(po_line=line, status=Backorder.Status.ON_ORDER, eta=eta)
+    EtaChange.objects.bulk_create(history)
+    _announce(moved, EtaChange.Cause.PURCHASE_ORDER)
+    return list(created.values())
+
+
+def _announce(backorder_ids, cause):
+    if backorder_ids:
+        ids = list(backorder_ids)
+        transaction.on_commit(lambda: etas_changed.send(sender=PurchaseOrder, backorder_ids=ids, cause=cause))
+
+
+def get_purchase_order(number, lock=False):
+    queryset = PurchaseOrder.objects.select_related("supplier")
+    if lock:
+        queryset = queryset.select_for_update(of=("self",))
+    try:
+        return queryset.get(number=number)
+    except PurchaseOrder.DoesNotExist:
+        raise NotFound.one(f"No purchase order with number {number}.", field="number", code="not_found") from None
+
+
+def _move_etas(lines, new_eta_for, cause):
+    """Set the ETA of every waiting backorder pegged to these lines, keeping history."""
+    now = clock.now()
+    history, moved = [], []
+    for line in lines:
+        eta = new_eta_for(line)
+        waiting = Backorder.objects.filter(po_line=line, status=Backorder.Status.ON_ORDER)
+        for pk, old in waiting.exclude(eta=eta).values_list("id", "eta"):
+            history.append(EtaChange(backorder_id=pk, old_eta=old, new_eta=eta, cause=cause, changed_at=now))
+            moved.append(pk)
+        waiting.exclude(eta=eta).update(eta=eta)
+    EtaChange.objects.bulk_create(history, batch_size=5000)
+    _announce(moved, cause)
+    return moved
+
+
+def confirm_purchase_order(number, dates):
+    """The supplier confirms (or re-dates) lines: `dates` maps SKU to its expected date.
+    Pegged backorders' ETAs follow in bulk; a re-dated line is no longer late."""
+    with transaction.atomic():
+        po = get_purchase_order(number, lock=True)
+        if po.status in (PurchaseOrder.Status.DRAFT, PurchaseOrder.Status.CANCELLED, PurchaseOrder.Status.RECEIVED):
+            raise Conflict.one(f"Purchase order {po.number} is {po.get_status_display()}; only sent orders can be confirmed.", code="bad_status")
+        lines = {line.product.sku: line for line in po.lines.select_related("product")}
+        problems = [
+            Problem(f"Line {index}: purchase order {po.number} has no line for SKU {sku}.", field="sku", line=index, sku=sku)
+            for index, sku in enumerate(dates) if sku not in lines
+        ]
+        if problems:
+            raise InvalidInput(problems)
+        changed = []
+        for sku, expected in dates.items():
+            line = lines[sku]
+            line.expected_date, line.late = expected, False
+            changed.append(line)
+        PurchaseOrderLine.objects.bulk_update(changed, ["expected_date", "late"])
+        if po.status == PurchaseOrder.Status.SENT:
+            po.status, po.confirmed_at = PurchaseOrder.Status.CONFIRMED, clock.now()
+            po.save(update_fields=["status", "confirmed_at"])
+        _move_etas(changed, lambda line: customer_eta(line.expected_date), EtaChange.Cause.REDATED)
+        return po
+
+
+def mark_late_lines():
+    """Beat job: lines past their expected date and not fully received are late; their
+    backorders' ETA moves to today + the grace days until the supplier gives a date.
+    Safe to run twice: a line already late only moves ETAs that are earlier than that."""
+    with transaction.atomic():
+        advisory_lock("purchasing.mark_late_lines")
+        today = clock.today()
+        grace = today + datetime.timedelta(days=settings.PURCHASING_LATE_GRACE_DAYS)
+        lines = list(
+            PurchaseOrderLine.objects.select_for_update()
+            .filter(expected_date__lt=today, received__lt=F("quantity"),
+                    purchase_order__status__in=[PurchaseOrder.Status.SENT, PurchaseOrder.Status.CONFIRMED, PurchaseOrder.Status.PARTIALLY_RECEIVED])
+        )
+        newly_late = [line for line in lines if not line.late]
+        for line in newly_late:
+            line.late = True
+        PurchaseOrderLine.objects.bulk_update(newly_late, ["late"])
+        moved = _move_etas(lines, lambda line: grace, EtaChange.Cause.LATE) if lines else []
+        return {"late_lines": len(lines), "newly_late": len(newly_late), "backorders_moved": len(moved)}
+
+
+def send_purchase_order(number):
+    """Email the purchase order to the supplier. The draft → sent flip is a conditional
+    update that holds the row until commit, so two senders cannot both send it; the mail
+    goes before commit, so a failed send leaves the order a draft to retry. (A crash between
+    the send and the commit can send it twice: better than an order the supplier never got.)"""
+    from .emails import purchase_order_email
+
+    with transaction.atomic():
+        po = get_purchase_order(number)
+        claimed = PurchaseOrder.objects.filter(pk=po.pk, status=PurchaseOrder.Status.DRAFT).update(
+            status=PurchaseOrder.Status.SENT, sent_at=clock.now()
+        )
+        if not claimed:
+            if po.status == PurchaseOrder.Status.DRAFT:
+                return po
+            raise Conflict.one(f"Purchase order {po.number} was already sent ({po.get_status_display()}).", code="already_sent")
+        po.refresh_from_db()
+        purchase_order_email(po).send()
+        return po
+
+
+def receive_purchase_order(number, quantities, user=None, allow_over=False):
+    """Goods in against a purchase order: `quantities` maps SKU to units received. Stock in
+    through the ledger; the units fill the backorders pegged to the line first, then other
+    waiting orders of the product; the rest is free stock. Receiving more than ordered is
+    refused unless `allow_over`."""
+    with transaction.atomic():
+        po = get_purchase_order(number, lock=True)
+        if po.status in (PurchaseOrder.Status.DRAFT, PurchaseOrder.Status.CANCELLED, PurchaseOrder.Status.RECEIVED):
+            raise Conflict.one(f"Purchase order {po.number} is {po.get_status_display()}; nothing can be received against it.", code="bad_status")
+        lines = {line.product.sku: line for line in po.lines.select_related("product")}
+        problems = []
+        for index, (sku, units) in enumerate(quantities.items()):
+            line = lines.get(sku)
+            where = {"line": index, "sku": sku}
+            if line is None:
+                problems.append(Problem(f"Line {index}: purchase order {po.number} has no line for SKU {sku}.", field="sku", **where))
+            elif not isinstance(units, int) or units <= 0:
+                problems.append(Problem(f"Line {index} (SKU {sku}): quantity must be at least 1.", field="quantity", **where))
+            elif line.received + units > line.quantity and not allow_over:
+                problems.append(Problem(
+                    f"Line {index} (SKU {sku}): {units} would exceed the {line.outstanding} still outstanding "
+                    f"of {line.quantity} ordered.", field="quantity", code="over_receipt", **where,
+                ))
+        if problems:
+            raise InvalidInput(problems)
+        received = [lines[sku] for sku in quantities]
+        for sku, units in quantities.items():
+            lines[sku].received += units
+            lines[sku].late = lines[sku].late and lines[sku].received < lines[sku].quantity
+        PurchaseOrderLine.objects.bulk_update(received, ["received", "late"])
+        orders.change_stock(
+            [StockChange(sku, units, "receipt", f"purchase order {po.number}") for sku, units in quantities.items()],
+            user=user, reference=po.number, fill_first=[line.pk for line in received],
+        )
+        complete = all(line.received >= line.quantity for line in lines.values())
+        po.status = PurchaseOrder.Status.RECEIVED if complete else PurchaseOrder.Status.PARTIALLY_RECEIVED
+        po.save(update_fields=["status"])
+        return po
+
+
+def shrink_draft_lines(line_ids):
+    """Backorders on these lines were cancelled: a line of a draft purchase order shrinks to
+    what its still-pegged backorders need (rounded as ordered); a line nobody needs goes, and
+    so does a draft left empty. Sent orders are left alone: their surplus goes to stock."""
+    lines = list(
+        PurchaseOrderLine.objects.select_for_update(of=("self",))
+        .select_related("purchase_order")
+        .filter(pk__in=set(line_ids), purchase_order__status=PurchaseOrder.Status.DRAFT)
+    )
+    if not lines:
+        return
+    need = {
+        row["po_line"]: row["units"]
+        for row in Backorder.objects.filter(po_line__in=lines, status=Backorder.Status.ON_ORDER)
+        .values("po_line").annotate(units=Sum(F("quantity") - F("filled") - F("cancelled")))
+    }
+    items = {
+        (item.supplier_id, item.product_id): item
+        for item in SupplierItem.objects.filter(product__in=[line.product_id for line in lines])
+    }
+    gone, smaller = [], []
+    for line in lines:
+        units = need.get(line.pk, 0)
+        item = items.get((line.purchase_order.supplier_id, line.product_id))
+        if not units:
+            gone.append(line.pk)
+        elif item and round_up(units, item) < line.quantity:
+            line.quantity = round_up(units, item)
+            smaller.append(line)
+    PurchaseOrderLine.objects.bulk_update(smaller, ["quantity"])
+    PurchaseOrderLine.objects.filter(pk__in=gone).delete()
+    PurchaseOrder.objects.filter(
+        pk__in={line.purchase_order_id for line in lines}, status=PurchaseOrder.Status.DRAFT, lines__isnull=True
+    ).delete()
