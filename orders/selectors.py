@@ -1,6 +1,7 @@
 from django.db.models import Max, Min, Prefetch, Q, Sum
 
 from inventory.services import stock_level
+from purchasing.selectors import incoming
 
 from .models import Backorder, Order, OrderLine
 from .services import WAITING
@@ -16,6 +17,8 @@ def availability(sku):
         "available": level.available,
         "backorderable": level.product.backorderable,
         "backordered": backordered or 0,
+        "incoming": (arriving := incoming(level.product_id)),
+        "next_restock_date": arriving[0]["expected_date"] if arriving else None,
     }
 
 

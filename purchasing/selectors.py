@@ -5,7 +5,7 @@ from django.conf import settings
 
 from backoffice import clock
 
-from .models import SupplierItem
+from .models import PurchaseOrder, PurchaseOrderLine, SupplierItem
 
 
 def unpegged_etas(product_ids):
@@ -24,3 +24,13 @@ def unpegged_etas(product_ids):
 
 def customer_eta(expected_date):
     return expected_date + datetime.timedelta(days=settings.PURCHASING_HANDLING_DAYS)
+
+
+def incoming(product_id):
+    """Units on purchase orders not yet received, by expected date."""
+    open_statuses = [PurchaseOrder.Status.DRAFT, PurchaseOrder.Status.SENT, PurchaseOrder.Status.CONFIRMED,
+                     PurchaseOrder.Status.PARTIALLY_RECEIVED]
+    lines = PurchaseOrderLine.objects.filter(
+        product_id=product_id, purchase_order__status__in=open_statuses, purchase_order__dropship_order__isnull=True,
+    ).order_by("expected_date", "id")
+    return [{"quantity": line.outstanding, "expected_date": line.expected_date} for line in lines if line.outstanding]

@@ -2,7 +2,9 @@
 
 import pytest
 
-from tests.factories import ProductFactory, place, receive
+from purchasing.models import PurchaseOrder
+from purchasing.services import batch_backorders
+from tests.factories import ProductFactory, SupplierFactory, SupplierItemFactory, place, receive
 
 pytestmark = pytest.mark.django_db
 
@@ -12,10 +14,16 @@ def book():
     lamp = ProductFactory(sku="LAMP-1")
     receive(lamp, 5)
     place((lamp, 1), number="O-1")
+    SupplierFactory(code="acme")
+    ProductFactory(sku="DESK-1")
+    item = SupplierItemFactory(product=ProductFactory(sku="FAN-1"))
+    place((item.product, 2), number="O-2")
+    batch_backorders()
+    PurchaseOrder.objects.update(status="confirmed")
 
 
 CALLS = {
-    "place order": ("post", "/api/v1/orders/", {"number": "O-2", "customer": {"email": "a@example.org", "name": "A"},
+    "place order": ("post", "/api/v1/orders/", {"number": "O-3", "customer": {"email": "a@example.org", "name": "A"},
                                                 "fulfilment_policy": "ship_partial", "lines": [{"sku": "LAMP-1", "quantity": 1}]}),
     "read order": ("get", "/api/v1/orders/O-1/", None),
     "ship order": ("post", "/api/v1/orders/O-1/ship/", None),
@@ -24,12 +32,20 @@ CALLS = {
     "availability": ("get", "/api/v1/products/LAMP-1/availability/", None),
     "change stock": ("post", "/api/v1/products/LAMP-1/stock/", {"quantity": 1, "reason": "receipt"}),
     "list backorders": ("get", "/api/v1/backorders/", None),
+    "create supplier": ("post", "/api/v1/suppliers/", {"code": "bolt", "name": "Bolt", "email": "b@bolt.example"}),
+    "create supplier item": ("post", "/api/v1/supplier-items/", {"supplier": "acme", "sku": "DESK-1", "supplier_sku": "D", "unit_cost": "2.00"}),
+    "read purchase order": ("get", "/api/v1/purchase-orders/PO-000001/", None),
+    "confirm purchase order": ("post", "/api/v1/purchase-orders/PO-000001/confirm/", {"lines": [{"sku": "FAN-1", "expected_date": "2030-01-01"}]}),
+    "receive purchase order": ("post", "/api/v1/purchase-orders/PO-000001/receive/", {"lines": [{"sku": "FAN-1", "quantity": 1}]}),
+    "run batch job": ("post", "/api/v1/jobs/batch-backorders/", None),
 }
 ALLOWED = {
     "Shop": {"place order", "read order", "cancel units", "availability", "list backorders"},
-    "Warehouse": {"read order", "ship order", "availability", "change stock", "list backorders"},
-    "Purchasing": {"read order", "create product", "availability", "list backorders"},
-    "Customer service": {"read order", "cancel units", "availability", "list backorders"},
+    "Warehouse": {"read order", "ship order", "availability", "change stock", "list backorders",
+                  "read purchase order", "receive purchase order"},
+    "Purchasing": {"read order", "create product", "availability", "list backorders", "create supplier",
+                   "create supplier item", "read purchase order", "confirm purchase order", "run batch job"},
+    "Customer service": {"read order", "cancel units", "availability", "list backorders", "read purchase order"},
     "Manager": set(CALLS),
 }
 

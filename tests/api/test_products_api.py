@@ -56,6 +56,7 @@ def test_availability_shows_stock_and_what_customers_wait_for(shop):
     assert response.status_code == 200
     assert response.json() == {
         "sku": "LAMP-1", "on_hand": 3, "allocated": 3, "available": 0, "backorderable": True, "backordered": 3,
+        "incoming": [], "next_restock_date": None,
     }
     assert shop.get("/api/v1/products/NOPE/availability/").status_code == 404
 
