@@ -22,10 +22,6 @@ def unpegged_etas(product_ids):
     return etas
 
 
-def customer_eta(expected_date):
-    return expected_date + datetime.timedelta(days=settings.PURCHASING_HANDLING_DAYS)
-
-
 def incoming(product_id):
     """Units on purchase orders not yet received, by expected date."""
     open_statuses = [PurchaseOrder.Status.DRAFT, PurchaseOrder.Status.SENT, PurchaseOrder.Status.CONFIRMED,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Min, Sum
+from django.db.models import DateField, F, Min, OuterRef, Subquery, Sum, Value
 from django.dispatch import Signal
 
 from backoffice import clock
@@ -15,10 +15,10 @@ from backoffice.errors import Conflict, InvalidInput, NotFound, Problem
 from backoffice.locks import advisory_lock
 from inventory.services import StockChange
 from orders import services as orders
-from orders.models import Backorder, EtaChange
+from orders.etas import AddDays, set_etas
+from orders.models import Backorder, EtaChange, Order
 
 from .models import BatchRun, PurchaseOrder, PurchaseOrderLine, SupplierItem
-from .selectors import customer_eta
 
 # Sent once per change set, after commit, with the ids of the backorders whose ETA moved
 # and the cause. Customer messages subscribe here.
@@ -123,7 +123,13 @@ def batch_backorders(trigger="manual"):
                 pegged += c.units
         PurchaseOrderLine.objects.bulk_create(new_lines)
         PurchaseOrderLine.objects.bulk_update(changed_lines, ["quantity"])
-        moved = _peg([(line, product_id) for line, product_id in pegs], started)
+        moved = _peg(
+            Backorder.objects.filter(
+                status=Backorder.Status.OPEN, po_line__isnull=True, product_id__in=[product for _, product in pegs]
+            ),
+            [line.pk for line, _ in pegs],
+            {"product_id": OuterRef("product_id")},
+        ) if pegs else []
         dropships = _dropship_purchase_orders(started, today)
         result = {
             "created": [po.number for po in created] + [po.number for po in dropships],
@@ -149,26 +155,20 @@ def _enqueue_sends(po_ids):
         send_purchase_order.delay(po_id)
 
 
-def _peg(pegs, now):
-    """Peg every open, unpegged backorder of each (line, product) to that line; its ETA
-    becomes the line's expected date plus handling. One UPDATE per line, whatever the
-    number of backorders, and one INSERT for their ETA history."""
-    moved = []
-    history = []
-    for line, product_id in pegs:
-        eta = customer_eta(line.expected_date)
-        rows = list(
-            Backorder.objects.filter(product_id=product_id, status=Backorder.Status.OPEN, po_line__isnull=True)
-            .exclude(eta=eta).values_list("id", "eta")
-        )
-        history += [EtaChange(backorder_id=pk, old_eta=old, new_eta=eta, cause=EtaChange.Cause.PURCHASE_ORDER, changed_at=now)
-                    for pk, old in rows]
-        moved += [pk for pk, _ in rows]
-        Backorder.objects.filter(product_id=product_id, status=Backorder.Status.OPEN, po_line__isnull=True).update(
-            po_line=line, status=Backorder.Status.ON_ORDER, eta=eta
-        )
-    EtaChange.objects.bulk_create(history, batch_size=5000)
-    return moved
+def _line_eta(line_ids, match):
+    """Per backorder row: the customer ETA of the purchase order line it is (to be) on."""
+    lines = PurchaseOrderLine.objects.filter(pk__in=line_ids, **match)
+    return Subquery(lines.annotate(eta=AddDays(F("expected_date"), settings.PURCHASING_HANDLING_DAYS)).values("eta")[:1])
+
+
+def _peg(backorders, line_ids, match):
+    """Peg waiting backorders to the new lines that `match` them (same product; for
+    dropship also the same order), with the ETA the line gives: two statements in all."""
+    line = Subquery(PurchaseOrderLine.objects.filter(pk__in=line_ids, **match).values("id")[:1])
+    return set_etas(
+        backorders, _line_eta(line_ids, match), EtaChange.Cause.PURCHASE_ORDER,
+        po_line_id=line, status=Backorder.Status.ON_ORDER,
+    )
 
 
 def _dropship_purchase_orders(now, today):
@@ -186,8 +186,6 @@ def _dropship_purchase_orders(now, today):
     if not rows:
         return []
     items = SupplierItem.objects.select_related("supplier").in_bulk([row["item_id"] for row in rows])
-    from orders.models import Order
-
     order_rows = Order.objects.in_bulk({row["order_id"] for row in rows})
     created, lines = {}, []
     for row in rows:
@@ -202,17 +200,14 @@ def _dropship_purchase_orders(now, today):
         )
         lines.append((line, row["order_id"]))
     PurchaseOrderLine.objects.bulk_create([line for line, _ in lines])
-    history, moved = [], []
-    for line, order_id in lines:
-        eta = customer_eta(line.expected_date)
-        waiting = Backorder.objects.filter(
-            order_id=order_id, product_id=line.product_id, status=Backorder.Status.OPEN, po_line__isnull=True
-        )
-        for pk, old in waiting.exclude(eta=eta).values_list("id", "eta"):
-            history.append(EtaChange(backorder_id=pk, old_eta=old, new_eta=eta, cause=EtaChange.Cause.PURCHASE_ORDER, changed_at=now))
-            moved.append(pk)
-        waiting.update(po_line=line, status=Backorder.Status.ON_ORDER, eta=eta)
-    EtaChange.objects.bulk_create(history)
+    moved = _peg(
+        Backorder.objects.filter(
+            status=Backorder.Status.OPEN, po_line__isnull=True, product__dropship=True,
+            product__supplier_items__preferred=True, order_id__in={order_id for _, order_id in lines},
+        ),
+        [line.pk for line, _ in lines],
+        {"product_id": OuterRef("product_id"), "purchase_order__dropship_order_id": OuterRef("order_id")},
+    )
     _announce(moved, EtaChange.Cause.PURCHASE_ORDER)
     return list(created.values())
 
@@ -233,18 +228,13 @@ def get_purchase_order(number, lock=False):
         raise NotFound.one(f"No purchase order with number {number}.", field="number", code="not_found") from None
 
 
-def _move_etas(lines, new_eta_for, cause):
-    """Set the ETA of every waiting backorder pegged to these lines, keeping history."""
-    now = clock.now()
-    history, moved = [], []
-    for line in lines:
-        eta = new_eta_for(line)
-        waiting = Backorder.objects.filter(po_line=line, status=Backorder.Status.ON_ORDER)
-        for pk, old in waiting.exclude(eta=eta).values_list("id", "eta"):
-            history.append(EtaChange(backorder_id=pk, old_eta=old, new_eta=eta, cause=cause, changed_at=now))
-            moved.append(pk)
-        waiting.exclude(eta=eta).update(eta=eta)
-    EtaChange.objects.bulk_create(history, batch_size=5000)
+def _move_etas(lines, cause, eta=None):
+    """Move the ETA of every waiting backorder pegged to these lines: to `eta`, or to what
+    each line's expected date gives. Two statements, whatever the number of backorders."""
+    line_ids = [line.pk for line in lines]
+    waiting = Backorder.objects.filter(po_line__in=line_ids, status=Backorder.Status.ON_ORDER)
+    new_eta = Value(eta, output_field=DateField()) if eta else _line_eta(line_ids, {"pk": OuterRef("po_line_id")})
+    moved = set_etas(waiting, new_eta, cause)
     _announce(moved, cause)
     return moved
 
@@ -272,7 +262,7 @@ def confirm_purchase_order(number, dates):
         if po.status == PurchaseOrder.Status.SENT:
             po.status, po.confirmed_at = PurchaseOrder.Status.CONFIRMED, clock.now()
             po.save(update_fields=["status", "confirmed_at"])
-        _move_etas(changed, lambda line: customer_eta(line.expected_date), EtaChange.Cause.REDATED)
+        _move_etas(changed, EtaChange.Cause.REDATED)
         return po
 
 
@@ -293,7 +283,7 @@ def mark_late_lines():
         for line in newly_late:
             line.late = True
         PurchaseOrderLine.objects.bulk_update(newly_late, ["late"])
-        moved = _move_etas(lines, lambda line: grace, EtaChange.Cause.LATE) if lines else []
+        moved = _move_etas(lines, EtaChange.Cause.LATE, eta=grace) if lines else []
         return {"late_lines": len(lines), "newly_late": len(newly_late), "backorders_moved": len(moved)}
 
 
