@@ -12,22 +12,23 @@ from backoffice import clock
 from .models import EtaChange
 
 
-class AddDays(Func):
-    """date + n days, as a date, on PostgreSQL and SQLite alike."""
+def add_days_sql(sql, days):
+    """SQL for date + n days, as a date, on PostgreSQL and SQLite alike."""
+    if connection.vendor == "postgresql":
+        return f"({sql} + {int(days)})"
+    return f"date({sql}, '{int(days):+d} days')"
 
+
+class AddDays(Func):
     output_field = DateField()
 
     def __init__(self, expression, days):
         super().__init__(expression)
-        self.days = int(days)
+        self.days = days
 
-    def as_postgresql(self, compiler, connection, **extra):
+    def as_sql(self, compiler, connection, **extra):
         sql, params = compiler.compile(self.source_expressions[0])
-        return f"({sql} + {self.days})", params
-
-    def as_sqlite(self, compiler, connection, **extra):
-        sql, params = compiler.compile(self.source_expressions[0])
-        return f"date({sql}, '{self.days:+d} days')", params
+        return add_days_sql(sql, self.days), params
 
 
 def set_etas(backorders, new_eta, cause, **also):
@@ -51,4 +52,36 @@ def set_etas(backorders, new_eta, cause, **also):
         )
         moved = [row[0] for row in cursor.fetchall()]
     backorders.update(eta=new_eta, **also)
+    return moved
+
+
+def peg_to_lines(line_ids, handling_days, *, same_order=False):
+    """Peg every open, unpegged backorder to the new purchase order line of its product
+    among `line_ids` (for dropship lines also of its order), with the ETA that line gives
+    (expected date + handling days). A join, not a subquery per row: one INSERT … SELECT
+    for the history and one UPDATE … FROM, on PostgreSQL and SQLite (3.33+) alike.
+    Returns the ids of the backorders whose ETA changed."""
+    if not line_ids:
+        return []
+    eta = add_days_sql("l.expected_date", handling_days)
+    match = "l.product_id = b.product_id" + (" AND po.dropship_order_id = b.order_id" if same_order else "")
+    lines = "purchasing_purchaseorderline l, purchasing_purchaseorder po"
+    where = (
+        f"po.id = l.purchase_order_id AND {match} AND l.id IN ({', '.join(['%s'] * len(line_ids))}) "
+        "AND b.status = 'open' AND b.po_line_id IS NULL"
+    )
+    now = connection.ops.adapt_datetimefield_value(clock.now())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {EtaChange._meta.db_table} (backorder_id, old_eta, new_eta, cause, changed_at) "
+            f"SELECT b.id, b.eta, {eta}, %s, %s FROM orders_backorder b, {lines} "
+            f"WHERE {where} AND b.eta <> {eta} RETURNING backorder_id",
+            [EtaChange.Cause.PURCHASE_ORDER, now, *line_ids],
+        )
+        moved = [row[0] for row in cursor.fetchall()]
+        cursor.execute(
+            f"UPDATE orders_backorder AS b SET po_line_id = l.id, eta = {eta}, status = 'on_order' "
+            f"FROM {lines} WHERE {where}",
+            line_ids,
+        )
     return moved

@@ -15,7 +15,7 @@ from backoffice.errors import Conflict, InvalidInput, NotFound, Problem
 from backoffice.locks import advisory_lock
 from inventory.services import StockChange
 from orders import services as orders
-from orders.etas import AddDays, set_etas
+from orders.etas import AddDays, peg_to_lines, set_etas
 from orders.models import Backorder, EtaChange, Order
 
 from .models import BatchRun, PurchaseOrder, PurchaseOrderLine, SupplierItem
@@ -123,13 +123,7 @@ def batch_backorders(trigger="manual"):
                 pegged += c.units
         PurchaseOrderLine.objects.bulk_create(new_lines)
         PurchaseOrderLine.objects.bulk_update(changed_lines, ["quantity"])
-        moved = _peg(
-            Backorder.objects.filter(
-                status=Backorder.Status.OPEN, po_line__isnull=True, product_id__in=[product for _, product in pegs]
-            ),
-            [line.pk for line, _ in pegs],
-            {"product_id": OuterRef("product_id")},
-        ) if pegs else []
+        moved = peg_to_lines([line.pk for line, _ in pegs], settings.PURCHASING_HANDLING_DAYS)
         dropships = _dropship_purchase_orders(started, today)
         result = {
             "created": [po.number for po in created] + [po.number for po in dropships],
@@ -157,18 +151,8 @@ def _enqueue_sends(po_ids):
 
 def _line_eta(line_ids, match):
     """Per backorder row: the customer ETA of the purchase order line it is (to be) on."""
-    lines = PurchaseOrderLine.objects.filter(pk__in=line_ids, **match)
+    lines = PurchaseOrderLine.objects.filter(pk__in=line_ids, **match).order_by()
     return Subquery(lines.annotate(eta=AddDays(F("expected_date"), settings.PURCHASING_HANDLING_DAYS)).values("eta")[:1])
-
-
-def _peg(backorders, line_ids, match):
-    """Peg waiting backorders to the new lines that `match` them (same product; for
-    dropship also the same order), with the ETA the line gives: two statements in all."""
-    line = Subquery(PurchaseOrderLine.objects.filter(pk__in=line_ids, **match).values("id")[:1])
-    return set_etas(
-        backorders, _line_eta(line_ids, match), EtaChange.Cause.PURCHASE_ORDER,
-        po_line_id=line, status=Backorder.Status.ON_ORDER,
-    )
 
 
 def _dropship_purchase_orders(now, today):
@@ -200,14 +184,7 @@ def _dropship_purchase_orders(now, today):
         )
         lines.append((line, row["order_id"]))
     PurchaseOrderLine.objects.bulk_create([line for line, _ in lines])
-    moved = _peg(
-        Backorder.objects.filter(
-            status=Backorder.Status.OPEN, po_line__isnull=True, product__dropship=True,
-            product__supplier_items__preferred=True, order_id__in={order_id for _, order_id in lines},
-        ),
-        [line.pk for line, _ in lines],
-        {"product_id": OuterRef("product_id"), "purchase_order__dropship_order_id": OuterRef("order_id")},
-    )
+    moved = peg_to_lines([line.pk for line, _ in lines], settings.PURCHASING_HANDLING_DAYS, same_order=True)
     _announce(moved, EtaChange.Cause.PURCHASE_ORDER)
     return list(created.values())
 
