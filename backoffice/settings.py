@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "django_celery_beat",
+    "import_export",
     "inventory",
     "orders",
     "purchasing",
@@ -178,7 +180,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Beat reads its schedule from the database, so staff can change it in admin; the entries
+# below are written there when beat starts.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "check-stock-ledger": {"task": "inventory.tasks.check_stock_ledger", "schedule": crontab(hour=3, minute=15)},
     "batch-backorders": {"task": "purchasing.tasks.batch_backorders", "schedule": crontab(minute="*/15")},
@@ -189,6 +193,7 @@ CELERY_BEAT_SCHEDULE = {
 # (django-anymail) and its settings.
 EMAIL_BACKEND = envstr("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "backoffice@localhost")
+EMAIL_FILE_PATH = envstr("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 
 # Business rules.
 # Until purchasing knows the supplier, a backorder's ETA is today + this many days.

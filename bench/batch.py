@@ -14,20 +14,12 @@ import argparse
 import datetime
 import os
 import random
-import sys
 import time
 from decimal import Decimal
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backoffice.settings")
-
-import django  # noqa: E402
-
-django.setup()
-
-from django.db import connection, connections  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_databases, teardown_databases  # noqa: E402
+from common import in_throwaway_database  # sets Django up
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 FLOOR = """
 SELECT si.supplier_id, b.product_id, SUM(b.quantity - b.filled - b.cancelled), MIN(b.created_at)
@@ -45,14 +37,7 @@ def main():
     parser.add_argument("--skus", type=int, default=5_000)
     parser.add_argument("--suppliers", type=int, default=200)
     args = parser.parse_args()
-    if connection.vendor != "postgresql":
-        sys.exit("bench/batch.py measures PostgreSQL: set DATABASE_URL=postgres://...")
-    state = setup_databases(verbosity=0, interactive=False)
-    try:
-        run(args)
-    finally:
-        connections.close_all()
-        teardown_databases(state, verbosity=0)
+    in_throwaway_database(lambda: run(args), "batch.py")
 
 
 def backlog(args):

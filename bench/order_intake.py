@@ -13,25 +13,16 @@ Runs in a throwaway test database (test_<name>), created and dropped here.
 
 import argparse
 import logging
-import os
+import multiprocessing
 import random
 import sys
-import multiprocessing
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backoffice.settings")
-
-import django  # noqa: E402
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.db import connection, connections  # noqa: E402
-from django.db.models import Sum  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import setup_databases, teardown_databases  # noqa: E402
+from common import in_throwaway_database  # sets Django up
+from django.conf import settings
+from django.db import connections
+from django.db.models import Sum
+from django.test import Client
 
 logging.getLogger("django.request").setLevel(logging.ERROR)  # refusals are expected here
 
@@ -42,15 +33,8 @@ def main():
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--skus", type=int, default=50)
     args = parser.parse_args()
-    if connection.vendor != "postgresql":
-        sys.exit("bench/order_intake.py measures PostgreSQL: set DATABASE_URL=postgres://...")
     settings.ALLOWED_HOSTS = ["*"]
-    state = setup_databases(verbosity=0, interactive=False)
-    try:
-        run(args)
-    finally:
-        connections.close_all()
-        teardown_databases(state, verbosity=0)
+    in_throwaway_database(lambda: run(args), "order_intake.py")
 
 
 def run(args):

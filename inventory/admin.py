@@ -3,11 +3,14 @@ from django.contrib import admin, messages
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
+from import_export.admin import ImportExportMixin
+
 from backoffice.admin_tools import changelist_link, confirm_action
 from backoffice.errors import DomainError
 from orders import services as orders
 
 from .models import Product, StockLevel, StockMovement
+from .resources import ProductResource
 from .services import StockChange
 
 
@@ -61,13 +64,14 @@ StockFormSet = forms.formset_factory(StockRowForm, extra=0)
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(ImportExportMixin, admin.ModelAdmin):
     list_display = ["sku", "name", "price", "on_hand", "allocated", "available", "backorderable", "dropship", "ledger"]
     list_select_related = ["stock"]
     list_filter = ["backorderable", "dropship", StockStateFilter]
     search_fields = ["sku", "name"]
     inlines = [StockLevelInline]
     actions = ["receive_stock", "count_stock"]
+    resource_classes = [ProductResource]
     list_per_page = 100
 
     def get_readonly_fields(self, request, obj=None):

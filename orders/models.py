@@ -3,13 +3,12 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.choices import Language
 from inventory.models import Product, StockMovement
 
 
 class Customer(models.Model):
-    class Language(models.TextChoices):
-        DE = "de", _("German")
-        EN = "en", _("English")
+    Language = Language
 
     email = models.EmailField(_("email"), unique=True)
     name = models.CharField(_("name"), max_length=200)

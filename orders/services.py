@@ -497,3 +497,54 @@ def change_preferences(number, *, fulfilment_policy=None, expedite=None, user=No
         _refresh_statuses({order.pk})
         order.refresh_from_db(fields=["status"])
         return order
+
+
+def record_dropship_shipment(number, quantities, user=None):
+    """The supplier shipped units of dropship lines straight to the customer (`quantities`
+    maps SKU to units): the sale of those units is complete and their payment captured;
+    no stock moves."""
+    with transaction.atomic():
+        order, lines, levels = _lock_order(number)
+        by_sku = {line.product.sku: line for line in lines}
+        problems = []
+        for index, (sku, units) in enumerate(quantities.items()):
+            line = by_sku.get(sku)
+            if line is None or not line.product.dropship:
+                problems.append(Problem(f"Line {index}: order {order.number} has no dropship line for SKU {sku}.",
+                                        field="sku", line=index, sku=sku))
+            elif units > line.backordered:
+                problems.append(Problem(f"Line {index} (SKU {sku}): only {line.backordered} units wait for the supplier.",
+                                        field="quantity", line=index, sku=sku, code="too_many"))
+        if problems:
+            raise InvalidInput(problems)
+        now, amount, changed = clock.now(), Decimal("0"), []
+        waiting = defaultdict(list)
+        for backorder in order.backorders.filter(status__in=WAITING).order_by("created_at", "id"):
+            waiting[backorder.line_id].append(backorder)
+        for sku, units in quantities.items():
+            line = by_sku[sku]
+            line.backordered -= units
+            line.shipped += units
+            amount += units * line.unit_price
+            for backorder in waiting[line.pk]:
+                take = min(units, backorder.waiting)
+                if not take:
+                    continue
+                backorder.filled += take
+                units -= take
+                if not backorder.waiting:
+                    backorder.status, backorder.filled_at = Backorder.Status.SHIPPED, now
+                changed.append(backorder)
+        Backorder.objects.bulk_update(changed, ["filled", "status", "filled_at"])
+        OrderLine.objects.bulk_update([by_sku[sku] for sku in quantities], ["backordered", "shipped"])
+        shipment = Shipment.objects.create(
+            order=order, shipped_at=now, amount_captured=amount,
+            created_by=user if user and user.is_authenticated else None,
+        )
+        ShipmentLine.objects.bulk_create([
+            ShipmentLine(shipment=shipment, line=by_sku[sku], quantity=units) for sku, units in quantities.items()
+        ])
+        order.amount_captured += amount
+        order.save(update_fields=["amount_captured"])
+        _refresh_statuses({order.pk})
+        return shipment

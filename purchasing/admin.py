@@ -3,11 +3,14 @@ from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
+from import_export.admin import ImportExportMixin
+
 from backoffice.admin_tools import confirm_action
 from backoffice.errors import DomainError
 
 from . import services
 from .models import BatchRun, PurchaseOrder, PurchaseOrderLine, Supplier, SupplierItem
+from .resources import SupplierItemResource, SupplierResource
 
 
 class SupplierItemInline(admin.TabularInline):
@@ -18,7 +21,8 @@ class SupplierItemInline(admin.TabularInline):
 
 
 @admin.register(Supplier)
-class SupplierAdmin(admin.ModelAdmin):
+class SupplierAdmin(ImportExportMixin, admin.ModelAdmin):
+    resource_classes = [SupplierResource]
     list_display = ["code", "name", "email", "language", "lead_time_days", "min_order_value", "max_wait_hours", "auto_send"]
     list_filter = ["language", "auto_send"]
     search_fields = ["code", "name", "email"]
@@ -26,7 +30,8 @@ class SupplierAdmin(admin.ModelAdmin):
 
 
 @admin.register(SupplierItem)
-class SupplierItemAdmin(admin.ModelAdmin):
+class SupplierItemAdmin(ImportExportMixin, admin.ModelAdmin):
+    resource_classes = [SupplierItemResource]
     list_display = ["product", "supplier", "supplier_sku", "unit_cost", "min_order_quantity", "pack_size", "lead_time_days", "preferred"]
     list_select_related = ["product", "supplier"]
     list_filter = ["preferred", "supplier"]
@@ -166,7 +171,7 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Record the supplier's dates"), permissions=["change"])
     def confirm(self, request, queryset):
-        def apply(rows, _):
+        def apply(rows, extra):
             by_po = {}
             for row in rows:
                 by_po.setdefault(row["line"].purchase_order.number, {})[row["line"].product.sku] = row["expected_date"]

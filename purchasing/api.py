@@ -44,16 +44,6 @@ class PurchaseOrderFilter(django_filters.FilterSet):
         fields = ["status", "supplier"]
 
 
-def _no_duplicates(lines):
-    skus = [line["sku"] for line in lines]
-    problems = [
-        Problem(f"Line {index}: SKU {sku} appears more than once.", field="sku", line=index, sku=sku, code="duplicate")
-        for index, sku in enumerate(skus) if sku in skus[:index]
-    ]
-    if problems:
-        raise InvalidInput(problems)
-
-
 class PurchaseOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = PurchaseOrderSerializer
     lookup_field = "number"
@@ -90,28 +80,35 @@ class PurchaseOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         services.send_purchase_order(number)
         return self._respond(number)
 
+    def _per_sku(self, number, serializer_class, value):
+        """Read {lines: [{sku, …}]} into {sku: value(line)}, 404 first for an unknown order."""
+        services.get_purchase_order(number)
+        data = serializer_class(data=self.request.data)
+        data.is_valid(raise_exception=True)
+        lines = data.validated_data["lines"]
+        skus = [line["sku"] for line in lines]
+        duplicates = [
+            Problem(f"Line {index}: SKU {sku} appears more than once.", field="sku", line=index, sku=sku, code="duplicate")
+            for index, sku in enumerate(skus) if sku in skus[:index]
+        ]
+        if duplicates:
+            raise InvalidInput(duplicates)
+        return {line["sku"]: value(line) for line in lines}
+
     @extend_schema(request=ConfirmSerializer, responses=PurchaseOrderSerializer)
     @action(detail=True, methods=["post"])
     def confirm(self, request, number=None):
         """Record the supplier's expected date per line; pegged customers' ETAs follow."""
-        services.get_purchase_order(number)
-        data = ConfirmSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        _no_duplicates(data.validated_data["lines"])
-        services.confirm_purchase_order(number, {line["sku"]: line["expected_date"] for line in data.validated_data["lines"]})
+        dates = self._per_sku(number, ConfirmSerializer, lambda line: line["expected_date"])
+        services.confirm_purchase_order(number, dates)
         return self._respond(number)
 
     @extend_schema(request=ReceiveSerializer, responses=PurchaseOrderSerializer)
     @action(detail=True, methods=["post"])
     def receive(self, request, number=None):
         """Goods in: fills the pegged backorders first. More than ordered is refused."""
-        services.get_purchase_order(number)
-        data = ReceiveSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        _no_duplicates(data.validated_data["lines"])
-        services.receive_purchase_order(
-            number, {line["sku"]: line["quantity"] for line in data.validated_data["lines"]}, user=request.user
-        )
+        quantities = self._per_sku(number, ReceiveSerializer, lambda line: line["quantity"])
+        services.receive_purchase_order(number, quantities, user=request.user)
         return self._respond(number)
 
 

@@ -3,13 +3,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.choices import Language
 from inventory.models import Product
 
 
 class Supplier(models.Model):
-    class Language(models.TextChoices):
-        DE = "de", _("German")
-        EN = "en", _("English")
+    Language = Language
 
     code = models.SlugField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=200)
@@ -57,7 +56,8 @@ class SupplierItem(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["supplier", "product"], name="supplier_item_once_per_supplier"),
             models.UniqueConstraint(
-                fields=["product"], condition=Q(preferred=True), name="supplier_item_one_preferred_per_product"
+                fields=["product"], condition=Q(preferred=True), name="supplier_item_one_preferred_per_product",
+                violation_error_message=_("This product already has a preferred supplier."),
             ),
             models.CheckConstraint(condition=Q(unit_cost__gte=0), name="supplier_item_cost_not_negative"),
             models.CheckConstraint(condition=Q(min_order_quantity__gte=1), name="supplier_item_moq_positive"),

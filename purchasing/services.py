@@ -196,7 +196,7 @@ def _announce(backorder_ids, cause):
 
 
 def get_purchase_order(number, lock=False):
-    queryset = PurchaseOrder.objects.select_related("supplier")
+    queryset = PurchaseOrder.objects.select_related("supplier", "dropship_order")
     if lock:
         queryset = queryset.select_for_update(of=("self",))
     try:
@@ -289,7 +289,8 @@ def receive_purchase_order(number, quantities, user=None, allow_over=False):
     """Goods in against a purchase order: `quantities` maps SKU to units received. Stock in
     through the ledger; the units fill the backorders pegged to the line first, then other
     waiting orders of the product; the rest is free stock. Receiving more than ordered is
-    refused unless `allow_over`."""
+    refused unless `allow_over`. For a dropship order the supplier's delivery to the
+    customer is recorded as that order's shipment instead."""
     with transaction.atomic():
         po = get_purchase_order(number, lock=True)
         if po.status in (PurchaseOrder.Status.DRAFT, PurchaseOrder.Status.CANCELLED, PurchaseOrder.Status.RECEIVED):
@@ -315,10 +316,14 @@ def receive_purchase_order(number, quantities, user=None, allow_over=False):
             lines[sku].received += units
             lines[sku].late = lines[sku].late and lines[sku].received < lines[sku].quantity
         PurchaseOrderLine.objects.bulk_update(received, ["received", "late"])
-        orders.change_stock(
-            [StockChange(sku, units, "receipt", f"purchase order {po.number}") for sku, units in quantities.items()],
-            user=user, reference=po.number, fill_first=[line.pk for line in received],
-        )
+        if po.dropship_order_id:
+            # The supplier shipped straight to the customer: a shipment, not stock.
+            orders.record_dropship_shipment(po.dropship_order.number, quantities, user=user)
+        else:
+            orders.change_stock(
+                [StockChange(sku, units, "receipt", f"purchase order {po.number}") for sku, units in quantities.items()],
+                user=user, reference=po.number, fill_first=[line.pk for line in received],
+            )
         complete = all(line.received >= line.quantity for line in lines.values())
         po.status = PurchaseOrder.Status.RECEIVED if complete else PurchaseOrder.Status.PARTIALLY_RECEIVED
         po.save(update_fields=["status"])

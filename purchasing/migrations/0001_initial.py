@@ -118,7 +118,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='supplieritem',
-            constraint=models.UniqueConstraint(condition=models.Q(('preferred', True)), fields=('product',), name='supplier_item_one_preferred_per_product'),
+            constraint=models.UniqueConstraint(condition=models.Q(('preferred', True)), fields=('product',), name='supplier_item_one_preferred_per_product', violation_error_message='This product already has a preferred supplier.'),
         ),
         migrations.AddConstraint(
             model_name='supplieritem',

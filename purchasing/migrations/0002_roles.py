@@ -1,5 +1,6 @@
 """Purchasing's reach for each role: purchasing runs suppliers and purchase orders, the
-warehouse receives against them, customer service reads them, the manager does all."""
+warehouse receives against them, customer service reads them, the manager does all and
+may change the job schedule."""
 
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
@@ -28,7 +29,9 @@ def grant(apps, schema_editor):
         Group.objects.get(name=role).permissions.add(*purchasing.filter(codename__in=codenames))
     Group.objects.get(name="Manager").permissions.add(*purchasing)
     Group.objects.get(name="Manager").permissions.add(
-        *Permission.objects.filter(content_type__app_label="orders", content_type__model="etachange")
+        *Permission.objects.filter(content_type__app_label="orders", content_type__model="etachange"),
+        # The manager may change when the jobs run.
+        *Permission.objects.filter(content_type__app_label="django_celery_beat"),
     )
 
 
@@ -39,6 +42,10 @@ def revoke(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("purchasing", "0001_initial"), ("orders", "0002_roles"), ("orders", "0004_backorder_po_line_and_more")]
+    dependencies = [
+        ("purchasing", "0001_initial"),
+        ("orders", "0004_backorder_po_line_and_more"),
+        ("django_celery_beat", "0019_alter_periodictasks_options"),
+    ]
 
     operations = [migrations.RunPython(grant, revoke)]

@@ -26,7 +26,7 @@ pytestmark = [
 
 
 @pytest.fixture
-def worker():
+def worker(tmp_path):
     db = connection.settings_dict
     env = {
         **os.environ,
@@ -36,13 +36,16 @@ def worker():
     app.conf.broker_url = BROKER
     app.conf.result_backend = BROKER
     env["CELERY_RESULT_BACKEND"] = BROKER
+    # The worker's mail lands in files the test can read.
+    env["EMAIL_BACKEND"] = "django.core.mail.backends.filebased.EmailBackend"
+    env["EMAIL_FILE_PATH"] = str(tmp_path / "mail")
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "backoffice", "worker", "--pool=solo", "--loglevel=warning",
          "--without-gossip", "--without-mingle", "-Q", "celery"],
         cwd=ROOT, env=env,
     )
     try:
-        yield process
+        yield tmp_path / "mail"
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -59,3 +62,33 @@ def test_a_worker_process_runs_the_stock_audit_on_the_shared_database(worker):
     assert result["discrepancies"] == [
         {"sku": "LAMP-W", "on_hand": 9, "ledger": 3, "allocated": 1, "held_by_lines": 1}
     ]
+
+
+def test_the_batch_task_on_a_worker_creates_and_auto_sends_a_purchase_order(worker):
+    from purchasing.models import PurchaseOrder
+    from purchasing.tasks import batch_backorders
+    from tests.factories import SupplierFactory, SupplierItemFactory
+
+    item = SupplierItemFactory(supplier=SupplierFactory(auto_send=True, email="po@acme.example"))
+    place((item.product, 2))
+
+    result = batch_backorders.delay().get(timeout=60)
+
+    [number] = result["created"]
+    # The send task was queued after the batch committed; the same worker sends it.
+    mails = _wait_for_files(worker)
+    assert number in mails[0] and "po@acme.example" in mails[0]
+    assert PurchaseOrder.objects.get(number=number).status == "sent"
+
+
+def _wait_for_files(folder):
+    """Wait on the worker, not the clock: an inspect round-trip per try until it is idle."""
+    from backoffice.celery import app as celery_app
+
+    for _ in range(60):
+        inspector = celery_app.control.inspect(timeout=1)
+        busy = any((inspector.active() or {}).values()) or any((inspector.reserved() or {}).values())
+        files = sorted(folder.glob("*.log")) if folder.exists() else []
+        if files and not busy:
+            return [path.read_text() for path in files]
+    raise AssertionError("the worker sent no mail")

@@ -225,3 +225,25 @@ def test_the_eta_signal_fires_once_per_change_set_after_commit(clock, django_cap
 
     assert len(calls) == 1
     assert (len(calls[0]["backorder_ids"]), calls[0]["cause"]) == (2, "purchase_order")
+
+
+def test_a_dropship_delivery_ships_the_customers_line_without_touching_stock(clock):
+    from decimal import Decimal
+
+    from tests.factories import ProductFactory
+
+    item = SupplierItemFactory(product=ProductFactory(dropship=True, price=Decimal("99.00")))
+    order = place((item.product, 2))
+    services.batch_backorders()
+    po = PurchaseOrder.objects.get(dropship_order=order)
+    services.send_purchase_order(po.number)
+
+    services.receive_purchase_order(po.number, {item.product.sku: 2})
+
+    line = line_of(order, item.product)
+    assert (line.backordered, line.shipped) == (0, 2)
+    order.refresh_from_db()
+    assert (order.status, order.amount_captured) == ("shipped", Decimal("198.00"))
+    assert order.backorders.get().status == "shipped"
+    item.product.stock.refresh_from_db()
+    assert (item.product.stock.on_hand, item.product.movements.count()) == (0, 0)

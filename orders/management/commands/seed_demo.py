@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 from rest_framework.authtoken.models import Token
 
 from backoffice import clock
@@ -17,6 +18,8 @@ from inventory.models import Product
 from inventory.services import StockChange
 from orders import services
 from orders.models import Order
+from purchasing import services as purchasing
+from purchasing.models import PurchaseOrder, Supplier, SupplierItem
 
 CATALOGUE = [
     # sku, name, price, backorderable, dropship, opening stock
@@ -47,6 +50,15 @@ NAMES = [
     ("lea.krueger@example.org", "Lea Krüger", "de"), ("noah.fischer@example.org", "Noah Fischer", "de"),
     ("olivia.reed@example.org", "Olivia Reed", "en"), ("ben.hoffmann@example.org", "Ben Hoffmann", "de"),
 ]
+SUPPLIERS = [
+    # code, name, language, lead time, minimum order value, max wait hours, auto send
+    ("teehaus", "Teehaus Nord GmbH", "de", 7, "150.00", 72, False),
+    ("potworks", "Potworks Ltd", "en", 12, "400.00", 120, False),
+    ("brewgear", "Brewgear GmbH", "de", 10, "0.00", 24, True),
+]
+# sku prefix -> supplier; SCL-070 has none (it shows under "no supplier").
+SUPPLIED_BY = {"TEA": "teehaus", "BOX": "teehaus", "FIL": "teehaus", "POT": "potworks", "CUP": "potworks",
+               "TRY": "potworks", "KET": "brewgear", "GRN": "brewgear"}
 USERS = [
     ("admin", None), ("lager", "Warehouse"), ("einkauf", "Purchasing"),
     ("service", "Customer service"), ("chef", "Manager"), ("shop", "Shop"),
@@ -65,7 +77,8 @@ class Command(BaseCommand):
         if Order.objects.filter(number=FIRST_ORDER).exists():
             self.stdout.write("Demo history already loaded; nothing to add.")
         else:
-            with transaction.atomic():
+            # The history's purchase order mails are not news: keep them off the console.
+            with transaction.atomic(), override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
                 self.history()
         token = Token.objects.get_or_create(user=User.objects.get(username="shop"))[0]
         self.stdout.write(self.style.SUCCESS(
@@ -99,9 +112,8 @@ class Command(BaseCommand):
                 StockChange(sku, units, "receipt", "opening stock")
                 for sku, *_, units in CATALOGUE if units
             ])
+            self.suppliers()
         stocked = [row[0] for row in CATALOGUE]
-        deliveries = {10: [("TEA-003", 12), ("POT-011", 3)], 20: [("KET-031", 2), ("TEA-002", 10)],
-                      30: [("FIL-051", 6), ("CUP-021", 6)], 38: [("POT-010", 2)]}
         number = 1001
         for day in range(42):
             moment = start + datetime.timedelta(days=day, hours=9)
@@ -120,8 +132,7 @@ class Command(BaseCommand):
                         number += 1
                     except DomainError:
                         pass  # a short non-backorderable item: the shop would have refused it too
-                if day in deliveries:
-                    services.change_stock([StockChange(sku, units, "receipt", "supplier delivery") for sku, units in deliveries[day]])
+                self.purchasing(day, rng)
                 # The warehouse ships what is ready most days, but not the last few.
                 if day < 38:
                     for ready in Order.objects.filter(status=Order.Status.READY_TO_SHIP).values_list("number", flat=True):
@@ -131,3 +142,39 @@ class Command(BaseCommand):
                     waiting = list(Order.objects.filter(status=Order.Status.AWAITING_STOCK).values_list("number", flat=True))
                     if waiting:
                         services.cancel_units(rng.choice(waiting), None)
+
+    def suppliers(self):
+        suppliers = {}
+        for code, name, language, lead, minimum, wait, auto in SUPPLIERS:
+            suppliers[code] = Supplier.objects.create(
+                code=code, name=name, email=f"orders@{code}.example", language=language, lead_time_days=lead,
+                min_order_value=Decimal(minimum), max_wait_hours=wait, auto_send=auto,
+            )
+        for number, (sku, _, price, *_rest) in enumerate(CATALOGUE):
+            code = SUPPLIED_BY.get(sku.split("-")[0])
+            if code:
+                SupplierItem.objects.create(
+                    supplier=suppliers[code], product=Product.objects.get(sku=sku), supplier_sku=f"{code[:3].upper()}-{number:03d}",
+                    unit_cost=(Decimal(price) * Decimal("0.55")).quantize(Decimal("0.01")),
+                    min_order_quantity=6 if sku.startswith(("TEA", "FIL")) else 1, pack_size=6 if sku.startswith("FIL") else 1,
+                    preferred=True,
+                )
+
+    def purchasing(self, day, rng):
+        """Batch every few days; suppliers confirm, some late, most deliver on time."""
+        if day % 4 == 1:
+            purchasing.batch_backorders(trigger="demo")
+            for po in PurchaseOrder.objects.filter(status=PurchaseOrder.Status.DRAFT):
+                purchasing.send_purchase_order(po.number)
+        today = clock.today()
+        for po in PurchaseOrder.objects.filter(status__in=["sent", "confirmed", "partially_received"]).prefetch_related("lines__product"):
+            lines = list(po.lines.all())
+            due = [line for line in lines if line.expected_date <= today and line.outstanding]
+            if po.status == "sent" and rng.random() < 0.5:
+                # A supplier confirms, sometimes with a later date than asked for.
+                purchasing.confirm_purchase_order(po.number, {
+                    line.product.sku: line.expected_date + datetime.timedelta(days=rng.choice([0, 0, 3, 10])) for line in lines
+                })
+            elif due and rng.random() < 0.7 and day < 39:
+                purchasing.receive_purchase_order(po.number, {line.product.sku: line.outstanding for line in due})
+        purchasing.mark_late_lines()

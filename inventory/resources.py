@@ -1,0 +1,12 @@
+from backoffice.imports import CatalogResource
+
+from .models import Product
+
+
+class ProductResource(CatalogResource):
+    class Meta:
+        model = Product
+        fields = ["sku", "name", "price", "backorderable", "dropship"]
+        import_id_fields = ["sku"]
+        clean_model_instances = True
+        skip_unchanged = True
