@@ -3,6 +3,8 @@ statements: one INSERT … SELECT writes the history rows of the backorders whos
 really changes, one UPDATE moves them. Used by purchasing for pegging, re-dating and late
 lines, where a single event can touch tens of thousands of backorders."""
 
+from collections import defaultdict
+
 from django.db import connection
 from django.db.models import DateField, F, Func, Value
 from django.db.models.fields import DateTimeField
@@ -60,9 +62,9 @@ def peg_to_lines(line_ids, handling_days, *, same_order=False):
     among `line_ids` (for dropship lines also of its order), with the ETA that line gives
     (expected date + handling days). A join, not a subquery per row: one INSERT … SELECT
     for the history and one UPDATE … FROM, on PostgreSQL and SQLite (3.33+) alike.
-    Returns the ids of the backorders whose ETA changed."""
+    Returns the ids of the backorders whose ETA changed, and the units pegged per line."""
     if not line_ids:
-        return []
+        return [], {}
     eta = add_days_sql("l.expected_date", handling_days)
     match = "l.product_id = b.product_id" + (" AND po.dropship_order_id = b.order_id" if same_order else "")
     lines = "purchasing_purchaseorderline l, purchasing_purchaseorder po"
@@ -71,6 +73,11 @@ def peg_to_lines(line_ids, handling_days, *, same_order=False):
         "AND b.status = 'open' AND b.po_line_id IS NULL"
     )
     now = connection.ops.adapt_datetimefield_value(clock.now())
+    # PostgreSQL's RETURNING sees the joined line table too (which also has a quantity);
+    # SQLite's sees only the updated table and refuses the alias.
+    returned = "po_line_id, quantity - filled - cancelled"
+    if connection.vendor == "postgresql":
+        returned = "b.po_line_id, b.quantity - b.filled - b.cancelled"
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {EtaChange._meta.db_table} (backorder_id, old_eta, new_eta, cause, changed_at) "
@@ -81,7 +88,10 @@ def peg_to_lines(line_ids, handling_days, *, same_order=False):
         moved = [row[0] for row in cursor.fetchall()]
         cursor.execute(
             f"UPDATE orders_backorder AS b SET po_line_id = l.id, eta = {eta}, status = 'on_order' "
-            f"FROM {lines} WHERE {where}",
+            f"FROM {lines} WHERE {where} RETURNING {returned}",
             line_ids,
         )
-    return moved
+        units = defaultdict(int)
+        for line_id, waiting in cursor.fetchall():
+            units[line_id] += waiting
+    return moved, units

@@ -100,7 +100,7 @@ class OrderLine(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.order_id}/{self.position}: {self.quantity} × {self.product_id}"
+        return _("line %(number)s") % {"number": self.position + 1}
 
     @property
     def unshipped(self):
@@ -157,7 +157,7 @@ class Backorder(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.order_id}: {self.waiting}/{self.quantity} × {self.product_id}"
+        return _("%(waiting)s of %(quantity)s waiting") % {"waiting": self.waiting, "quantity": self.quantity}
 
     @property
     def waiting(self):

@@ -80,13 +80,13 @@ class PurchaseOrderLineInline(admin.TabularInline):
 
 class ReceiveLineForm(forms.Form):
     line = forms.ModelChoiceField(queryset=PurchaseOrderLine.objects.all(), widget=forms.HiddenInput)
-    what = forms.CharField(label=_("line"), disabled=True, required=False)
+    what = forms.CharField(label=_("line"), disabled=True, required=False, widget=forms.TextInput(attrs={"size": 60}))
     quantity = forms.IntegerField(label=_("units received"), min_value=0, required=False)
 
 
 class ConfirmLineForm(forms.Form):
     line = forms.ModelChoiceField(queryset=PurchaseOrderLine.objects.all(), widget=forms.HiddenInput)
-    what = forms.CharField(label=_("line"), disabled=True, required=False)
+    what = forms.CharField(label=_("line"), disabled=True, required=False, widget=forms.TextInput(attrs={"size": 60}))
     expected_date = forms.DateField(label=_("expected date"))
 
 
@@ -123,19 +123,7 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
         return False
 
     def changelist_view(self, request, extra_context=None):
-        last = BatchRun.objects.first()
-        if last:
-            result = last.result
-            self.message_user(request, _(
-                "Batch job last ran %(when)s (%(trigger)s): %(created)d created, %(topped)d topped up, "
-                "%(units)d units pegged, %(waiting)d suppliers waiting for quota, %(orphans)d backorders without supplier."
-            ) % {
-                "when": last.started_at.strftime("%Y-%m-%d %H:%M"), "trigger": last.trigger,
-                "created": len(result.get("created", [])), "topped": len(result.get("topped_up", [])),
-                "units": result.get("units_pegged", 0), "waiting": len(result.get("waiting_for_quota", [])),
-                "orphans": result.get("without_supplier", 0),
-            }, messages.INFO)
-        return super().changelist_view(request, extra_context)
+        return super().changelist_view(request, {**(extra_context or {}), "last_batch_run": BatchRun.objects.first()})
 
     def has_receive_permission(self, request):
         return request.user.has_perm("purchasing.receive_purchaseorder")

@@ -78,8 +78,8 @@ def batch_backorders(trigger="manual"):
         advisory_lock("purchasing.batch_backorders")
         started = clock.now()
         today = clock.today()
-        created, topped_up, pegged, waiting = [], [], 0, []
-        pegs = []  # (po_line, product_id)
+        created, topped_up, waiting = [], [], []
+        pegs = []  # (po_line, supplier item)
         drafts = {
             po.supplier_id: po
             for po in PurchaseOrder.objects.filter(status=PurchaseOrder.Status.DRAFT, dropship_order__isnull=True)
@@ -119,16 +119,16 @@ def batch_backorders(trigger="manual"):
                 else:
                     line.quantity = round_up(pegged_need.get(line.pk, 0) + c.units, c.item)
                     changed_lines.append(line)
-                pegs.append((line, c.item.product_id))
-                pegged += c.units
+                pegs.append((line, c.item))
         PurchaseOrderLine.objects.bulk_create(new_lines)
         PurchaseOrderLine.objects.bulk_update(changed_lines, ["quantity"])
-        moved = peg_to_lines([line.pk for line, _ in pegs], settings.PURCHASING_HANDLING_DAYS)
+        moved, pegged = peg_to_lines([line.pk for line, _ in pegs], settings.PURCHASING_HANDLING_DAYS)
+        _fit_lines(pegs, pegged, pegged_need)
         dropships = _dropship_purchase_orders(started, today)
         result = {
             "created": [po.number for po in created] + [po.number for po in dropships],
             "topped_up": sorted({po.number for po in topped_up}),
-            "units_pegged": pegged,
+            "units_pegged": sum(pegged.values()),
             "waiting_for_quota": waiting,
             "without_supplier": Backorder.objects.filter(
                 status=Backorder.Status.OPEN, po_line__isnull=True
@@ -140,6 +140,18 @@ def batch_backorders(trigger="manual"):
             transaction.on_commit(lambda: _enqueue_sends(auto))
         _announce(moved, EtaChange.Cause.PURCHASE_ORDER)
         return result
+
+
+def _fit_lines(pegs, pegged, pegged_before):
+    """Each line orders what its backorders really need, rounded: an order placed between
+    the totals and the pegging is pegged too, and its units must be on the line."""
+    wrong = []
+    for line, item in pegs:
+        quantity = round_up(pegged_before.get(line.pk, 0) + pegged.get(line.pk, 0), item)
+        if quantity != line.quantity:
+            line.quantity = quantity
+            wrong.append(line)
+    PurchaseOrderLine.objects.bulk_update(wrong, ["quantity"])
 
 
 def _enqueue_sends(po_ids):
@@ -182,9 +194,10 @@ def _dropship_purchase_orders(now, today):
             quantity=round_up(row["units"], item), unit_cost=item.unit_cost,
             expected_date=today + datetime.timedelta(days=item.effective_lead_time_days),
         )
-        lines.append((line, row["order_id"]))
+        lines.append((line, item))
     PurchaseOrderLine.objects.bulk_create([line for line, _ in lines])
-    moved = peg_to_lines([line.pk for line, _ in lines], settings.PURCHASING_HANDLING_DAYS, same_order=True)
+    moved, pegged = peg_to_lines([line.pk for line, _ in lines], settings.PURCHASING_HANDLING_DAYS, same_order=True)
+    _fit_lines(lines, pegged, {})
     _announce(moved, EtaChange.Cause.PURCHASE_ORDER)
     return list(created.values())
 

@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from celery.backends.redis import RedisBackend
+from celery.result import AsyncResult
 from django.db import connection
 
 from backoffice.celery import app
@@ -33,8 +35,6 @@ def worker(tmp_path):
         "CELERY_BROKER_URL": BROKER,
         "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}",
     }
-    app.conf.broker_url = BROKER
-    app.conf.result_backend = BROKER
     env["CELERY_RESULT_BACKEND"] = BROKER
     # The worker's mail lands in files the test can read.
     env["EMAIL_BACKEND"] = "django.core.mail.backends.filebased.EmailBackend"
@@ -51,13 +51,22 @@ def worker(tmp_path):
         process.wait(timeout=30)
 
 
+def run_on_worker(task):
+    """Send `task` through the real broker and wait for the worker's answer. Broker and
+    result backend are named here, not in the app's (already configured) settings."""
+    backend = RedisBackend(app=app, url=BROKER)
+    with app.connection_for_write(BROKER) as connection:
+        sent = task.apply_async(connection=connection)
+    return AsyncResult(sent.id, backend=backend, app=app).get(timeout=60)
+
+
 def test_a_worker_process_runs_the_stock_audit_on_the_shared_database(worker):
     lamp = ProductFactory(sku="LAMP-W")
     receive(lamp, 3)
     place((lamp, 1))
     StockLevel.objects.filter(product=lamp).update(on_hand=9)  # drift the worker must see
 
-    result = check_stock_ledger.delay().get(timeout=60)
+    result = run_on_worker(check_stock_ledger)
 
     assert result["discrepancies"] == [
         {"sku": "LAMP-W", "on_hand": 9, "ledger": 3, "allocated": 1, "held_by_lines": 1}
@@ -72,7 +81,7 @@ def test_the_batch_task_on_a_worker_creates_and_auto_sends_a_purchase_order(work
     item = SupplierItemFactory(supplier=SupplierFactory(auto_send=True, email="po@acme.example"))
     place((item.product, 2))
 
-    result = batch_backorders.delay().get(timeout=60)
+    result = run_on_worker(batch_backorders)
 
     [number] = result["created"]
     # The send task was queued after the batch committed; the same worker sends it.
@@ -83,10 +92,8 @@ def test_the_batch_task_on_a_worker_creates_and_auto_sends_a_purchase_order(work
 
 def _wait_for_files(folder):
     """Wait on the worker, not the clock: an inspect round-trip per try until it is idle."""
-    from backoffice.celery import app as celery_app
-
     for _ in range(60):
-        inspector = celery_app.control.inspect(timeout=1)
+        inspector = app.control.inspect(timeout=1, connection=app.connection_for_write(BROKER))
         busy = any((inspector.active() or {}).values()) or any((inspector.reserved() or {}).values())
         files = sorted(folder.glob("*.log")) if folder.exists() else []
         if files and not busy:

@@ -1,7 +1,8 @@
-"""Random sequences of orders, receipts, counts, shipments and cancellations never lose
-a unit: after every step each line's parts add up, stock on hand is the ledger's sum,
-allocated stock is exactly what lines hold, payment follows what shipped and what was
-cancelled, and no customer waits while the product is available."""
+"""Random sequences of orders, receipts, counts, shipments, cancellations, batch runs and
+purchase order receipts never lose a unit: after every step each line's parts add up,
+stock on hand is the ledger's sum, allocated stock is exactly what lines hold, payment
+follows what shipped and what was cancelled, no customer waits while the product is
+available, and every backorder on order is pegged to a line that orders enough for it."""
 
 from decimal import Decimal
 
@@ -19,6 +20,8 @@ from inventory.services import StockChange
 from orders import services
 from orders.models import Backorder, Order, OrderLine
 from orders.services import WAITING, order_status
+from purchasing import services as purchasing
+from purchasing.models import PurchaseOrder, PurchaseOrderLine, Supplier, SupplierItem
 
 SKUS = ["A", "B", "C"]  # the last one is not backorderable
 _runs = itertools.count()
@@ -33,6 +36,11 @@ class OrderBook(RuleBasedStateMachine):
             Product.objects.create(sku=f"{self.run}-{sku}", name=sku, price=Decimal("2.50"), backorderable=sku != "C")
             for sku in SKUS
         ]
+        supplier = Supplier.objects.create(code=self.run.lower(), name=self.run, email="po@example.org", max_wait_hours=0)
+        for product in self.products[:2]:
+            SupplierItem.objects.create(supplier=supplier, product=product, supplier_sku=product.sku,
+                                        unit_cost=Decimal("1.00"), pack_size=3, preferred=True)
+        self.supplier = supplier
         self.numbers = []
 
     def sku(self, letter):
@@ -81,6 +89,32 @@ class OrderBook(RuleBasedStateMachine):
             services.cancel_units(number, None if everything else [services.CancelRequest(self.sku(sku), quantity)])
         except DomainError:
             pass
+
+    @rule()
+    def batch_and_send(self):
+        purchasing.batch_backorders()
+        for po in PurchaseOrder.objects.filter(supplier=self.supplier, status="draft"):
+            purchasing.send_purchase_order(po.number)
+
+    @rule(data=st.data(), units=st.integers(1, 4))
+    def receive_purchase_order(self, data, units):
+        lines = list(PurchaseOrderLine.objects.filter(purchase_order__supplier=self.supplier)
+                     .exclude(purchase_order__status__in=["draft", "received"]).select_related("purchase_order", "product"))
+        if not lines:
+            return
+        line = data.draw(st.sampled_from(lines))
+        try:
+            purchasing.receive_purchase_order(line.purchase_order.number, {line.product.sku: units})
+        except DomainError:
+            assert units > line.outstanding
+
+    @invariant()
+    def backorders_on_order_are_pegged_to_lines_that_order_enough(self):
+        on_order = Backorder.objects.filter(order__in=self.orders(), status=Backorder.Status.ON_ORDER)
+        assert not on_order.filter(po_line__isnull=True).exists()
+        for line in PurchaseOrderLine.objects.filter(purchase_order__supplier=self.supplier, purchase_order__status="draft"):
+            need = sum(b.waiting for b in line.backorders.filter(status=Backorder.Status.ON_ORDER))
+            assert line.quantity >= need
 
     @invariant()
     def every_line_adds_up_and_matches_its_backorders(self):

@@ -147,3 +147,29 @@ def test_before_a_purchase_order_the_eta_includes_the_suppliers_wait_window():
         order = place((item.product, 1))
 
     assert order.backorders.get().eta == datetime.date(2026, 3, 15)  # 2 March + 10 + 3 days' wait
+
+
+def test_only_the_preferred_of_several_suppliers_gets_the_order_and_only_once():
+    preferred = SupplierItemFactory(preferred=True)
+    SupplierItemFactory(product=preferred.product, preferred=False)
+    with at(0):
+        place((preferred.product, 3))
+        batch_backorders()
+
+    [po] = PurchaseOrder.objects.all()
+    assert po.supplier == preferred.supplier
+    assert po.lines.get().quantity == 3
+
+
+def test_a_line_orders_exactly_what_its_pegged_backorders_need():
+    from django.db.models import Sum
+
+    item = SupplierItemFactory(min_order_quantity=4, pack_size=4)
+    with at(0):
+        for quantity in (1, 2, 3):
+            place((item.product, quantity))
+        batch_backorders()
+
+    line = PurchaseOrder.objects.get().lines.get()
+    assert line.backorders.aggregate(units=Sum("quantity"))["units"] == 6
+    assert line.quantity == 8
