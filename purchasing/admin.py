@@ -1,12 +1,15 @@
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from import_export.admin import ImportExportMixin
 
-from backoffice.admin_tools import confirm_action
+from backoffice.admin_tools import admin_link, confirm_action
 from backoffice.errors import DomainError
+from orders.models import Backorder
 
 from . import services
 from .models import BatchRun, PurchaseOrder, PurchaseOrderLine, Supplier, SupplierItem
@@ -59,17 +62,23 @@ class PurchaseOrderLineInline(admin.TabularInline):
     model = PurchaseOrderLine
     extra = 0
     can_delete = False
-    fields = ["product", "supplier_sku", "quantity", "received", "unit_cost", "expected_date", "late", "pegged"]
+    fields = ["product", "supplier_sku", "quantity", "received", "unit_cost", "expected_date", "late", "for_customers", "for_stock"]
     readonly_fields = fields
 
     def get_queryset(self, request):
+        waiting = F("backorders__quantity") - F("backorders__filled") - F("backorders__cancelled")
         return super().get_queryset(request).select_related("product").annotate(
-            pegged_backorders=Count("backorders", filter=Q(backorders__status="on_order"))
+            pegged_units=Coalesce(Sum(waiting, filter=Q(backorders__status="on_order")), 0)
         )
 
-    @admin.display(description=_("waiting backorders"))
-    def pegged(self, line):
-        return line.pegged_backorders
+    @admin.display(description=_("for waiting customers"))
+    def for_customers(self, line):
+        return line.pegged_units
+
+    @admin.display(description=_("for stock"))
+    def for_stock(self, line):
+        """The surplus from minimum order quantities and packs, and from cancellations."""
+        return max(line.outstanding - line.pegged_units, 0)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -105,9 +114,25 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
     search_fields = ["number", "supplier__code", "supplier__name", "lines__product__sku"]
     date_hierarchy = "created_at"
     show_full_result_count = False
-    readonly_fields = ["number", "supplier", "status", "dropship_order", "created_at", "sent_at", "confirmed_at"]
+    readonly_fields = ["number", "supplier", "status", "dropship_order", "created_at", "sent_at", "confirmed_at", "waiting_customers"]
     inlines = [PurchaseOrderLineInline]
-    actions = ["send", "confirm", "receive"]
+    actions = ["send", "confirm", "receive", "cancel"]
+
+    @admin.display(description=_("waiting customers"))
+    def waiting_customers(self, po):
+        backorders = (
+            Backorder.objects.filter(po_line__purchase_order=po, status=Backorder.Status.ON_ORDER)
+            .select_related("order__customer", "product").order_by("product__sku", "created_at")
+        )
+        rows = format_html_join(
+            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            ((admin_link(b.order), b.order.customer.email, b.product.sku, b.waiting, b.eta, b.promised_date) for b in backorders),
+        )
+        head = format_html(
+            "<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+            _("order"), _("customer"), _("SKU"), _("waiting"), _("ETA"), _("promised date"),
+        )
+        return format_html("<table>{}{}</table>", head, rows) if rows else "-"
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(late_count=Count("lines", filter=Q(lines__late=True)))
@@ -127,6 +152,22 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
 
     def has_receive_permission(self, request):
         return request.user.has_perm("purchasing.receive_purchaseorder")
+
+    @admin.action(description=_("Cancel purchase order"), permissions=["change"])
+    def cancel(self, request, queryset):
+        if "apply" not in request.POST:
+            items = [f"{po.number} ({po.supplier.code}, {po.get_status_display()})" for po in queryset]
+            return confirm_action(
+                self, request, queryset, items=items, button=_("Cancel purchase orders"),
+                title=_("Cancel these purchase orders? Their waiting customers go back to the batch job."),
+            )
+        for po in queryset:
+            try:
+                services.cancel_purchase_order(po.number)
+                self.message_user(request, _("%(number)s cancelled.") % {"number": po.number})
+            except DomainError as error:
+                self.message_user(request, str(error), messages.WARNING)
+        return None
 
     @admin.action(description=_("Send to supplier"), permissions=["change"])
     def send(self, request, queryset):

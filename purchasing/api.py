@@ -52,7 +52,7 @@ class PurchaseOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
     required_perms = {
         "list": ["purchasing.view_purchaseorder"], "retrieve": ["purchasing.view_purchaseorder"],
         "send": ["purchasing.change_purchaseorder"], "confirm": ["purchasing.change_purchaseorder"],
-        "receive": ["purchasing.receive_purchaseorder"],
+        "receive": ["purchasing.receive_purchaseorder"], "cancel": ["purchasing.change_purchaseorder"],
     }
 
     def get_queryset(self):
@@ -78,6 +78,13 @@ class PurchaseOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
     def send(self, request, number=None):
         """Email the purchase order to the supplier (draft → sent)."""
         services.send_purchase_order(number)
+        return self._respond(number)
+
+    @extend_schema(request=None, responses=PurchaseOrderSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, number=None):
+        """Cancel an order nothing was received on; its waiting customers go back to the batch job."""
+        services.cancel_purchase_order(number)
         return self._respond(number)
 
     def _per_sku(self, number, serializer_class, value):

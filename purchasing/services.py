@@ -19,6 +19,7 @@ from orders.etas import AddDays, peg_to_lines, set_etas
 from orders.models import Backorder, EtaChange, Order
 
 from .models import BatchRun, PurchaseOrder, PurchaseOrderLine, SupplierItem
+from .selectors import unpegged_etas
 
 # Sent once per change set, after commit, with the ids of the backorders whose ETA moved
 # and the cause. Customer messages subscribe here.
@@ -377,3 +378,28 @@ def shrink_draft_lines(line_ids):
     PurchaseOrder.objects.filter(
         pk__in={line.purchase_order_id for line in lines}, status=PurchaseOrder.Status.DRAFT, lines__isnull=True
     ).delete()
+
+
+def cancel_purchase_order(number):
+    """Cancel a purchase order nothing has been received on. Its waiting backorders are
+    un-pegged: open again, with the ETA a new purchase order would give, so the next batch
+    run orders them afresh."""
+    with transaction.atomic():
+        po = get_purchase_order(number, lock=True)
+        if po.status in (PurchaseOrder.Status.CANCELLED, PurchaseOrder.Status.RECEIVED, PurchaseOrder.Status.PARTIALLY_RECEIVED):
+            raise Conflict.one(
+                f"Purchase order {po.number} is {po.get_status_display()}; only orders with nothing received can be cancelled.",
+                code="bad_status",
+            )
+        pegged = Backorder.objects.filter(po_line__purchase_order=po, status=Backorder.Status.ON_ORDER)
+        etas = unpegged_etas(set(pegged.values_list("product_id", flat=True)))
+        moved = []
+        for product_id, eta in etas.items():
+            moved += set_etas(
+                pegged.filter(product_id=product_id), Value(eta, output_field=DateField()), EtaChange.Cause.UNPEGGED,
+                po_line=None, status=Backorder.Status.OPEN,
+            )
+        po.status = PurchaseOrder.Status.CANCELLED
+        po.save(update_fields=["status"])
+        _announce(moved, EtaChange.Cause.UNPEGGED)
+        return po

@@ -131,3 +131,18 @@ def test_duplicate_skus_in_a_receipt_are_400(api_as):
 
     assert response.status_code == 400
     assert response.json()["errors"][0]["line"] == 1
+
+
+def test_cancelling_a_purchase_order_over_the_api(api_as):
+    purchasing = api_as("Purchasing")
+    item = SupplierItemFactory(product=ProductFactory(sku="LAMP-1"))
+    place((item.product, 2), number="O-1")
+    number = purchasing.post("/api/v1/jobs/batch-backorders/").json()["created"][0]
+
+    response = purchasing.post(f"/api/v1/purchase-orders/{number}/cancel/")
+    again = purchasing.post(f"/api/v1/purchase-orders/{number}/cancel/")
+
+    assert response.status_code == 200 and response.json()["status"] == "cancelled"
+    assert response.json()["lines"][0]["backorders"] == []
+    assert again.status_code == 409
+    assert api_as("Warehouse").post(f"/api/v1/purchase-orders/{number}/cancel/").status_code == 403

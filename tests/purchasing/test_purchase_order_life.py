@@ -247,3 +247,31 @@ def test_a_dropship_delivery_ships_the_customers_line_without_touching_stock(clo
     assert order.backorders.get().status == "shipped"
     item.product.stock.refresh_from_db()
     assert (item.product.stock.on_hand, item.product.movements.count()) == (0, 0)
+
+
+def test_cancelling_a_purchase_order_sends_its_customers_back_to_the_batch_job(clock, settings):
+    settings.PURCHASING_HANDLING_DAYS = 1
+    item = SupplierItemFactory(supplier=SupplierFactory(lead_time_days=10, max_wait_hours=72))
+    (order,), po = ordered(item, 2)
+    backorder = order.backorders.get()
+    assert backorder.eta == datetime.date(2026, 3, 13)  # expected 12 March + 1 handling day
+
+    services.cancel_purchase_order(po.number)
+
+    backorder.refresh_from_db()
+    assert (backorder.status, backorder.po_line, backorder.eta) == ("open", None, datetime.date(2026, 3, 15))
+    assert backorder.eta_changes.last().cause == "unpegged"
+    po.refresh_from_db()
+    assert po.status == "cancelled"
+    rerun = services.batch_backorders()
+    assert len(rerun["created"]) == 1 and rerun["units_pegged"] == 2
+
+
+def test_a_purchase_order_with_goods_received_cannot_be_cancelled(clock):
+    item = SupplierItemFactory()
+    _, po = ordered(item, 2)
+    services.send_purchase_order(po.number)
+    services.receive_purchase_order(po.number, {item.product.sku: 1})
+
+    with pytest.raises(Conflict, match="only orders with nothing received"):
+        services.cancel_purchase_order(po.number)

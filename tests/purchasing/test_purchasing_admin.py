@@ -2,6 +2,7 @@
 record the supplier's dates, receive per line (more than ordered only when confirmed)."""
 
 import datetime
+import re
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -37,6 +38,10 @@ def test_purchase_order_pages_open_and_show_the_last_batch_run(client, po):
 
     assert "Batch job last ran" in page and "1 created" in page
     assert detail.status_code == 200
+    detail = detail.content.decode()
+    assert "O-1" in detail  # the waiting customer pegged to it
+    cells = dict(re.findall(r'<td class="field-(for_\w+)">\s*<p>(\d+)</p>', detail))
+    assert cells == {"for_customers": "3", "for_stock": "2"}  # 3 waiting, packs of 5
     for url in ["/admin/purchasing/supplier/", "/admin/purchasing/supplieritem/", "/admin/purchasing/batchrun/",
                 "/admin/purchasing/purchaseorder/?late=yes", "/admin/orders/backorder/?supplier=none",
                 "/admin/purchasing/supplier/import/", "/admin/django_celery_beat/periodictask/"]:
