@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from backoffice.fields import StrictIntegerField
+from backoffice.fields import NaturalKeyField, StrictIntegerField
 from inventory.models import Product
 from inventory.serializers import MAX_UNITS
 
@@ -18,8 +18,8 @@ class SupplierSerializer(serializers.ModelSerializer):
 
 
 class SupplierItemSerializer(serializers.ModelSerializer):
-    supplier = serializers.SlugRelatedField(slug_field="code", queryset=Supplier.objects.all())
-    sku = serializers.SlugRelatedField(source="product", slug_field="sku", queryset=Product.objects.all())
+    supplier = NaturalKeyField(slug_field="code", queryset=Supplier.objects.all())
+    sku = NaturalKeyField(source="product", slug_field="sku", queryset=Product.objects.all())
     unit_cost = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
     min_order_quantity = serializers.IntegerField(min_value=1, max_value=MAX_UNITS, default=1)
     pack_size = serializers.IntegerField(min_value=1, max_value=MAX_UNITS, default=1)

@@ -59,14 +59,17 @@ def _candidates():
     return by_supplier
 
 
-def _new_po(supplier, now, dropship_order=None):
-    po = PurchaseOrder.objects.create(
-        number=f"tmp-{supplier.pk}-{now.timestamp()}-{dropship_order.pk if dropship_order else 0}",
-        supplier=supplier, created_at=now, dropship_order=dropship_order,
-    )
-    po.number = f"PO-{po.pk:06d}"
-    po.save(update_fields=["number"])
-    return po
+def _new_purchase_orders(pairs, now):
+    """Create purchase orders for (supplier, dropship order or None) pairs in two
+    statements; the number comes from the id, so it is set once the ids are known."""
+    orders = PurchaseOrder.objects.bulk_create([
+        PurchaseOrder(number=f"new-{index}-{now.timestamp()}", supplier=supplier, created_at=now, dropship_order=order)
+        for index, (supplier, order) in enumerate(pairs)
+    ])
+    for po in orders:
+        po.number = f"PO-{po.pk:06d}"
+    PurchaseOrder.objects.bulk_update(orders, ["number"])
+    return orders
 
 
 def batch_backorders(trigger="manual"):
@@ -79,8 +82,7 @@ def batch_backorders(trigger="manual"):
         advisory_lock("purchasing.batch_backorders")
         started = clock.now()
         today = clock.today()
-        created, topped_up, waiting = [], [], []
-        pegs = []  # (po_line, supplier item)
+        waiting, pegs = [], []  # pegs: (purchase order line, supplier item)
         drafts = {
             po.supplier_id: po
             for po in PurchaseOrder.objects.filter(status=PurchaseOrder.Status.DRAFT, dropship_order__isnull=True)
@@ -94,20 +96,22 @@ def batch_backorders(trigger="manual"):
             for row in Backorder.objects.filter(po_line__in=draft_lines.values(), status=Backorder.Status.ON_ORDER)
             .values("po_line").annotate(units=Sum(F("quantity") - F("filled") - F("cancelled")))
         }
-        new_lines, changed_lines = [], []
+        released = []
         for supplier, candidates in _candidates().items():
-            draft = drafts.get(supplier.pk)
             value = sum(round_up(c.units, c.item) * c.item.unit_cost for c in candidates)
             oldest = min(c.oldest for c in candidates)
             due = started - datetime.timedelta(hours=supplier.max_wait_hours)
-            if draft is None and value < supplier.min_order_value and oldest > due:
+            if supplier.pk not in drafts and value < supplier.min_order_value and oldest > due:
                 waiting.append({"supplier": supplier.code, "value": str(value), "oldest": oldest.isoformat()})
-                continue
-            if draft is None:
-                draft = _new_po(supplier, started)
-                created.append(draft)
             else:
-                topped_up.append(draft)
+                released.append((supplier, candidates))
+        fresh = [supplier for supplier, _ in released if supplier.pk not in drafts]
+        created = _new_purchase_orders([(supplier, None) for supplier in fresh], started)
+        topped_up = [drafts[supplier.pk] for supplier, _ in released if supplier.pk in drafts]
+        drafts.update({po.supplier_id: po for po in created})
+        new_lines, changed_lines = [], []
+        for supplier, candidates in released:
+            draft = drafts[supplier.pk]
             for c in candidates:
                 expected = today + datetime.timedelta(days=c.item.effective_lead_time_days)
                 line = draft_lines.get((draft.pk, c.item.product_id))
@@ -184,15 +188,14 @@ def _dropship_purchase_orders(now, today):
         return []
     items = SupplierItem.objects.select_related("supplier").in_bulk([row["item_id"] for row in rows])
     order_rows = Order.objects.in_bulk({row["order_id"] for row in rows})
-    created, lines = {}, []
+    pairs = list(dict.fromkeys((items[row["item_id"]].supplier, order_rows[row["order_id"]]) for row in rows))
+    created = dict(zip([(supplier.pk, order.pk) for supplier, order in pairs], _new_purchase_orders(pairs, now)))
+    lines = []
     for row in rows:
         item = items[row["item_id"]]
-        key = (row["order_id"], item.supplier_id)
-        if key not in created:
-            created[key] = _new_po(item.supplier, now, dropship_order=order_rows[row["order_id"]])
         line = PurchaseOrderLine(
-            purchase_order=created[key], product_id=row["product_id"], supplier_sku=item.supplier_sku,
-            quantity=round_up(row["units"], item), unit_cost=item.unit_cost,
+            purchase_order=created[(item.supplier_id, row["order_id"])], product_id=row["product_id"],
+            supplier_sku=item.supplier_sku, quantity=round_up(row["units"], item), unit_cost=item.unit_cost,
             expected_date=today + datetime.timedelta(days=item.effective_lead_time_days),
         )
         lines.append((line, item))

@@ -1,6 +1,7 @@
 """Purchasing over HTTP: suppliers, supplier items, purchase orders and the batch job."""
 
 import datetime
+import json
 
 import pytest
 import time_machine
@@ -146,3 +147,16 @@ def test_cancelling_a_purchase_order_over_the_api(api_as):
     assert response.json()["lines"][0]["backorders"] == []
     assert again.status_code == 409
     assert api_as("Warehouse").post(f"/api/v1/purchase-orders/{number}/cancel/").status_code == 403
+
+
+@pytest.mark.parametrize("supplier, sku", [("ac\u0000me", "LAMP-1"), ("acme", "LA\ud800MP")])
+def test_codes_with_nul_bytes_or_lone_surrogates_are_400_not_500(purchasing, supplier, sku):
+    # Found by fuzzing: PostgreSQL refuses such text in a query instead of finding nothing.
+    ProductFactory(sku="LAMP-1")
+    SupplierFactory(code="acme")
+
+    body = json.dumps({"supplier": supplier, "sku": sku, "supplier_sku": "x", "unit_cost": "1.00"})  # \u-escaped
+
+    response = purchasing.post("/api/v1/supplier-items/", body, content_type="application/json")
+
+    assert response.status_code == 400
