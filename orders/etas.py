@@ -14,6 +14,10 @@ from backoffice import clock
 from .models import EtaChange
 
 
+# The history columns, in the order both bulk writers below select them.
+HISTORY_INSERT = f"INSERT INTO {EtaChange._meta.db_table} (backorder_id, old_eta, new_eta, cause, changed_at) "
+
+
 def add_days_sql(sql, days):
     """SQL for date + n days, as a date, on PostgreSQL and SQLite alike."""
     if connection.vendor == "postgresql":
@@ -37,7 +41,6 @@ def set_etas(backorders, new_eta, cause, **also):
     """Set each backorder's ETA to `new_eta` (an expression evaluated per row, e.g. a
     subquery on its purchase order line) and any other fields in `also`. Returns the ids of
     the backorders whose ETA changed."""
-    table = EtaChange._meta.db_table
     changing = (
         backorders.annotate(
             h_backorder=F("id"), h_old=F("eta"), h_new=new_eta,
@@ -49,7 +52,7 @@ def set_etas(backorders, new_eta, cause, **also):
     sql, params = changing.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (backorder_id, old_eta, new_eta, cause, changed_at) {sql} RETURNING backorder_id",
+            f"{HISTORY_INSERT}{sql} RETURNING backorder_id",
             params,
         )
         moved = [row[0] for row in cursor.fetchall()]
@@ -80,8 +83,7 @@ def peg_to_lines(line_ids, handling_days, *, same_order=False):
         returned = "b.po_line_id, b.quantity - b.filled - b.cancelled"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {EtaChange._meta.db_table} (backorder_id, old_eta, new_eta, cause, changed_at) "
-            f"SELECT b.id, b.eta, {eta}, %s, %s FROM orders_backorder b, {lines} "
+            f"{HISTORY_INSERT}SELECT b.id, b.eta, {eta}, %s, %s FROM orders_backorder b, {lines} "
             f"WHERE {where} AND b.eta <> {eta} RETURNING backorder_id",
             [EtaChange.Cause.PURCHASE_ORDER, now, *line_ids],
         )

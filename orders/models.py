@@ -107,6 +107,10 @@ class OrderLine(models.Model):
         return self.allocated + self.backordered
 
 
+# What still waits of a backorder, as an expression for filters and sums.
+WAITING_UNITS = F("quantity") - F("filled") - F("cancelled")
+
+
 class Backorder(models.Model):
     """The unmet part of an order line. `quantity` is fixed when it is created; as stock
     arrives units are `filled` (they become allocated on the line), or the customer

@@ -371,8 +371,7 @@ def ship_order(number, user=None):
         plan, reason = shippable(order, lines)
         if not plan:
             raise Conflict.one(reason, code="nothing_to_ship")
-        now = clock.now()
-        movements, amount = [], Decimal("0")
+        now, movements = clock.now(), []
         for line, units in plan:
             level = levels[line.product_id]
             level.allocated -= units
@@ -381,25 +380,31 @@ def ship_order(number, user=None):
             ))
             line.allocated -= units
             line.shipped += units
-            amount += units * line.unit_price
         inventory.save_stock(levels.values())
         movements = inventory.record_movements(movements)
-        shipment = Shipment.objects.create(
-            order=order, shipped_at=now, amount_captured=amount,
-            created_by=user if user and user.is_authenticated else None,
-        )
-        ShipmentLine.objects.bulk_create([
-            ShipmentLine(shipment=shipment, line=line, quantity=units, movement=movement)
-            for (line, units), movement in zip(plan, movements)
-        ])
         OrderLine.objects.bulk_update([line for line, _ in plan], ["allocated", "shipped"])
         Backorder.objects.filter(
             line__in=[line for line, _ in plan], status=Backorder.Status.ALLOCATED
         ).update(status=Backorder.Status.SHIPPED)
-        order.amount_captured += amount
-        order.save(update_fields=["amount_captured"])
-        _refresh_statuses({order.pk})
-        return shipment
+        shipped = [(line, units, movement) for (line, units), movement in zip(plan, movements)]
+        return _record_shipment(order, shipped, now, user)
+
+
+def _record_shipment(order, shipped, now, user):
+    """The shipment of (line, units, stock movement or None) rows: the sale of those units
+    is complete and their payment captured. The caller has moved the lines' units."""
+    amount = sum((units * line.unit_price for line, units, _ in shipped), Decimal("0"))
+    shipment = Shipment.objects.create(
+        order=order, shipped_at=now, amount_captured=amount,
+        created_by=user if user and user.is_authenticated else None,
+    )
+    ShipmentLine.objects.bulk_create([
+        ShipmentLine(shipment=shipment, line=line, quantity=units, movement=movement) for line, units, movement in shipped
+    ])
+    order.amount_captured += amount
+    order.save(update_fields=["amount_captured"])
+    _refresh_statuses({order.pk})
+    return shipment
 
 
 def cancel_units(number, requests=None, user=None):
@@ -517,7 +522,7 @@ def record_dropship_shipment(number, quantities, user=None):
                                         field="quantity", line=index, sku=sku, code="too_many"))
         if problems:
             raise InvalidInput(problems)
-        now, amount, changed = clock.now(), Decimal("0"), []
+        now, changed = clock.now(), []
         waiting = defaultdict(list)
         for backorder in order.backorders.filter(status__in=WAITING).order_by("created_at", "id"):
             waiting[backorder.line_id].append(backorder)
@@ -525,7 +530,6 @@ def record_dropship_shipment(number, quantities, user=None):
             line = by_sku[sku]
             line.backordered -= units
             line.shipped += units
-            amount += units * line.unit_price
             for backorder in waiting[line.pk]:
                 take = min(units, backorder.waiting)
                 if not take:
@@ -537,14 +541,4 @@ def record_dropship_shipment(number, quantities, user=None):
                 changed.append(backorder)
         Backorder.objects.bulk_update(changed, ["filled", "status", "filled_at"])
         OrderLine.objects.bulk_update([by_sku[sku] for sku in quantities], ["backordered", "shipped"])
-        shipment = Shipment.objects.create(
-            order=order, shipped_at=now, amount_captured=amount,
-            created_by=user if user and user.is_authenticated else None,
-        )
-        ShipmentLine.objects.bulk_create([
-            ShipmentLine(shipment=shipment, line=by_sku[sku], quantity=units) for sku, units in quantities.items()
-        ])
-        order.amount_captured += amount
-        order.save(update_fields=["amount_captured"])
-        _refresh_statuses({order.pk})
-        return shipment
+        return _record_shipment(order, [(by_sku[sku], units, None) for sku, units in quantities.items()], now, user)

@@ -182,49 +182,49 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
                 self.message_user(request, str(error), messages.WARNING)
         return None
 
-    def _lines_action(self, request, queryset, form_class, initial_for, apply, title, button, extra_form=None):
+    def _lines_action(self, request, queryset, form_class, field, initial, apply, title, button, done, extra_form=None):
+        """A form row per line of the selected purchase orders, `field` prefilled with
+        initial(line); on submit, each order gets its {SKU: value} (empty rows skipped)
+        through `apply`."""
         lines = PurchaseOrderLine.objects.filter(purchase_order__in=queryset).select_related("purchase_order", "product")
-        initial = [{"line": line, "what": f"{line.purchase_order.number}: {line.quantity} × {line.product.sku} ({line.received} received)", **initial_for(line)}
-                   for line in lines.order_by("purchase_order", "product__sku")]
-        formset = forms.formset_factory(form_class, extra=0)(request.POST if "apply" in request.POST else None, initial=initial)
+        rows = [{"line": line, "what": f"{line.purchase_order.number}: {line.quantity} × {line.product.sku} ({line.received} received)",
+                 field: initial(line)}
+                for line in lines.order_by("purchase_order", "product__sku")]
+        formset = forms.formset_factory(form_class, extra=0)(request.POST if "apply" in request.POST else None, initial=rows)
         extra = extra_form(request.POST if "apply" in request.POST else None) if extra_form else None
         if "apply" in request.POST and formset.is_valid() and (extra is None or extra.is_valid()):
+            by_po = {}
+            for row in formset.cleaned_data:
+                if row[field]:
+                    by_po.setdefault(row["line"].purchase_order.number, {})[row["line"].product.sku] = row[field]
             try:
-                done = apply(formset.cleaned_data, extra.cleaned_data if extra else {})
+                for number, values in by_po.items():
+                    apply(number, values, extra.cleaned_data if extra else {})
             except DomainError as error:
                 formset._non_form_errors = formset.error_class([problem.message for problem in error.problems])
             else:
-                self.message_user(request, done)
+                self.message_user(request, done % {"numbers": ", ".join(by_po) or "-"})
                 return None
         return confirm_action(self, request, queryset, title=title, items=None, formset=formset, form=extra, button=button)
 
     @admin.action(description=_("Record the supplier's dates"), permissions=["change"])
     def confirm(self, request, queryset):
-        def apply(rows, extra):
-            by_po = {}
-            for row in rows:
-                by_po.setdefault(row["line"].purchase_order.number, {})[row["line"].product.sku] = row["expected_date"]
-            for number, dates in by_po.items():
-                services.confirm_purchase_order(number, dates)
-            return _("Dates recorded for %(numbers)s; waiting customers' dates follow.") % {"numbers": ", ".join(by_po)}
         return self._lines_action(
-            request, queryset, ConfirmLineForm, lambda line: {"expected_date": line.expected_date}, apply,
+            request, queryset, ConfirmLineForm, "expected_date", lambda line: line.expected_date,
+            lambda number, dates, extra: services.confirm_purchase_order(number, dates),
             _("Supplier's expected dates"), _("Record dates"),
+            _("Dates recorded for %(numbers)s; waiting customers' dates follow."),
         )
 
     @admin.action(description=_("Receive goods"), permissions=["receive"])
     def receive(self, request, queryset):
-        def apply(rows, extra):
-            by_po = {}
-            for row in rows:
-                if row["quantity"]:
-                    by_po.setdefault(row["line"].purchase_order.number, {})[row["line"].product.sku] = row["quantity"]
-            for number, quantities in by_po.items():
-                services.receive_purchase_order(number, quantities, user=request.user, allow_over=extra.get("allow_over", False))
-            return _("Received against %(numbers)s; waiting orders were filled first.") % {"numbers": ", ".join(by_po) or "-"}
         return self._lines_action(
-            request, queryset, ReceiveLineForm, lambda line: {"quantity": line.outstanding or None}, apply,
-            _("Receive goods: units that arrived per line"), _("Receive"), extra_form=OverReceiptForm,
+            request, queryset, ReceiveLineForm, "quantity", lambda line: line.outstanding or None,
+            lambda number, quantities, extra: services.receive_purchase_order(
+                number, quantities, user=request.user, allow_over=extra.get("allow_over", False)
+            ),
+            _("Receive goods: units that arrived per line"), _("Receive"),
+            _("Received against %(numbers)s; waiting orders were filled first."), extra_form=OverReceiptForm,
         )
 
 

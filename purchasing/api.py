@@ -1,7 +1,7 @@
 import django_filters
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -66,9 +66,10 @@ class PurchaseOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
             .order_by("-created_at", "-id")
         )
 
-    def _respond(self, number, code=status.HTTP_200_OK):
-        services.get_purchase_order(number)
-        return Response(PurchaseOrderSerializer(self.get_queryset().get(number=number)).data, status=code)
+    def _respond(self, number):
+        # One query when it exists; the service names the missing order otherwise.
+        po = self.get_queryset().filter(number=number).first() or services.get_purchase_order(number)
+        return Response(PurchaseOrderSerializer(po).data)
 
     def retrieve(self, request, number=None):
         return self._respond(number)

@@ -16,7 +16,7 @@ from backoffice.locks import advisory_lock
 from inventory.services import StockChange
 from orders import services as orders
 from orders.etas import AddDays, peg_to_lines, set_etas
-from orders.models import Backorder, EtaChange, Order
+from orders.models import WAITING_UNITS, Backorder, EtaChange, Order
 
 from .models import BatchRun, PurchaseOrder, PurchaseOrderLine, SupplierItem
 from .selectors import unpegged_etas
@@ -48,7 +48,7 @@ def _candidates():
             product__dropship=False, product__supplier_items__preferred=True,
         )
         .values("product_id", item_id=F("product__supplier_items__id"))
-        .annotate(units=Sum(F("quantity") - F("filled") - F("cancelled")), oldest=Min("created_at"))
+        .annotate(units=Sum(WAITING_UNITS), oldest=Min("created_at"))
     )
     rows = list(rows)
     items = SupplierItem.objects.select_related("supplier").in_bulk([row["item_id"] for row in rows])
@@ -91,11 +91,7 @@ def batch_backorders(trigger="manual"):
             (line.purchase_order_id, line.product_id): line
             for line in PurchaseOrderLine.objects.filter(purchase_order__in=drafts.values())
         }
-        pegged_need = {
-            row["po_line"]: row["units"]
-            for row in Backorder.objects.filter(po_line__in=draft_lines.values(), status=Backorder.Status.ON_ORDER)
-            .values("po_line").annotate(units=Sum(F("quantity") - F("filled") - F("cancelled")))
-        }
+        pegged_need = _pegged_need(draft_lines.values())
         released = []
         for supplier, candidates in _candidates().items():
             value = sum(round_up(c.units, c.item) * c.item.unit_cost for c in candidates)
@@ -147,6 +143,15 @@ def batch_backorders(trigger="manual"):
         return result
 
 
+def _pegged_need(lines):
+    """Units still waiting on the backorders pegged to each of these lines."""
+    rows = (
+        Backorder.objects.filter(po_line__in=lines, status=Backorder.Status.ON_ORDER)
+        .values("po_line").annotate(units=Sum(WAITING_UNITS))
+    )
+    return {row["po_line"]: row["units"] for row in rows}
+
+
 def _fit_lines(pegs, pegged, pegged_before):
     """Each line orders what its backorders really need, rounded: an order placed between
     the totals and the pegging is pegged too, and its units must be on the line."""
@@ -166,12 +171,6 @@ def _enqueue_sends(po_ids):
         send_purchase_order.delay(po_id)
 
 
-def _line_eta(line_ids, match):
-    """Per backorder row: the customer ETA of the purchase order line it is (to be) on."""
-    lines = PurchaseOrderLine.objects.filter(pk__in=line_ids, **match).order_by()
-    return Subquery(lines.annotate(eta=AddDays(F("expected_date"), settings.PURCHASING_HANDLING_DAYS)).values("eta")[:1])
-
-
 def _dropship_purchase_orders(now, today):
     """Dropship products are never stocked: one purchase order per customer order and
     supplier, sent on at once, never batched with stock orders."""
@@ -181,7 +180,7 @@ def _dropship_purchase_orders(now, today):
             product__supplier_items__preferred=True,
         )
         .values("order_id", "product_id", item_id=F("product__supplier_items__id"))
-        .annotate(units=Sum(F("quantity") - F("filled") - F("cancelled")))
+        .annotate(units=Sum(WAITING_UNITS))
         .order_by("order_id", "product_id")
     )
     if not rows:
@@ -225,12 +224,26 @@ def get_purchase_order(number, lock=False):
 def _move_etas(lines, cause, eta=None):
     """Move the ETA of every waiting backorder pegged to these lines: to `eta`, or to what
     each line's expected date gives. Two statements, whatever the number of backorders."""
-    line_ids = [line.pk for line in lines]
-    waiting = Backorder.objects.filter(po_line__in=line_ids, status=Backorder.Status.ON_ORDER)
-    new_eta = Value(eta, output_field=DateField()) if eta else _line_eta(line_ids, {"pk": OuterRef("po_line_id")})
+    waiting = Backorder.objects.filter(po_line__in=lines, status=Backorder.Status.ON_ORDER)
+    if eta:
+        new_eta = Value(eta, output_field=DateField())
+    else:
+        # Per backorder row: what the expected date of its own line gives.
+        line = PurchaseOrderLine.objects.filter(pk=OuterRef("po_line_id")).order_by()
+        new_eta = Subquery(line.annotate(eta=AddDays(F("expected_date"), settings.PURCHASING_HANDLING_DAYS)).values("eta"))
     moved = set_etas(waiting, new_eta, cause)
     _announce(moved, cause)
     return moved
+
+
+def _lines_by_sku(po, skus):
+    """The purchase order's lines by SKU, and a problem for each asked SKU it lacks."""
+    lines = {line.product.sku: line for line in po.lines.select_related("product")}
+    problems = [
+        Problem(f"Line {index}: purchase order {po.number} has no line for SKU {sku}.", field="sku", line=index, sku=sku)
+        for index, sku in enumerate(skus) if sku not in lines
+    ]
+    return lines, problems
 
 
 def confirm_purchase_order(number, dates):
@@ -240,11 +253,7 @@ def confirm_purchase_order(number, dates):
         po = get_purchase_order(number, lock=True)
         if po.status in (PurchaseOrder.Status.DRAFT, PurchaseOrder.Status.CANCELLED, PurchaseOrder.Status.RECEIVED):
             raise Conflict.one(f"Purchase order {po.number} is {po.get_status_display()}; only sent orders can be confirmed.", code="bad_status")
-        lines = {line.product.sku: line for line in po.lines.select_related("product")}
-        problems = [
-            Problem(f"Line {index}: purchase order {po.number} has no line for SKU {sku}.", field="sku", line=index, sku=sku)
-            for index, sku in enumerate(dates) if sku not in lines
-        ]
+        lines, problems = _lines_by_sku(po, dates)
         if problems:
             raise InvalidInput(problems)
         changed = []
@@ -312,14 +321,13 @@ def receive_purchase_order(number, quantities, user=None, allow_over=False):
         po = get_purchase_order(number, lock=True)
         if po.status in (PurchaseOrder.Status.DRAFT, PurchaseOrder.Status.CANCELLED, PurchaseOrder.Status.RECEIVED):
             raise Conflict.one(f"Purchase order {po.number} is {po.get_status_display()}; nothing can be received against it.", code="bad_status")
-        lines = {line.product.sku: line for line in po.lines.select_related("product")}
-        problems = []
+        lines, problems = _lines_by_sku(po, quantities)
         for index, (sku, units) in enumerate(quantities.items()):
             line = lines.get(sku)
             where = {"line": index, "sku": sku}
             if line is None:
-                problems.append(Problem(f"Line {index}: purchase order {po.number} has no line for SKU {sku}.", field="sku", **where))
-            elif not isinstance(units, int) or units <= 0:
+                continue
+            if not isinstance(units, int) or units <= 0:
                 problems.append(Problem(f"Line {index} (SKU {sku}): quantity must be at least 1.", field="quantity", **where))
             elif line.received + units > line.quantity and not allow_over:
                 problems.append(Problem(
@@ -327,7 +335,7 @@ def receive_purchase_order(number, quantities, user=None, allow_over=False):
                     f"of {line.quantity} ordered.", field="quantity", code="over_receipt", **where,
                 ))
         if problems:
-            raise InvalidInput(problems)
+            raise InvalidInput(sorted(problems, key=lambda problem: problem.line))
         received = [lines[sku] for sku in quantities]
         for sku, units in quantities.items():
             lines[sku].received += units
@@ -358,11 +366,7 @@ def shrink_draft_lines(line_ids):
     )
     if not lines:
         return
-    need = {
-        row["po_line"]: row["units"]
-        for row in Backorder.objects.filter(po_line__in=lines, status=Backorder.Status.ON_ORDER)
-        .values("po_line").annotate(units=Sum(F("quantity") - F("filled") - F("cancelled")))
-    }
+    need = _pegged_need(lines)
     items = {
         (item.supplier_id, item.product_id): item
         for item in SupplierItem.objects.filter(product__in=[line.product_id for line in lines])
