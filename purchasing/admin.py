@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils.html import format_html, format_html_join
@@ -198,8 +199,9 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
                 if row[field]:
                     by_po.setdefault(row["line"].purchase_order.number, {})[row["line"].product.sku] = row[field]
             try:
-                for number, values in by_po.items():
-                    apply(number, values, extra.cleaned_data if extra else {})
+                with transaction.atomic():  # all selected orders, or none when one is refused
+                    for number, values in by_po.items():
+                        apply(number, values, extra.cleaned_data if extra else {})
             except DomainError as error:
                 formset._non_form_errors = formset.error_class([problem.message for problem in error.problems])
             else:

@@ -9,7 +9,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core import mail
 from django.urls import reverse
 
-from purchasing.models import PurchaseOrder
+from purchasing.models import PurchaseOrder, PurchaseOrderLine
 from purchasing.services import batch_backorders, send_purchase_order
 from tests.factories import SupplierItemFactory, UserFactory, line_of, place
 
@@ -106,3 +106,27 @@ def test_the_warehouse_cannot_send_and_purchasing_cannot_receive(client, po):
     login(client, "Purchasing")
     purchasing_page = client.get(reverse("admin:purchasing_purchaseorder_changelist")).content.decode()
     assert 'value="send"' in purchasing_page and 'value="receive"' not in purchasing_page
+
+
+def test_receiving_on_several_orders_changes_none_of_them_when_one_is_refused(client):
+    first, second = SupplierItemFactory(), SupplierItemFactory()
+    place((first.product, 2))
+    place((second.product, 2))
+    batch_backorders()
+    pos = list(PurchaseOrder.objects.order_by("id"))
+    for purchase_order in pos:
+        send_purchase_order(purchase_order.number)
+    lines = [purchase_order.lines.get() for purchase_order in pos]
+    login(client, "Warehouse")
+
+    response = client.post(reverse("admin:purchasing_purchaseorder_changelist"), {
+        "action": "receive", ACTION_CHECKBOX_NAME: [po.pk for po in pos], "apply": "1",
+        "form-TOTAL_FORMS": "2", "form-INITIAL_FORMS": "2",
+        "form-0-line": lines[0].pk, "form-0-quantity": "2",
+        "form-1-line": lines[1].pk, "form-1-quantity": "9",  # more than ordered, not ticked
+    })
+
+    assert "would exceed" in response.content.decode()
+    assert [line.received for line in PurchaseOrderLine.objects.order_by("purchase_order_id")] == [0, 0]
+    first.product.stock.refresh_from_db()
+    assert first.product.stock.on_hand == 0
