@@ -1,9 +1,34 @@
-"""Small helpers the admin classes share: a confirmation page for actions and a link."""
+"""Small helpers the admin classes share: read-only admins, a confirmation page for actions, links."""
 
 from django.contrib import admin
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records the system writes (ledgers, history, the outbox): staff read them, never edit."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 def confirm_action(modeladmin, request, queryset, *, title, items, form=None, formset=None, button):

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_celery_beat",
     "import_export",
+    "anymail",
     "inventory",
     "orders",
     "purchasing",
@@ -187,13 +188,32 @@ CELERY_BEAT_SCHEDULE = {
     "check-stock-ledger": {"task": "inventory.tasks.check_stock_ledger", "schedule": crontab(hour=3, minute=15)},
     "batch-backorders": {"task": "purchasing.tasks.batch_backorders", "schedule": crontab(minute="*/15")},
     "mark-late-purchase-order-lines": {"task": "purchasing.tasks.mark_late_lines", "schedule": crontab(hour=6, minute=0)},
+    # Picks up what the quiet window held back, retries, and anything a lost task left.
+    "send-customer-messages": {"task": "notifications.tasks.send_messages", "schedule": crontab(minute="*")},
+    "customer-service-digest": {"task": "notifications.tasks.send_digest", "schedule": crontab(hour=7, minute=0)},
 }
 
 # Email: the embedded default prints messages; production names an ESP backend
 # (django-anymail) and its settings.
 EMAIL_BACKEND = envstr("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "backoffice@localhost")
+SHOP_NAME = envstr("SHOP_NAME", "Teehaus am Markt")
 EMAIL_FILE_PATH = envstr("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+# django-anymail: every ANYMAIL_<NAME> variable becomes ANYMAIL["<NAME>"], e.g.
+# ANYMAIL_POSTMARK_SERVER_TOKEN, and ANYMAIL_WEBHOOK_SECRET ("user:password") guards the
+# tracking webhooks at /anymail/<esp>/tracking/ with basic auth.
+ANYMAIL = {name[len("ANYMAIL_"):]: value for name, value in os.environ.items() if name.startswith("ANYMAIL_") and value}
+# A message claimed this long ago and neither sent nor failed belongs to a worker that stopped.
+MESSAGE_SENDING_STALE_MINUTES = envint("MESSAGE_SENDING_STALE_MINUTES", 15, minimum=1)
+# Emails to staff (the daily digest) are written in this language.
+STAFF_LANGUAGE = envstr("STAFF_LANGUAGE", "de")
+if STAFF_LANGUAGE not in dict(LANGUAGES):
+    raise ImproperlyConfigured(f"STAFF_LANGUAGE={STAFF_LANGUAGE!r}: expected one of {', '.join(dict(LANGUAGES))}")
+
+# Where customers reach the status page: links in emails are absolute.
+SITE_URL = envstr("SITE_URL", "http://localhost:8000").rstrip("/")
+# How long a status page link in an email stays valid (seconds).
+ORDER_STATUS_LINK_MAX_AGE = envint("ORDER_STATUS_LINK_DAYS", 400, minimum=1) * 86400
 
 # Business rules.
 # Until purchasing knows the supplier, a backorder's ETA is today + this many days.

@@ -18,6 +18,7 @@ router.register("purchase-orders", PurchaseOrderViewSet, basename="purchase-orde
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("anymail/", include("anymail.urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(permission_classes=[]), name="schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[]), name="api-docs"),
     path("api/v1/jobs/batch-backorders/", BatchBackordersView.as_view(), name="batch-backorders"),

@@ -79,7 +79,7 @@ def backlog(args):
     OrderLine.objects.bulk_create(lines, batch_size=5000)
     for line in lines:
         backorders.append(Backorder(order_id=line.order_id, line=line, product_id=line.product_id, quantity=1,
-                                    created_at=line.order.placed_at, eta=eta, promised_date=eta))
+                                    created_at=line.order.placed_at, eta=eta, promised_date=eta, told_eta=eta))
     Backorder.objects.bulk_create(backorders, batch_size=5000)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")

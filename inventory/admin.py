@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from import_export.admin import ImportExportMixin
 
-from backoffice.admin_tools import changelist_link, confirm_action
+from backoffice.admin_tools import ReadOnlyAdmin, changelist_link, confirm_action
 from backoffice.errors import DomainError
 from orders import services as orders
 
@@ -132,7 +132,7 @@ class ProductAdmin(ImportExportMixin, admin.ModelAdmin):
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(admin.ModelAdmin):
+class StockMovementAdmin(ReadOnlyAdmin):  # stock changes go through "Receive stock" or the API
     list_display = ["created_at", "product", "reason", "quantity", "on_hand_after", "reference", "note", "created_by"]
     list_select_related = ["product", "created_by"]
     list_filter = ["reason", "created_at"]
@@ -142,11 +142,3 @@ class StockMovementAdmin(admin.ModelAdmin):
     show_full_result_count = False
     list_per_page = 100
 
-    def has_add_permission(self, request):
-        return False  # stock changes go through "Receive stock" or the API, never by hand
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -8,13 +8,16 @@ from django.db.models import OuterRef, Subquery, Sum
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from backoffice import clock
-from backoffice.admin_tools import admin_link, changelist_link, confirm_action
+from backoffice.admin_tools import ReadOnlyAdmin, ReadOnlyInline, admin_link, changelist_link, confirm_action
 from backoffice.errors import DomainError
 
 from inventory.models import StockMovement
+from notifications.admin import SendMessagePermission, send_update_action
+from notifications.models import CustomerMessage, Voucher
 
 from . import services
 from .models import Backorder, Customer, EtaChange, Order, OrderLine, Shipment, ShipmentLine
@@ -61,18 +64,6 @@ class BackorderWaitingSinceFilter(WaitingSinceFilter):
     status_field = "status__in"
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 class OrderLineInline(ReadOnlyInline):
     model = OrderLine
     fields = ["position", "product", "quantity", "unit_price", "allocated", "backordered", "shipped", "cancelled"]
@@ -89,6 +80,21 @@ class BackorderInline(ReadOnlyInline):
 class ShipmentInline(ReadOnlyInline):
     model = Shipment
     fields = ["shipped_at", "amount_captured", "created_by"]
+    readonly_fields = fields
+
+
+class MessageInline(ReadOnlyInline):
+    model = CustomerMessage
+    fields = ["created_at", "kind", "status", "subject", "sent_at", "created_by"]
+    readonly_fields = fields
+    ordering = ["created_at", "id"]
+    show_change_link = True
+    verbose_name_plural = _("messages to the customer")
+
+
+class VoucherInline(ReadOnlyInline):
+    model = Voucher
+    fields = ["code", "kind", "value", "valid_until", "issued_at"]
     readonly_fields = fields
 
 
@@ -126,7 +132,7 @@ class PlaceOrderForm(forms.Form):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(SendMessagePermission, admin.ModelAdmin):
     list_display = ["number", "customer", "status", "fulfilment_policy", "expedite", "placed_at", "units_waiting", "waiting_since"]
     list_select_related = ["customer"]
     list_filter = ["status", "fulfilment_policy", "expedite", WaitingSinceFilter, "placed_at"]
@@ -134,16 +140,19 @@ class OrderAdmin(admin.ModelAdmin):
     date_hierarchy = "placed_at"
     show_full_result_count = False
     list_per_page = 100
-    inlines = [OrderLineInline, BackorderInline, ShipmentInline]
+    inlines = [OrderLineInline, BackorderInline, ShipmentInline, MessageInline, VoucherInline]
     fields = [
         "number", "customer_link", "status", "fulfilment_policy", "expedite", "placed_at",
-        "amount_authorised", "amount_captured", "amount_voided", "stock_ledger",
+        "amount_authorised", "amount_captured", "amount_voided", "stock_ledger", "write_to_customer",
     ]
     readonly_fields = [
         "number", "customer_link", "status", "placed_at", "amount_authorised", "amount_captured", "amount_voided",
-        "stock_ledger",
+        "stock_ledger", "write_to_customer",
     ]
-    actions = ["ship_ready_orders", "cancel_unshipped"]
+    actions = [
+        "ship_ready_orders", "cancel_unshipped",
+        send_update_action(_("Send an update to the customers of the selected orders"), lambda orders: orders.values_list("pk", flat=True)),
+    ]
 
     def get_queryset(self, request):
         # Subqueries, not joins: joining lines and backorders at once would multiply the sums.
@@ -169,6 +178,11 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.display(description=_("customer"))
     def customer_link(self, order):
         return admin_link(order.customer)
+
+    @admin.display(description=_("personal message"))
+    def write_to_customer(self, order):
+        url = reverse("admin:notifications_customermessage_send_update")
+        return format_html('<a class="button" href="{}?order={}">{}</a>', url, order.pk, _("Send a personal message"))
 
     def has_delete_permission(self, request, obj=None):
         return False  # an order's history is kept; cancel its units instead
@@ -264,7 +278,7 @@ class EtaChangeInline(ReadOnlyInline):
 
 
 @admin.register(Backorder)
-class BackorderAdmin(admin.ModelAdmin):
+class BackorderAdmin(SendMessagePermission, ReadOnlyAdmin):
     list_display = ["order", "customer", "product", "quantity", "waiting_units", "status", "created_at", "eta", "promised_date", "po_line"]
     list_select_related = ["order__customer", "product", "po_line__purchase_order", "po_line__product"]
     list_filter = ["status", SupplierFilter, BackorderWaitingSinceFilter, "order__expedite", "created_at"]
@@ -277,6 +291,8 @@ class BackorderAdmin(admin.ModelAdmin):
         "eta", "promised_date", "po_line",
     ]
     inlines = [EtaChangeInline]
+    actions = [send_update_action(_("Send an update to the customers of the selected backorders"),
+                                  lambda backorders: backorders.values_list("order_id", flat=True))]
 
     @admin.display(description=_("customer"))
     def customer(self, backorder):
@@ -286,14 +302,6 @@ class BackorderAdmin(admin.ModelAdmin):
     def waiting_units(self, backorder):
         return backorder.waiting
 
-    def has_add_permission(self, request):
-        return False  # backorders come from placing orders
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class OrderOfCustomerInline(ReadOnlyInline):
@@ -304,8 +312,8 @@ class OrderOfCustomerInline(ReadOnlyInline):
 
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
-    list_display = ["email", "name", "language", "created_at"]
-    list_filter = ["language"]
+    list_display = ["email", "name", "language", "call_reason", "created_at"]
+    list_filter = [("call_reason", admin.EmptyFieldListFilter), "language"]
     search_fields = ["email", "name"]
     show_full_result_count = False
     inlines = [OrderOfCustomerInline]
@@ -326,7 +334,7 @@ class ShipmentLineInline(ReadOnlyInline):
 
 
 @admin.register(Shipment)
-class ShipmentAdmin(admin.ModelAdmin):
+class ShipmentAdmin(ReadOnlyAdmin):  # shipping goes through "Ship ready orders"
     list_display = ["order", "shipped_at", "amount_captured", "created_by"]
     list_select_related = ["order", "created_by"]
     search_fields = ["order__number", "order__customer__email"]
@@ -335,12 +343,3 @@ class ShipmentAdmin(admin.ModelAdmin):
     show_full_result_count = False
     readonly_fields = ["order", "shipped_at", "amount_captured", "created_by"]
     inlines = [ShipmentLineInline]
-
-    def has_add_permission(self, request):
-        return False  # shipping goes through "Ship ready orders"
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -16,6 +16,7 @@ from .serializers import (
     ORDER_NUMBER,
     BackorderSerializer,
     CancelSerializer,
+    MessageSerializer,
     OrderInSerializer,
     OrderOutSerializer,
     ShipmentSerializer,
@@ -43,6 +44,7 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         "create": ["orders.add_order"],
         "ship": ["orders.add_shipment"],
         "cancel": ["orders.cancel_units"],
+        "messages": ["orders.view_order", "notifications.view_customermessage"],
     }
 
     def get_queryset(self):
@@ -95,6 +97,13 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         requests = [services.CancelRequest(**line) for line in data.validated_data["lines"]]
         services.cancel_units(number, requests, user=request.user)
         return self._respond(number)
+
+    @extend_schema(responses=MessageSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def messages(self, request, number=None):
+        """Every email to the customer about this order, oldest first, with its delivery status."""
+        order = services.get_order(number)
+        return Response(MessageSerializer(order.messages.order_by("created_at", "id"), many=True).data)
 
 
 class UtcIsoDateTimeField(IsoDateTimeField):

@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -14,6 +16,11 @@ class Customer(models.Model):
     name = models.CharField(_("name"), max_length=200)
     language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.DE)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Set when an email to the customer bounced or they complained: customer service calls.
+    call_reason = models.CharField(
+        _("call the customer"), max_length=200, blank=True,
+        help_text=_("Why customer service should phone this customer; empty when no call is needed."),
+    )
 
     class Meta:
         verbose_name = _("customer")
@@ -37,6 +44,8 @@ class Order(models.Model):
         CANCELLED = "cancelled", _("cancelled")
 
     number = models.CharField(_("order number"), max_length=64, unique=True)
+    # What the customer's status link carries (signed) instead of the guessable number.
+    public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders", verbose_name=_("customer"))
     fulfilment_policy = models.CharField(_("fulfilment policy"), max_length=16, choices=Policy.choices)
     expedite = models.BooleanField(_("expedite"), default=False, help_text=_("Filled ahead of older orders."))
@@ -134,6 +143,9 @@ class Backorder(models.Model):
     filled_at = models.DateTimeField(_("filled at"), null=True, blank=True)
     eta = models.DateField(_("ETA"), help_text=_("Current expected date."))
     promised_date = models.DateField(_("promised date"), help_text=_("First date told to the customer; never changes."))
+    told_eta = models.DateField(
+        _("last date told"), help_text=_("The ETA the customer last heard of (order page or email); delay notices compare with it."),
+    )
     po_line = models.ForeignKey(
         "purchasing.PurchaseOrderLine", on_delete=models.SET_NULL, null=True, blank=True, related_name="backorders",
         verbose_name=_("purchase order line"), help_text=_("The supplier order line that will fill this backorder."),

@@ -31,7 +31,7 @@ def orders_with_lines():
         .annotate(eta=Max("backorders__eta", filter=waiting), promised_date=Min("backorders__promised_date", filter=waiting))
         .order_by("position")
     )
-    return Order.objects.select_related("customer").prefetch_related(Prefetch("lines", queryset=lines))
+    return Order.objects.select_related("customer").prefetch_related(Prefetch("lines", queryset=lines), "vouchers")
 
 
 def backorders():

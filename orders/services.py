@@ -6,6 +6,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
+from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Sum, Value, When, Window
 from django.db.models.functions import RowNumber
@@ -15,6 +17,7 @@ from backoffice.errors import Conflict, InvalidInput, NotFound, Problem
 from inventory import services as inventory
 from inventory.models import StockMovement
 
+from . import signals
 from .models import Backorder, Customer, Order, OrderLine, Shipment, ShipmentLine
 
 WAITING = (Backorder.Status.OPEN, Backorder.Status.ON_ORDER)
@@ -159,11 +162,13 @@ def place_order(*, number, customer, fulfilment_policy, lines, expedite=False):
             line.order = order
         OrderLine.objects.bulk_create(new_lines)
         by_position = {line.position: line for line in new_lines}
-        Backorder.objects.bulk_create([
+        backorders = Backorder.objects.bulk_create([
             Backorder(order=order, line=by_position[position], product=product, quantity=short,
-                      created_at=now, eta=etas[product.pk], promised_date=etas[product.pk])
+                      created_at=now, eta=etas[product.pk], promised_date=etas[product.pk], told_eta=etas[product.pk])
             for position, product, short in waiting
         ])
+        if backorders:
+            signals.backorders_created.send(sender=Order, order_ids=[order.pk], backorder_ids=[b.pk for b in backorders])
         return order, True
 
 
@@ -304,11 +309,15 @@ def _take_back_allocations(level, units):
         if take:
             new_backorders.append(Backorder(
                 order_id=line.order_id, line=line, product_id=line.product_id, quantity=take,
-                created_at=now, eta=eta, promised_date=eta,
+                created_at=now, eta=eta, promised_date=eta, told_eta=eta,
             ))
     OrderLine.objects.bulk_update(changed_lines, ["allocated", "backordered"])
     Backorder.objects.bulk_update(changed_backorders, ["filled", "status", "filled_at"])
     Backorder.objects.bulk_create(new_backorders)
+    if new_backorders:
+        signals.backorders_created.send(
+            sender=Order, order_ids=sorted({b.order_id for b in new_backorders}), backorder_ids=[b.pk for b in new_backorders]
+        )
     return orders
 
 
@@ -404,6 +413,7 @@ def _record_shipment(order, shipped, now, user):
     order.amount_captured += amount
     order.save(update_fields=["amount_captured"])
     _refresh_statuses({order.pk})
+    signals.order_shipped.send(sender=Order, shipment=shipment)
     return shipment
 
 
@@ -481,6 +491,9 @@ def cancel_units(number, requests=None, user=None):
         order.amount_voided += voided
         order.save(update_fields=["amount_voided"])
         _refresh_statuses(touched)
+        signals.units_cancelled.send(
+            sender=Order, order=order, cancelled=[(by_sku[r.sku], r.quantity) for r in requests], voided=voided
+        )
         return order
 
 
@@ -542,3 +555,30 @@ def record_dropship_shipment(number, quantities, user=None):
         Backorder.objects.bulk_update(changed, ["filled", "status", "filled_at"])
         OrderLine.objects.bulk_update([by_sku[sku] for sku in quantities], ["backordered", "shipped"])
         return _record_shipment(order, [(by_sku[sku], units, None) for sku, units in quantities.items()], now, user)
+
+
+STATUS_SALT = "orders.status-page"
+
+
+def status_token(order):
+    """The signed token of the order's status page link: it carries the order's random
+    public id, never its (guessable) number, and expires."""
+    return signing.dumps(str(order.public_id), salt=STATUS_SALT)
+
+
+def status_url(order):
+    return f"{settings.SITE_URL}/status/{status_token(order)}/"
+
+
+def order_for_status_token(token):
+    """The order a status link names, or NotFound for a bad, tampered or expired token."""
+    try:
+        public_id = signing.loads(token, salt=STATUS_SALT, max_age=settings.ORDER_STATUS_LINK_MAX_AGE)
+        return Order.objects.select_related("customer").get(public_id=public_id)
+    except (signing.BadSignature, Order.DoesNotExist, ValueError):
+        raise NotFound.one("This link is not valid (any more).", code="bad_link") from None
+
+
+def flag_for_call(customer_ids, reason):
+    """Customer service should phone these customers (an email bounced, or they complained)."""
+    Customer.objects.filter(pk__in=customer_ids).update(call_reason=reason[:200])

@@ -10,6 +10,7 @@ from import_export.admin import ImportExportMixin
 
 from backoffice.admin_tools import admin_link, confirm_action
 from backoffice.errors import DomainError
+from notifications.admin import SendMessagePermission, send_update_action
 from orders.models import Backorder
 
 from . import services
@@ -108,7 +109,7 @@ class OverReceiptForm(forms.Form):
 
 
 @admin.register(PurchaseOrder)
-class PurchaseOrderAdmin(admin.ModelAdmin):
+class PurchaseOrderAdmin(SendMessagePermission, admin.ModelAdmin):
     list_display = ["number", "supplier", "status", "dropship_order", "created_at", "sent_at", "late_lines"]
     list_select_related = ["supplier", "dropship_order"]
     list_filter = ["status", LateFilter, "supplier"]
@@ -117,7 +118,14 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
     show_full_result_count = False
     readonly_fields = ["number", "supplier", "status", "dropship_order", "created_at", "sent_at", "confirmed_at", "waiting_customers"]
     inlines = [PurchaseOrderLineInline]
-    actions = ["send", "confirm", "receive", "cancel"]
+    actions = [
+        "send", "confirm", "receive", "cancel",
+        send_update_action(
+            _("Send an update to every customer waiting on the selected purchase orders"),
+            lambda pos: Backorder.objects.filter(po_line__purchase_order__in=pos, status=Backorder.Status.ON_ORDER)
+            .values_list("order_id", flat=True),
+        ),
+    ]
 
     @admin.display(description=_("waiting customers"))
     def waiting_customers(self, po):

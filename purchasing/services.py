@@ -21,8 +21,9 @@ from orders.models import WAITING_UNITS, Backorder, EtaChange, Order
 from .models import BatchRun, PurchaseOrder, PurchaseOrderLine, SupplierItem
 from .selectors import unpegged_etas
 
-# Sent once per change set, after commit, with the ids of the backorders whose ETA moved
-# and the cause. Customer messages subscribe here.
+# Sent once per change set, inside its transaction, with the ids of the backorders whose
+# ETA moved and the cause: customer messages subscribe here and write their outbox rows in
+# the same transaction, so a change and the notice of it commit together.
 etas_changed = Signal()
 
 
@@ -207,8 +208,7 @@ def _dropship_purchase_orders(now, today):
 
 def _announce(backorder_ids, cause):
     if backorder_ids:
-        ids = list(backorder_ids)
-        transaction.on_commit(lambda: etas_changed.send(sender=PurchaseOrder, backorder_ids=ids, cause=cause))
+        etas_changed.send(sender=PurchaseOrder, backorder_ids=list(backorder_ids), cause=cause)
 
 
 def get_purchase_order(number, lock=False):

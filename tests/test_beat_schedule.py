@@ -19,6 +19,8 @@ def test_beat_writes_the_jobs_into_the_database_schedule():
     assert tasks["batch-backorders"] == "purchasing.tasks.batch_backorders"
     assert tasks["mark-late-purchase-order-lines"] == "purchasing.tasks.mark_late_lines"
     assert tasks["check-stock-ledger"] == "inventory.tasks.check_stock_ledger"
+    assert tasks["send-customer-messages"] == "notifications.tasks.send_messages"
+    assert tasks["customer-service-digest"] == "notifications.tasks.send_digest"
     assert app.conf.beat_scheduler == "django_celery_beat.schedulers:DatabaseScheduler"
 
 

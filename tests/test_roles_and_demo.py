@@ -22,6 +22,9 @@ def test_the_roles_exist_with_permissions_that_fit_each_job():
     assert "orders.add_shipment" not in perms("Customer service")
     assert {"inventory.add_product", "inventory.change_product"} <= perms("Purchasing")
     assert "orders.add_order" in perms("Shop")
+    assert {"notifications.send_customermessage", "notifications.view_customermessage"} <= perms("Customer service")
+    assert "notifications.send_customermessage" not in perms("Warehouse") | perms("Purchasing")
+    assert "notifications.change_messagepolicy" in perms("Manager")
     assert {"orders.add_shipment", "orders.cancel_units", "inventory.add_product"} <= perms("Manager")
 
 
@@ -34,6 +37,12 @@ def test_seed_demo_is_idempotent(capsys):
     assert (Order.objects.count(), StockMovement.objects.count(), User.objects.count()) == counts
     assert Order.objects.filter(status=Order.Status.AWAITING_STOCK).exists()
     assert Order.objects.filter(status=Order.Status.SHIPPED).exists()
+    # The history's emails went out at their time; customers heard of delays and got vouchers.
+    from notifications.models import CustomerMessage, Voucher
+
+    assert set(CustomerMessage.objects.values_list("kind", flat=True)) >= {"backorder_notice", "delay_notice", "shipped"}
+    assert not CustomerMessage.objects.filter(status="sent", sent_at__isnull=True).exists()
+    assert CustomerMessage.objects.filter(status="sent").count() >= CustomerMessage.objects.count() - 10
     assert "Shop API token" in capsys.readouterr().out
 
 

@@ -99,3 +99,50 @@ def _wait_for_files(folder):
         if files and not busy:
             return [path.read_text() for path in files]
     raise AssertionError("the worker sent no mail")
+
+
+def test_a_purchase_order_redated_ten_days_later_tells_each_waiting_customer_once_on_a_worker(worker):
+    import datetime
+
+    from notifications.models import CustomerMessage, MessagePolicy, Voucher
+    from notifications.tasks import send_messages
+    from purchasing import services as purchasing
+    from purchasing.models import PurchaseOrder
+    from tests.factories import CustomerFactory, SupplierFactory, SupplierItemFactory
+
+    policy = MessagePolicy.current()
+    policy.quiet_window_minutes, policy.backorder_notice_after_days = 0, 60
+    policy.save()
+    supplier = SupplierFactory(lead_time_days=10, max_wait_hours=48)
+    item = SupplierItemFactory(supplier=supplier)
+    # Promised today + 12 (lead time + the 2-day batching window)...
+    early = [place((item.product, 1), customer=CustomerFactory.build(email=f"early{i}@example.org", language="de")) for i in range(3)]
+    supplier.max_wait_hours = 24 * 8
+    supplier.save()
+    # ...and today + 18 for the customers who ordered once the window was longer.
+    later = [place((item.product, 2), customer=CustomerFactory.build(email=f"later{i}@example.org", language="en")) for i in range(3)]
+    purchasing.batch_backorders()
+    po = PurchaseOrder.objects.get(supplier=supplier)
+    PurchaseOrder.objects.filter(pk=po.pk).update(status="sent")
+    line = po.lines.get()
+
+    # The supplier slips ten days: ETAs become today + 22.
+    purchasing.confirm_purchase_order(po.number, {item.product.sku: line.expected_date + datetime.timedelta(days=10)})
+    result = run_on_worker(send_messages)
+
+    assert result["sent"] == 6
+    mails = "\n".join(_wait_for_files(worker))
+    for order in early + later:
+        assert mails.count(f"To: {order.customer.email}") == 1
+    # 22 days is 10 past the early customers' promised date: an apology with a voucher each.
+    for order in early:
+        [message] = CustomerMessage.objects.filter(order=order)
+        voucher = Voucher.objects.get(order=order)
+        assert (message.kind, message.status) == ("apology", "sent")
+        assert voucher.code in message.text and voucher.code in mails
+    # 4 days past the later customers' promised date: a delay notice, no voucher.
+    for order in later:
+        [message] = CustomerMessage.objects.filter(order=order)
+        assert (message.kind, message.status) == ("delay_notice", "sent")
+        assert not Voucher.objects.filter(order=order).exists()
+    assert "Wir entschuldigen uns" in mails and "is delayed: new date" in mails

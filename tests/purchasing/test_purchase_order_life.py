@@ -207,7 +207,9 @@ def test_cancelling_on_a_sent_order_leaves_it_and_the_surplus_goes_to_stock(cloc
     assert Order.objects.get(pk=order.pk).status == "cancelled"
 
 
-def test_the_eta_signal_fires_once_per_change_set_after_commit(clock, django_capture_on_commit_callbacks, settings):
+def test_the_eta_signal_fires_once_per_change_set_inside_its_transaction(clock, settings):
+    from django.db import connection
+
     from purchasing.services import etas_changed
 
     settings.PURCHASING_HANDLING_DAYS = 5  # so pegging moves the ETA
@@ -216,14 +218,20 @@ def test_the_eta_signal_fires_once_per_change_set_after_commit(clock, django_cap
     place((item.product, 1))
     place((item.product, 2))
     calls = []
-    etas_changed.connect(lambda sender, **kwargs: calls.append(kwargs), weak=False, dispatch_uid="test")
+
+    def receiver(sender, **kwargs):
+        # Inside the change's transaction: a receiver's outbox rows commit with it.
+        calls.append({**kwargs, "depth": len(connection.atomic_blocks)})
+
+    etas_changed.connect(receiver, weak=False, dispatch_uid="test")
+    depth = len(connection.atomic_blocks)
     try:
-        with django_capture_on_commit_callbacks(execute=True):
-            services.batch_backorders()
+        services.batch_backorders()
     finally:
         etas_changed.disconnect(dispatch_uid="test")
 
     assert len(calls) == 1
+    assert calls[0]["depth"] > depth
     assert (len(calls[0]["backorder_ids"]), calls[0]["cause"]) == (2, "purchase_order")
 
 

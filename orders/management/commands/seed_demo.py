@@ -16,6 +16,7 @@ from backoffice import clock
 from backoffice.errors import DomainError
 from inventory.models import Product
 from inventory.services import StockChange
+from notifications import services as notifications
 from orders import services
 from orders.models import Order
 from purchasing import services as purchasing
@@ -142,6 +143,10 @@ class Command(BaseCommand):
                     waiting = list(Order.objects.filter(status=Order.Status.AWAITING_STOCK).values_list("number", flat=True))
                     if waiting:
                         services.cancel_units(rng.choice(waiting), None)
+            # The day's customer emails went out in the evening, as the worker would have sent them.
+            with clock.frozen(moment + datetime.timedelta(hours=9)):
+                while notifications.send_due_messages(limit=500)["claimed"]:
+                    pass
 
     def suppliers(self):
         suppliers = {}

@@ -1,0 +1,107 @@
+"""A supplier slips and tens of thousands of customers must hear of it, on PostgreSQL.
+
+50,000 backorders over 25,000 orders (two products each, both on one sent purchase order)
+are re-dated 10 days later in one confirmation. Prints the seconds and queries to move the
+ETAs and queue every delay email (in the same transaction), then how many messages one
+worker sends per second through the outbox (claim, send, record) with the locmem backend.
+
+    DATABASE_URL=postgres://USER:PASS@HOST/DB python bench/fanout.py [--backorders 50000] [--send 5000]
+
+Runs in a throwaway test database (test_<name>), created and dropped here.
+"""
+
+import argparse
+import datetime
+import time
+from decimal import Decimal
+
+from common import in_throwaway_database  # sets Django up
+from django.db import connection
+from django.test.utils import CaptureQueriesContext, override_settings
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--backorders", type=int, default=50_000)
+    parser.add_argument("--send", type=int, default=5_000, help="messages to send for the per-worker rate")
+    args = parser.parse_args()
+    in_throwaway_database(lambda: run(args), "fanout.py")
+
+
+def backlog(count):
+    from inventory.models import Product, StockLevel
+    from notifications.models import MessagePolicy
+    from orders.models import Backorder, Customer, Order, OrderLine
+    from purchasing.models import PurchaseOrder, PurchaseOrderLine, Supplier, SupplierItem
+
+    now = datetime.datetime.now(datetime.UTC)
+    today = now.date()
+    eta = today + datetime.timedelta(days=12)
+    products = Product.objects.bulk_create([Product(sku=f"F-{i}", name=f"Teapot {i}", price=Decimal("20.00")) for i in range(2)])
+    StockLevel.objects.bulk_create([StockLevel(product=p) for p in products])
+    supplier = Supplier.objects.create(code="slow", name="Slow Ltd", email="po@slow.example", min_order_value=0, max_wait_hours=48)
+    SupplierItem.objects.bulk_create([
+        SupplierItem(supplier=supplier, product=p, supplier_sku=f"S{i}", unit_cost=Decimal("8.50"), preferred=True)
+        for i, p in enumerate(products)
+    ])
+    po = PurchaseOrder.objects.create(number="PO-FANOUT", supplier=supplier, status="sent", created_at=now, sent_at=now)
+    po_lines = PurchaseOrderLine.objects.bulk_create([
+        PurchaseOrderLine(purchase_order=po, product=p, quantity=count // 2, unit_cost=Decimal("8.50"),
+                          expected_date=today + datetime.timedelta(days=10))
+        for p in products
+    ])
+    customers = Customer.objects.bulk_create(
+        [Customer(email=f"c{i}@example.org", name=f"Customer {i}", language="de" if i % 2 else "en") for i in range(count // 2)],
+        batch_size=5000,
+    )
+    orders = Order.objects.bulk_create([
+        Order(number=f"FO-{i}", customer=customer, fulfilment_policy="ship_partial", status="awaiting_stock",
+              placed_at=now, amount_authorised=Decimal("40.00"))
+        for i, customer in enumerate(customers)
+    ], batch_size=5000)
+    lines = OrderLine.objects.bulk_create([
+        OrderLine(order=order, position=position, product=product, quantity=1, unit_price=Decimal("20.00"), backordered=1)
+        for order in orders for position, product in enumerate(products)
+    ], batch_size=5000)
+    Backorder.objects.bulk_create([
+        Backorder(order_id=line.order_id, line=line, product_id=line.product_id, quantity=1, created_at=now, eta=eta,
+                  promised_date=eta, told_eta=eta, status="on_order", po_line=po_lines[line.position])
+        for line in lines
+    ], batch_size=5000)
+    policy = MessagePolicy.current()
+    policy.quiet_window_minutes = 0
+    policy.save()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return po, products
+
+
+def run(args):
+    from notifications.models import CustomerMessage
+    from notifications.services import send_due_messages
+    from purchasing.services import confirm_purchase_order
+
+    started = time.perf_counter()
+    po, products = backlog(args.backorders)
+    print(f"backlog                 {args.backorders} backorders over {args.backorders // 2} orders on one purchase order "
+          f"(built in {time.perf_counter() - started:.1f} s)")
+
+    later = {p.sku: datetime.date.today() + datetime.timedelta(days=20) for p in products}
+    with CaptureQueriesContext(connection) as captured:
+        started = time.perf_counter()
+        confirm_purchase_order(po.number, later)
+        elapsed = time.perf_counter() - started
+    queued = CustomerMessage.objects.count()
+    print(f"re-date and queue       {elapsed:.2f} s, {len(captured)} queries, {queued} messages queued "
+          f"({queued / elapsed:.0f} per second)")
+
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        sent, started = 0, time.perf_counter()
+        while sent < min(args.send, queued):
+            sent += send_due_messages(limit=200)["sent"]
+        elapsed = time.perf_counter() - started
+    print(f"sending, one worker     {sent} messages in {elapsed:.2f} s = {sent / elapsed:.0f} messages per second")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,190 @@
+import uuid
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from backoffice.admin_tools import ReadOnlyAdmin, ReadOnlyInline, admin_link
+from backoffice.errors import DomainError
+from orders.models import Order
+
+from . import services
+from .models import CustomerMessage, Digest, MessageEvent, MessagePolicy, Voucher
+from .worklist import COLUMNS, SendUpdateForm, WorklistFilter, at_risk_orders, csv_response, row
+
+SEND_PERMISSION = "notifications.send_customermessage"
+
+
+@admin.register(MessagePolicy)
+class MessagePolicyAdmin(admin.ModelAdmin):
+    """One row: the list goes straight to it."""
+
+    fieldsets = [
+        (_("Backorder and delay notices"), {"fields": ["backorder_notice_after_days", "delay_notice_min_days"]}),
+        (_("Apology and voucher"), {"fields": ["apology_days_past_promise", "apology_on_delay_number",
+                                                "voucher_kind", "voucher_value", "voucher_valid_days"]}),
+        (_("Pacing"), {"fields": ["quiet_window_minutes", "min_hours_between_emails", "max_attempts"]}),
+    ]
+
+    def changelist_view(self, request, extra_context=None):
+        return HttpResponseRedirect(reverse("admin:notifications_messagepolicy_change", args=[MessagePolicy.current().pk]))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class MessageEventInline(ReadOnlyInline):
+    model = MessageEvent
+    fields = ["occurred_at", "event_type", "description"]
+    readonly_fields = fields
+    show_change_link = False
+
+
+@admin.register(CustomerMessage)
+class CustomerMessageAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "kind", "order", "to_email", "language", "status", "attempts", "sent_at", "possible_duplicate"]
+    list_filter = ["status", "kind", "language", "possible_duplicate", "created_at"]
+    search_fields = ["order__number", "to_email", "subject", "dedupe_key", "esp_message_id"]
+    list_select_related = ["order"]
+    show_full_result_count = False
+    date_hierarchy = "created_at"
+    fieldsets = [
+        (None, {"fields": ["kind", "order_link", "to_email", "language", "status", "subject"]}),
+        (_("What was sent"), {"fields": ["html_preview", "text"]}),
+        (_("Delivery"), {"fields": ["created_at", "created_by", "send_after", "claimed_at", "sent_at", "status_changed_at",
+                                    "attempts", "last_error", "possible_duplicate", "esp_message_id", "dedupe_key"]}),
+    ]
+    readonly_fields = [
+        "kind", "order_link", "to_email", "language", "status", "subject", "html_preview", "text", "created_at", "created_by",
+        "send_after", "claimed_at", "sent_at", "status_changed_at", "attempts", "last_error", "possible_duplicate",
+        "esp_message_id", "dedupe_key",
+    ]
+    inlines = [MessageEventInline]
+
+    @admin.display(description=_("order"))
+    def order_link(self, message):
+        return admin_link(message.order)
+
+    @admin.display(description=_("HTML"))
+    def html_preview(self, message):
+        return format_html('<iframe sandbox srcdoc="{}" style="width: 100%; max-width: 720px; height: 520px; '
+                           'border: 1px solid #ccc; background: #fff"></iframe>', message.html)
+
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("worklist/", view(self.worklist_view), name="notifications_customermessage_worklist"),
+            path("send-update/", view(self.send_update_view), name="notifications_customermessage_send_update"),
+            *super().get_urls(),
+        ]
+
+    def worklist_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        filters = WorklistFilter(request.GET or None, queryset=at_risk_orders())
+        orders = filters.qs if filters.is_bound and filters.is_valid() else at_risk_orders()
+        if request.GET.get("format") == "csv" and (not filters.is_bound or filters.is_valid()):
+            return csv_response(orders)
+        page = Paginator(orders, 100).get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Worklist: orders at risk"),
+            "opts": self.model._meta,
+            "filters": filters,
+            "columns": [label for _, label in COLUMNS],
+            "rows": [(order.pk, row(order)) for order in page],
+            "page": page,
+            "query": query.urlencode(),
+            "can_send": request.user.has_perm(SEND_PERMISSION),
+        }
+        return TemplateResponse(request, "admin/notifications/worklist.html", context)
+
+    def send_update_view(self, request, order_ids=None):
+        """Write to the customers of the chosen orders: form, preview, send. Reached from the
+        worklist and from the "send update" actions on orders, backorders, purchase orders."""
+        if not request.user.has_perm(SEND_PERMISSION):
+            raise PermissionDenied
+        if order_ids is not None or request.method != "POST":
+            ids = order_ids if order_ids is not None else request.GET.getlist("order")
+            form = SendUpdateForm(initial={"orders": ",".join(str(pk) for pk in ids), "request_key": uuid.uuid4()})
+            return self._send_update_page(request, form, len(ids))
+        if "order" in request.POST:  # from the worklist's checkboxes
+            ids = request.POST.getlist("order")
+            form = SendUpdateForm(initial={"orders": ",".join(ids), "request_key": uuid.uuid4()})
+            return self._send_update_page(request, form, len(ids))
+        form = SendUpdateForm(request.POST)
+        if not form.is_valid():
+            return self._send_update_page(request, form, None)
+        data = form.cleaned_data
+        text = {"text": data["text"], "template": data["template"], "title": data["title"], "user": request.user}
+        if "edit" in request.POST:
+            return self._send_update_page(request, form, len(data["orders"]))
+        if "send" in request.POST:
+            try:
+                queued = services.send_update(data["orders"], request_key=data["request_key"], **text)
+            except DomainError as error:
+                form.add_error(None, str(error))
+                return self._send_update_page(request, form, len(data["orders"]))
+            self.message_user(request, _("%(count)s messages queued.") % {"count": queued}, messages.SUCCESS)
+            return HttpResponseRedirect(reverse("admin:notifications_customermessage_changelist") + "?kind__exact=personal")
+        preview = services.preview_update(data["orders"][0], **text)
+        return self._send_update_page(request, form, len(data["orders"]), preview=preview,
+                                      first=Order.objects.select_related("customer").get(pk=data["orders"][0]))
+
+    def _send_update_page(self, request, form, count, preview=None, first=None):
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Send an update to customers"),
+            "opts": self.model._meta,
+            "form": form,
+            "count": count,
+            "preview": preview,
+            "first": first,
+        }
+        return TemplateResponse(request, "admin/notifications/send_update.html", context)
+
+
+def send_update_action(description, orders_of):
+    """An admin action that opens "send update" for the orders behind the selected rows."""
+
+    @admin.action(description=description, permissions=["send_message"])
+    def action(modeladmin, request, queryset):
+        ids = sorted(set(orders_of(queryset)))
+        return modeladmin.admin_site.get_model_admin(CustomerMessage).send_update_view(request, order_ids=ids)
+
+    action.__name__ = "send_update"
+    return action
+
+
+class SendMessagePermission:
+    """Mixin for admins that carry the send-update actions."""
+
+    def has_send_message_permission(self, request):
+        return request.user.has_perm(SEND_PERMISSION)
+
+
+@admin.register(Voucher)
+class VoucherAdmin(ReadOnlyAdmin):
+    list_display = ["code", "order", "kind", "value", "valid_until", "issued_at"]
+    list_filter = ["kind", "issued_at"]
+    search_fields = ["code", "order__number", "order__customer__email"]
+    list_select_related = ["order"]
+    show_full_result_count = False
+    readonly_fields = ["code", "order", "kind", "value", "valid_until", "issued_at"]
+
+
+
+@admin.register(Digest)
+class DigestAdmin(ReadOnlyAdmin):
+    list_display = ["day", "sent_at", "recipients"]

@@ -1,0 +1,200 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from backoffice.choices import Language
+
+
+class MessagePolicy(models.Model):
+    """The rules for telling customers about their backorders: one row, edited by a manager."""
+
+    class VoucherKind(models.TextChoices):
+        PERCENT = "percent", _("percent off")
+        FIXED = "fixed", _("fixed amount off")
+        FREE_SHIPPING = "free_shipping", _("free shipping")
+
+    backorder_notice_after_days = models.PositiveSmallIntegerField(
+        _("backorder notice when the ETA is more than (days)"), default=7,
+        help_text=_("A supplier that delivers within this many days needs no notice; the status page shows the date either way."),
+    )
+    delay_notice_min_days = models.PositiveSmallIntegerField(
+        _("delay notice when the ETA moves later by at least (days)"), default=2,
+    )
+    apology_days_past_promise = models.PositiveSmallIntegerField(
+        _("apology with voucher when the ETA is this many days past the promised date"), default=7,
+    )
+    apology_on_delay_number = models.PositiveSmallIntegerField(
+        _("apology with voucher on delay notice number"), default=2,
+        help_text=_("2: the second delay notice of an order comes with an apology and a voucher."),
+    )
+    voucher_kind = models.CharField(_("voucher kind"), max_length=16, choices=VoucherKind.choices, default=VoucherKind.PERCENT)
+    voucher_value = models.DecimalField(
+        _("voucher value"), max_digits=10, decimal_places=2, default=10,
+        help_text=_("Percent or amount in EUR; ignored for free shipping."),
+    )
+    voucher_valid_days = models.PositiveSmallIntegerField(_("voucher valid for (days)"), default=90)
+    quiet_window_minutes = models.PositiveSmallIntegerField(
+        _("quiet window (minutes)"), default=30,
+        help_text=_("Changes to one order within this window become one email."),
+    )
+    min_hours_between_emails = models.PositiveSmallIntegerField(
+        _("hours between proactive emails to one order"), default=24,
+        help_text=_("At most one backorder, delay or apology email per order in this time; later changes wait and merge. "
+                    "Shipped, cancellation and personal messages always go at once."),
+    )
+    max_attempts = models.PositiveSmallIntegerField(_("sending attempts before giving up"), default=6)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("message policy")
+        verbose_name_plural = _("message policy")
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="message_policy_single_row"),
+            models.CheckConstraint(condition=Q(voucher_value__gte=0), name="message_policy_voucher_value_not_negative"),
+            models.CheckConstraint(condition=Q(max_attempts__gte=1), name="message_policy_at_least_one_attempt"),
+        ]
+
+    def __str__(self):
+        return str(_("Message policy"))
+
+    @classmethod
+    def current(cls):
+        return cls.objects.get_or_create(pk=1)[0]
+
+
+class CustomerMessage(models.Model):
+    """One email to a customer: a row first (the outbox), written in the transaction of the
+    event that caused it, then sent by a worker that claims it."""
+
+    class Kind(models.TextChoices):
+        BACKORDER_NOTICE = "backorder_notice", _("backorder notice")
+        DELAY_NOTICE = "delay_notice", _("delay notice")
+        APOLOGY = "apology", _("apology")
+        SHIPPED = "shipped", _("shipped notice")
+        CANCELLATION = "cancellation", _("cancellation")
+        PERSONAL = "personal", _("personal message")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        SENDING = "sending", _("sending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+        DELIVERED = "delivered", _("delivered")
+        BOUNCED = "bounced", _("bounced")
+        COMPLAINED = "complained", _("complained")
+
+    # Sent on the shop's initiative; these merge within the quiet window and obey the daily cap.
+    PROACTIVE = (Kind.BACKORDER_NOTICE, Kind.DELAY_NOTICE, Kind.APOLOGY)
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, db_index=True)
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="messages", verbose_name=_("order"))
+    customer = models.ForeignKey("orders.Customer", on_delete=models.PROTECT, related_name="messages", verbose_name=_("customer"))
+    to_email = models.EmailField(_("to"))
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices)
+    subject = models.CharField(_("subject"), max_length=300)
+    text = models.TextField(_("text"))
+    html = models.TextField(_("HTML"))
+    dedupe_key = models.CharField(
+        _("dedupe key"), max_length=200, unique=True,
+        help_text=_("What this message announces; the same announcement is never queued twice."),
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    esp_message_id = models.CharField(_("ESP message id"), max_length=200, null=True, blank=True, unique=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    possible_duplicate = models.BooleanField(
+        _("possible duplicate"), default=False,
+        help_text=_("A worker stopped between sending and recording it; it was sent again and may have arrived twice."),
+    )
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), db_index=True)
+    send_after = models.DateTimeField(_("send after"))
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True, db_index=True)
+    status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("written by"),
+    )
+
+    class Meta:
+        verbose_name = _("customer message")
+        verbose_name_plural = _("customer messages")
+        ordering = ["-created_at", "-id"]
+        permissions = [("send_customermessage", _("Can send updates and personal messages to customers"))]
+        indexes = [
+            models.Index(fields=["status", "send_after"], name="message_due"),
+            models.Index(fields=["order", "created_at"], name="message_order_timeline"),
+        ]
+        constraints = [
+            # Later changes merge into the one waiting proactive message instead of adding emails.
+            models.UniqueConstraint(
+                fields=["order"], condition=Q(status="queued", kind__in=["backorder_notice", "delay_notice", "apology"]),
+                name="one_queued_proactive_message_per_order",
+            ),
+            models.CheckConstraint(condition=Q(sent_at__isnull=True) | ~Q(status__in=["queued", "sending", "failed"]),
+                                   name="message_unsent_has_no_sent_at"),
+            models.CheckConstraint(condition=Q(sent_at__isnull=False) | ~Q(status__in=["sent", "delivered", "bounced", "complained"]),
+                                   name="message_sent_has_sent_at"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} → {self.to_email}"
+
+
+class Voucher(models.Model):
+    """A consolation issued with an apology: one per order, with a unique code."""
+
+    Kind = MessagePolicy.VoucherKind
+
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="vouchers", verbose_name=_("order"))
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    value = models.DecimalField(_("value"), max_digits=10, decimal_places=2)
+    valid_until = models.DateField(_("valid until"))
+    issued_at = models.DateTimeField(_("issued at"))
+
+    class Meta:
+        verbose_name = _("voucher")
+        verbose_name_plural = _("vouchers")
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["order"], name="voucher_one_per_order"),
+            models.CheckConstraint(condition=Q(value__gte=0), name="voucher_value_not_negative"),
+        ]
+
+    def __str__(self):
+        return self.code
+
+
+class MessageEvent(models.Model):
+    """A delivery event the ESP reported for a message; each event counts once."""
+
+    message = models.ForeignKey(CustomerMessage, on_delete=models.CASCADE, related_name="events", verbose_name=_("message"))
+    event_key = models.CharField(_("event key"), max_length=200, unique=True)
+    event_type = models.CharField(_("event"), max_length=32)
+    occurred_at = models.DateTimeField(_("occurred at"))
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("delivery event")
+        verbose_name_plural = _("delivery events")
+        ordering = ["occurred_at", "id"]
+
+    def __str__(self):
+        return f"{self.event_type} {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class Digest(models.Model):
+    """The daily digest to customer service: one per day, whichever worker runs it."""
+
+    day = models.DateField(_("day"), unique=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    recipients = models.PositiveIntegerField(_("recipients"), default=0)
+
+    class Meta:
+        verbose_name = _("daily digest")
+        verbose_name_plural = _("daily digests")
+        ordering = ["-day"]
+
+    def __str__(self):
+        return str(self.day)

@@ -1,0 +1,123 @@
+"""What an email about an order says, read in a fixed number of queries for any number of
+orders: the order and customer, its lines, its waiting backorders, its vouchers."""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, Max, Q
+
+from orders.models import Backorder, Order, OrderLine
+
+from .models import CustomerMessage, Voucher
+
+WAITING = (Backorder.Status.OPEN, Backorder.Status.ON_ORDER)
+
+
+@dataclass
+class LineState:
+    line: OrderLine
+    waiting: int = 0
+    eta: datetime.date | None = None
+    told: datetime.date | None = None
+    promised: datetime.date | None = None
+    delayed: bool = False
+
+    @property
+    def sku(self):
+        return self.line.product.sku
+
+    @property
+    def name(self):
+        return self.line.product.name
+
+
+@dataclass
+class OrderState:
+    order: Order
+    lines: list = field(default_factory=list)
+    vouchers: list = field(default_factory=list)
+    new_backorder_etas: list = field(default_factory=list)
+
+    @property
+    def waiting_lines(self):
+        return [line for line in self.lines if line.waiting]
+
+    @property
+    def delayed_lines(self):
+        return [line for line in self.lines if line.delayed]
+
+    @property
+    def can_ship_rest(self):
+        return self.order.fulfilment_policy == Order.Policy.SHIP_COMPLETE and any(line.line.allocated for line in self.lines)
+
+    def line(self, line_id):
+        return next(line for line in self.lines if line.line.pk == line_id)
+
+
+def order_states(order_ids, *, delay_days, new_backorder_ids=()):
+    """OrderState per order id. A line is `delayed` when one of its waiting backorders is
+    expected `delay_days` or more after the date the customer was last told."""
+    order_ids = sorted(set(order_ids))
+    states = {order.pk: OrderState(order) for order in Order.objects.filter(pk__in=order_ids).select_related("customer")}
+    lines = {}
+    for line in OrderLine.objects.filter(order_id__in=order_ids).select_related("product").order_by("order_id", "position"):
+        lines[line.pk] = LineState(line)
+        states[line.order_id].lines.append(lines[line.pk])
+    new = set(new_backorder_ids)
+    backorders = Backorder.objects.filter(order_id__in=order_ids, status__in=WAITING).values_list(
+        "id", "line_id", "eta", "told_eta", "promised_date", "quantity", "filled", "cancelled"
+    )
+    for pk, line_id, eta, told, promised, quantity, filled, cancelled in backorders:
+        state = lines[line_id]
+        state.waiting += quantity - filled - cancelled
+        state.eta = max(state.eta or eta, eta)
+        state.told = max(state.told or told, told)
+        state.promised = min(state.promised or promised, promised)
+        state.delayed |= (eta - told).days >= delay_days
+        if pk in new:
+            states[state.line.order_id].new_backorder_etas.append(eta)
+    for voucher in Voucher.objects.filter(order_id__in=order_ids):
+        states[voucher.order_id].vouchers.append(voucher)
+    return states
+
+
+def message_history(order_ids):
+    """Per order: when its last proactive email went, and how many delay emails it got."""
+    rows = (
+        CustomerMessage.objects.filter(order_id__in=order_ids)
+        .values("order_id")
+        .annotate(
+            last_sent=Max("sent_at", filter=Q(kind__in=CustomerMessage.PROACTIVE)),
+            # Delay emails that went (or are going): a queued one is still being written.
+            delays=Count("id", filter=Q(kind__in=[CustomerMessage.Kind.DELAY_NOTICE, CustomerMessage.Kind.APOLOGY])
+                         & ~Q(status__in=[CustomerMessage.Status.QUEUED, CustomerMessage.Status.FAILED])),
+        )
+    )
+    return defaultdict(lambda: {"last_sent": None, "delays": 0}, {row["order_id"]: row for row in rows})
+
+
+def digest_figures(now):
+    """The last day in figures for customer service's morning digest."""
+    from orders.models import Customer, EtaChange
+
+    since = now - datetime.timedelta(days=1)
+    new_backorders = Backorder.objects.filter(created_at__gte=since)
+    slipped = EtaChange.objects.filter(changed_at__gte=since, new_eta__gt=F("old_eta"))
+    told = CustomerMessage.objects.filter(
+        sent_at__gte=since, kind__in=[CustomerMessage.Kind.DELAY_NOTICE, CustomerMessage.Kind.APOLOGY]
+    )
+    return {
+        "since": since,
+        "new_backorders": new_backorders.count(),
+        "new_backorder_orders": new_backorders.values("order_id").distinct().count(),
+        "slipped_backorders": slipped.values("backorder_id").distinct().count(),
+        "slipped_orders": slipped.values("backorder__order_id").distinct().count(),
+        "bounced": CustomerMessage.objects.filter(
+            status__in=[CustomerMessage.Status.BOUNCED, CustomerMessage.Status.COMPLAINED], status_changed_at__gte=since
+        ).count(),
+        "failed": CustomerMessage.objects.filter(status=CustomerMessage.Status.FAILED, status_changed_at__gte=since).count(),
+        "to_call": list(Customer.objects.exclude(call_reason="").order_by("name").values("name", "email", "call_reason")[:50]),
+        "to_call_count": Customer.objects.exclude(call_reason="").count(),
+        "told_of_delay": told.values("order_id").distinct().count(),
+    }

@@ -1,0 +1,23 @@
+from celery import shared_task
+
+from . import services
+
+
+@shared_task
+def send_messages(rounds=20):
+    """Send what is due, in batches, until nothing is due (or `rounds` batches went; beat
+    comes back every minute)."""
+    totals = {"claimed": 0, "sent": 0, "retrying": 0, "failed": 0}
+    for _ in range(rounds):
+        counts = services.send_due_messages()
+        for key, value in counts.items():
+            totals[key] += value
+        if not counts["claimed"]:
+            break
+    return totals
+
+
+@shared_task
+def send_digest():
+    figures = services.send_digest()
+    return None if figures is None else {key: value for key, value in figures.items() if isinstance(value, int)}

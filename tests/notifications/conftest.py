@@ -1,0 +1,53 @@
+import datetime
+
+import pytest
+import time_machine
+
+from notifications.models import CustomerMessage, MessagePolicy
+from purchasing import services as purchasing
+from purchasing.models import PurchaseOrder
+from tests.factories import CustomerFactory, SupplierFactory, SupplierItemFactory, place
+
+MONDAY = datetime.datetime(2026, 3, 2, 8, 0, tzinfo=datetime.UTC)
+TODAY = MONDAY.date()
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(MONDAY, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def policy(db):
+    return MessagePolicy.current()
+
+
+def days(n):
+    return TODAY + datetime.timedelta(days=n)
+
+
+def waiting_on_a_purchase_order(*customers, quantity=1, lead_time_days=10):
+    """Orders of one backordered product, pegged to a sent purchase order of its supplier.
+    The default ETA at placement is 14 days out (the settings' lead time); the supplier's
+    lead time of 10 days plus 2 handling days brings it to 12 once the order is placed."""
+    item = SupplierItemFactory(supplier=SupplierFactory(lead_time_days=lead_time_days))
+    orders = [place((item.product, quantity), customer=customer or CustomerFactory.build()) for customer in customers]
+    purchasing.batch_backorders()
+    po = PurchaseOrder.objects.get(supplier=item.supplier)
+    PurchaseOrder.objects.filter(pk=po.pk).update(status=PurchaseOrder.Status.SENT)
+    return item, orders, po
+
+
+def redate(item, po, expected):
+    purchasing.confirm_purchase_order(po.number, {item.product.sku: expected})
+
+
+def messages_of(order, **filters):
+    return list(CustomerMessage.objects.filter(order=order, **filters).order_by("created_at", "id"))
+
+
+def mark_sent(*messages, at=None):
+    """As if a worker had sent them (the sending itself is tested in test_sending)."""
+    at = at or MONDAY
+    CustomerMessage.objects.filter(pk__in=[m.pk for m in messages]).update(status="sent", sent_at=at)

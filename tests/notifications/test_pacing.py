@@ -1,0 +1,93 @@
+"""Several changes of one order within the quiet window become one email; at most one
+proactive email per order per day; a cancellation is never held back or dropped."""
+
+import datetime
+
+import pytest
+
+from notifications.models import CustomerMessage
+from notifications.services import send_due_messages
+from orders.models import Backorder
+from orders.services import CancelRequest, cancel_units
+from tests.factories import CustomerFactory, SupplierItemFactory, place
+from purchasing import services as purchasing
+from purchasing.models import PurchaseOrder
+
+from .conftest import MONDAY, messages_of, redate, waiting_on_a_purchase_order
+
+pytestmark = pytest.mark.django_db
+
+
+def test_two_lines_slipping_within_the_quiet_window_make_one_email(clock, policy, mailoutbox):
+    policy.quiet_window_minutes = 30
+    policy.save()
+    kettle, teapot = SupplierItemFactory(), SupplierItemFactory()
+    order = place((kettle.product, 1), (teapot.product, 1), customer=CustomerFactory.build(language="en"))
+    purchasing.batch_backorders()
+    PurchaseOrder.objects.update(status="sent")
+    told = Backorder.objects.filter(order=order).first().told_eta
+    kettle_po, teapot_po = (PurchaseOrder.objects.get(supplier=item.supplier) for item in (kettle, teapot))
+    CustomerMessage.objects.filter(order=order).update(status="sent", sent_at=MONDAY - datetime.timedelta(days=2))
+
+    redate(kettle, kettle_po, told + datetime.timedelta(days=3))
+    clock.shift(datetime.timedelta(minutes=10))
+    redate(teapot, teapot_po, told + datetime.timedelta(days=4))
+
+    [delay] = messages_of(order, status="queued")
+    assert delay.send_after == MONDAY + datetime.timedelta(minutes=30)
+    assert kettle.product.name in delay.text and teapot.product.name in delay.text
+    assert send_due_messages()["sent"] == 0  # still within the window
+    clock.shift(datetime.timedelta(minutes=20))
+    assert send_due_messages()["sent"] == 1
+    assert len(mailoutbox) == 1
+
+
+def test_a_second_slip_on_the_same_day_waits_a_day_and_says_everything(clock, policy, mailoutbox):
+    policy.quiet_window_minutes = 0
+    policy.apology_on_delay_number = 9  # keep this story to plain delay notices
+    policy.apology_days_past_promise = 99
+    policy.save()
+    item, [order], po = waiting_on_a_purchase_order(CustomerFactory.build(language="en"))
+    told = Backorder.objects.get(order=order).told_eta
+    redate(item, po, told)
+    send_due_messages()
+    first_sent = CustomerMessage.objects.get(order=order, status="sent").sent_at
+
+    clock.shift(datetime.timedelta(hours=3))
+    redate(item, po, told + datetime.timedelta(days=3))
+    clock.shift(datetime.timedelta(hours=3))
+    redate(item, po, told + datetime.timedelta(days=6))
+
+    [waiting] = messages_of(order, status="queued")
+    assert waiting.send_after == first_sent + datetime.timedelta(hours=24)
+    latest = told + datetime.timedelta(days=8)
+    assert f"{latest:%B} {latest.day}" in waiting.text
+    assert send_due_messages()["sent"] == 0
+    clock.move_to(first_sent + datetime.timedelta(hours=24))
+    assert send_due_messages()["sent"] == 1
+    assert len(mailoutbox) == 2
+
+
+def test_a_cancellation_goes_at_once_even_right_after_a_delay_email(clock, policy, mailoutbox):
+    policy.quiet_window_minutes = 0
+    policy.save()
+    item, [order], po = waiting_on_a_purchase_order(CustomerFactory.build(language="en"), quantity=2)
+    redate(item, po, Backorder.objects.get(order=order).told_eta + datetime.timedelta(days=5))
+    send_due_messages()
+
+    cancel_units(order.number, [CancelRequest(item.product.sku, 1)])
+
+    [cancellation] = messages_of(order, kind="cancellation")
+    assert cancellation.send_after == MONDAY
+    assert "10.00 EUR" in cancellation.text and f"1 × {item.product.name}" in cancellation.text
+    assert send_due_messages()["sent"] == 1
+    assert [m.subject for m in mailoutbox][-1] == f"Your order {order.number}: cancellation confirmed"
+
+
+def test_every_cancellation_is_its_own_message(clock):
+    item, [order], po = waiting_on_a_purchase_order(None, quantity=3)
+
+    cancel_units(order.number, [CancelRequest(item.product.sku, 1)])
+    cancel_units(order.number, [CancelRequest(item.product.sku, 1)])
+
+    assert len(messages_of(order, kind="cancellation")) == 2

@@ -1,0 +1,87 @@
+"""Delivery events arrive as real POSTs to anymail's tracking webhook, guarded by basic auth;
+each event counts once; a bounce or complaint puts the customer on the call list."""
+
+import base64
+import json
+
+import pytest
+from django.test import Client
+
+from notifications.models import CustomerMessage, MessageEvent
+from orders.models import Customer
+from tests.factories import CustomerFactory, ProductFactory, place
+
+pytestmark = pytest.mark.django_db
+
+URL = "/anymail/postmark/tracking/"
+
+
+@pytest.fixture
+def sent_message(settings, clock):
+    settings.ANYMAIL = {"WEBHOOK_SECRET": "hooks:s3cret"}
+    settings.BACKORDER_DEFAULT_LEAD_TIME_DAYS = 20
+    order = place((ProductFactory(), 1), customer=CustomerFactory.build(email="bo@example.org"))
+    message = CustomerMessage.objects.get(order=order)
+    CustomerMessage.objects.filter(pk=message.pk).update(status="sent", sent_at=clock_now(), esp_message_id="pm-123")
+    return message
+
+
+def clock_now():
+    from backoffice import clock
+
+    return clock.now()
+
+
+def post(payload, auth="hooks:s3cret"):
+    headers = {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(auth.encode()).decode()} if auth else {}
+    return Client().post(URL, data=json.dumps(payload), content_type="application/json", **headers)
+
+
+def bounce(event_id=1):
+    return {
+        "RecordType": "Bounce", "ID": event_id, "Type": "HardBounce", "MessageID": "pm-123",
+        "Email": "bo@example.org", "BouncedAt": "2026-03-02T09:00:00Z", "Description": "Mailbox does not exist",
+    }
+
+
+def test_a_delivery_event_marks_the_message_delivered(sent_message):
+    response = post({"RecordType": "Delivery", "MessageID": "pm-123", "Recipient": "bo@example.org",
+                     "DeliveredAt": "2026-03-02T08:30:00Z"})
+
+    assert response.status_code == 200
+    assert CustomerMessage.objects.get(pk=sent_message.pk).status == "delivered"
+
+
+def test_a_bounce_flags_the_customer_for_a_call_and_counts_once(sent_message):
+    assert post(bounce()).status_code == 200
+    assert post(bounce()).status_code == 200  # the ESP retries its webhook
+
+    message = CustomerMessage.objects.get(pk=sent_message.pk)
+    assert message.status == "bounced"
+    assert MessageEvent.objects.filter(message=message).count() == 1
+    customer = Customer.objects.get(email="bo@example.org")
+    assert "bounced" in customer.call_reason and "Mailbox does not exist" in customer.call_reason
+
+
+def test_a_late_delivery_report_does_not_hide_a_bounce(sent_message):
+    post(bounce())
+    post({"RecordType": "Delivery", "MessageID": "pm-123", "Recipient": "bo@example.org", "DeliveredAt": "2026-03-02T09:30:00Z"})
+
+    assert CustomerMessage.objects.get(pk=sent_message.pk).status == "bounced"
+
+
+@pytest.mark.parametrize("auth", [None, "hooks:wrong"])
+def test_an_unauthorised_post_is_refused_and_changes_nothing(sent_message, auth):
+    response = post(bounce(), auth=auth)
+
+    assert response.status_code == 400
+    assert CustomerMessage.objects.get(pk=sent_message.pk).status == "sent"
+    assert MessageEvent.objects.count() == 0
+    assert Customer.objects.get(email="bo@example.org").call_reason == ""
+
+
+def test_events_for_unknown_messages_are_ignored(sent_message):
+    payload = {**bounce(), "MessageID": "someone-else"}
+
+    assert post(payload).status_code == 200
+    assert MessageEvent.objects.count() == 0
