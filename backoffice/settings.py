@@ -210,6 +210,15 @@ STAFF_LANGUAGE = envstr("STAFF_LANGUAGE", "de")
 if STAFF_LANGUAGE not in dict(LANGUAGES):
     raise ImproperlyConfigured(f"STAFF_LANGUAGE={STAFF_LANGUAGE!r}: expected one of {', '.join(dict(LANGUAGES))}")
 
+# The status page answers at most this many requests per client address and minute.
+STATUS_PAGE_REQUESTS_PER_MINUTE = envint("STATUS_PAGE_REQUESTS_PER_MINUTE", 60, minimum=1)
+# Behind a proxy that sets X-Forwarded-For, the client is its first address.
+TRUST_X_FORWARDED_FOR = envbool("TRUST_X_FORWARDED_FOR", False)
+# Rate limits live in the cache: per process by default, shared through Redis in production.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if envstr("CACHE_URL", ""):
+    CACHES["default"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": envstr("CACHE_URL", "")}
+
 # Where customers reach the status page: links in emails are absolute.
 SITE_URL = envstr("SITE_URL", "http://localhost:8000").rstrip("/")
 # How long a status page link in an email stays valid (seconds).
@@ -235,5 +244,7 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
-    SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 3600, minimum=0)
+    SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

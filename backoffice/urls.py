@@ -4,6 +4,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from inventory.api import ProductViewSet
+from backoffice.dashboard import dashboard_view
+from orders import views as order_views
 from orders.api import BackorderViewSet, OrderViewSet
 from purchasing.api import BatchBackordersView, PurchaseOrderViewSet, SupplierItemViewSet, SupplierViewSet
 
@@ -16,9 +18,17 @@ router.register("suppliers", SupplierViewSet, basename="supplier")
 router.register("supplier-items", SupplierItemViewSet, basename="supplier-item")
 router.register("purchase-orders", PurchaseOrderViewSet, basename="purchase-order")
 
+# The admin index starts with each role's daily jobs, two clicks from anything they do.
+admin.site.index_template = "admin/backoffice_index.html"
+
 urlpatterns = [
+    path("admin/dashboard/", admin.site.admin_view(dashboard_view), name="dashboard"),
     path("admin/", admin.site.urls),
     path("anymail/", include("anymail.urls")),
+    path("status/<str:token>/", order_views.status_page, name="order-status"),
+    path("status/<str:token>/policy/", order_views.change_policy, name="order-status-policy"),
+    path("status/<str:token>/cancel/", order_views.cancel, name="order-status-cancel"),
+    path("availability/<str:sku>.json", order_views.availability, name="availability"),
     path("api/v1/schema/", SpectacularAPIView.as_view(permission_classes=[]), name="schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[]), name="api-docs"),
     path("api/v1/jobs/batch-backorders/", BatchBackordersView.as_view(), name="batch-backorders"),

@@ -47,7 +47,7 @@ def backlog(count):
     po = PurchaseOrder.objects.create(number="PO-FANOUT", supplier=supplier, status="sent", created_at=now, sent_at=now)
     po_lines = PurchaseOrderLine.objects.bulk_create([
         PurchaseOrderLine(purchase_order=po, product=p, quantity=count // 2, unit_cost=Decimal("8.50"),
-                          expected_date=today + datetime.timedelta(days=10))
+                          expected_date=today + datetime.timedelta(days=10), first_expected_date=today + datetime.timedelta(days=10))
         for p in products
     ])
     customers = Customer.objects.bulk_create(

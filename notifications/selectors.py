@@ -121,3 +121,15 @@ def digest_figures(now):
         "to_call_count": Customer.objects.exclude(call_reason="").count(),
         "told_of_delay": told.values("order_id").distinct().count(),
     }
+
+
+def message_figures(now, days=30):
+    since = now - datetime.timedelta(days=days)
+    Status = CustomerMessage.Status
+    return CustomerMessage.objects.filter(created_at__gte=since).aggregate(
+        sent=Count("id", filter=Q(status__in=[Status.SENT, Status.DELIVERED, Status.BOUNCED, Status.COMPLAINED])),
+        bounced=Count("id", filter=Q(status__in=[Status.BOUNCED, Status.COMPLAINED])),
+        failed=Count("id", filter=Q(status=Status.FAILED)),
+        queued=Count("id", filter=Q(status__in=[Status.QUEUED, Status.SENDING])),
+        delays=Count("id", filter=Q(kind__in=[CustomerMessage.Kind.DELAY_NOTICE, CustomerMessage.Kind.APOLOGY])),
+    )

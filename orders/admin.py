@@ -20,7 +20,7 @@ from notifications.admin import SendMessagePermission, send_update_action
 from notifications.models import CustomerMessage, Voucher
 
 from . import services
-from .models import Backorder, Customer, EtaChange, Order, OrderLine, Shipment, ShipmentLine
+from .models import Backorder, Customer, EtaChange, Order, OrderEvent, OrderLine, Shipment, ShipmentLine
 from .services import WAITING
 
 
@@ -79,7 +79,7 @@ class BackorderInline(ReadOnlyInline):
 
 class ShipmentInline(ReadOnlyInline):
     model = Shipment
-    fields = ["shipped_at", "amount_captured", "created_by"]
+    fields = ["shipped_at", "amount_captured", "tracking_number", "created_by"]
     readonly_fields = fields
 
 
@@ -90,6 +90,13 @@ class MessageInline(ReadOnlyInline):
     ordering = ["created_at", "id"]
     show_change_link = True
     verbose_name_plural = _("messages to the customer")
+
+
+class OrderEventInline(ReadOnlyInline):
+    model = OrderEvent
+    fields = ["at", "kind", "by_customer", "user", "data"]
+    readonly_fields = fields
+    show_change_link = False
 
 
 class VoucherInline(ReadOnlyInline):
@@ -140,7 +147,7 @@ class OrderAdmin(SendMessagePermission, admin.ModelAdmin):
     date_hierarchy = "placed_at"
     show_full_result_count = False
     list_per_page = 100
-    inlines = [OrderLineInline, BackorderInline, ShipmentInline, MessageInline, VoucherInline]
+    inlines = [OrderLineInline, BackorderInline, ShipmentInline, MessageInline, VoucherInline, OrderEventInline]
     fields = [
         "number", "customer_link", "status", "fulfilment_policy", "expedite", "placed_at",
         "amount_authorised", "amount_captured", "amount_voided", "stock_ledger", "write_to_customer",
@@ -335,11 +342,11 @@ class ShipmentLineInline(ReadOnlyInline):
 
 @admin.register(Shipment)
 class ShipmentAdmin(ReadOnlyAdmin):  # shipping goes through "Ship ready orders"
-    list_display = ["order", "shipped_at", "amount_captured", "created_by"]
+    list_display = ["order", "shipped_at", "amount_captured", "tracking_number", "created_by"]
     list_select_related = ["order", "created_by"]
-    search_fields = ["order__number", "order__customer__email"]
+    search_fields = ["order__number", "order__customer__email", "tracking_number"]
     list_filter = ["shipped_at"]
     date_hierarchy = "shipped_at"
     show_full_result_count = False
-    readonly_fields = ["order", "shipped_at", "amount_captured", "created_by"]
+    readonly_fields = ["order", "shipped_at", "amount_captured", "tracking_number", "created_by"]
     inlines = [ShipmentLineInline]

@@ -20,6 +20,7 @@ from .serializers import (
     OrderInSerializer,
     OrderOutSerializer,
     ShipmentSerializer,
+    ShipSerializer,
 )
 
 
@@ -80,11 +81,14 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         )
         return self._respond(order.number, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
-    @extend_schema(request=None, responses={201: ShipmentSerializer, 409: OpenApiResponse(description="Nothing can ship; the body says why.")})
+    @extend_schema(request=ShipSerializer, responses={201: ShipmentSerializer, 409: OpenApiResponse(description="Nothing can ship; the body says why.")})
     @action(detail=True, methods=["post"])
     def ship(self, request, number=None):
-        """Ship what the order's policy allows now."""
-        shipment = services.ship_order(number, user=request.user)
+        """Ship what the order's policy allows now; the carrier's tracking number is optional."""
+        services.get_order(number)  # 404 before reading the body
+        data = ShipSerializer(data=request.data or {})
+        data.is_valid(raise_exception=True)
+        shipment = services.ship_order(number, user=request.user, tracking_number=data.validated_data["tracking_number"])
         return Response(ShipmentSerializer(shipment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=CancelSerializer, responses=OrderOutSerializer)

@@ -60,7 +60,10 @@ class Order(models.Model):
         verbose_name = _("order")
         verbose_name_plural = _("orders")
         ordering = ["-placed_at", "-id"]
-        permissions = [("cancel_units", _("Can cancel unshipped units of an order"))]
+        permissions = [
+            ("cancel_units", _("Can cancel unshipped units of an order")),
+            ("view_dashboard", _("Can view the managers' dashboard")),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(amount_authorised__gte=0), name="order_authorised_not_negative"),
             models.CheckConstraint(condition=Q(amount_captured__gte=0), name="order_captured_not_negative"),
@@ -205,9 +208,35 @@ class EtaChange(models.Model):
         return f"{self.backorder_id}: {self.old_eta} → {self.new_eta}"
 
 
+class OrderEvent(models.Model):
+    """What the customer or staff changed on an order, for its history (admin and status page)."""
+
+    class Kind(models.TextChoices):
+        POLICY_CHANGED = "policy_changed", _("fulfilment policy changed")
+        UNITS_CANCELLED = "units_cancelled", _("units cancelled")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events", verbose_name=_("order"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    at = models.DateTimeField(_("at"), db_index=True)
+    by_customer = models.BooleanField(_("by the customer"), default=False, help_text=_("Done on the order's status page."))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("staff"),
+    )
+    data = models.JSONField(_("details"), default=dict)
+
+    class Meta:
+        verbose_name = _("order event")
+        verbose_name_plural = _("order history")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
 class Shipment(models.Model):
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="shipments", verbose_name=_("order"))
     shipped_at = models.DateTimeField(_("shipped at"), db_index=True)
+    tracking_number = models.CharField(_("tracking number"), max_length=64, blank=True)
     amount_captured = models.DecimalField(_("captured"), max_digits=14, decimal_places=2)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",

@@ -1,9 +1,13 @@
-from django.db.models import Max, Min, Prefetch, Q, Sum
+import datetime
+import math
+
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Min, Prefetch, Q, Sum
+from django.utils import timezone
 
 from inventory.services import stock_level
 from purchasing.selectors import incoming
 
-from .models import Backorder, Order, OrderLine
+from .models import WAITING_UNITS, Backorder, Order, OrderLine
 from .services import WAITING
 
 
@@ -36,3 +40,115 @@ def orders_with_lines():
 
 def backorders():
     return Backorder.objects.select_related("order__customer", "product").order_by("created_at", "id")
+
+
+def public_availability(sku):
+    """What a product page may show: in stock or not, backorderable, the next restock date;
+    no stock figures."""
+    data = availability(sku)
+    return {
+        "sku": data["sku"],
+        "available": data["available"] > 0,
+        "backorderable": data["backorderable"],
+        "next_restock_date": data["next_restock_date"],
+    }
+
+
+def status_page(order):
+    """Everything the customer's status page shows, in a fixed number of queries: lines
+    with what is ready, shipped, waiting (ETA, promised date) and cancelled; shipments;
+    the emails sent; vouchers; the order's history."""
+    waiting = {
+        row["line_id"]: row
+        for row in Backorder.objects.filter(order=order, status__in=WAITING)
+        .values("line_id").annotate(eta=Max("eta"), promised=Min("promised_date"))
+    }
+    lines = []
+    for line in order.lines.select_related("product").order_by("position"):
+        dates = waiting.get(line.pk, {})
+        lines.append({
+            "line": line, "sku": line.product.sku, "name": line.product.name,
+            "eta": dates.get("eta"), "promised": dates.get("promised"),
+            "refund_each": line.unit_price, "cancellable": line.unshipped,
+        })
+    shipments = list(order.shipments.prefetch_related("lines__line__product").order_by("shipped_at", "id"))
+    sent = ["sent", "delivered", "bounced", "complained"]
+    return {
+        "order": order,
+        "lines": lines,
+        "shipments": shipments,
+        "emails": list(order.messages.filter(status__in=sent).order_by("sent_at", "id")),
+        "vouchers": list(order.vouchers.all()),
+        "events": list(order.events.all()),
+        "waiting": any(line["line"].backordered for line in lines),
+        "cancellable": any(line["cancellable"] for line in lines),
+    }
+
+
+AGE_BUCKETS = [(0, 7), (8, 14), (15, 30), (31, None)]
+
+
+def _percentile(values, share):
+    """Nearest-rank percentile of sorted values; None for none."""
+    if not values:
+        return None
+    return values[max(0, math.ceil(share * len(values)) - 1)]
+
+
+def backorder_figures(now):
+    """The manager's view of backorders, in a fixed number of queries: what waits (lines,
+    units, value, age), how fast and how reliably backorders were filled, how often orders
+    go to backorder, what customers gave up on, which SKUs most are waiting for."""
+    today = timezone.localdate(now)
+    waiting = Backorder.objects.filter(status__in=WAITING)
+    value = ExpressionWrapper(WAITING_UNITS * F("line__unit_price"), output_field=DecimalField(max_digits=16, decimal_places=2))
+    buckets = {}
+    for low, high in AGE_BUCKETS:
+        window = Q(created_at__lte=now - datetime.timedelta(days=low))
+        if high is not None:
+            window &= Q(created_at__gt=now - datetime.timedelta(days=high + 1))
+        buckets[f"age_{low}"] = Sum(WAITING_UNITS, filter=window)
+    open_ = waiting.aggregate(lines=Count("id"), units=Sum(WAITING_UNITS), value=Sum(value), **buckets)
+    ages = [
+        {"low": low, "high": high, "units": open_.pop(f"age_{low}") or 0} for low, high in AGE_BUCKETS
+    ]
+
+    since_90 = now - datetime.timedelta(days=90)
+    filled = list(
+        Backorder.objects.filter(filled_at__gte=since_90).values_list("created_at", "filled_at", "promised_date")
+    )
+    fill = {}
+    for days in (30, 90):
+        since = now - datetime.timedelta(days=days)
+        rows = [row for row in filled if row[1] >= since]
+        durations = sorted((filled_at - created).total_seconds() / 86400 for created, filled_at, _ in rows)
+        on_time = sum(1 for _, filled_at, promised in rows if timezone.localdate(filled_at) <= promised)
+        fill[days] = {
+            "count": len(rows),
+            "median_days": _percentile(durations, 0.5),
+            "p90_days": _percentile(durations, 0.9),
+            "promise_kept": on_time / len(rows) if rows else None,
+        }
+
+    lines = OrderLine.objects.filter(order__placed_at__gte=since_90).aggregate(
+        total=Count("id", distinct=True), backordered=Count("id", filter=Q(backorders__isnull=False), distinct=True),
+    )
+    lost = Backorder.objects.filter(created_at__gte=since_90, cancelled__gt=0).aggregate(
+        units=Sum("cancelled"),
+        value=Sum(ExpressionWrapper(F("cancelled") * F("line__unit_price"), output_field=DecimalField(max_digits=16, decimal_places=2))),
+        orders=Count("order_id", distinct=True),
+    )
+    top = list(
+        waiting.values("product__sku", "product__name").annotate(units=Sum(WAITING_UNITS), orders=Count("order_id", distinct=True))
+        .order_by("-units", "product__sku")[:10]
+    )
+    return {
+        "today": today,
+        "open": {key: value or 0 for key, value in open_.items()},
+        "ages": ages,
+        "fill": fill,
+        "backorder_rate": lines["backordered"] / lines["total"] if lines["total"] else None,
+        "lines_ordered": lines["total"],
+        "lost": {key: value or 0 for key, value in lost.items()},
+        "top_skus": top,
+    }

@@ -84,6 +84,10 @@ class OrderOutSerializer(serializers.Serializer):
     vouchers = VoucherSerializer(many=True, help_text="Vouchers issued to the customer with an apology for this order.")
 
 
+class ShipSerializer(serializers.Serializer):
+    tracking_number = serializers.CharField(max_length=64, required=False, default="", allow_blank=True)
+
+
 class ShipmentLineSerializer(serializers.Serializer):
     sku = serializers.CharField(source="line.product.sku")
     quantity = serializers.IntegerField()
@@ -95,7 +99,7 @@ class ShipmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Shipment
-        fields = ["id", "order", "shipped_at", "amount_captured", "lines"]
+        fields = ["id", "order", "shipped_at", "amount_captured", "tracking_number", "lines"]
 
 
 class CancelLineSerializer(serializers.Serializer):

@@ -18,7 +18,7 @@ from inventory import services as inventory
 from inventory.models import StockMovement
 
 from . import signals
-from .models import Backorder, Customer, Order, OrderLine, Shipment, ShipmentLine
+from .models import Backorder, Customer, Order, OrderEvent, OrderLine, Shipment, ShipmentLine
 
 WAITING = (Backorder.Status.OPEN, Backorder.Status.ON_ORDER)
 # Who gets arriving stock first: expedited orders, then the oldest order, then its oldest backorder.
@@ -372,7 +372,7 @@ def shippable(order, lines):
     return ready, ""
 
 
-def ship_order(number, user=None):
+def ship_order(number, user=None, tracking_number=""):
     """Ship what the policy allows: stock out, the sale of those units completed, their
     payment captured. Raises Conflict with the reason when nothing can ship."""
     with transaction.atomic():
@@ -396,15 +396,15 @@ def ship_order(number, user=None):
             line__in=[line for line, _ in plan], status=Backorder.Status.ALLOCATED
         ).update(status=Backorder.Status.SHIPPED)
         shipped = [(line, units, movement) for (line, units), movement in zip(plan, movements)]
-        return _record_shipment(order, shipped, now, user)
+        return _record_shipment(order, shipped, now, user, tracking_number)
 
 
-def _record_shipment(order, shipped, now, user):
+def _record_shipment(order, shipped, now, user, tracking_number=""):
     """The shipment of (line, units, stock movement or None) rows: the sale of those units
     is complete and their payment captured. The caller has moved the lines' units."""
     amount = sum((units * line.unit_price for line, units, _ in shipped), Decimal("0"))
     shipment = Shipment.objects.create(
-        order=order, shipped_at=now, amount_captured=amount,
+        order=order, shipped_at=now, amount_captured=amount, tracking_number=tracking_number.strip()[:64],
         created_by=user if user and user.is_authenticated else None,
     )
     ShipmentLine.objects.bulk_create([
@@ -417,7 +417,14 @@ def _record_shipment(order, shipped, now, user):
     return shipment
 
 
-def cancel_units(number, requests=None, user=None):
+def _record_event(order, kind, user, by_customer, **data):
+    OrderEvent.objects.create(
+        order=order, kind=kind, at=clock.now(), by_customer=by_customer,
+        user=user if user and user.is_authenticated else None, data=data,
+    )
+
+
+def cancel_units(number, requests=None, user=None, by_customer=False):
     """Cancel unshipped units: waiting units first, then allocated ones, whose stock goes
     to the next waiting order. `requests=None` cancels everything not shipped. Their
     payment authorisation is voided. Shipped units cannot be cancelled."""
@@ -491,13 +498,17 @@ def cancel_units(number, requests=None, user=None):
         order.amount_voided += voided
         order.save(update_fields=["amount_voided"])
         _refresh_statuses(touched)
+        _record_event(
+            order, OrderEvent.Kind.UNITS_CANCELLED, user, by_customer,
+            lines=[{"sku": r.sku, "quantity": r.quantity} for r in requests], refund=str(voided),
+        )
         signals.units_cancelled.send(
             sender=Order, order=order, cancelled=[(by_sku[r.sku], r.quantity) for r in requests], voided=voided
         )
         return order
 
 
-def change_preferences(number, *, fulfilment_policy=None, expedite=None, user=None):
+def change_preferences(number, *, fulfilment_policy=None, expedite=None, user=None, by_customer=False):
     """Switch an order between shipping partially and complete, or flag it for expedited
     filling. Its status follows at once (a ship_partial order with stock is ready)."""
     if fulfilment_policy is not None and fulfilment_policy not in Order.Policy.values:
@@ -507,6 +518,9 @@ def change_preferences(number, *, fulfilment_policy=None, expedite=None, user=No
         )
     with transaction.atomic():
         order, lines, levels = _lock_order(number)
+        if fulfilment_policy is not None and fulfilment_policy != order.fulfilment_policy:
+            _record_event(order, OrderEvent.Kind.POLICY_CHANGED, user, by_customer,
+                          old=order.fulfilment_policy, new=fulfilment_policy)
         if fulfilment_policy is not None:
             order.fulfilment_policy = fulfilment_policy
         if expedite is not None:

@@ -1,8 +1,14 @@
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Prefetch, Q, Sum
 from django.db.models.functions import Coalesce
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -60,6 +66,12 @@ class LateFilter(admin.SimpleListFilter):
         return queryset
 
 
+# Units of a line's pegged backorders still waiting: what the customers need of it.
+PEGGED_UNITS = Coalesce(Sum(
+    F("backorders__quantity") - F("backorders__filled") - F("backorders__cancelled"), filter=Q(backorders__status="on_order"),
+), 0)
+
+
 class PurchaseOrderLineInline(admin.TabularInline):
     model = PurchaseOrderLine
     extra = 0
@@ -68,10 +80,7 @@ class PurchaseOrderLineInline(admin.TabularInline):
     readonly_fields = fields
 
     def get_queryset(self, request):
-        waiting = F("backorders__quantity") - F("backorders__filled") - F("backorders__cancelled")
-        return super().get_queryset(request).select_related("product").annotate(
-            pegged_units=Coalesce(Sum(waiting, filter=Q(backorders__status="on_order")), 0)
-        )
+        return super().get_queryset(request).select_related("product").annotate(pegged_units=PEGGED_UNITS)
 
     @admin.display(description=_("for waiting customers"))
     def for_customers(self, line):
@@ -161,6 +170,62 @@ class PurchaseOrderAdmin(SendMessagePermission, admin.ModelAdmin):
 
     def has_receive_permission(self, request):
         return request.user.has_perm("purchasing.receive_purchaseorder")
+
+    RECEIVABLE = [PurchaseOrder.Status.SENT, PurchaseOrder.Status.CONFIRMED, PurchaseOrder.Status.PARTIALLY_RECEIVED]
+
+    def get_list_display(self, request):
+        if self.has_receive_permission(request):
+            return [*self.list_display, "receive_button"]
+        return self.list_display
+
+    @admin.display(description=_("goods in"))
+    def receive_button(self, po):
+        if po.status not in self.RECEIVABLE:
+            return ""
+        url = reverse("admin:purchasing_purchaseorder_receive", args=[po.pk])
+        return format_html('<a class="button" href="{}">{}</a>', url, _("Receive"))
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<int:pk>/receive/", view(self.receive_view), name="purchasing_purchaseorder_receive"),
+            path("drafts/", view(self.drafts_view), name="purchasing_purchaseorder_drafts"),
+            *super().get_urls(),
+        ]
+
+    def receive_view(self, request, pk):
+        """Goods in for one purchase order: the warehouse's page, one click from the list."""
+        if not self.has_receive_permission(request):
+            raise PermissionDenied
+        queryset = PurchaseOrder.objects.filter(pk=pk, status__in=self.RECEIVABLE)
+        if not queryset.exists():
+            self.message_user(request, _("This purchase order has nothing left to receive."), messages.WARNING)
+            return HttpResponseRedirect(reverse("admin:purchasing_purchaseorder_changelist"))
+        response = self.receive(request, queryset)
+        return response or HttpResponseRedirect(reverse("admin:purchasing_purchaseorder_changelist"))
+
+    def drafts_view(self, request):
+        """Purchasing's review of what the batch job drafted: per draft, its lines, the
+        customers' units and the surplus, its value against the supplier's minimum."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        drafts = list(
+            PurchaseOrder.objects.filter(status=PurchaseOrder.Status.DRAFT).select_related("supplier", "dropship_order")
+            .prefetch_related(Prefetch(
+                "lines", PurchaseOrderLine.objects.select_related("product").annotate(pegged_units=PEGGED_UNITS).order_by("product__sku"),
+            ))
+            .order_by("supplier__code", "created_at")
+        )
+        for po in drafts:
+            for line in po.lines.all():
+                line.for_stock = max(line.outstanding - line.pegged_units, 0)
+            po.value = sum((line.quantity * line.unit_cost for line in po.lines.all()), Decimal("0"))
+            po.below_minimum = po.value < po.supplier.min_order_value
+        context = {
+            **self.admin_site.each_context(request), "title": _("Draft purchase orders to review"),
+            "opts": self.model._meta, "drafts": drafts, "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/purchasing/purchaseorder/drafts.html", context)
 
     @admin.action(description=_("Cancel purchase order"), permissions=["change"])
     def cancel(self, request, queryset):

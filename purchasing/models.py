@@ -121,6 +121,9 @@ class PurchaseOrderLine(models.Model):
     received = models.IntegerField(_("received"), default=0)
     unit_cost = models.DecimalField(_("unit cost"), max_digits=12, decimal_places=2)
     expected_date = models.DateField(_("expected date"))
+    # The date first asked for; the supplier's on-time rate is measured against it.
+    first_expected_date = models.DateField(_("first expected date"), help_text=_("The date first asked for; re-dates do not change it."))
+    received_at = models.DateTimeField(_("received at"), null=True, blank=True, help_text=_("When the last unit arrived."))
     late = models.BooleanField(_("late"), default=False, db_index=True, help_text=_("Past its expected date and not fully received."))
 
     class Meta:

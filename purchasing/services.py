@@ -116,6 +116,7 @@ def batch_backorders(trigger="manual"):
                     line = PurchaseOrderLine(
                         purchase_order=draft, product_id=c.item.product_id, supplier_sku=c.item.supplier_sku,
                         quantity=round_up(c.units, c.item), unit_cost=c.item.unit_cost, expected_date=expected,
+                        first_expected_date=expected,
                     )
                     new_lines.append(line)
                 else:
@@ -197,6 +198,7 @@ def _dropship_purchase_orders(now, today):
             purchase_order=created[(item.supplier_id, row["order_id"])], product_id=row["product_id"],
             supplier_sku=item.supplier_sku, quantity=round_up(row["units"], item), unit_cost=item.unit_cost,
             expected_date=today + datetime.timedelta(days=item.effective_lead_time_days),
+            first_expected_date=today + datetime.timedelta(days=item.effective_lead_time_days),
         )
         lines.append((line, item))
     PurchaseOrderLine.objects.bulk_create([line for line, _ in lines])
@@ -337,10 +339,14 @@ def receive_purchase_order(number, quantities, user=None, allow_over=False):
         if problems:
             raise InvalidInput(sorted(problems, key=lambda problem: problem.line))
         received = [lines[sku] for sku in quantities]
+        now = clock.now()
         for sku, units in quantities.items():
-            lines[sku].received += units
-            lines[sku].late = lines[sku].late and lines[sku].received < lines[sku].quantity
-        PurchaseOrderLine.objects.bulk_update(received, ["received", "late"])
+            line = lines[sku]
+            line.received += units
+            line.late = line.late and line.received < line.quantity
+            if line.received >= line.quantity and line.received_at is None:
+                line.received_at = now
+        PurchaseOrderLine.objects.bulk_update(received, ["received", "late", "received_at"])
         if po.dropship_order_id:
             # The supplier shipped straight to the customer: a shipment, not stock.
             orders.record_dropship_shipment(po.dropship_order.number, quantities, user=user)

@@ -6,6 +6,20 @@ from rest_framework.test import APIClient
 from tests.factories import UserFactory
 
 
+# The roles as the migrations made them, read once the test database exists (tests that
+# flush the database, like the browser tests, put them back from here).
+ROLE_GRANTS = {}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    from django.contrib.auth.models import Group
+
+    with django_db_blocker.unblock():
+        for group in Group.objects.prefetch_related("permissions__content_type"):
+            ROLE_GRANTS[group.name] = [(p.content_type.app_label, p.codename) for p in group.permissions.all()]
+
+
 def pytest_collection_modifyitems(config, items):
     if connection.vendor == "postgresql":
         return

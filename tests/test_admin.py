@@ -136,7 +136,7 @@ def test_changing_the_policy_in_admin_updates_the_status(staff, book):
 
     client.post(reverse("admin:orders_order_change", args=[order.pk]), {
         "fulfilment_policy": "ship_partial", "expedite": "on",
-        **{f"{prefix}-{key}": "0" for prefix in ("lines", "backorders", "shipments", "messages", "vouchers")
+        **{f"{prefix}-{key}": "0" for prefix in ("lines", "backorders", "shipments", "messages", "vouchers", "events")
            for key in ("TOTAL_FORMS", "INITIAL_FORMS")},
     })
 

@@ -1,8 +1,9 @@
 """Customer messages for each role: customer service reads the outbox, sends updates and
 personal messages and sees vouchers and delivery events; the manager also sets the policy."""
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
+
+from backoffice.migration_tools import ensure_permissions
 
 GRANTS = {
     "Customer service": [
@@ -14,10 +15,7 @@ GRANTS = {
 
 
 def grant(apps, schema_editor):
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+    ensure_permissions(apps)
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     notifications = Permission.objects.filter(content_type__app_label="notifications")

@@ -1,8 +1,9 @@
 """The staff roles and what each may do. The API and the admin both check these model
 permissions, so a role's reach is the same through either door."""
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
+
+from backoffice.migration_tools import ensure_permissions
 
 ROLES = {
     "Warehouse": [
@@ -32,10 +33,7 @@ MANAGER_APPS = ["inventory", "orders"]
 
 
 def create_roles(apps, schema_editor):
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+    ensure_permissions(apps)
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
 

@@ -2,8 +2,9 @@
 warehouse receives against them, customer service reads them, the manager does all and
 may change the job schedule."""
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
+
+from backoffice.migration_tools import ensure_permissions
 
 GRANTS = {
     "Purchasing": [
@@ -18,10 +19,7 @@ GRANTS = {
 
 
 def grant(apps, schema_editor):
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+    ensure_permissions(apps)
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     purchasing = Permission.objects.filter(content_type__app_label="purchasing")

@@ -16,7 +16,17 @@ from inventory.models import StockLevel
 from inventory.tasks import check_stock_ledger
 from tests.factories import ProductFactory, place, receive
 
-BROKER = os.environ.get("TEST_CELERY_BROKER_URL")
+def _own_broker(url):
+    """Each pytest-xdist worker gets its own Redis database, so a Celery worker started by
+    one test process never takes a task meant for another's test database."""
+    if not url:
+        return url
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)
+    base, _, index = url.rpartition("/")
+    return f"{base}/{int(index or 0) + worker}" if index.isdigit() else f"{url.rstrip('/')}/{worker}"
+
+
+BROKER = _own_broker(os.environ.get("TEST_CELERY_BROKER_URL"))
 ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = [

@@ -62,6 +62,7 @@ def test_send_update_from_the_order_list_previews_then_sends_once_per_customer(s
 
     preview = client.post(SEND, {**fields, "preview": "1"})
     assert preview.context["preview"] is not None and "Our supplier has told us of a delay" in preview.context["preview"].text
+    assert 'srcdoc="&lt;!DOCTYPE html&gt;' in preview.content.decode()  # the email, escaped into its frame
     assert CustomerMessage.objects.filter(kind="personal").count() == 0  # nothing before confirming
 
     sent = client.post(SEND, {**fields, "send": "1"})

@@ -1,0 +1,110 @@
+"""Pages outside admin: the customer's order status page (reached by the signed link in
+every email) and the public availability endpoint for product pages."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.http import HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from backoffice.errors import DomainError, NotFound
+from backoffice.ratelimit import rate_limited
+
+from . import selectors, services
+from .models import Order
+
+
+def _refused(request):
+    return render(request, "status/limited.html", {"shop_name": settings.SHOP_NAME}, status=429)
+
+
+def _status_page(view):
+    """The shared front of every status page request: rate limit, token, language."""
+
+    @rate_limited("status", lambda: settings.STATUS_PAGE_REQUESTS_PER_MINUTE, _refused)
+    def wrapper(request, token, *args, **kwargs):
+        languages = dict(settings.LANGUAGES)
+        try:
+            order = services.order_for_status_token(token)
+        except NotFound:
+            language = request.GET.get("lang") if request.GET.get("lang") in languages else settings.LANGUAGE_CODE
+            with translation.override(language):
+                return render(request, "status/invalid.html", {"language": language, "shop_name": settings.SHOP_NAME}, status=404)
+        asked = request.GET.get("lang") or request.POST.get("lang")
+        language = asked if asked in languages else order.customer.language
+        with translation.override(language):
+            return view(request, order, token, language, *args, **kwargs)
+
+    return wrapper
+
+
+def _page(request, template, order, token, language, **context):
+    return render(request, template, {
+        **selectors.status_page(order), "token": token, "language": language, "shop_name": settings.SHOP_NAME,
+        "other_language": "en" if language == "de" else "de", **context,
+    })
+
+
+@require_GET
+@_status_page
+def status_page(request, order, token, language):
+    return _page(request, "status/order.html", order, token, language, done=request.GET.get("done", ""))
+
+
+@require_POST
+@_status_page
+def change_policy(request, order, token, language):
+    policy = request.POST.get("fulfilment_policy")
+    if policy not in Order.Policy.values:
+        return _page(request, "status/order.html", order, token, language, error=_("Please choose how we should ship."))
+    services.change_preferences(order.number, fulfilment_policy=policy, by_customer=True)
+    return HttpResponseRedirect(f"/status/{token}/?lang={language}&done=policy")
+
+
+@require_http_methods(["GET", "POST"])
+@_status_page
+def cancel(request, order, token, language):
+    """Step one: how many of each line; step two: the refund, confirmed; then cancelled."""
+    page = selectors.status_page(order)
+    wanted, problems = {}, []
+    if request.method == "POST":
+        for line in page["lines"]:
+            raw = request.POST.get(f"line-{line['line'].pk}", "0").strip() or "0"
+            if not raw.isdigit() or int(raw) > line["cancellable"]:
+                problems.append(_("%(name)s: choose between 0 and %(most)s.") % {"name": line["name"], "most": line["cancellable"]})
+            elif int(raw):
+                wanted[line["sku"]] = (line, int(raw))
+        if not wanted and not problems:
+            problems.append(_("Choose at least one item to cancel."))
+    refund = sum((line["line"].unit_price * units for line, units in wanted.values()), Decimal("0"))
+    step = request.POST.get("step") if request.method == "POST" and not problems else "choose"
+    if step == "confirm":
+        try:
+            services.cancel_units(
+                order.number, [services.CancelRequest(sku, units) for sku, (_line, units) in wanted.items()], by_customer=True,
+            )
+        except DomainError as error:
+            problems.append(str(error))
+        else:
+            return HttpResponseRedirect(f"/status/{token}/?lang={language}&done=cancelled")
+    return _page(
+        request, "status/cancel.html", order, token, language, problems=problems, refund=refund,
+        chosen={line["line"].pk: units for line, units in wanted.values()},
+        review=step == "review" and not problems,
+    )
+
+
+@require_GET
+def availability(request, sku):
+    """Public and cacheable: a product page may ask for every visitor."""
+    try:
+        data = selectors.public_availability(sku)
+    except DomainError as error:
+        return JsonResponse({"errors": [problem.as_dict() for problem in error.problems]}, status=error.status)
+    response = JsonResponse(data)
+    response["Cache-Control"] = "public, max-age=60"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response

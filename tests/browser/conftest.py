@@ -1,0 +1,101 @@
+"""A real browser (Debian's Chromium, driven by Playwright) against a live server. Every page
+visited is saved as a screenshot under the artefacts folder (not committed)."""
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTEFACTS = Path(os.environ.get("TEST_ARTEFACTS_DIR", ROOT / "artefacts" / "screenshots"))
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+
+
+
+def pytest_collection_modifyitems(config, items):
+    missing = None
+    if not shutil.which(CHROMIUM):
+        missing = f"no Chromium at {CHROMIUM} (apt-get install chromium)"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            missing = "the playwright package is not installed"
+    if missing and os.environ.get("CI"):
+        raise pytest.UsageError(f"CI must run the browser tests: {missing}")
+    if missing:
+        for item in items:
+            if "tests/browser" in str(item.fspath):
+                item.add_marker(pytest.mark.skip(reason=missing))
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop in this thread while the browser is open;
+    # the tests (and the database teardown) only use the ORM synchronously beside it.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"])
+            yield browser
+            browser.close()
+    finally:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    shots = iter(range(1, 100))
+    name = re.sub(r"[^A-Za-z0-9_-]+", "_", request.node.name)
+
+    def shot(label):
+        ARTEFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTEFACTS / f"{name}-{next(shots):02d}-{label}.png"), full_page=True)
+
+    page.shot = shot
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def login(page, live_server):
+    from tests.factories import UserFactory
+
+    def as_role(role):
+        user = UserFactory(roles=[role], username=f"{role.lower().replace(' ', '-')}-user")
+        user.set_password("browser-test-pw")
+        user.save()
+        page.goto(f"{live_server.url}/admin/login/")
+        page.fill("#id_username", user.username)
+        page.fill("#id_password", "browser-test-pw")
+        page.click("input[type=submit]")
+        page.wait_for_url(f"{live_server.url}/admin/")
+        return user
+
+    return as_role
+
+
+
+@pytest.fixture(autouse=True)
+def roles(transactional_db):
+    """A live-server test flushes the database after itself: the permissions come back
+    (post_migrate), the roles the migrations made do not. Put them back as they were."""
+    from django.contrib.auth.models import Group, Permission
+    from django.db.models import Q
+
+    from tests.conftest import ROLE_GRANTS
+
+    for name, grants in ROLE_GRANTS.items():
+        group, created = Group.objects.get_or_create(name=name)
+        if created:
+            wanted = Q(pk__in=[])
+            for app_label, codename in grants:
+                wanted |= Q(content_type__app_label=app_label, codename=codename)
+            group.permissions.set(Permission.objects.filter(wanted))

@@ -1,0 +1,90 @@
+"""Each role's daily jobs are two clicks from the admin index and usable by that role only:
+receiving a purchase order, the ready-to-ship list, reviewing drafts, the worklist."""
+
+import pytest
+from django.urls import reverse
+
+from purchasing import services as purchasing
+from purchasing.models import PurchaseOrder
+from tests.factories import SupplierItemFactory, UserFactory, place
+
+pytestmark = pytest.mark.django_db
+
+JOBS = {
+    "Warehouse": ["Receive goods against a purchase order", "Orders ready to ship"],
+    "Purchasing": ["Review draft purchase orders"],
+    "Customer service": ["Worklist: customers at risk"],
+    "Manager": ["Receive goods against a purchase order", "Orders ready to ship", "Review draft purchase orders",
+                "Worklist: customers at risk", "Dashboard"],
+}
+ALL_JOBS = {job for jobs in JOBS.values() for job in jobs}
+
+
+@pytest.mark.parametrize("role", JOBS)
+def test_the_index_links_each_role_to_its_jobs_and_no_others(client, role):
+    client.force_login(UserFactory(roles=[role]))
+
+    html = client.get(reverse("admin:index")).content.decode()
+
+    for job in ALL_JOBS:
+        assert (job in html) == (job in JOBS[role]), job
+
+
+@pytest.fixture
+def sent_po(db):
+    item = SupplierItemFactory()
+    order = place((item.product, 2))
+    purchasing.batch_backorders()
+    po = PurchaseOrder.objects.get(supplier=item.supplier)
+    PurchaseOrder.objects.filter(pk=po.pk).update(status="sent")
+    return item, order, po
+
+
+def test_the_warehouse_receives_one_purchase_order_from_its_own_page(client, sent_po):
+    item, order, po = sent_po
+    client.force_login(UserFactory(roles=["Warehouse"]))
+    listing = client.get(reverse("admin:purchasing_purchaseorder_changelist") + "?status__in=sent,confirmed,partially_received")
+    receive_url = reverse("admin:purchasing_purchaseorder_receive", args=[po.pk])
+    assert receive_url in listing.content.decode()
+
+    page = client.get(receive_url)
+    formset = page.context["formset"]
+    data = {"apply": "1", "form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1",
+            "form-0-line": formset.forms[0].initial["line"].pk, "form-0-quantity": "2"}
+    done = client.post(receive_url, data)
+
+    assert done.status_code == 302
+    po.refresh_from_db()
+    order.refresh_from_db()
+    assert (po.status, order.status) == ("received", "ready_to_ship")
+
+
+def test_purchasing_reviews_drafts_with_value_and_customers(client, db):
+    item = SupplierItemFactory()
+    place((item.product, 3))
+    purchasing.batch_backorders()
+    client.force_login(UserFactory(roles=["Purchasing"]))
+
+    page = client.get(reverse("admin:purchasing_purchaseorder_drafts"))
+
+    [draft] = page.context["drafts"]
+    [line] = draft.lines.all()
+    assert (line.quantity, line.pegged_units, line.for_stock) == (3, 3, 0)
+    assert "Send to supplier" in page.content.decode()
+
+
+@pytest.mark.parametrize("url", [
+    "admin:purchasing_purchaseorder_drafts", "admin:purchasing_supplier_changelist",
+    "admin:purchasing_supplieritem_changelist", "dashboard",
+])
+def test_the_warehouse_is_refused_purchasing_pages_and_the_dashboard(client, db, url):
+    client.force_login(UserFactory(roles=["Warehouse"]))
+
+    assert client.get(reverse(url)).status_code == 403
+
+
+def test_customer_service_cannot_receive_goods(client, sent_po):
+    item, order, po = sent_po
+    client.force_login(UserFactory(roles=["Customer service"]))
+
+    assert client.get(reverse("admin:purchasing_purchaseorder_receive", args=[po.pk])).status_code == 403
