@@ -52,7 +52,7 @@ def _problem(path, message, data):
 
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
-        return Response({"errors": [problem.as_dict() for problem in exc.problems]}, status=exc.status)
+        return Response(exc.as_body(), status=exc.status)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

@@ -30,6 +30,10 @@ class DomainError(Exception):
     def one(cls, message, **where):
         return cls([Problem(message, **where)])
 
+    def as_body(self):
+        """The error body every JSON answer uses: {"errors": [{message, code, field?, line?, sku?}]}."""
+        return {"errors": [problem.as_dict() for problem in self.problems]}
+
 
 class InvalidInput(DomainError):
     status = 400

@@ -1,6 +1,11 @@
 from rest_framework import permissions
 
 
+def acting_user(user):
+    """The user to record on what they did: None for nobody or an anonymous visitor."""
+    return user if user is not None and user.is_authenticated else None
+
+
 class RolePermission(permissions.BasePermission):
     """Each view names the model permissions each viewset action (or HTTP method) needs in
     `required_perms` ({"create": ["orders.add_order"], ...}); the role groups grant them."""

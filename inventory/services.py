@@ -7,6 +7,7 @@ from django.db import transaction
 
 from backoffice import clock
 from backoffice.errors import InvalidInput, NotFound, Problem
+from backoffice.permissions import acting_user
 
 from .models import Product, StockLevel, StockMovement
 
@@ -74,7 +75,7 @@ def move_stock(level, *, reason, quantity, note="", reference="", user=None):
         note=note,
         reference=reference,
         created_at=clock.now(),
-        created_by=user if user and user.is_authenticated else None,
+        created_by=acting_user(user),
     )
 
 

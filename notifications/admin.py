@@ -115,14 +115,13 @@ class CustomerMessageAdmin(ReadOnlyAdmin):
         worklist and from the "send update" actions on orders, backorders, purchase orders."""
         if not request.user.has_perm(SEND_PERMISSION):
             raise PermissionDenied
-        if order_ids is not None or request.method != "POST":
-            ids = order_ids if order_ids is not None else request.GET.getlist("order")
-            form = SendUpdateForm(initial={"orders": ",".join(str(pk) for pk in ids), "request_key": uuid.uuid4()})
-            return self._send_update_page(request, form, len(ids))
-        if "order" in request.POST:  # from the worklist's checkboxes
-            ids = request.POST.getlist("order")
-            form = SendUpdateForm(initial={"orders": ",".join(ids), "request_key": uuid.uuid4()})
-            return self._send_update_page(request, form, len(ids))
+        if order_ids is None and request.method != "POST":
+            order_ids = request.GET.getlist("order")  # a link from one order's page
+        elif order_ids is None and "order" in request.POST:
+            order_ids = request.POST.getlist("order")  # the worklist's checkboxes
+        if order_ids is not None:  # a fresh form for these orders
+            form = SendUpdateForm(initial={"orders": ",".join(str(pk) for pk in order_ids), "request_key": uuid.uuid4()})
+            return self._send_update_page(request, form, len(order_ids))
         form = SendUpdateForm(request.POST)
         if not form.is_valid():
             return self._send_update_page(request, form, None)

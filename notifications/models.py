@@ -86,6 +86,8 @@ class CustomerMessage(models.Model):
 
     # Sent on the shop's initiative; these merge within the quiet window and obey the daily cap.
     PROACTIVE = (Kind.BACKORDER_NOTICE, Kind.DELAY_NOTICE, Kind.APOLOGY)
+    # Handed to the ESP, whatever it reported since.
+    WENT_OUT = (Status.SENT, Status.DELIVERED, Status.BOUNCED, Status.COMPLAINED)
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, db_index=True)
     order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="messages", verbose_name=_("order"))

@@ -8,10 +8,9 @@ from dataclasses import dataclass, field
 from django.db.models import Count, F, Max, Q
 
 from orders.models import Backorder, Order, OrderLine
+from orders.services import WAITING
 
 from .models import CustomerMessage, Voucher
-
-WAITING = (Backorder.Status.OPEN, Backorder.Status.ON_ORDER)
 
 
 @dataclass
@@ -127,7 +126,7 @@ def message_figures(now, days=30):
     since = now - datetime.timedelta(days=days)
     Status = CustomerMessage.Status
     return CustomerMessage.objects.filter(created_at__gte=since).aggregate(
-        sent=Count("id", filter=Q(status__in=[Status.SENT, Status.DELIVERED, Status.BOUNCED, Status.COMPLAINED])),
+        sent=Count("id", filter=Q(status__in=CustomerMessage.WENT_OUT)),
         bounced=Count("id", filter=Q(status__in=[Status.BOUNCED, Status.COMPLAINED])),
         failed=Count("id", filter=Q(status=Status.FAILED)),
         queued=Count("id", filter=Q(status__in=[Status.QUEUED, Status.SENDING])),

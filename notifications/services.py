@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backoffice import clock
 from backoffice.errors import InvalidInput
+from backoffice.permissions import acting_user
 from orders.etas import AddDays
 from orders.models import Backorder
 from orders.services import flag_for_call
@@ -66,7 +67,8 @@ def on_backorders_created(sender, order_ids, backorder_ids, **kwargs):
 def on_etas_changed(sender, backorder_ids, **kwargs):
     # Only orders with a backorder now later than the date told by the policy's days can
     # need a message; an ETA that moved earlier (pegging, mostly) costs one query per chunk.
-    later = AddDays(F("told_eta"), MessagePolicy.current().delay_notice_min_days)
+    policy = MessagePolicy.current()
+    later = AddDays(F("told_eta"), policy.delay_notice_min_days)
     order_ids = set()
     for chunk in _chunks(backorder_ids, 10 * CHUNK):
         order_ids.update(
@@ -74,7 +76,7 @@ def on_etas_changed(sender, backorder_ids, **kwargs):
             .values_list("order_id", flat=True).distinct()
         )
     if order_ids:
-        notify_orders(order_ids)
+        notify_orders(order_ids, policy=policy)
 
 
 def on_order_shipped(sender, shipment, **kwargs):
@@ -95,11 +97,11 @@ def on_units_cancelled(sender, order, cancelled, voided, **kwargs):
 # --- Proactive messages ------------------------------------------------------------------------
 
 
-def notify_orders(order_ids, new_backorder_ids=()):
+def notify_orders(order_ids, new_backorder_ids=(), policy=None):
     """Queue what the rules call for on these orders: a backorder notice, delay notice or
     apology, merged into the order's queued proactive message if it has one. Runs in the
     caller's transaction; safe to run twice (what was told is remembered per backorder)."""
-    policy, now = MessagePolicy.current(), clock.now()
+    policy, now = policy or MessagePolicy.current(), clock.now()
     new = set(new_backorder_ids)
     due = []
     for chunk in _chunks(sorted(set(order_ids))):
@@ -241,6 +243,12 @@ def _queue_one(kind, order_id, key, **extra):
     _send_soon([now])
 
 
+def _update_text(text, template, title, user):
+    """What a personal message says: the free text, else the ready text, signed by its author."""
+    author = (user.get_full_name() or user.get_username()) if user else ""
+    return {"text": text.strip() or UPDATE_TEMPLATES.get(template, ""), "title": title.strip(), "author": author}
+
+
 def send_update(order_ids, *, text="", template="", title="", user=None, request_key):
     """Customer service writes to the customers of these orders: free text or a ready text
     (UPDATE_TEMPLATES), with each order's current state. `request_key` names the submission,
@@ -250,16 +258,15 @@ def send_update(order_ids, *, text="", template="", title="", user=None, request
     if not order_ids:
         raise InvalidInput.one("Choose at least one order.", field="orders")
     policy, now = MessagePolicy.current(), clock.now()
-    author = (user.get_full_name() or user.get_username()) if user else ""
+    words = _update_text(text, template, title, user)
     with transaction.atomic():
         messages = []
         for chunk in _chunks(sorted(set(order_ids))):
             states = order_states(chunk, delay_days=policy.delay_notice_min_days)
             for order_id, state in states.items():
                 messages.append(_fill(
-                    _new_message(state, now, user if user and user.is_authenticated else None),
-                    Kind.PERSONAL, state, f"personal:{request_key}:{order_id}",
-                    text=text.strip() or UPDATE_TEMPLATES[template], title=title.strip(), author=author,
+                    _new_message(state, now, acting_user(user)),
+                    Kind.PERSONAL, state, f"personal:{request_key}:{order_id}", **words,
                 ))
             _told(chunk, [])
         created = CustomerMessage.objects.bulk_create(messages, ignore_conflicts=True)
@@ -270,8 +277,7 @@ def send_update(order_ids, *, text="", template="", title="", user=None, request
 def preview_update(order_id, *, text="", template="", title="", user=None):
     policy = MessagePolicy.current()
     state = order_states([order_id], delay_days=policy.delay_notice_min_days)[order_id]
-    author = (user.get_full_name() or user.get_username()) if user else ""
-    return render(Kind.PERSONAL, state, text=text.strip() or UPDATE_TEMPLATES.get(template, ""), title=title.strip(), author=author)
+    return render(Kind.PERSONAL, state, **_update_text(text, template, title, user))
 
 
 def _send_soon(send_afters):

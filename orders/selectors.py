@@ -5,6 +5,7 @@ from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Min
 from django.utils import timezone
 
 from inventory.services import stock_level
+from notifications.models import CustomerMessage
 from purchasing.selectors import incoming
 
 from .models import WAITING_UNITS, Backorder, Order, OrderLine
@@ -68,16 +69,14 @@ def status_page(order):
         dates = waiting.get(line.pk, {})
         lines.append({
             "line": line, "sku": line.product.sku, "name": line.product.name,
-            "eta": dates.get("eta"), "promised": dates.get("promised"),
-            "refund_each": line.unit_price, "cancellable": line.unshipped,
+            "eta": dates.get("eta"), "promised": dates.get("promised"), "cancellable": line.unshipped,
         })
     shipments = list(order.shipments.prefetch_related("lines__line__product").order_by("shipped_at", "id"))
-    sent = ["sent", "delivered", "bounced", "complained"]
     return {
         "order": order,
         "lines": lines,
         "shipments": shipments,
-        "emails": list(order.messages.filter(status__in=sent).order_by("sent_at", "id")),
+        "emails": list(order.messages.filter(status__in=CustomerMessage.WENT_OUT).order_by("sent_at", "id")),
         "vouchers": list(order.vouchers.all()),
         "events": list(order.events.all()),
         "waiting": any(line["line"].backordered for line in lines),
@@ -95,20 +94,23 @@ def _percentile(values, share):
     return values[max(0, math.ceil(share * len(values)) - 1)]
 
 
+def _value(units):
+    """Units × the line's unit price, as an exact decimal."""
+    return ExpressionWrapper(units * F("line__unit_price"), output_field=DecimalField(max_digits=16, decimal_places=2))
+
+
 def backorder_figures(now):
     """The manager's view of backorders, in a fixed number of queries: what waits (lines,
     units, value, age), how fast and how reliably backorders were filled, how often orders
     go to backorder, what customers gave up on, which SKUs most are waiting for."""
-    today = timezone.localdate(now)
     waiting = Backorder.objects.filter(status__in=WAITING)
-    value = ExpressionWrapper(WAITING_UNITS * F("line__unit_price"), output_field=DecimalField(max_digits=16, decimal_places=2))
     buckets = {}
     for low, high in AGE_BUCKETS:
         window = Q(created_at__lte=now - datetime.timedelta(days=low))
         if high is not None:
             window &= Q(created_at__gt=now - datetime.timedelta(days=high + 1))
         buckets[f"age_{low}"] = Sum(WAITING_UNITS, filter=window)
-    open_ = waiting.aggregate(lines=Count("id"), units=Sum(WAITING_UNITS), value=Sum(value), **buckets)
+    open_ = waiting.aggregate(lines=Count("id"), units=Sum(WAITING_UNITS), value=Sum(_value(WAITING_UNITS)), **buckets)
     ages = [
         {"low": low, "high": high, "units": open_.pop(f"age_{low}") or 0} for low, high in AGE_BUCKETS
     ]
@@ -135,7 +137,7 @@ def backorder_figures(now):
     )
     lost = Backorder.objects.filter(created_at__gte=since_90, cancelled__gt=0).aggregate(
         units=Sum("cancelled"),
-        value=Sum(ExpressionWrapper(F("cancelled") * F("line__unit_price"), output_field=DecimalField(max_digits=16, decimal_places=2))),
+        value=Sum(_value(F("cancelled"))),
         orders=Count("order_id", distinct=True),
     )
     top = list(
@@ -143,7 +145,6 @@ def backorder_figures(now):
         .order_by("-units", "product__sku")[:10]
     )
     return {
-        "today": today,
         "open": {key: value or 0 for key, value in open_.items()},
         "ages": ages,
         "fill": fill,

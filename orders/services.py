@@ -14,6 +14,7 @@ from django.db.models.functions import RowNumber
 
 from backoffice import clock
 from backoffice.errors import Conflict, InvalidInput, NotFound, Problem
+from backoffice.permissions import acting_user
 from inventory import services as inventory
 from inventory.models import StockMovement
 
@@ -405,7 +406,7 @@ def _record_shipment(order, shipped, now, user, tracking_number=""):
     amount = sum((units * line.unit_price for line, units, _ in shipped), Decimal("0"))
     shipment = Shipment.objects.create(
         order=order, shipped_at=now, amount_captured=amount, tracking_number=tracking_number.strip()[:64],
-        created_by=user if user and user.is_authenticated else None,
+        created_by=acting_user(user),
     )
     ShipmentLine.objects.bulk_create([
         ShipmentLine(shipment=shipment, line=line, quantity=units, movement=movement) for line, units, movement in shipped
@@ -420,7 +421,7 @@ def _record_shipment(order, shipped, now, user, tracking_number=""):
 def _record_event(order, kind, user, by_customer, **data):
     OrderEvent.objects.create(
         order=order, kind=kind, at=clock.now(), by_customer=by_customer,
-        user=user if user and user.is_authenticated else None, data=data,
+        user=acting_user(user), data=data,
     )
 
 

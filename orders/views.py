@@ -41,9 +41,9 @@ def _status_page(view):
     return wrapper
 
 
-def _page(request, template, order, token, language, **context):
+def _page(request, template, order, token, language, page=None, **context):
     return render(request, template, {
-        **selectors.status_page(order), "token": token, "language": language, "shop_name": settings.SHOP_NAME,
+        **(page or selectors.status_page(order)), "token": token, "language": language, "shop_name": settings.SHOP_NAME,
         "other_language": "en" if language == "de" else "de", **context,
     })
 
@@ -91,7 +91,7 @@ def cancel(request, order, token, language):
         else:
             return HttpResponseRedirect(f"/status/{token}/?lang={language}&done=cancelled")
     return _page(
-        request, "status/cancel.html", order, token, language, problems=problems, refund=refund,
+        request, "status/cancel.html", order, token, language, page=page, problems=problems, refund=refund,
         chosen={line["line"].pk: units for line, units in wanted.values()},
         review=step == "review" and not problems,
     )
@@ -103,7 +103,7 @@ def availability(request, sku):
     try:
         data = selectors.public_availability(sku)
     except DomainError as error:
-        return JsonResponse({"errors": [problem.as_dict() for problem in error.problems]}, status=error.status)
+        return JsonResponse(error.as_body(), status=error.status)
     response = JsonResponse(data)
     response["Cache-Control"] = "public, max-age=60"
     response["Access-Control-Allow-Origin"] = "*"

@@ -72,6 +72,12 @@ PEGGED_UNITS = Coalesce(Sum(
 ), 0)
 
 
+def units_for_stock(line):
+    """The surplus from minimum order quantities and packs, and from cancellations (needs
+    the PEGGED_UNITS annotation)."""
+    return max(line.outstanding - line.pegged_units, 0)
+
+
 class PurchaseOrderLineInline(admin.TabularInline):
     model = PurchaseOrderLine
     extra = 0
@@ -88,8 +94,7 @@ class PurchaseOrderLineInline(admin.TabularInline):
 
     @admin.display(description=_("for stock"))
     def for_stock(self, line):
-        """The surplus from minimum order quantities and packs, and from cancellations."""
-        return max(line.outstanding - line.pegged_units, 0)
+        return units_for_stock(line)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -171,8 +176,6 @@ class PurchaseOrderAdmin(SendMessagePermission, admin.ModelAdmin):
     def has_receive_permission(self, request):
         return request.user.has_perm("purchasing.receive_purchaseorder")
 
-    RECEIVABLE = [PurchaseOrder.Status.SENT, PurchaseOrder.Status.CONFIRMED, PurchaseOrder.Status.PARTIALLY_RECEIVED]
-
     def get_list_display(self, request):
         if self.has_receive_permission(request):
             return [*self.list_display, "receive_button"]
@@ -180,7 +183,7 @@ class PurchaseOrderAdmin(SendMessagePermission, admin.ModelAdmin):
 
     @admin.display(description=_("goods in"))
     def receive_button(self, po):
-        if po.status not in self.RECEIVABLE:
+        if po.status not in PurchaseOrder.RECEIVABLE:
             return ""
         url = reverse("admin:purchasing_purchaseorder_receive", args=[po.pk])
         return format_html('<a class="button" href="{}">{}</a>', url, _("Receive"))
@@ -197,7 +200,7 @@ class PurchaseOrderAdmin(SendMessagePermission, admin.ModelAdmin):
         """Goods in for one purchase order: the warehouse's page, one click from the list."""
         if not self.has_receive_permission(request):
             raise PermissionDenied
-        queryset = PurchaseOrder.objects.filter(pk=pk, status__in=self.RECEIVABLE)
+        queryset = PurchaseOrder.objects.filter(pk=pk, status__in=PurchaseOrder.RECEIVABLE)
         if not queryset.exists():
             self.message_user(request, _("This purchase order has nothing left to receive."), messages.WARNING)
             return HttpResponseRedirect(reverse("admin:purchasing_purchaseorder_changelist"))
@@ -218,7 +221,7 @@ class PurchaseOrderAdmin(SendMessagePermission, admin.ModelAdmin):
         )
         for po in drafts:
             for line in po.lines.all():
-                line.for_stock = max(line.outstanding - line.pegged_units, 0)
+                line.for_stock = units_for_stock(line)
             po.value = sum((line.quantity * line.unit_cost for line in po.lines.all()), Decimal("0"))
             po.below_minimum = po.value < po.supplier.min_order_value
         context = {

@@ -105,6 +105,9 @@ class PurchaseOrder(models.Model):
             ),
         ]
 
+    # Sent to the supplier and not yet complete: goods may arrive, lines may be late.
+    RECEIVABLE = (Status.SENT, Status.CONFIRMED, Status.PARTIALLY_RECEIVED)
+
     def __str__(self):
         return self.number
 

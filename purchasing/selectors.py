@@ -25,8 +25,7 @@ def unpegged_etas(product_ids):
 
 def incoming(product_id):
     """Units on purchase orders not yet received, by expected date."""
-    open_statuses = [PurchaseOrder.Status.DRAFT, PurchaseOrder.Status.SENT, PurchaseOrder.Status.CONFIRMED,
-                     PurchaseOrder.Status.PARTIALLY_RECEIVED]
+    open_statuses = [PurchaseOrder.Status.DRAFT, *PurchaseOrder.RECEIVABLE]
     lines = PurchaseOrderLine.objects.filter(
         product_id=product_id, purchase_order__status__in=open_statuses, purchase_order__dropship_order__isnull=True,
     ).order_by("expected_date", "id")

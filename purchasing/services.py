@@ -282,7 +282,7 @@ def mark_late_lines():
         lines = list(
             PurchaseOrderLine.objects.select_for_update()
             .filter(expected_date__lt=today, received__lt=F("quantity"),
-                    purchase_order__status__in=[PurchaseOrder.Status.SENT, PurchaseOrder.Status.CONFIRMED, PurchaseOrder.Status.PARTIALLY_RECEIVED])
+                    purchase_order__status__in=PurchaseOrder.RECEIVABLE)
         )
         newly_late = [line for line in lines if not line.late]
         for line in newly_late:
