@@ -6,10 +6,18 @@ can point at the exact field, line index and SKU to fix."""
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from rest_framework import exceptions, status
+from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from backoffice.errors import DomainError
+
+
+class Pagination(LimitOffsetPagination):
+    """Pages of at most 1,000 rows: a larger `limit` is cut to that (PostgreSQL refuses a
+    LIMIT beyond its 64-bit range, which a client could ask for; found by fuzzing)."""
+
+    max_limit = 1000
 
 
 def _flatten(detail, path=""):
