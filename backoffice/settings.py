@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "orders",
     "purchasing",
     "notifications",
+    "backoffice",  # last: the top layer composes the others' admin pages
 ]
 
 MIDDLEWARE = [

@@ -3,11 +3,18 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from inventory.api import ProductViewSet
+from backoffice import status_page
+from backoffice.availability import AvailabilityView, public_availability_view
 from backoffice.dashboard import dashboard_view
-from orders import views as order_views
-from orders.api import BackorderViewSet, OrderViewSet
-from purchasing.api import BatchBackordersView, PurchaseOrderViewSet, SupplierItemViewSet, SupplierViewSet
+from backoffice.orders_api import OrderViewSet
+from inventory.api import ProductViewSet
+from orders.api import BackorderViewSet
+from purchasing.api import (
+    BatchBackordersView,
+    PurchaseOrderViewSet,
+    SupplierItemViewSet,
+    SupplierViewSet,
+)
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -25,12 +32,13 @@ urlpatterns = [
     path("admin/dashboard/", admin.site.admin_view(dashboard_view), name="dashboard"),
     path("admin/", admin.site.urls),
     path("anymail/", include("anymail.urls")),
-    path("status/<str:token>/", order_views.status_page, name="order-status"),
-    path("status/<str:token>/policy/", order_views.change_policy, name="order-status-policy"),
-    path("status/<str:token>/cancel/", order_views.cancel, name="order-status-cancel"),
-    path("availability/<str:sku>.json", order_views.availability, name="availability"),
+    path("status/<str:token>/", status_page.status_page_view, name="order-status"),
+    path("status/<str:token>/policy/", status_page.change_policy, name="order-status-policy"),
+    path("status/<str:token>/cancel/", status_page.cancel, name="order-status-cancel"),
+    path("availability/<str:sku>.json", public_availability_view, name="availability"),
     path("api/v1/schema/", SpectacularAPIView.as_view(permission_classes=[]), name="schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[]), name="api-docs"),
     path("api/v1/jobs/batch-backorders/", BatchBackordersView.as_view(), name="batch-backorders"),
+    path("api/v1/products/<str:sku>/availability/", AvailabilityView.as_view(), name="product-availability"),
     path("api/v1/", include(router.urls)),
 ]

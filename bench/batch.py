@@ -86,8 +86,8 @@ def backlog(args):
 
 
 def run(args):
+    from purchasing.batching import batch_backorders
     from purchasing.models import PurchaseOrder, PurchaseOrderLine
-    from purchasing.services import batch_backorders
 
     started = time.perf_counter()
     backlog(args)

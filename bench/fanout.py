@@ -32,7 +32,12 @@ def backlog(count):
     from inventory.models import Product, StockLevel
     from notifications.models import MessagePolicy
     from orders.models import Backorder, Customer, Order, OrderLine
-    from purchasing.models import PurchaseOrder, PurchaseOrderLine, Supplier, SupplierItem
+    from purchasing.models import (
+        PurchaseOrder,
+        PurchaseOrderLine,
+        Supplier,
+        SupplierItem,
+    )
 
     now = datetime.datetime.now(datetime.UTC)
     today = now.date()
@@ -78,8 +83,8 @@ def backlog(count):
 
 def run(args):
     from notifications.models import CustomerMessage
-    from notifications.services import send_due_messages
-    from purchasing.services import confirm_purchase_order
+    from notifications.outbox import send_due_messages
+    from purchasing.lifecycle import confirm_purchase_order
 
     started = time.perf_counter()
     po, products = backlog(args.backorders)

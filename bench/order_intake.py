@@ -41,13 +41,12 @@ def run(args):
     from django.contrib.auth.models import Group, User
     from rest_framework.authtoken.models import Token
 
-    from inventory.models import Product, StockLevel
-    from inventory.services import StockChange
+    from inventory.models import StockLevel
+    from inventory.stock import StockChange, change_stock, create_product
     from orders.models import OrderLine
-    from orders.services import change_stock
 
     products = [
-        Product.objects.create(sku=f"HOT-{i:03d}", name=f"Hot {i}", price="9.90", backorderable=i % 5 != 0)
+        create_product(sku=f"HOT-{i:03d}", name=f"Hot {i}", price="9.90", backorderable=i % 5 != 0)
         for i in range(args.skus)
     ]
     change_stock([StockChange(p.sku, 30, "receipt") for p in products])

@@ -2,16 +2,15 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
-
 from import_export.admin import ImportExportMixin
 
 from backoffice.admin_tools import ReadOnlyAdmin, changelist_link, confirm_action
 from backoffice.errors import DomainError
-from orders import services as orders
 
+from . import stock
 from .models import Product, StockLevel, StockMovement
 from .resources import ProductResource
-from .services import StockChange
+from .stock import StockChange
 
 
 class StockStateFilter(admin.SimpleListFilter):
@@ -22,7 +21,6 @@ class StockStateFilter(admin.SimpleListFilter):
         return [
             ("available", _("available")),
             ("out", _("nothing available")),
-            ("backordered", _("customers waiting")),
         ]
 
     def queryset(self, request, queryset):
@@ -31,8 +29,6 @@ class StockStateFilter(admin.SimpleListFilter):
             return queryset.alias(free=available).filter(free__gt=0)
         if self.value() == "out":
             return queryset.alias(free=available).filter(free__lte=0)
-        if self.value() == "backordered":
-            return queryset.filter(order_lines__backordered__gt=0).distinct()
         return queryset
 
 
@@ -76,6 +72,10 @@ class ProductAdmin(ImportExportMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return ["sku"] if obj else []
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        stock.ensure_stock_levels([obj.pk])
 
     @admin.display(description=_("on hand"), ordering="stock__on_hand")
     def on_hand(self, product):
@@ -121,7 +121,7 @@ class ProductAdmin(ImportExportMixin, admin.ModelAdmin):
                 self.message_user(request, _("No units entered; nothing was recorded."), messages.WARNING)
                 return None
             try:
-                orders.change_stock(changes, user=request.user)
+                stock.change_stock(changes, user=request.user)
             except DomainError as error:
                 formset._non_form_errors = formset.error_class([problem.message for problem in error.problems])
             else:

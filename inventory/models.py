@@ -35,13 +35,6 @@ class Product(models.Model):
     def __str__(self):
         return f"{self.sku} {self.name}"
 
-    def save(self, *args, **kwargs):
-        # Every product has exactly one stock level row: allocation locks it.
-        adding = self._state.adding
-        super().save(*args, **kwargs)
-        if adding:
-            StockLevel.objects.get_or_create(product=self)
-
 
 class StockLevel(models.Model):
     """Cached quantities of one product in the warehouse. Only inventory services change

@@ -1,5 +1,6 @@
 from backoffice.imports import CatalogResource
 
+from . import stock
 from .models import Product
 
 
@@ -10,3 +11,6 @@ class ProductResource(CatalogResource):
         import_id_fields = ["sku"]
         clean_model_instances = True
         skip_unchanged = True
+
+    def after_save_instance(self, instance, row, **kwargs):
+        stock.ensure_stock_levels([instance.pk])

@@ -15,22 +15,6 @@ class ProductSerializer(serializers.ModelSerializer):
         fields = ["sku", "name", "price", "backorderable", "dropship"]
 
 
-class IncomingSerializer(serializers.Serializer):
-    quantity = serializers.IntegerField()
-    expected_date = serializers.DateField()
-
-
-class AvailabilitySerializer(serializers.Serializer):
-    sku = serializers.CharField()
-    on_hand = serializers.IntegerField()
-    allocated = serializers.IntegerField()
-    available = serializers.IntegerField()
-    backorderable = serializers.BooleanField()
-    backordered = serializers.IntegerField(help_text="Units of this SKU waiting on backorders.")
-    incoming = IncomingSerializer(many=True, help_text="Units on purchase orders not yet received.")
-    next_restock_date = serializers.DateField(allow_null=True)
-
-
 class StockChangeSerializer(serializers.Serializer):
     quantity = StrictIntegerField(
         min_value=-MAX_UNITS, max_value=MAX_UNITS,

@@ -13,9 +13,16 @@ from backoffice.admin_tools import ReadOnlyAdmin, ReadOnlyInline, admin_link
 from backoffice.errors import DomainError
 from orders.models import Order
 
-from . import services
 from .models import CustomerMessage, Digest, MessageEvent, MessagePolicy, Voucher
-from .worklist import COLUMNS, SendUpdateForm, WorklistFilter, at_risk_orders, csv_response, row
+from .updates import preview_update, send_update
+from .worklist import (
+    COLUMNS,
+    SendUpdateForm,
+    WorklistFilter,
+    at_risk_orders,
+    csv_response,
+    row,
+)
 
 SEND_PERMISSION = "notifications.send_customermessage"
 
@@ -131,13 +138,13 @@ class CustomerMessageAdmin(ReadOnlyAdmin):
             return self._send_update_page(request, form, len(data["orders"]))
         if "send" in request.POST:
             try:
-                queued = services.send_update(data["orders"], request_key=data["request_key"], **text)
+                queued = send_update(data["orders"], request_key=data["request_key"], **text)
             except DomainError as error:
                 form.add_error(None, str(error))
                 return self._send_update_page(request, form, len(data["orders"]))
             self.message_user(request, _("%(count)s messages queued.") % {"count": queued}, messages.SUCCESS)
             return HttpResponseRedirect(reverse("admin:notifications_customermessage_changelist") + "?kind__exact=personal")
-        preview = services.preview_update(data["orders"][0], **text)
+        preview = preview_update(data["orders"][0], **text)
         return self._send_update_page(request, form, len(data["orders"]), preview=preview,
                                       first=Order.objects.select_related("customer").get(pk=data["orders"][0]))
 

@@ -7,18 +7,21 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Customer messages")
 
     def ready(self):
+        # Customer messages only listen: to the orders' and purchasing's events, and to the
+        # ESP's tracking events. Nothing below imports this app.
         from anymail.signals import tracking
 
         from orders import signals as orders
-        from purchasing.services import etas_changed
+        from purchasing import signals as purchasing
 
-        from . import services
+        from . import receivers
+        from . import tracking as delivery
 
-        orders.backorders_created.connect(services.on_backorders_created, dispatch_uid="notifications.backorders_created")
-        orders.order_shipped.connect(services.on_order_shipped, dispatch_uid="notifications.order_shipped")
-        orders.units_cancelled.connect(services.on_units_cancelled, dispatch_uid="notifications.units_cancelled")
-        etas_changed.connect(services.on_etas_changed, dispatch_uid="notifications.etas_changed")
+        orders.backorders_created.connect(receivers.on_backorders_created, dispatch_uid="notifications.backorders_created")
+        orders.order_shipped.connect(receivers.on_order_shipped, dispatch_uid="notifications.order_shipped")
+        orders.units_cancelled.connect(receivers.on_units_cancelled, dispatch_uid="notifications.units_cancelled")
+        purchasing.etas_changed.connect(receivers.on_etas_changed, dispatch_uid="notifications.etas_changed")
         tracking.connect(
-            lambda sender, event, esp_name, **kwargs: services.record_tracking_event(event, esp_name),
+            lambda sender, event, esp_name, **kwargs: delivery.record_tracking_event(event, esp_name),
             weak=False, dispatch_uid="notifications.tracking",
         )

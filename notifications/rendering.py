@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.utils import formats, translation
 from django.utils.translation import gettext
 
-from orders.services import status_url
+from orders.status_links import status_url
 
 
 @dataclass(frozen=True)

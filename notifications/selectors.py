@@ -7,8 +7,15 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, F, Max, Q
 
-from orders.models import Backorder, Order, OrderLine
-from orders.services import WAITING
+from orders.models import (
+    WAITING,
+    Backorder,
+    Customer,
+    EtaChange,
+    Order,
+    OrderLine,
+    policy_allows_shipping,
+)
 
 from .models import CustomerMessage, Voucher
 
@@ -48,7 +55,14 @@ class OrderState:
 
     @property
     def can_ship_rest(self):
-        return self.order.fulfilment_policy == Order.Policy.SHIP_COMPLETE and any(line.line.allocated for line in self.lines)
+        """Switching to ship partial would send what is ready now."""
+        parts = {
+            "allocated": sum(line.line.allocated for line in self.lines),
+            "backordered": sum(line.line.backordered for line in self.lines),
+        }
+        return policy_allows_shipping(Order.Policy.SHIP_PARTIAL, **parts) and not policy_allows_shipping(
+            self.order.fulfilment_policy, **parts
+        )
 
     def line(self, line_id):
         return next(line for line in self.lines if line.line.pk == line_id)
@@ -98,8 +112,6 @@ def message_history(order_ids):
 
 def digest_figures(now):
     """The last day in figures for customer service's morning digest."""
-    from orders.models import Customer, EtaChange
-
     since = now - datetime.timedelta(days=1)
     new_backorders = Backorder.objects.filter(created_at__gte=since)
     slipped = EtaChange.objects.filter(changed_at__gte=since, new_eta__gt=F("old_eta"))

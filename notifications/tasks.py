@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from . import services
+from . import digest, outbox
 
 
 @shared_task
@@ -9,7 +9,7 @@ def send_messages(rounds=20):
     comes back every minute)."""
     totals = {"claimed": 0, "sent": 0, "retrying": 0, "failed": 0}
     for _ in range(rounds):
-        counts = services.send_due_messages()
+        counts = outbox.send_due_messages()
         for key, value in counts.items():
             totals[key] += value
         if not counts["claimed"]:
@@ -19,5 +19,5 @@ def send_messages(rounds=20):
 
 @shared_task
 def send_digest():
-    figures = services.send_digest()
+    figures = digest.send_digest()
     return None if figures is None else {key: value for key, value in figures.items() if isinstance(value, int)}

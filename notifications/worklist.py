@@ -12,10 +12,9 @@ from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from backoffice import clock
-from orders.models import WAITING_UNITS, Backorder, Order
+from orders.models import WAITING, WAITING_UNITS, Backorder, Order
 
 from .models import CustomerMessage
-from .selectors import WAITING
 
 
 def _waiting():
@@ -133,7 +132,7 @@ class SendUpdateForm(forms.Form):
                            help_text=_("Free text, sent as written; leave empty to use the ready text in each customer's language."))
 
     def __init__(self, *args, **kwargs):
-        from .services import UPDATE_TEMPLATES
+        from .updates import UPDATE_TEMPLATES
 
         super().__init__(*args, **kwargs)
         self.fields["template"].choices = [("", "—")] + [(key, text) for key, text in UPDATE_TEMPLATES.items()]

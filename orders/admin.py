@@ -1,27 +1,38 @@
 import datetime
-import re
-from decimal import Decimal, InvalidOperation
 
-from django import forms
 from django.contrib import admin, messages
 from django.db.models import OuterRef, Subquery, Sum
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from backoffice import clock
-from backoffice.admin_tools import ReadOnlyAdmin, ReadOnlyInline, admin_link, changelist_link, confirm_action
+from backoffice.admin_tools import (
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    admin_link,
+    changelist_link,
+    confirm_action,
+)
 from backoffice.errors import DomainError
-
 from inventory.models import StockMovement
-from notifications.admin import SendMessagePermission, send_update_action
-from notifications.models import CustomerMessage, Voucher
 
-from . import services
-from .models import Backorder, Customer, EtaChange, Order, OrderEvent, OrderLine, Shipment, ShipmentLine
-from .services import WAITING
+from .cancellation import cancel_units
+from .forms import PlaceOrderForm
+from .fulfilment import change_preferences, ship_order, shippable
+from .models import (
+    WAITING,
+    Backorder,
+    Customer,
+    EtaChange,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Shipment,
+    ShipmentLine,
+)
+from .placement import CustomerDetails, place_order
 
 
 class WaitingSinceFilter(admin.SimpleListFilter):
@@ -40,23 +51,6 @@ class WaitingSinceFilter(admin.SimpleListFilter):
             return queryset
         since = clock.now() - datetime.timedelta(days=int(self.value()))
         return queryset.filter(**{self.status_field: WAITING, f"{self.field}__lte": since}).distinct()
-
-
-class SupplierFilter(admin.SimpleListFilter):
-    title = _("supplier")
-    parameter_name = "supplier"
-
-    def lookups(self, request, model_admin):
-        return [("none", _("no supplier")), ("pegged", _("on a purchase order")), ("unpegged", _("not yet ordered"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "none":
-            return queryset.exclude(product__supplier_items__preferred=True)
-        if self.value() == "pegged":
-            return queryset.filter(po_line__isnull=False)
-        if self.value() == "unpegged":
-            return queryset.filter(status=Backorder.Status.OPEN, po_line__isnull=True)
-        return queryset
 
 
 class BackorderWaitingSinceFilter(WaitingSinceFilter):
@@ -83,15 +77,6 @@ class ShipmentInline(ReadOnlyInline):
     readonly_fields = fields
 
 
-class MessageInline(ReadOnlyInline):
-    model = CustomerMessage
-    fields = ["created_at", "kind", "status", "subject", "sent_at", "created_by"]
-    readonly_fields = fields
-    ordering = ["created_at", "id"]
-    show_change_link = True
-    verbose_name_plural = _("messages to the customer")
-
-
 class OrderEventInline(ReadOnlyInline):
     model = OrderEvent
     fields = ["at", "kind", "by_customer", "user", "data"]
@@ -99,47 +84,8 @@ class OrderEventInline(ReadOnlyInline):
     show_change_link = False
 
 
-class VoucherInline(ReadOnlyInline):
-    model = Voucher
-    fields = ["code", "kind", "value", "valid_until", "issued_at"]
-    readonly_fields = fields
-
-
-class PlaceOrderForm(forms.Form):
-    number = forms.RegexField(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=64, label=_("order number"))
-    email = forms.EmailField(label=_("customer email"))
-    name = forms.CharField(max_length=200, label=_("customer name"))
-    language = forms.ChoiceField(choices=Customer.Language.choices, label=_("language"))
-    fulfilment_policy = forms.ChoiceField(choices=Order.Policy.choices, label=_("fulfilment policy"))
-    expedite = forms.BooleanField(required=False, label=_("expedite"))
-    lines = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 6, "cols": 40}),
-        label=_("lines"),
-        help_text=_("One line per SKU: SKU, quantity and optionally the unit price, e.g. “TEA-001 3 12.50”."),
-    )
-
-    def clean_lines(self):
-        parsed = []
-        for number, text in enumerate(self.cleaned_data["lines"].splitlines(), start=1):
-            if not text.strip():
-                continue
-            parts = re.split(r"[\s;,]+", text.strip())
-            if len(parts) not in (2, 3) or not parts[1].isdigit():
-                raise forms.ValidationError(
-                    _("Row %(row)s: write “SKU quantity [unit price]”, not “%(text)s”.") % {"row": number, "text": text}
-                )
-            try:
-                price = Decimal(parts[2]) if len(parts) == 3 else None
-            except InvalidOperation:
-                raise forms.ValidationError(_("Row %(row)s: “%(price)s” is not a price.") % {"row": number, "price": parts[2]}) from None
-            parsed.append(services.LineRequest(sku=parts[0], quantity=int(parts[1]), unit_price=price))
-        if not parsed:
-            raise forms.ValidationError(_("Enter at least one line."))
-        return parsed
-
-
 @admin.register(Order)
-class OrderAdmin(SendMessagePermission, admin.ModelAdmin):
+class OrderAdmin(admin.ModelAdmin):
     list_display = ["number", "customer", "status", "fulfilment_policy", "expedite", "placed_at", "units_waiting", "waiting_since"]
     list_select_related = ["customer"]
     list_filter = ["status", "fulfilment_policy", "expedite", WaitingSinceFilter, "placed_at"]
@@ -147,19 +93,16 @@ class OrderAdmin(SendMessagePermission, admin.ModelAdmin):
     date_hierarchy = "placed_at"
     show_full_result_count = False
     list_per_page = 100
-    inlines = [OrderLineInline, BackorderInline, ShipmentInline, MessageInline, VoucherInline, OrderEventInline]
+    inlines = [OrderLineInline, BackorderInline, ShipmentInline, OrderEventInline]
     fields = [
         "number", "customer_link", "status", "fulfilment_policy", "expedite", "placed_at",
-        "amount_authorised", "amount_captured", "amount_voided", "stock_ledger", "write_to_customer",
+        "amount_authorised", "amount_captured", "amount_voided", "stock_ledger",
     ]
     readonly_fields = [
         "number", "customer_link", "status", "placed_at", "amount_authorised", "amount_captured", "amount_voided",
-        "stock_ledger", "write_to_customer",
+        "stock_ledger",
     ]
-    actions = [
-        "ship_ready_orders", "cancel_unshipped",
-        send_update_action(_("Send an update to the customers of the selected orders"), lambda orders: orders.values_list("pk", flat=True)),
-    ]
+    actions = ["ship_ready_orders", "cancel_unshipped"]
 
     def get_queryset(self, request):
         # Subqueries, not joins: joining lines and backorders at once would multiply the sums.
@@ -186,11 +129,6 @@ class OrderAdmin(SendMessagePermission, admin.ModelAdmin):
     def customer_link(self, order):
         return admin_link(order.customer)
 
-    @admin.display(description=_("personal message"))
-    def write_to_customer(self, order):
-        url = reverse("admin:notifications_customermessage_send_update")
-        return format_html('<a class="button" href="{}?order={}">{}</a>', url, order.pk, _("Send a personal message"))
-
     def has_delete_permission(self, request, obj=None):
         return False  # an order's history is kept; cancel its units instead
 
@@ -200,9 +138,9 @@ class OrderAdmin(SendMessagePermission, admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
-                order, created = services.place_order(
+                order, created = place_order(
                     number=data["number"],
-                    customer=services.CustomerDetails(data["email"], data["name"], data["language"]),
+                    customer=CustomerDetails(data["email"], data["name"], data["language"]),
                     fulfilment_policy=data["fulfilment_policy"],
                     expedite=data["expedite"],
                     lines=data["lines"],
@@ -226,7 +164,7 @@ class OrderAdmin(SendMessagePermission, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         # Policy and expedite are the editable fields; the service recomputes the status.
-        services.change_preferences(
+        change_preferences(
             obj.number, fulfilment_policy=obj.fulfilment_policy, expedite=obj.expedite, user=request.user
         )
 
@@ -242,14 +180,14 @@ class OrderAdmin(SendMessagePermission, admin.ModelAdmin):
         if "apply" not in request.POST:
             items = []
             for order in orders:
-                plan, reason = services.shippable(order, list(order.lines.all()))
+                plan, reason = shippable(order, list(order.lines.all()))
                 what = ", ".join(f"{units} × {line.product.sku}" for line, units in plan)
                 items.append(f"{order.number}: {what}" if plan else reason)
             return confirm_action(self, request, queryset, title=_("Ship these orders?"), items=items, button=_("Ship"))
         shipped, refused = [], []
         for order in orders:
             try:
-                services.ship_order(order.number, user=request.user)
+                ship_order(order.number, user=request.user)
                 shipped.append(order.number)
             except DomainError as error:
                 refused.append(str(error))
@@ -270,7 +208,7 @@ class OrderAdmin(SendMessagePermission, admin.ModelAdmin):
             )
         for order in orders:
             try:
-                services.cancel_units(order.number, None, user=request.user)
+                cancel_units(order.number, None, user=request.user)
                 self.message_user(request, _("Order %(number)s: unshipped units cancelled.") % {"number": order.number})
             except DomainError as error:
                 self.message_user(request, str(error), messages.WARNING)
@@ -285,21 +223,19 @@ class EtaChangeInline(ReadOnlyInline):
 
 
 @admin.register(Backorder)
-class BackorderAdmin(SendMessagePermission, ReadOnlyAdmin):
-    list_display = ["order", "customer", "product", "quantity", "waiting_units", "status", "created_at", "eta", "promised_date", "po_line"]
-    list_select_related = ["order__customer", "product", "po_line__purchase_order", "po_line__product"]
-    list_filter = ["status", SupplierFilter, BackorderWaitingSinceFilter, "order__expedite", "created_at"]
+class BackorderAdmin(ReadOnlyAdmin):
+    list_display = ["order", "customer", "product", "quantity", "waiting_units", "status", "created_at", "eta", "promised_date"]
+    list_select_related = ["order__customer", "product"]
+    list_filter = ["status", BackorderWaitingSinceFilter, "order__expedite", "created_at"]
     search_fields = ["order__number", "order__customer__email", "product__sku"]
     date_hierarchy = "created_at"
     show_full_result_count = False
     list_per_page = 100
     readonly_fields = [
         "order", "line", "product", "quantity", "filled", "cancelled", "status", "created_at", "filled_at",
-        "eta", "promised_date", "po_line",
+        "eta", "promised_date",
     ]
     inlines = [EtaChangeInline]
-    actions = [send_update_action(_("Send an update to the customers of the selected backorders"),
-                                  lambda backorders: backorders.values_list("order_id", flat=True))]
 
     @admin.display(description=_("customer"))
     def customer(self, backorder):

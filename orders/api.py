@@ -10,13 +10,15 @@ from rest_framework.response import Response
 
 from backoffice.errors import NotFound
 
-from . import selectors, services
+from . import selectors
+from .cancellation import CancelRequest, cancel_units
+from .fulfilment import ship_order
 from .models import Backorder, Order
+from .placement import CustomerDetails, LineRequest, place_order
 from .serializers import (
     ORDER_NUMBER,
     BackorderSerializer,
     CancelSerializer,
-    MessageSerializer,
     OrderInSerializer,
     OrderOutSerializer,
     ShipmentSerializer,
@@ -35,7 +37,6 @@ class OrderFilter(django_filters.FilterSet):
 
 
 class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    serializer_class = OrderOutSerializer
     lookup_field = "number"
     lookup_value_regex = ORDER_NUMBER.strip("^$")
     filterset_class = OrderFilter
@@ -45,8 +46,8 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         "create": ["orders.add_order"],
         "ship": ["orders.add_shipment"],
         "cancel": ["orders.cancel_units"],
-        "messages": ["orders.view_order", "notifications.view_customermessage"],
     }
+    serializer_class = OrderOutSerializer
 
     def get_queryset(self):
         return selectors.orders_with_lines().order_by("-placed_at", "-id")
@@ -58,7 +59,7 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return order
 
     def _respond(self, number, code=status.HTTP_200_OK):
-        return Response(OrderOutSerializer(self._order(number)).data, status=code)
+        return Response(self.get_serializer(self._order(number)).data, status=code)
 
     def retrieve(self, request, number=None):
         return self._respond(number)
@@ -72,12 +73,12 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         data = OrderInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        order, created = services.place_order(
+        order, created = place_order(
             number=values["number"],
-            customer=services.CustomerDetails(**values["customer"]),
+            customer=CustomerDetails(**values["customer"]),
             fulfilment_policy=values["fulfilment_policy"],
             expedite=values["expedite"],
-            lines=[services.LineRequest(**line) for line in values["lines"]],
+            lines=[LineRequest(**line) for line in values["lines"]],
         )
         return self._respond(order.number, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
@@ -85,29 +86,22 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def ship(self, request, number=None):
         """Ship what the order's policy allows now; the carrier's tracking number is optional."""
-        services.get_order(number)  # 404 before reading the body
+        selectors.get_order(number)  # 404 before reading the body
         data = ShipSerializer(data=request.data or {})
         data.is_valid(raise_exception=True)
-        shipment = services.ship_order(number, user=request.user, tracking_number=data.validated_data["tracking_number"])
+        shipment = ship_order(number, user=request.user, tracking_number=data.validated_data["tracking_number"])
         return Response(ShipmentSerializer(shipment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=CancelSerializer, responses=OrderOutSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, number=None):
         """Cancel unshipped units, waiting ones first; their authorisation is voided."""
-        services.get_order(number)  # 404 before reading the body
+        selectors.get_order(number)  # 404 before reading the body
         data = CancelSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        requests = [services.CancelRequest(**line) for line in data.validated_data["lines"]]
-        services.cancel_units(number, requests, user=request.user)
+        requests = [CancelRequest(**line) for line in data.validated_data["lines"]]
+        cancel_units(number, requests, user=request.user)
         return self._respond(number)
-
-    @extend_schema(responses=MessageSerializer(many=True))
-    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
-    def messages(self, request, number=None):
-        """Every email to the customer about this order, oldest first, with its delivery status."""
-        order = services.get_order(number)
-        return Response(MessageSerializer(order.messages.order_by("created_at", "id"), many=True).data)
 
 
 class UtcIsoDateTimeField(IsoDateTimeField):

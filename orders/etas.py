@@ -1,9 +1,9 @@
 """Moving many backorders' ETAs at once, with their history, in a fixed number of
 statements: one INSERT … SELECT writes the history rows of the backorders whose date
 really changes, one UPDATE moves them. Used by purchasing for pegging, re-dating and late
-lines, where a single event can touch tens of thousands of backorders."""
+lines, where a single event can touch tens of thousands of backorders.
 
-from collections import defaultdict
+Rule: a backorder's ETA never changes without an EtaChange row naming the cause."""
 
 from django.db import connection
 from django.db.models import DateField, F, Func, Value
@@ -12,7 +12,6 @@ from django.db.models.fields import DateTimeField
 from backoffice import clock
 
 from .models import EtaChange
-
 
 # The history columns, in the order both bulk writers below select them.
 HISTORY_INSERT = f"INSERT INTO {EtaChange._meta.db_table} (backorder_id, old_eta, new_eta, cause, changed_at) "
@@ -58,42 +57,3 @@ def set_etas(backorders, new_eta, cause, **also):
         moved = [row[0] for row in cursor.fetchall()]
     backorders.update(eta=new_eta, **also)
     return moved
-
-
-def peg_to_lines(line_ids, handling_days, *, same_order=False):
-    """Peg every open, unpegged backorder to the new purchase order line of its product
-    among `line_ids` (for dropship lines also of its order), with the ETA that line gives
-    (expected date + handling days). A join, not a subquery per row: one INSERT … SELECT
-    for the history and one UPDATE … FROM, on PostgreSQL and SQLite (3.33+) alike.
-    Returns the ids of the backorders whose ETA changed, and the units pegged per line."""
-    if not line_ids:
-        return [], {}
-    eta = add_days_sql("l.expected_date", handling_days)
-    match = "l.product_id = b.product_id" + (" AND po.dropship_order_id = b.order_id" if same_order else "")
-    lines = "purchasing_purchaseorderline l, purchasing_purchaseorder po"
-    where = (
-        f"po.id = l.purchase_order_id AND {match} AND l.id IN ({', '.join(['%s'] * len(line_ids))}) "
-        "AND b.status = 'open' AND b.po_line_id IS NULL"
-    )
-    now = connection.ops.adapt_datetimefield_value(clock.now())
-    # PostgreSQL's RETURNING sees the joined line table too (which also has a quantity);
-    # SQLite's sees only the updated table and refuses the alias.
-    returned = "po_line_id, quantity - filled - cancelled"
-    if connection.vendor == "postgresql":
-        returned = "b.po_line_id, b.quantity - b.filled - b.cancelled"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"{HISTORY_INSERT}SELECT b.id, b.eta, {eta}, %s, %s FROM orders_backorder b, {lines} "
-            f"WHERE {where} AND b.eta <> {eta} RETURNING backorder_id",
-            [EtaChange.Cause.PURCHASE_ORDER, now, *line_ids],
-        )
-        moved = [row[0] for row in cursor.fetchall()]
-        cursor.execute(
-            f"UPDATE orders_backorder AS b SET po_line_id = l.id, eta = {eta}, status = 'on_order' "
-            f"FROM {lines} WHERE {where} RETURNING {returned}",
-            line_ids,
-        )
-        units = defaultdict(int)
-        for line_id, waiting in cursor.fetchall():
-            units[line_id] += waiting
-    return moved, units

@@ -178,9 +178,26 @@ class Backorder(models.Model):
     def __str__(self):
         return _("%(waiting)s of %(quantity)s waiting") % {"waiting": self.waiting, "quantity": self.quantity}
 
+    def take(self, units, part):
+        """Move up to `units` of what still waits to `part` ("filled" or "cancelled");
+        returns the units taken. The caller sets the status once nothing waits."""
+        taken = min(units, self.waiting)
+        setattr(self, part, getattr(self, part) + taken)
+        return taken
+
     @property
     def waiting(self):
         return self.quantity - self.filled - self.cancelled
+
+
+# Backorders whose units still wait: for stock (open) or for a purchase order (on order).
+WAITING = (Backorder.Status.OPEN, Backorder.Status.ON_ORDER)
+
+
+def policy_allows_shipping(policy, *, allocated, backordered):
+    """Ship complete is all or nothing: such an order ships once nothing waits; ship
+    partial ships whatever is allocated."""
+    return allocated > 0 and (policy == Order.Policy.SHIP_PARTIAL or backordered == 0)
 
 
 class EtaChange(models.Model):

@@ -1,30 +1,36 @@
+"""Reads that orders' pages, endpoints and the pages above share."""
+
 import datetime
 import math
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Min, Prefetch, Q, Sum
+from django.db.models import (
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Max,
+    Min,
+    Prefetch,
+    Q,
+    Sum,
+)
 from django.utils import timezone
 
-from inventory.services import stock_level
-from notifications.models import CustomerMessage
-from purchasing.selectors import incoming
+from backoffice.errors import NotFound
 
-from .models import WAITING_UNITS, Backorder, Order, OrderLine
-from .services import WAITING
+from .models import WAITING, WAITING_UNITS, Backorder, Order, OrderLine
 
 
-def availability(sku):
-    level = stock_level(sku)
-    backordered = OrderLine.objects.filter(product_id=level.product_id).aggregate(units=Sum("backordered"))["units"]
-    return {
-        "sku": level.product.sku,
-        "on_hand": level.on_hand,
-        "allocated": level.allocated,
-        "available": level.available,
-        "backorderable": level.product.backorderable,
-        "backordered": backordered or 0,
-        "incoming": (arriving := incoming(level.product_id)),
-        "next_restock_date": arriving[0]["expected_date"] if arriving else None,
-    }
+def get_order(number):
+    try:
+        return Order.objects.select_related("customer").get(number=number)
+    except Order.DoesNotExist:
+        raise NotFound.one(f"No order with number {number}.", field="number", code="not_found") from None
+
+
+def waiting_units(product_id):
+    """Units of this product that customers wait for."""
+    return OrderLine.objects.filter(product_id=product_id).aggregate(units=Sum("backordered"))["units"] or 0
 
 
 def orders_with_lines():
@@ -36,52 +42,11 @@ def orders_with_lines():
         .annotate(eta=Max("backorders__eta", filter=waiting), promised_date=Min("backorders__promised_date", filter=waiting))
         .order_by("position")
     )
-    return Order.objects.select_related("customer").prefetch_related(Prefetch("lines", queryset=lines), "vouchers")
+    return Order.objects.select_related("customer").prefetch_related(Prefetch("lines", queryset=lines))
 
 
 def backorders():
     return Backorder.objects.select_related("order__customer", "product").order_by("created_at", "id")
-
-
-def public_availability(sku):
-    """What a product page may show: in stock or not, backorderable, the next restock date;
-    no stock figures."""
-    data = availability(sku)
-    return {
-        "sku": data["sku"],
-        "available": data["available"] > 0,
-        "backorderable": data["backorderable"],
-        "next_restock_date": data["next_restock_date"],
-    }
-
-
-def status_page(order):
-    """Everything the customer's status page shows, in a fixed number of queries: lines
-    with what is ready, shipped, waiting (ETA, promised date) and cancelled; shipments;
-    the emails sent; vouchers; the order's history."""
-    waiting = {
-        row["line_id"]: row
-        for row in Backorder.objects.filter(order=order, status__in=WAITING)
-        .values("line_id").annotate(eta=Max("eta"), promised=Min("promised_date"))
-    }
-    lines = []
-    for line in order.lines.select_related("product").order_by("position"):
-        dates = waiting.get(line.pk, {})
-        lines.append({
-            "line": line, "sku": line.product.sku, "name": line.product.name,
-            "eta": dates.get("eta"), "promised": dates.get("promised"), "cancellable": line.unshipped,
-        })
-    shipments = list(order.shipments.prefetch_related("lines__line__product").order_by("shipped_at", "id"))
-    return {
-        "order": order,
-        "lines": lines,
-        "shipments": shipments,
-        "emails": list(order.messages.filter(status__in=CustomerMessage.WENT_OUT).order_by("sent_at", "id")),
-        "vouchers": list(order.vouchers.all()),
-        "events": list(order.events.all()),
-        "waiting": any(line["line"].backordered for line in lines),
-        "cancellable": any(line["cancellable"] for line in lines),
-    }
 
 
 AGE_BUCKETS = [(0, 7), (8, 14), (15, 30), (31, None)]

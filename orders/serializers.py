@@ -56,22 +56,6 @@ class CustomerOutSerializer(serializers.Serializer):
     language = serializers.CharField()
 
 
-class VoucherSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    kind = serializers.ChoiceField(choices=["percent", "fixed", "free_shipping"])
-    value = serializers.DecimalField(max_digits=10, decimal_places=2, help_text="Percent or EUR; 0 for free shipping.")
-    valid_until = serializers.DateField()
-
-
-class MessageSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=["backorder_notice", "delay_notice", "apology", "shipped", "cancellation", "personal"])
-    status = serializers.ChoiceField(choices=["queued", "sending", "sent", "failed", "delivered", "bounced", "complained"])
-    language = serializers.CharField()
-    subject = serializers.CharField()
-    created_at = serializers.DateTimeField()
-    sent_at = serializers.DateTimeField(allow_null=True)
-
-
 class OrderOutSerializer(serializers.Serializer):
     number = serializers.CharField()
     status = serializers.ChoiceField(choices=Order.Status.choices)
@@ -81,7 +65,6 @@ class OrderOutSerializer(serializers.Serializer):
     placed_at = serializers.DateTimeField()
     lines = LineOutSerializer(many=True)
     payment = PaymentSerializer(source="*")
-    vouchers = VoucherSerializer(many=True, help_text="Vouchers issued to the customer with an apology for this order.")
 
 
 class ShipSerializer(serializers.Serializer):

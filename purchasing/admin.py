@@ -4,23 +4,26 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, F, Prefetch, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
-
 from import_export.admin import ImportExportMixin
 
 from backoffice.admin_tools import admin_link, confirm_action
 from backoffice.errors import DomainError
-from notifications.admin import SendMessagePermission, send_update_action
-from orders.models import Backorder
 
-from . import services
+from .forms import ConfirmLineForm, OverReceiptForm, ReceiveLineForm
+from .lifecycle import (
+    cancel_purchase_order,
+    confirm_purchase_order,
+    send_purchase_order,
+)
 from .models import BatchRun, PurchaseOrder, PurchaseOrderLine, Supplier, SupplierItem
+from .pegging import PEGGED_UNITS, pegged_to
+from .receiving import receive_purchase_order
 from .resources import SupplierItemResource, SupplierResource
 
 
@@ -66,15 +69,9 @@ class LateFilter(admin.SimpleListFilter):
         return queryset
 
 
-# Units of a line's pegged backorders still waiting: what the customers need of it.
-PEGGED_UNITS = Coalesce(Sum(
-    F("backorders__quantity") - F("backorders__filled") - F("backorders__cancelled"), filter=Q(backorders__status="on_order"),
-), 0)
-
-
 def units_for_stock(line):
     """The surplus from minimum order quantities and packs, and from cancellations (needs
-    the PEGGED_UNITS annotation)."""
+    the pegging.PEGGED_UNITS annotation)."""
     return max(line.outstanding - line.pegged_units, 0)
 
 
@@ -103,27 +100,8 @@ class PurchaseOrderLineInline(admin.TabularInline):
         return False
 
 
-class ReceiveLineForm(forms.Form):
-    line = forms.ModelChoiceField(queryset=PurchaseOrderLine.objects.all(), widget=forms.HiddenInput)
-    what = forms.CharField(label=_("line"), disabled=True, required=False, widget=forms.TextInput(attrs={"size": 60}))
-    quantity = forms.IntegerField(label=_("units received"), min_value=0, required=False)
-
-
-class ConfirmLineForm(forms.Form):
-    line = forms.ModelChoiceField(queryset=PurchaseOrderLine.objects.all(), widget=forms.HiddenInput)
-    what = forms.CharField(label=_("line"), disabled=True, required=False, widget=forms.TextInput(attrs={"size": 60}))
-    expected_date = forms.DateField(label=_("expected date"))
-
-
-class OverReceiptForm(forms.Form):
-    allow_over = forms.BooleanField(
-        label=_("Yes, more than ordered arrived: book it all"), required=False,
-        help_text=_("Needed when a line receives more than is outstanding; the surplus goes to stock."),
-    )
-
-
 @admin.register(PurchaseOrder)
-class PurchaseOrderAdmin(SendMessagePermission, admin.ModelAdmin):
+class PurchaseOrderAdmin(admin.ModelAdmin):
     list_display = ["number", "supplier", "status", "dropship_order", "created_at", "sent_at", "late_lines"]
     list_select_related = ["supplier", "dropship_order"]
     list_filter = ["status", LateFilter, "supplier"]
@@ -132,19 +110,12 @@ class PurchaseOrderAdmin(SendMessagePermission, admin.ModelAdmin):
     show_full_result_count = False
     readonly_fields = ["number", "supplier", "status", "dropship_order", "created_at", "sent_at", "confirmed_at", "waiting_customers"]
     inlines = [PurchaseOrderLineInline]
-    actions = [
-        "send", "confirm", "receive", "cancel",
-        send_update_action(
-            _("Send an update to every customer waiting on the selected purchase orders"),
-            lambda pos: Backorder.objects.filter(po_line__purchase_order__in=pos, status=Backorder.Status.ON_ORDER)
-            .values_list("order_id", flat=True),
-        ),
-    ]
+    actions = ["send", "confirm", "receive", "cancel"]
 
     @admin.display(description=_("waiting customers"))
     def waiting_customers(self, po):
         backorders = (
-            Backorder.objects.filter(po_line__purchase_order=po, status=Backorder.Status.ON_ORDER)
+            pegged_to(purchase_orders=[po])
             .select_related("order__customer", "product").order_by("product__sku", "created_at")
         )
         rows = format_html_join(
@@ -240,7 +211,7 @@ class PurchaseOrderAdmin(SendMessagePermission, admin.ModelAdmin):
             )
         for po in queryset:
             try:
-                services.cancel_purchase_order(po.number)
+                cancel_purchase_order(po.number)
                 self.message_user(request, _("%(number)s cancelled.") % {"number": po.number})
             except DomainError as error:
                 self.message_user(request, str(error), messages.WARNING)
@@ -253,7 +224,7 @@ class PurchaseOrderAdmin(SendMessagePermission, admin.ModelAdmin):
             return confirm_action(self, request, queryset, title=_("Email these purchase orders?"), items=items, button=_("Send"))
         for po in queryset:
             try:
-                services.send_purchase_order(po.number)
+                send_purchase_order(po.number)
                 self.message_user(request, _("%(number)s sent to %(email)s.") % {"number": po.number, "email": po.supplier.email})
             except DomainError as error:
                 self.message_user(request, str(error), messages.WARNING)
@@ -289,7 +260,7 @@ class PurchaseOrderAdmin(SendMessagePermission, admin.ModelAdmin):
     def confirm(self, request, queryset):
         return self._lines_action(
             request, queryset, ConfirmLineForm, "expected_date", lambda line: line.expected_date,
-            lambda number, dates, extra: services.confirm_purchase_order(number, dates),
+            lambda number, dates, extra: confirm_purchase_order(number, dates),
             _("Supplier's expected dates"), _("Record dates"),
             _("Dates recorded for %(numbers)s; waiting customers' dates follow."),
         )
@@ -298,7 +269,7 @@ class PurchaseOrderAdmin(SendMessagePermission, admin.ModelAdmin):
     def receive(self, request, queryset):
         return self._lines_action(
             request, queryset, ReceiveLineForm, "quantity", lambda line: line.outstanding or None,
-            lambda number, quantities, extra: services.receive_purchase_order(
+            lambda number, quantities, extra: receive_purchase_order(
                 number, quantities, user=request.user, allow_over=extra.get("allow_over", False)
             ),
             _("Receive goods: units that arrived per line"), _("Receive"),

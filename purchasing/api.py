@@ -7,10 +7,18 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backoffice.errors import InvalidInput, Problem
-from orders.models import Backorder
 
-from . import services
+from .batching import batch_backorders
+from .catalog import create_supplier, create_supplier_item
+from .lifecycle import (
+    cancel_purchase_order,
+    confirm_purchase_order,
+    get_purchase_order,
+    send_purchase_order,
+)
 from .models import PurchaseOrder, PurchaseOrderLine, Supplier, SupplierItem
+from .pegging import pegged_to
+from .receiving import receive_purchase_order
 from .serializers import (
     ConfirmSerializer,
     PurchaseOrderSerializer,
@@ -28,11 +36,17 @@ class SupplierViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Ret
         "list": ["purchasing.view_supplier"], "retrieve": ["purchasing.view_supplier"], "create": ["purchasing.add_supplier"],
     }
 
+    def perform_create(self, serializer):
+        serializer.instance = create_supplier(**serializer.validated_data)
+
 
 class SupplierItemViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
     queryset = SupplierItem.objects.select_related("supplier", "product")
     serializer_class = SupplierItemSerializer
     required_perms = {"create": ["purchasing.add_supplieritem"]}
+
+    def perform_create(self, serializer):
+        serializer.instance = create_supplier_item(**serializer.validated_data)
 
 
 class PurchaseOrderFilter(django_filters.FilterSet):
@@ -56,7 +70,7 @@ class PurchaseOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
     }
 
     def get_queryset(self):
-        waiting = Backorder.objects.filter(status=Backorder.Status.ON_ORDER).select_related("order").order_by("created_at", "id")
+        waiting = pegged_to().select_related("order").order_by("created_at", "id")
         lines = PurchaseOrderLine.objects.select_related("product").order_by("product__sku").prefetch_related(
             Prefetch("backorders", queryset=waiting, to_attr="waiting_backorders")
         )
@@ -68,7 +82,7 @@ class PurchaseOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
 
     def _respond(self, number):
         # One query when it exists; the service names the missing order otherwise.
-        po = self.get_queryset().filter(number=number).first() or services.get_purchase_order(number)
+        po = self.get_queryset().filter(number=number).first() or get_purchase_order(number)
         return Response(PurchaseOrderSerializer(po).data)
 
     def retrieve(self, request, number=None):
@@ -78,19 +92,19 @@ class PurchaseOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
     @action(detail=True, methods=["post"])
     def send(self, request, number=None):
         """Email the purchase order to the supplier (draft → sent)."""
-        services.send_purchase_order(number)
+        send_purchase_order(number)
         return self._respond(number)
 
     @extend_schema(request=None, responses=PurchaseOrderSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, number=None):
         """Cancel an order nothing was received on; its waiting customers go back to the batch job."""
-        services.cancel_purchase_order(number)
+        cancel_purchase_order(number)
         return self._respond(number)
 
     def _per_sku(self, number, serializer_class, value):
         """Read {lines: [{sku, …}]} into {sku: value(line)}, 404 first for an unknown order."""
-        services.get_purchase_order(number)
+        get_purchase_order(number)
         data = serializer_class(data=self.request.data)
         data.is_valid(raise_exception=True)
         lines = data.validated_data["lines"]
@@ -108,7 +122,7 @@ class PurchaseOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
     def confirm(self, request, number=None):
         """Record the supplier's expected date per line; pegged customers' ETAs follow."""
         dates = self._per_sku(number, ConfirmSerializer, lambda line: line["expected_date"])
-        services.confirm_purchase_order(number, dates)
+        confirm_purchase_order(number, dates)
         return self._respond(number)
 
     @extend_schema(request=ReceiveSerializer, responses=PurchaseOrderSerializer)
@@ -116,7 +130,7 @@ class PurchaseOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
     def receive(self, request, number=None):
         """Goods in: fills the pegged backorders first. More than ordered is refused."""
         quantities = self._per_sku(number, ReceiveSerializer, lambda line: line["quantity"])
-        services.receive_purchase_order(number, quantities, user=request.user)
+        receive_purchase_order(number, quantities, user=request.user)
         return self._respond(number)
 
 
@@ -134,4 +148,4 @@ class BatchBackordersView(APIView):
     @extend_schema(request=None, responses=BatchResultSerializer)
     def post(self, request):
         """Run the batch job now and return what it did."""
-        return Response(services.batch_backorders(trigger=f"api:{request.user.username}"))
+        return Response(batch_backorders(trigger=f"api:{request.user.username}"))

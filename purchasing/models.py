@@ -71,6 +71,11 @@ class SupplierItem(models.Model):
     def effective_lead_time_days(self):
         return self.supplier.lead_time_days if self.lead_time_days is None else self.lead_time_days
 
+    def order_quantity(self, units):
+        """What to order for `units`: at least the minimum order quantity, then whole packs."""
+        units = max(units, self.min_order_quantity)
+        return -(-units // self.pack_size) * self.pack_size
+
 
 class PurchaseOrder(models.Model):
     class Status(models.TextChoices):

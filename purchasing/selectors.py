@@ -1,26 +1,8 @@
 import datetime
-import math
 
-from django.conf import settings
 from django.db.models import Count, F, Q
 
-from backoffice import clock
-
-from .models import PurchaseOrder, PurchaseOrderLine, SupplierItem
-
-
-def unpegged_etas(product_ids):
-    """The date to tell a customer for a backorder not yet on a purchase order: today +
-    the preferred supplier's lead time + its wait window; the default lead time for
-    products without a supplier."""
-    today = clock.today()
-    default = today + datetime.timedelta(days=settings.BACKORDER_DEFAULT_LEAD_TIME_DAYS)
-    etas = dict.fromkeys(product_ids, default)
-    items = SupplierItem.objects.filter(product_id__in=etas, preferred=True).select_related("supplier")
-    for item in items:
-        days = item.effective_lead_time_days + math.ceil(item.supplier.max_wait_hours / 24)
-        etas[item.product_id] = today + datetime.timedelta(days=days)
-    return etas
+from .models import PurchaseOrder, PurchaseOrderLine
 
 
 def incoming(product_id):

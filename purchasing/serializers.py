@@ -28,15 +28,7 @@ class SupplierItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = SupplierItem
         fields = ["supplier", "sku", "supplier_sku", "unit_cost", "min_order_quantity", "pack_size", "lead_time_days", "preferred"]
-        validators = []  # the pair and the one preferred supplier are checked below, by name
-
-    def validate(self, data):
-        product, supplier = data["product"], data["supplier"]
-        if SupplierItem.objects.filter(product=product, supplier=supplier).exists():
-            raise serializers.ValidationError({"sku": f"Supplier {supplier.code} already has an item for SKU {product.sku}."})
-        if data.get("preferred") and SupplierItem.objects.filter(product=product, preferred=True).exists():
-            raise serializers.ValidationError({"preferred": f"SKU {product.sku} already has a preferred supplier."})
-        return data
+        validators = []  # the pair and the one preferred supplier: purchasing.catalog names them
 
 
 class PeggedBackorderSerializer(serializers.Serializer):

@@ -5,7 +5,6 @@ from rest_framework.test import APIClient
 
 from tests.factories import UserFactory
 
-
 # The roles as the migrations made them, read once the test database exists (tests that
 # flush the database, like the browser tests, put them back from here).
 ROLE_GRANTS = {}

@@ -3,9 +3,10 @@ from decimal import Decimal
 import factory
 from django.contrib.auth.models import Group, User
 
+from inventory import stock
 from inventory.models import Product
-from inventory.services import StockChange
-from orders import services
+from inventory.stock import StockChange
+from orders import placement
 from orders.models import Customer
 
 
@@ -18,6 +19,10 @@ class ProductFactory(factory.django.DjangoModelFactory):
     price = Decimal("10.00")
     backorderable = True
     dropship = False
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return stock.create_product(**kwargs)  # with its stock row, as every product has
 
 
 class CustomerFactory(factory.django.DjangoModelFactory):
@@ -44,7 +49,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 def receive(product, units, note=""):
-    [movement] = services.change_stock([StockChange(product.sku, units, "receipt", note)])
+    [movement] = stock.change_stock([StockChange(product.sku, units, "receipt", note)])
     return movement
 
 
@@ -54,12 +59,12 @@ _numbers = iter(range(10_000, 10_000_000))
 def place(*lines, number=None, policy="ship_partial", expedite=False, customer=None):
     """Place an order of (product, quantity) pairs through the service."""
     customer = customer or CustomerFactory.build()
-    order, _ = services.place_order(
+    order, _ = placement.place_order(
         number=number or f"T{next(_numbers)}",
-        customer=services.CustomerDetails(customer.email, customer.name, customer.language),
+        customer=placement.CustomerDetails(customer.email, customer.name, customer.language),
         fulfilment_policy=policy,
         expedite=expedite,
-        lines=[services.LineRequest(product.sku, quantity) for product, quantity in lines],
+        lines=[placement.LineRequest(product.sku, quantity) for product, quantity in lines],
     )
     return order
 

@@ -4,7 +4,7 @@ receiving a purchase order, the ready-to-ship list, reviewing drafts, the workli
 import pytest
 from django.urls import reverse
 
-from purchasing import services as purchasing
+from purchasing import batching
 from purchasing.models import PurchaseOrder
 from tests.factories import SupplierItemFactory, UserFactory, place
 
@@ -34,7 +34,7 @@ def test_the_index_links_each_role_to_its_jobs_and_no_others(client, role):
 def sent_po(db):
     item = SupplierItemFactory()
     order = place((item.product, 2))
-    purchasing.batch_backorders()
+    batching.batch_backorders()
     po = PurchaseOrder.objects.get(supplier=item.supplier)
     PurchaseOrder.objects.filter(pk=po.pk).update(status="sent")
     return item, order, po
@@ -62,7 +62,7 @@ def test_the_warehouse_receives_one_purchase_order_from_its_own_page(client, sen
 def test_purchasing_reviews_drafts_with_value_and_customers(client, db):
     item = SupplierItemFactory()
     place((item.product, 3))
-    purchasing.batch_backorders()
+    batching.batch_backorders()
     client.force_login(UserFactory(roles=["Purchasing"]))
 
     page = client.get(reverse("admin:purchasing_purchaseorder_drafts"))

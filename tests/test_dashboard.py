@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from notifications.models import CustomerMessage
+from orders.cancellation import CancelRequest, cancel_units
 from orders.models import Order
-from orders.services import CancelRequest, cancel_units
 from purchasing.models import PurchaseOrder, PurchaseOrderLine
 from tests.factories import ProductFactory, SupplierFactory, UserFactory, place, receive
 

@@ -38,7 +38,7 @@ def test_seed_demo_is_idempotent(capsys):
     assert Order.objects.filter(status=Order.Status.AWAITING_STOCK).exists()
     assert Order.objects.filter(status=Order.Status.SHIPPED).exists()
     # The history's emails went out at their time; customers heard of delays and got vouchers.
-    from notifications.models import CustomerMessage, Voucher
+    from notifications.models import CustomerMessage
 
     assert set(CustomerMessage.objects.values_list("kind", flat=True)) >= {"backorder_notice", "delay_notice", "shipped"}
     assert not CustomerMessage.objects.filter(status="sent", sent_at__isnull=True).exists()

@@ -2,9 +2,15 @@
 
 import pytest
 
+from purchasing.batching import batch_backorders
 from purchasing.models import PurchaseOrder
-from purchasing.services import batch_backorders
-from tests.factories import ProductFactory, SupplierFactory, SupplierItemFactory, place, receive
+from tests.factories import (
+    ProductFactory,
+    SupplierFactory,
+    SupplierItemFactory,
+    place,
+    receive,
+)
 
 pytestmark = pytest.mark.django_db
 

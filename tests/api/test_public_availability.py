@@ -1,12 +1,11 @@
 """Product pages ask the public availability endpoint: in stock or not, backorderable, the
 next restock date; no stock figures, cacheable, no login."""
 
-import datetime
 
 import pytest
 from django.test import Client
 
-from purchasing import services as purchasing
+from purchasing import batching
 from purchasing.models import PurchaseOrder
 from tests.factories import ProductFactory, SupplierItemFactory, place, receive
 
@@ -28,7 +27,7 @@ def test_a_product_in_stock_is_available_with_no_figures_shown():
 def test_a_sold_out_product_names_its_next_restock_date():
     item = SupplierItemFactory(product=ProductFactory(sku="CUP-1"), supplier__lead_time_days=10)
     place((item.product, 2))
-    purchasing.batch_backorders()
+    batching.batch_backorders()
     PurchaseOrder.objects.update(status="sent")
     expected = PurchaseOrder.objects.get().lines.get().expected_date
 

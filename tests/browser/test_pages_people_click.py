@@ -9,9 +9,15 @@ import pytest
 
 from notifications.models import CustomerMessage, MessagePolicy
 from orders.models import Backorder, Order
-from purchasing import services as purchasing
+from purchasing import batching, lifecycle
 from purchasing.models import PurchaseOrder
-from tests.factories import CustomerFactory, ProductFactory, SupplierItemFactory, place, receive
+from tests.factories import (
+    CustomerFactory,
+    ProductFactory,
+    SupplierItemFactory,
+    place,
+    receive,
+)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
@@ -29,11 +35,11 @@ def delayed_order(settings, live_server):
     cups = SupplierItemFactory(product=ProductFactory(name="Cup", price="8.50"))
     order = place((teapot, 1), (cups.product, 4), policy="ship_complete",
                   customer=CustomerFactory.build(name="Ann", language="en", email="ann@example.org"))
-    purchasing.batch_backorders()
+    batching.batch_backorders()
     po = PurchaseOrder.objects.get(supplier=cups.supplier)
     PurchaseOrder.objects.filter(pk=po.pk).update(status="sent")
     line = po.lines.get()
-    purchasing.confirm_purchase_order(po.number, {cups.product.sku: line.expected_date + datetime.timedelta(days=10)})
+    lifecycle.confirm_purchase_order(po.number, {cups.product.sku: line.expected_date + datetime.timedelta(days=10)})
     return order
 
 
@@ -89,7 +95,7 @@ def test_the_warehouse_receives_a_purchase_order_and_ships_what_it_made_ready(pa
     item = SupplierItemFactory(product=ProductFactory(sku="KETTLE-1", name="Kettle"))
     first = place((item.product, 1), customer=CustomerFactory.build(email="one@example.org"))
     second = place((item.product, 2), customer=CustomerFactory.build(email="two@example.org"))
-    purchasing.batch_backorders()
+    batching.batch_backorders()
     po = PurchaseOrder.objects.get(supplier=item.supplier)
     PurchaseOrder.objects.filter(pk=po.pk).update(status="sent")
     login("Warehouse")

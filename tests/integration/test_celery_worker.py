@@ -16,6 +16,7 @@ from inventory.models import StockLevel
 from inventory.tasks import check_stock_ledger
 from tests.factories import ProductFactory, place, receive
 
+
 def _own_broker(url):
     """Each pytest-xdist worker gets its own Redis database, so a Celery worker started by
     one test process never takes a task meant for another's test database."""
@@ -116,7 +117,7 @@ def test_a_purchase_order_redated_ten_days_later_tells_each_waiting_customer_onc
 
     from notifications.models import CustomerMessage, MessagePolicy, Voucher
     from notifications.tasks import send_messages
-    from purchasing import services as purchasing
+    from purchasing import batching, lifecycle
     from purchasing.models import PurchaseOrder
     from tests.factories import CustomerFactory, SupplierFactory, SupplierItemFactory
 
@@ -131,13 +132,13 @@ def test_a_purchase_order_redated_ten_days_later_tells_each_waiting_customer_onc
     supplier.save()
     # ...and today + 18 for the customers who ordered once the window was longer.
     later = [place((item.product, 2), customer=CustomerFactory.build(email=f"later{i}@example.org", language="en")) for i in range(3)]
-    purchasing.batch_backorders()
+    batching.batch_backorders()
     po = PurchaseOrder.objects.get(supplier=supplier)
     PurchaseOrder.objects.filter(pk=po.pk).update(status="sent")
     line = po.lines.get()
 
     # The supplier slips ten days: ETAs become today + 22.
-    purchasing.confirm_purchase_order(po.number, {item.product.sku: line.expected_date + datetime.timedelta(days=10)})
+    lifecycle.confirm_purchase_order(po.number, {item.product.sku: line.expected_date + datetime.timedelta(days=10)})
     result = run_on_worker(send_messages)
 
     assert result["sent"] == 6

@@ -6,8 +6,7 @@ from django.db.models import Sum
 
 from backoffice.errors import InvalidInput
 from inventory.models import StockLevel, StockMovement
-from inventory.services import StockChange
-from orders.services import change_stock
+from inventory.stock import StockChange, change_stock
 from tests.factories import ProductFactory, place
 
 pytestmark = pytest.mark.django_db
@@ -109,7 +108,7 @@ def test_movements_are_append_only_in_the_orm_and_in_the_database():
 
 
 def test_shipments_are_in_the_ledger_too():
-    from orders.services import ship_order
+    from orders.fulfilment import ship_order
 
     product = ProductFactory()
     change_stock([StockChange(product.sku, 5, "receipt")])

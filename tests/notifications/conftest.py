@@ -4,7 +4,7 @@ import pytest
 import time_machine
 
 from notifications.models import CustomerMessage, MessagePolicy
-from purchasing import services as purchasing
+from purchasing import batching, lifecycle
 from purchasing.models import PurchaseOrder
 from tests.factories import CustomerFactory, SupplierFactory, SupplierItemFactory, place
 
@@ -33,14 +33,14 @@ def waiting_on_a_purchase_order(*customers, quantity=1, lead_time_days=10):
     lead time of 10 days plus 2 handling days brings it to 12 once the order is placed."""
     item = SupplierItemFactory(supplier=SupplierFactory(lead_time_days=lead_time_days))
     orders = [place((item.product, quantity), customer=customer or CustomerFactory.build()) for customer in customers]
-    purchasing.batch_backorders()
+    batching.batch_backorders()
     po = PurchaseOrder.objects.get(supplier=item.supplier)
     PurchaseOrder.objects.filter(pk=po.pk).update(status=PurchaseOrder.Status.SENT)
     return item, orders, po
 
 
 def redate(item, po, expected):
-    purchasing.confirm_purchase_order(po.number, {item.product.sku: expected})
+    lifecycle.confirm_purchase_order(po.number, {item.product.sku: expected})
 
 
 def messages_of(order, **filters):

@@ -12,7 +12,7 @@ from notifications.models import CustomerMessage
 from orders.models import Backorder, Customer
 from tests.factories import CustomerFactory, ProductFactory, UserFactory, place
 
-from .conftest import mark_sent, redate, waiting_on_a_purchase_order
+from .conftest import mark_sent, waiting_on_a_purchase_order
 
 pytestmark = pytest.mark.django_db
 

@@ -6,12 +6,12 @@ import datetime
 import pytest
 from django.core import mail
 
+from notifications.digest import send_digest
 from notifications.models import CustomerMessage
-from notifications.services import send_digest
 from orders.models import Backorder, Customer
 from tests.factories import UserFactory
 
-from .conftest import TODAY, mark_sent, redate, waiting_on_a_purchase_order
+from .conftest import mark_sent, redate, waiting_on_a_purchase_order
 
 pytestmark = pytest.mark.django_db
 

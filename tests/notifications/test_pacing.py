@@ -6,12 +6,12 @@ import datetime
 import pytest
 
 from notifications.models import CustomerMessage
-from notifications.services import send_due_messages
+from notifications.outbox import send_due_messages
+from orders.cancellation import CancelRequest, cancel_units
 from orders.models import Backorder
-from orders.services import CancelRequest, cancel_units
-from tests.factories import CustomerFactory, SupplierItemFactory, place
-from purchasing import services as purchasing
+from purchasing import batching
 from purchasing.models import PurchaseOrder
+from tests.factories import CustomerFactory, SupplierItemFactory, place
 
 from .conftest import MONDAY, messages_of, redate, waiting_on_a_purchase_order
 
@@ -23,7 +23,7 @@ def test_two_lines_slipping_within_the_quiet_window_make_one_email(clock, policy
     policy.save()
     kettle, teapot = SupplierItemFactory(), SupplierItemFactory()
     order = place((kettle.product, 1), (teapot.product, 1), customer=CustomerFactory.build(language="en"))
-    purchasing.batch_backorders()
+    batching.batch_backorders()
     PurchaseOrder.objects.update(status="sent")
     told = Backorder.objects.filter(order=order).first().told_eta
     kettle_po, teapot_po = (PurchaseOrder.objects.get(supplier=item.supplier) for item in (kettle, teapot))

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from notifications.models import CustomerMessage, Voucher
 from orders.models import Backorder
-from purchasing import services as purchasing
+from purchasing import batching, lifecycle
 from purchasing.models import PurchaseOrder
 from tests.factories import SupplierFactory, SupplierItemFactory, place
 
@@ -21,7 +21,7 @@ def orders_waiting_on_one_purchase_order(count):
     kettle, teapot = SupplierItemFactory(supplier=supplier), SupplierItemFactory(supplier=supplier)
     for _ in range(count):
         place((kettle.product, 1), (teapot.product, 2))
-    purchasing.batch_backorders()
+    batching.batch_backorders()
     po = PurchaseOrder.objects.get(supplier=supplier)
     PurchaseOrder.objects.filter(pk=po.pk).update(status="sent")
     CustomerMessage.objects.all().delete()  # backorder notices are not this story
@@ -32,7 +32,7 @@ def orders_waiting_on_one_purchase_order(count):
 def queries_to_redate(count):
     po, dates = orders_waiting_on_one_purchase_order(count)
     with CaptureQueriesContext(connection) as captured:
-        purchasing.confirm_purchase_order(po.number, dates)
+        lifecycle.confirm_purchase_order(po.number, dates)
     return len(captured)
 
 
@@ -50,7 +50,7 @@ def test_a_redate_of_1000_backorders_across_500_orders_queues_its_messages_in_bo
     split = extra_insert_statements(CustomerMessage, 500) + extra_insert_statements(Voucher, 500)
 
     with django_assert_max_num_queries(few + split):
-        purchasing.confirm_purchase_order(po.number, dates)
+        lifecycle.confirm_purchase_order(po.number, dates)
 
     assert CustomerMessage.objects.filter(order__lines__backorders__po_line__purchase_order=po).distinct().count() == 500
     assert few <= 30

@@ -138,14 +138,14 @@ def test_free_shipping_vouchers_carry_no_amount(clock, policy):
 
 
 def test_running_the_same_late_job_twice_queues_nothing_more(clock):
-    from purchasing import services as purchasing
+    from purchasing import lifecycle
 
     item, orders, po = waiting_on_a_purchase_order(None, None)
     clock.move_to(datetime.datetime(2026, 3, 20, 8, 0, tzinfo=datetime.UTC))  # the line is late now
 
-    purchasing.mark_late_lines()
+    lifecycle.mark_late_lines()
     first = CustomerMessage.objects.count()
-    purchasing.mark_late_lines()
+    lifecycle.mark_late_lines()
 
     assert CustomerMessage.objects.count() == first
     assert CustomerMessage.objects.filter(kind__in=["delay_notice", "apology"]).count() == 2

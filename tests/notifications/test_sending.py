@@ -8,8 +8,8 @@ from anymail.exceptions import AnymailAPIError
 from django.core import mail
 
 from notifications.models import CustomerMessage
-from notifications.services import send_due_messages
-from orders.services import ship_order
+from notifications.outbox import send_due_messages
+from orders.fulfilment import ship_order
 from tests.factories import CustomerFactory, ProductFactory, place, receive
 
 from .conftest import MONDAY, messages_of
@@ -104,13 +104,13 @@ def test_after_the_last_attempt_the_message_is_marked_failed(shipped_order, anym
 
 
 def test_a_worker_that_died_after_sending_leaves_a_possible_duplicate_not_a_silent_one(shipped_order, clock, settings, monkeypatch):
-    from notifications import services
+    from notifications import outbox
 
     def crash(message, connection, policy):  # sent, then the process dies before recording it
         mail.outbox.append(message.subject)
         raise SystemExit
 
-    monkeypatch.setattr(services, "_send_one", crash)
+    monkeypatch.setattr(outbox, "_send_one", crash)
     with pytest.raises(SystemExit):
         send_due_messages()
     monkeypatch.undo()

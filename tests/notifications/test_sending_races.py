@@ -7,13 +7,13 @@ import threading
 import pytest
 from django.core import mail
 
-from notifications import services
+from notifications import receivers
 from notifications.models import CustomerMessage
-from notifications.services import send_due_messages
+from notifications.outbox import send_due_messages
 from orders.models import Backorder
-from purchasing import services as purchasing
+from purchasing import batching, lifecycle
 from purchasing.models import PurchaseOrder
-from purchasing.services import etas_changed
+from purchasing.signals import etas_changed
 from tests.factories import CustomerFactory, SupplierItemFactory, place
 from tests.orders.test_races import at_once
 
@@ -53,7 +53,7 @@ def test_four_workers_sending_200_messages_send_each_exactly_once(settings, locm
 def test_two_purchase_orders_slipping_at_once_for_one_order_queue_one_email():
     kettle, teapot = SupplierItemFactory(), SupplierItemFactory()
     order = place((kettle.product, 1), (teapot.product, 1), customer=CustomerFactory.build())
-    purchasing.batch_backorders()
+    batching.batch_backorders()
     PurchaseOrder.objects.update(status="sent")
     CustomerMessage.objects.all().delete()
     told = Backorder.objects.filter(order=order).first().told_eta
@@ -64,14 +64,14 @@ def test_two_purchase_orders_slipping_at_once_for_one_order_queue_one_email():
 
     def redate(index):
         po, item = pos[index]
-        purchasing.confirm_purchase_order(po.number, {item.product.sku: told + datetime.timedelta(days=5 + index)})
+        lifecycle.confirm_purchase_order(po.number, {item.product.sku: told + datetime.timedelta(days=5 + index)})
 
     # Both transactions have moved their own backorders before either writes its message:
     # the interleaving that deadlocks if one waits for rows the other holds.
     both_moved = threading.Barrier(2, timeout=20)
     etas_changed.disconnect(dispatch_uid="notifications.etas_changed")
     etas_changed.connect(lambda **kwargs: both_moved.wait(), weak=False, dispatch_uid="test.barrier")
-    etas_changed.connect(services.on_etas_changed, dispatch_uid="notifications.etas_changed")
+    etas_changed.connect(receivers.on_etas_changed, dispatch_uid="notifications.etas_changed")
     try:
         outcomes = at_once(2, redate)
     finally:

@@ -5,8 +5,9 @@ from decimal import Decimal
 import pytest
 
 from backoffice.errors import Conflict, InvalidInput
+from orders.cancellation import CancelRequest, cancel_units
+from orders.fulfilment import ship_order
 from orders.models import Backorder, Order
-from orders.services import CancelRequest, cancel_units, ship_order
 from tests.factories import ProductFactory, line_of, place, receive
 
 pytestmark = pytest.mark.django_db

@@ -5,9 +5,8 @@ import datetime
 import pytest
 import time_machine
 
-from inventory.services import StockChange
+from inventory.stock import StockChange, change_stock
 from orders.models import Backorder, Order
-from orders.services import change_stock
 from tests.factories import ProductFactory, line_of, place, receive
 
 pytestmark = pytest.mark.django_db

@@ -4,23 +4,29 @@ stock on hand is the ledger's sum, allocated stock is exactly what lines hold, p
 follows what shipped and what was cancelled, no customer waits while the product is
 available, and every backorder on order is pegged to a line that orders enough for it."""
 
+import itertools
 from decimal import Decimal
 
+import pytest
 from django.db.models import Sum
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
-import itertools
-
-import pytest
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from backoffice.errors import DomainError
-from inventory.models import Product, StockLevel
-from inventory.services import StockChange
-from orders import services
-from orders.models import Backorder, Order, OrderLine
-from orders.services import WAITING, order_status
-from purchasing import services as purchasing
+from inventory import stock
+from inventory.models import StockLevel
+from inventory.stock import StockChange
+from orders import cancellation, fulfilment, placement
+from orders.allocation import order_status
+from orders.models import WAITING, Backorder, Order, OrderLine
+from purchasing import batching, lifecycle, receiving
 from purchasing.models import PurchaseOrder, PurchaseOrderLine, Supplier, SupplierItem
 
 SKUS = ["A", "B", "C"]  # the last one is not backorderable
@@ -33,7 +39,7 @@ class OrderBook(RuleBasedStateMachine):
         super().__init__()
         self.run = f"R{next(_runs)}"
         self.products = [
-            Product.objects.create(sku=f"{self.run}-{sku}", name=sku, price=Decimal("2.50"), backorderable=sku != "C")
+            stock.create_product(sku=f"{self.run}-{sku}", name=sku, price=Decimal("2.50"), backorderable=sku != "C")
             for sku in SKUS
         ]
         supplier = Supplier.objects.create(code=self.run.lower(), name=self.run, email="po@example.org", max_wait_hours=0)
@@ -57,10 +63,10 @@ class OrderBook(RuleBasedStateMachine):
     def place(self, lines, policy, expedite):
         number = f"{self.run}-{len(self.numbers)}"
         try:
-            services.place_order(
-                number=number, customer=services.CustomerDetails(f"{number}@example.org", number),
+            placement.place_order(
+                number=number, customer=placement.CustomerDetails(f"{number}@example.org", number),
                 fulfilment_policy=policy, expedite=expedite,
-                lines=[services.LineRequest(self.sku(sku), quantity) for sku, quantity in lines.items()],
+                lines=[placement.LineRequest(self.sku(sku), quantity) for sku, quantity in lines.items()],
             )
             self.numbers.append(number)
         except DomainError:
@@ -69,7 +75,7 @@ class OrderBook(RuleBasedStateMachine):
     @rule(sku=st.sampled_from(SKUS), reason=st.sampled_from(["receipt", "adjustment", "count"]), quantity=st.integers(-3, 6))
     def change_stock(self, sku, reason, quantity):
         try:
-            services.change_stock([StockChange(self.sku(sku), quantity, reason)])
+            stock.change_stock([StockChange(self.sku(sku), quantity, reason)])
         except DomainError:
             pass
 
@@ -77,7 +83,7 @@ class OrderBook(RuleBasedStateMachine):
     @rule(data=st.data())
     def ship(self, data):
         try:
-            services.ship_order(data.draw(st.sampled_from(self.numbers)))
+            fulfilment.ship_order(data.draw(st.sampled_from(self.numbers)))
         except DomainError:
             pass
 
@@ -86,15 +92,15 @@ class OrderBook(RuleBasedStateMachine):
     def cancel(self, data, sku, quantity, everything):
         number = data.draw(st.sampled_from(self.numbers))
         try:
-            services.cancel_units(number, None if everything else [services.CancelRequest(self.sku(sku), quantity)])
+            cancellation.cancel_units(number, None if everything else [cancellation.CancelRequest(self.sku(sku), quantity)])
         except DomainError:
             pass
 
     @rule()
     def batch_and_send(self):
-        purchasing.batch_backorders()
+        batching.batch_backorders()
         for po in PurchaseOrder.objects.filter(supplier=self.supplier, status="draft"):
-            purchasing.send_purchase_order(po.number)
+            lifecycle.send_purchase_order(po.number)
 
     @rule(data=st.data(), units=st.integers(1, 4))
     def receive_purchase_order(self, data, units):
@@ -104,7 +110,7 @@ class OrderBook(RuleBasedStateMachine):
             return
         line = data.draw(st.sampled_from(lines))
         try:
-            purchasing.receive_purchase_order(line.purchase_order.number, {line.product.sku: units})
+            receiving.receive_purchase_order(line.purchase_order.number, {line.product.sku: units})
         except DomainError:
             assert units > line.outstanding
 

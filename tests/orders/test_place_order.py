@@ -8,7 +8,7 @@ import time_machine
 from django.db.models import Sum
 
 from backoffice.errors import Conflict, InvalidInput
-from orders import services
+from orders import placement
 from orders.models import Backorder, Customer, Order, OrderLine
 from tests.factories import CustomerFactory, ProductFactory, line_of, place, receive
 
@@ -78,9 +78,9 @@ def test_unknown_and_duplicate_skus_are_each_named_by_line():
     known = ProductFactory()
 
     with pytest.raises(InvalidInput) as raised:
-        services.place_order(
-            number="X1", customer=services.CustomerDetails("a@example.org", "A"), fulfilment_policy="ship_partial",
-            lines=[services.LineRequest(known.sku, 1), services.LineRequest("GHOST", 1), services.LineRequest(known.sku, 2)],
+        placement.place_order(
+            number="X1", customer=placement.CustomerDetails("a@example.org", "A"), fulfilment_policy="ship_partial",
+            lines=[placement.LineRequest(known.sku, 1), placement.LineRequest("GHOST", 1), placement.LineRequest(known.sku, 2)],
         )
 
     assert [(p.line, p.sku, p.code) for p in raised.value.problems] == [(1, "GHOST", "unknown_sku"), (2, known.sku, "duplicate")]
@@ -92,9 +92,9 @@ def test_quantities_must_be_positive_whole_numbers(quantity):
     product = ProductFactory()
 
     with pytest.raises(InvalidInput) as raised:
-        services.place_order(
-            number="X2", customer=services.CustomerDetails("a@example.org", "A"), fulfilment_policy="ship_partial",
-            lines=[services.LineRequest(product.sku, quantity)],
+        placement.place_order(
+            number="X2", customer=placement.CustomerDetails("a@example.org", "A"), fulfilment_policy="ship_partial",
+            lines=[placement.LineRequest(product.sku, quantity)],
         )
 
     assert raised.value.problems[0].field == "quantity"
@@ -112,9 +112,9 @@ def test_placing_the_same_number_again_returns_the_order_and_changes_nothing():
     receive(product, 1)
     first = place((product, 3), number="SHOP-77")
 
-    again, created = services.place_order(
-        number="SHOP-77", customer=services.CustomerDetails("x@example.org", "X"),
-        fulfilment_policy="ship_partial", lines=[services.LineRequest(product.sku, 3)],
+    again, created = placement.place_order(
+        number="SHOP-77", customer=placement.CustomerDetails("x@example.org", "X"),
+        fulfilment_policy="ship_partial", lines=[placement.LineRequest(product.sku, 3)],
     )
 
     assert (again.pk, created) == (first.pk, False)
@@ -144,9 +144,9 @@ def test_dropship_lines_are_never_allocated_from_stock():
 def test_payment_is_authorised_for_the_whole_order_and_nothing_captured():
     a, b = ProductFactory(price=Decimal("19.99")), ProductFactory(price=Decimal("5.00"))
 
-    order, _ = services.place_order(
-        number="PAY-1", customer=services.CustomerDetails("p@example.org", "P"), fulfilment_policy="ship_partial",
-        lines=[services.LineRequest(a.sku, 3), services.LineRequest(b.sku, 1, Decimal("4.25"))],
+    order, _ = placement.place_order(
+        number="PAY-1", customer=placement.CustomerDetails("p@example.org", "P"), fulfilment_policy="ship_partial",
+        lines=[placement.LineRequest(a.sku, 3), placement.LineRequest(b.sku, 1, Decimal("4.25"))],
     )
 
     assert order.amount_authorised == Decimal("64.22")

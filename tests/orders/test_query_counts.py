@@ -4,8 +4,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from orders.cancellation import CancelRequest, cancel_units
+from orders.fulfilment import ship_order
 from orders.models import Order
-from orders.services import CancelRequest, cancel_units, ship_order
 from tests.factories import ProductFactory, place, receive
 
 pytestmark = pytest.mark.django_db

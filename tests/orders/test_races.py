@@ -9,7 +9,7 @@ from django.db import connection, connections
 from django.db.models import Sum
 
 from backoffice.errors import DomainError
-from orders import services
+from orders import cancellation, fulfilment, placement
 from orders.models import Backorder, Order, OrderLine
 from tests.factories import ProductFactory, receive
 
@@ -43,9 +43,9 @@ def at_once(count, work):
 
 def order_of(sku, quantity):
     def work(index):
-        order, _ = services.place_order(
-            number=f"RACE-{sku}-{index}", customer=services.CustomerDetails(f"c{index}@example.org", f"C{index}"),
-            fulfilment_policy="ship_partial", lines=[services.LineRequest(sku, quantity)],
+        order, _ = placement.place_order(
+            number=f"RACE-{sku}-{index}", customer=placement.CustomerDetails(f"c{index}@example.org", f"C{index}"),
+            fulfilment_policy="ship_partial", lines=[placement.LineRequest(sku, quantity)],
         )
         return order.number
     return work
@@ -88,9 +88,9 @@ def test_opposite_line_orders_over_shared_skus_do_not_deadlock():
 
     def work(index):
         products = orderings[index % len(orderings)]
-        order, _ = services.place_order(
-            number=f"MIX-{index}", customer=services.CustomerDetails(f"m{index}@example.org", "M"),
-            fulfilment_policy="ship_partial", lines=[services.LineRequest(p.sku, 1) for p in products],
+        order, _ = placement.place_order(
+            number=f"MIX-{index}", customer=placement.CustomerDetails(f"m{index}@example.org", "M"),
+            fulfilment_policy="ship_partial", lines=[placement.LineRequest(p.sku, 1) for p in products],
         )
         return order.number
 
@@ -108,9 +108,9 @@ def test_a_shop_retrying_the_same_order_at_once_creates_it_once():
     receive(popular, 3)
 
     def work(index):
-        order, created = services.place_order(
-            number="RETRY-1", customer=services.CustomerDetails("r@example.org", "R"),
-            fulfilment_policy="ship_partial", lines=[services.LineRequest(popular.sku, 2)],
+        order, created = placement.place_order(
+            number="RETRY-1", customer=placement.CustomerDetails("r@example.org", "R"),
+            fulfilment_policy="ship_partial", lines=[placement.LineRequest(popular.sku, 2)],
         )
         return created
 
@@ -130,8 +130,8 @@ def test_receipts_shipments_and_cancellations_at_once_keep_stock_exact():
         if index % 3 == 0:
             return receive(kettle, 2).pk
         if index % 3 == 1:
-            return services.ship_order(numbers[index % 10]).pk
-        return services.cancel_units(numbers[index % 10], [services.CancelRequest(kettle.sku, 1)]).pk
+            return fulfilment.ship_order(numbers[index % 10]).pk
+        return cancellation.cancel_units(numbers[index % 10], [cancellation.CancelRequest(kettle.sku, 1)]).pk
 
     outcomes = at_once(15, work)
 

@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 
 from backoffice.errors import Conflict
+from orders.fulfilment import ship_order
 from orders.models import Backorder, Order
-from orders.services import ship_order
 from tests.factories import ProductFactory, line_of, place, receive
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.test import Client
 
 from notifications.models import CustomerMessage
 from orders.models import Order, OrderEvent
-from orders.services import status_token, status_url
+from orders.status_links import status_token, status_url
 from tests.factories import CustomerFactory, ProductFactory, place, receive
 
 pytestmark = pytest.mark.django_db

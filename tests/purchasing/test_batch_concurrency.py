@@ -5,8 +5,8 @@ import pytest
 from django.db.models import Sum
 
 from orders.models import Backorder
+from purchasing.batching import batch_backorders
 from purchasing.models import PurchaseOrder, PurchaseOrderLine
-from purchasing.services import batch_backorders
 from tests.factories import SupplierFactory, SupplierItemFactory, place
 from tests.orders.test_races import at_once
 

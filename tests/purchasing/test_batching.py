@@ -8,8 +8,8 @@ import pytest
 import time_machine
 
 from orders.models import Backorder, EtaChange
+from purchasing.batching import batch_backorders
 from purchasing.models import BatchRun, PurchaseOrder
-from purchasing.services import batch_backorders
 from tests.factories import ProductFactory, SupplierFactory, SupplierItemFactory, place
 
 pytestmark = pytest.mark.django_db

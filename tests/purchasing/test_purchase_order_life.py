@@ -9,11 +9,16 @@ import time_machine
 from django.core import mail
 
 from backoffice.errors import Conflict, InvalidInput
+from orders.cancellation import CancelRequest, cancel_units
 from orders.models import Backorder, EtaChange, Order
-from orders.services import CancelRequest, cancel_units
-from purchasing import services
+from purchasing import batching, lifecycle, receiving
 from purchasing.models import PurchaseOrder
-from tests.factories import SupplierFactory, SupplierItemFactory, line_of, place, receive
+from tests.factories import (
+    SupplierFactory,
+    SupplierItemFactory,
+    line_of,
+    place,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +33,7 @@ def clock():
 
 def ordered(item, *quantities, **kwargs):
     orders = [place((item.product, quantity), **kwargs) for quantity in quantities]
-    services.batch_backorders()
+    batching.batch_backorders()
     return orders, PurchaseOrder.objects.get(dropship_order__isnull=True, status="draft")
 
 
@@ -36,7 +41,7 @@ def test_sending_emails_the_supplier_in_its_language_with_a_csv_and_only_once(cl
     item = SupplierItemFactory(supplier=SupplierFactory(language="en", email="buy@acme.example"), supplier_sku="ACME-9")
     _, po = ordered(item, 3)
 
-    services.send_purchase_order(po.number)
+    lifecycle.send_purchase_order(po.number)
 
     [message] = mail.outbox
     assert message.to == ["buy@acme.example"]
@@ -46,7 +51,7 @@ def test_sending_emails_the_supplier_in_its_language_with_a_csv_and_only_once(cl
     assert (name, mimetype) == (f"{po.number}.csv", "text/csv")
     assert content.splitlines()[1].startswith(f"ACME-9,{item.product.sku},")
     with pytest.raises(Conflict, match="already sent"):
-        services.send_purchase_order(po.number)
+        lifecycle.send_purchase_order(po.number)
     assert len(mail.outbox) == 1
 
 
@@ -54,7 +59,7 @@ def test_german_suppliers_get_german_mail(clock):
     item = SupplierItemFactory(supplier=SupplierFactory(language="de"))
     _, po = ordered(item, 1)
 
-    services.send_purchase_order(po.number)
+    lifecycle.send_purchase_order(po.number)
 
     assert mail.outbox[0].subject == f"Bestellung {po.number}"
 
@@ -67,7 +72,7 @@ def test_auto_send_suppliers_get_their_order_when_it_is_created(clock, django_ca
         item = SupplierItemFactory(supplier=SupplierFactory(auto_send=True))
         place((item.product, 2))
         with django_capture_on_commit_callbacks(execute=True):
-            services.batch_backorders()
+            batching.batch_backorders()
     finally:
         app.conf.task_always_eager = False
 
@@ -79,9 +84,9 @@ def test_confirming_a_later_date_moves_every_pegged_eta_and_keeps_history(clock,
     settings.PURCHASING_HANDLING_DAYS = 1
     item = SupplierItemFactory()
     orders, po = ordered(item, 1, 2, 3)
-    services.send_purchase_order(po.number)
+    lifecycle.send_purchase_order(po.number)
 
-    services.confirm_purchase_order(po.number, {item.product.sku: datetime.date(2026, 3, 30)})
+    lifecycle.confirm_purchase_order(po.number, {item.product.sku: datetime.date(2026, 3, 30)})
 
     po.refresh_from_db()
     assert po.status == "confirmed"
@@ -93,28 +98,28 @@ def test_confirming_a_later_date_moves_every_pegged_eta_and_keeps_history(clock,
 def test_confirming_an_unknown_sku_is_refused_naming_it(clock):
     item = SupplierItemFactory()
     _, po = ordered(item, 1)
-    services.send_purchase_order(po.number)
+    lifecycle.send_purchase_order(po.number)
 
     with pytest.raises(InvalidInput, match="no line for SKU NOPE"):
-        services.confirm_purchase_order(po.number, {"NOPE": datetime.date(2026, 4, 1)})
+        lifecycle.confirm_purchase_order(po.number, {"NOPE": datetime.date(2026, 4, 1)})
 
 
 def test_late_lines_are_marked_and_their_etas_move_to_today_plus_grace_until_re_dated(clock, settings):
     settings.PURCHASING_LATE_GRACE_DAYS = 5
     item = SupplierItemFactory(supplier=SupplierFactory(lead_time_days=3))
     _, po = ordered(item, 2)
-    services.send_purchase_order(po.number)
+    lifecycle.send_purchase_order(po.number)
 
     clock.move_to(MONDAY + datetime.timedelta(days=4))
-    first = services.mark_late_lines()
-    again = services.mark_late_lines()
+    first = lifecycle.mark_late_lines()
+    again = lifecycle.mark_late_lines()
 
     assert (first["newly_late"], first["backorders_moved"]) == (1, 1)
     assert (again["newly_late"], again["backorders_moved"]) == (0, 0)
     assert po.lines.get().late
     assert Backorder.objects.get().eta == datetime.date(2026, 3, 11)
 
-    services.confirm_purchase_order(po.number, {item.product.sku: datetime.date(2026, 3, 20)})
+    lifecycle.confirm_purchase_order(po.number, {item.product.sku: datetime.date(2026, 3, 20)})
     assert not po.lines.get().late
 
 
@@ -122,18 +127,18 @@ def test_receiving_fills_the_pegged_backorders_first_then_other_waiting_orders_t
     item = SupplierItemFactory(pack_size=10)
     product = item.product
     pegged_orders, po = ordered(item, 2, 3)  # 5 waiting, 10 ordered
-    services.send_purchase_order(po.number)
+    lifecycle.send_purchase_order(po.number)
     clock.move_to(MONDAY + datetime.timedelta(hours=1))
     later = place((product, 4))  # waits, not on this purchase order
 
-    services.receive_purchase_order(po.number, {product.sku: 7})
+    receiving.receive_purchase_order(po.number, {product.sku: 7})
 
     assert [line_of(order, product).allocated for order in pegged_orders] == [2, 3]
     assert line_of(later, product).allocated == 2
     po.refresh_from_db()
     assert po.status == "partially_received"
 
-    services.receive_purchase_order(po.number, {product.sku: 3})
+    receiving.receive_purchase_order(po.number, {product.sku: 3})
     assert line_of(later, product).allocated == 4
     product.stock.refresh_from_db()
     assert (product.stock.on_hand, product.stock.allocated) == (10, 9)
@@ -147,11 +152,11 @@ def test_an_expedited_pegged_order_is_filled_before_older_pegged_ones(clock):
     old = place((item.product, 1))
     clock.move_to(MONDAY + datetime.timedelta(hours=2))
     rush = place((item.product, 1), expedite=True)
-    services.batch_backorders()
+    batching.batch_backorders()
     po = PurchaseOrder.objects.get()
-    services.send_purchase_order(po.number)
+    lifecycle.send_purchase_order(po.number)
 
-    services.receive_purchase_order(po.number, {item.product.sku: 1})
+    receiving.receive_purchase_order(po.number, {item.product.sku: 1})
 
     assert (line_of(rush, item.product).allocated, line_of(old, item.product).allocated) == (1, 0)
 
@@ -159,14 +164,14 @@ def test_an_expedited_pegged_order_is_filled_before_older_pegged_ones(clock):
 def test_receiving_more_than_ordered_is_refused_unless_confirmed(clock):
     item = SupplierItemFactory()
     _, po = ordered(item, 2)
-    services.send_purchase_order(po.number)
+    lifecycle.send_purchase_order(po.number)
 
     with pytest.raises(InvalidInput, match="exceed the 2 still outstanding"):
-        services.receive_purchase_order(po.number, {item.product.sku: 3})
+        receiving.receive_purchase_order(po.number, {item.product.sku: 3})
     item.product.stock.refresh_from_db()
     assert item.product.stock.on_hand == 0
 
-    services.receive_purchase_order(po.number, {item.product.sku: 3}, allow_over=True)
+    receiving.receive_purchase_order(po.number, {item.product.sku: 3}, allow_over=True)
     item.product.stock.refresh_from_db()
     assert item.product.stock.on_hand == 3
 
@@ -175,7 +180,7 @@ def test_a_draft_cannot_be_received(clock):
     item = SupplierItemFactory()
     _, po = ordered(item, 2)
     with pytest.raises(Conflict, match="is draft"):
-        services.receive_purchase_order(po.number, {item.product.sku: 1})
+        receiving.receive_purchase_order(po.number, {item.product.sku: 1})
 
 
 def test_cancelling_pegged_units_shrinks_a_draft_line_but_never_below_what_others_need(clock):
@@ -196,10 +201,10 @@ def test_cancelling_pegged_units_shrinks_a_draft_line_but_never_below_what_other
 def test_cancelling_on_a_sent_order_leaves_it_and_the_surplus_goes_to_stock(clock):
     item = SupplierItemFactory()
     (order,), po = ordered(item, 3)
-    services.send_purchase_order(po.number)
+    lifecycle.send_purchase_order(po.number)
 
     cancel_units(order.number, [CancelRequest(item.product.sku, 3)])
-    services.receive_purchase_order(po.number, {item.product.sku: 3})
+    receiving.receive_purchase_order(po.number, {item.product.sku: 3})
 
     assert po.lines.get().quantity == 3
     item.product.stock.refresh_from_db()
@@ -210,7 +215,7 @@ def test_cancelling_on_a_sent_order_leaves_it_and_the_surplus_goes_to_stock(cloc
 def test_the_eta_signal_fires_once_per_change_set_inside_its_transaction(clock, settings):
     from django.db import connection
 
-    from purchasing.services import etas_changed
+    from purchasing.signals import etas_changed
 
     settings.PURCHASING_HANDLING_DAYS = 5  # so pegging moves the ETA
 
@@ -226,7 +231,7 @@ def test_the_eta_signal_fires_once_per_change_set_inside_its_transaction(clock, 
     etas_changed.connect(receiver, weak=False, dispatch_uid="test")
     depth = len(connection.atomic_blocks)
     try:
-        services.batch_backorders()
+        batching.batch_backorders()
     finally:
         etas_changed.disconnect(dispatch_uid="test")
 
@@ -236,17 +241,16 @@ def test_the_eta_signal_fires_once_per_change_set_inside_its_transaction(clock, 
 
 
 def test_a_dropship_delivery_ships_the_customers_line_without_touching_stock(clock):
-    from decimal import Decimal
 
     from tests.factories import ProductFactory
 
     item = SupplierItemFactory(product=ProductFactory(dropship=True, price=Decimal("99.00")))
     order = place((item.product, 2))
-    services.batch_backorders()
+    batching.batch_backorders()
     po = PurchaseOrder.objects.get(dropship_order=order)
-    services.send_purchase_order(po.number)
+    lifecycle.send_purchase_order(po.number)
 
-    services.receive_purchase_order(po.number, {item.product.sku: 2})
+    receiving.receive_purchase_order(po.number, {item.product.sku: 2})
 
     line = line_of(order, item.product)
     assert (line.backordered, line.shipped) == (0, 2)
@@ -264,22 +268,22 @@ def test_cancelling_a_purchase_order_sends_its_customers_back_to_the_batch_job(c
     backorder = order.backorders.get()
     assert backorder.eta == datetime.date(2026, 3, 13)  # expected 12 March + 1 handling day
 
-    services.cancel_purchase_order(po.number)
+    lifecycle.cancel_purchase_order(po.number)
 
     backorder.refresh_from_db()
     assert (backorder.status, backorder.po_line, backorder.eta) == ("open", None, datetime.date(2026, 3, 15))
     assert backorder.eta_changes.last().cause == "unpegged"
     po.refresh_from_db()
     assert po.status == "cancelled"
-    rerun = services.batch_backorders()
+    rerun = batching.batch_backorders()
     assert len(rerun["created"]) == 1 and rerun["units_pegged"] == 2
 
 
 def test_a_purchase_order_with_goods_received_cannot_be_cancelled(clock):
     item = SupplierItemFactory()
     _, po = ordered(item, 2)
-    services.send_purchase_order(po.number)
-    services.receive_purchase_order(po.number, {item.product.sku: 1})
+    lifecycle.send_purchase_order(po.number)
+    receiving.receive_purchase_order(po.number, {item.product.sku: 1})
 
     with pytest.raises(Conflict, match="only orders with nothing received"):
-        services.cancel_purchase_order(po.number)
+        lifecycle.cancel_purchase_order(po.number)

@@ -9,8 +9,9 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core import mail
 from django.urls import reverse
 
+from purchasing.batching import batch_backorders
+from purchasing.lifecycle import send_purchase_order
 from purchasing.models import PurchaseOrder, PurchaseOrderLine
-from purchasing.services import batch_backorders, send_purchase_order
 from tests.factories import SupplierItemFactory, UserFactory, line_of, place
 
 pytestmark = pytest.mark.django_db

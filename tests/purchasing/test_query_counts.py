@@ -5,8 +5,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from orders.models import Backorder
+from purchasing.batching import batch_backorders
+from purchasing.lifecycle import send_purchase_order
 from purchasing.models import PurchaseOrder
-from purchasing.services import batch_backorders, receive_purchase_order, send_purchase_order
+from purchasing.receiving import receive_purchase_order
 from tests.factories import SupplierFactory, SupplierItemFactory, place
 
 pytestmark = pytest.mark.django_db

@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from purchasing.services import batch_backorders
+from purchasing.batching import batch_backorders
 
 
 class Command(BaseCommand):

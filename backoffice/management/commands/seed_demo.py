@@ -15,12 +15,15 @@ from rest_framework.authtoken.models import Token
 from backoffice import clock
 from backoffice.errors import DomainError
 from inventory.models import Product
-from inventory.services import StockChange
-from notifications import services as notifications
-from orders import services
+from inventory.stock import StockChange, change_stock, create_product
+from notifications.outbox import send_due_messages
+from orders.cancellation import cancel_units
+from orders.fulfilment import ship_order
 from orders.models import Order
-from purchasing import services as purchasing
-from purchasing.models import PurchaseOrder, Supplier, SupplierItem
+from orders.placement import CustomerDetails, LineRequest, place_order
+from purchasing import batching, lifecycle, receiving
+from purchasing.catalog import create_supplier, create_supplier_item
+from purchasing.models import PurchaseOrder
 
 CATALOGUE = [
     # sku, name, price, backorderable, dropship, opening stock
@@ -106,10 +109,8 @@ class Command(BaseCommand):
         start = clock.now() - datetime.timedelta(days=42)
         with clock.frozen(start):
             for sku, name, price, backorderable, dropship, _ in CATALOGUE:
-                Product.objects.get_or_create(sku=sku, defaults={
-                    "name": name, "price": Decimal(price), "backorderable": backorderable, "dropship": dropship,
-                })
-            services.change_stock([
+                create_product(sku=sku, name=name, price=Decimal(price), backorderable=backorderable, dropship=dropship)
+            change_stock([
                 StockChange(sku, units, "receipt", "opening stock")
                 for sku, *_, units in CATALOGUE if units
             ])
@@ -123,12 +124,12 @@ class Command(BaseCommand):
                     email, name, language = rng.choice(NAMES)
                     skus = rng.sample(stocked, rng.choice([1, 1, 2, 3]))
                     try:
-                        services.place_order(
+                        place_order(
                             number=f"DEMO-{number}",
-                            customer=services.CustomerDetails(email, name, language),
+                            customer=CustomerDetails(email, name, language),
                             fulfilment_policy=rng.choice(["ship_partial", "ship_partial", "ship_complete"]),
                             expedite=rng.random() < 0.08,
-                            lines=[services.LineRequest(sku, rng.choice([1, 1, 2, 3])) for sku in skus],
+                            lines=[LineRequest(sku, rng.choice([1, 1, 2, 3])) for sku in skus],
                         )
                         number += 1
                     except DomainError:
@@ -138,27 +139,27 @@ class Command(BaseCommand):
                 if day < 38:
                     for ready in Order.objects.filter(status=Order.Status.READY_TO_SHIP).values_list("number", flat=True):
                         if rng.random() < 0.7:
-                            services.ship_order(ready)
+                            ship_order(ready)
                 if rng.random() < 0.1:
                     waiting = list(Order.objects.filter(status=Order.Status.AWAITING_STOCK).values_list("number", flat=True))
                     if waiting:
-                        services.cancel_units(rng.choice(waiting), None)
+                        cancel_units(rng.choice(waiting), None)
             # The day's customer emails went out in the evening, as the worker would have sent them.
             with clock.frozen(moment + datetime.timedelta(hours=9)):
-                while notifications.send_due_messages(limit=500)["claimed"]:
+                while send_due_messages(limit=500)["claimed"]:
                     pass
 
     def suppliers(self):
         suppliers = {}
         for code, name, language, lead, minimum, wait, auto in SUPPLIERS:
-            suppliers[code] = Supplier.objects.create(
+            suppliers[code] = create_supplier(
                 code=code, name=name, email=f"orders@{code}.example", language=language, lead_time_days=lead,
                 min_order_value=Decimal(minimum), max_wait_hours=wait, auto_send=auto,
             )
         for number, (sku, _, price, *_rest) in enumerate(CATALOGUE):
             code = SUPPLIED_BY.get(sku.split("-")[0])
             if code:
-                SupplierItem.objects.create(
+                create_supplier_item(
                     supplier=suppliers[code], product=Product.objects.get(sku=sku), supplier_sku=f"{code[:3].upper()}-{number:03d}",
                     unit_cost=(Decimal(price) * Decimal("0.55")).quantize(Decimal("0.01")),
                     min_order_quantity=6 if sku.startswith(("TEA", "FIL")) else 1, pack_size=6 if sku.startswith("FIL") else 1,
@@ -168,18 +169,18 @@ class Command(BaseCommand):
     def purchasing(self, day, rng):
         """Batch every few days; suppliers confirm, some late, most deliver on time."""
         if day % 4 == 1:
-            purchasing.batch_backorders(trigger="demo")
+            batching.batch_backorders(trigger="demo")
             for po in PurchaseOrder.objects.filter(status=PurchaseOrder.Status.DRAFT):
-                purchasing.send_purchase_order(po.number)
+                lifecycle.send_purchase_order(po.number)
         today = clock.today()
         for po in PurchaseOrder.objects.filter(status__in=["sent", "confirmed", "partially_received"]).prefetch_related("lines__product"):
             lines = list(po.lines.all())
             due = [line for line in lines if line.expected_date <= today and line.outstanding]
             if po.status == "sent" and rng.random() < 0.5:
                 # A supplier confirms, sometimes with a later date than asked for.
-                purchasing.confirm_purchase_order(po.number, {
+                lifecycle.confirm_purchase_order(po.number, {
                     line.product.sku: line.expected_date + datetime.timedelta(days=rng.choice([0, 0, 3, 10])) for line in lines
                 })
             elif due and rng.random() < 0.7 and day < 39:
-                purchasing.receive_purchase_order(po.number, {line.product.sku: line.outstanding for line in due})
-        purchasing.mark_late_lines()
+                receiving.receive_purchase_order(po.number, {line.product.sku: line.outstanding for line in due})
+        lifecycle.mark_late_lines()

@@ -1,10 +1,13 @@
-"""Pages outside admin: the customer's order status page (reached by the signed link in
-every email) and the public availability endpoint for product pages."""
+"""The customer's order status page, reached by the signed link in every email: the order's
+lines (ready, shipped, waiting with ETA and promised date, cancelled), shipments, the emails
+sent, vouchers and history; the customer switches the fulfilment policy or cancels waiting
+units here. Shows orders and customer messages, so it lives in the top layer."""
 
 from decimal import Decimal
 
 from django.conf import settings
-from django.http import HttpResponseRedirect, JsonResponse
+from django.db.models import Max, Min
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -12,9 +15,40 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from backoffice.errors import DomainError, NotFound
 from backoffice.ratelimit import rate_limited
+from notifications.models import CustomerMessage
+from orders.cancellation import CancelRequest, cancel_units
+from orders.fulfilment import change_preferences
+from orders.models import WAITING, Backorder, Order
+from orders.status_links import order_for_status_token
 
-from . import selectors, services
-from .models import Order
+
+def status_page(order):
+    """Everything the customer's status page shows, in a fixed number of queries: lines
+    with what is ready, shipped, waiting (ETA, promised date) and cancelled; shipments;
+    the emails sent; vouchers; the order's history."""
+    waiting = {
+        row["line_id"]: row
+        for row in Backorder.objects.filter(order=order, status__in=WAITING)
+        .values("line_id").annotate(eta=Max("eta"), promised=Min("promised_date"))
+    }
+    lines = []
+    for line in order.lines.select_related("product").order_by("position"):
+        dates = waiting.get(line.pk, {})
+        lines.append({
+            "line": line, "sku": line.product.sku, "name": line.product.name,
+            "eta": dates.get("eta"), "promised": dates.get("promised"), "cancellable": line.unshipped,
+        })
+    shipments = list(order.shipments.prefetch_related("lines__line__product").order_by("shipped_at", "id"))
+    return {
+        "order": order,
+        "lines": lines,
+        "shipments": shipments,
+        "emails": list(order.messages.filter(status__in=CustomerMessage.WENT_OUT).order_by("sent_at", "id")),
+        "vouchers": list(order.vouchers.all()),
+        "events": list(order.events.all()),
+        "waiting": any(line["line"].backordered for line in lines),
+        "cancellable": any(line["cancellable"] for line in lines),
+    }
 
 
 def _refused(request):
@@ -28,7 +62,7 @@ def _status_page(view):
     def wrapper(request, token, *args, **kwargs):
         languages = dict(settings.LANGUAGES)
         try:
-            order = services.order_for_status_token(token)
+            order = order_for_status_token(token)
         except NotFound:
             language = request.GET.get("lang") if request.GET.get("lang") in languages else settings.LANGUAGE_CODE
             with translation.override(language):
@@ -43,14 +77,14 @@ def _status_page(view):
 
 def _page(request, template, order, token, language, page=None, **context):
     return render(request, template, {
-        **(page or selectors.status_page(order)), "token": token, "language": language, "shop_name": settings.SHOP_NAME,
+        **(page or status_page(order)), "token": token, "language": language, "shop_name": settings.SHOP_NAME,
         "other_language": "en" if language == "de" else "de", **context,
     })
 
 
 @require_GET
 @_status_page
-def status_page(request, order, token, language):
+def status_page_view(request, order, token, language):
     return _page(request, "status/order.html", order, token, language, done=request.GET.get("done", ""))
 
 
@@ -60,7 +94,7 @@ def change_policy(request, order, token, language):
     policy = request.POST.get("fulfilment_policy")
     if policy not in Order.Policy.values:
         return _page(request, "status/order.html", order, token, language, error=_("Please choose how we should ship."))
-    services.change_preferences(order.number, fulfilment_policy=policy, by_customer=True)
+    change_preferences(order.number, fulfilment_policy=policy, by_customer=True)
     return HttpResponseRedirect(f"/status/{token}/?lang={language}&done=policy")
 
 
@@ -68,7 +102,7 @@ def change_policy(request, order, token, language):
 @_status_page
 def cancel(request, order, token, language):
     """Step one: how many of each line; step two: the refund, confirmed; then cancelled."""
-    page = selectors.status_page(order)
+    page = status_page(order)
     wanted, problems = {}, []
     if request.method == "POST":
         for line in page["lines"]:
@@ -83,8 +117,8 @@ def cancel(request, order, token, language):
     step = request.POST.get("step") if request.method == "POST" and not problems else "choose"
     if step == "confirm":
         try:
-            services.cancel_units(
-                order.number, [services.CancelRequest(sku, units) for sku, (_line, units) in wanted.items()], by_customer=True,
+            cancel_units(
+                order.number, [CancelRequest(sku, units) for sku, (_line, units) in wanted.items()], by_customer=True,
             )
         except DomainError as error:
             problems.append(str(error))
@@ -95,16 +129,3 @@ def cancel(request, order, token, language):
         chosen={line["line"].pk: units for line, units in wanted.values()},
         review=step == "review" and not problems,
     )
-
-
-@require_GET
-def availability(request, sku):
-    """Public and cacheable: a product page may ask for every visitor."""
-    try:
-        data = selectors.public_availability(sku)
-    except DomainError as error:
-        return JsonResponse(error.as_body(), status=error.status)
-    response = JsonResponse(data)
-    response["Cache-Control"] = "public, max-age=60"
-    response["Access-Control-Allow-Origin"] = "*"
-    return response

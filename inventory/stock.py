@@ -1,5 +1,10 @@
-"""Stock operations. Callers hold a transaction; these lock, count and write the ledger.
-Order-side effects of stock changes (filling backorders) live in orders.services."""
+"""Stock: products and their stock rows, locked, counted and written through the ledger.
+
+Rules: every product has exactly one stock row, created with it; on hand changes only with a
+ledger row (receipt, adjustment, count, shipment) in the same transaction; stock rows are
+locked in product id order; the apps above react to a change while the rows are locked
+(`hooks.stock_changed`: waiting orders get arriving units first), so what a change gives
+away is decided before anything commits."""
 
 from dataclasses import dataclass
 
@@ -9,6 +14,7 @@ from backoffice import clock
 from backoffice.errors import InvalidInput, NotFound, Problem
 from backoffice.permissions import acting_user
 
+from . import hooks
 from .models import Product, StockLevel, StockMovement
 
 
@@ -27,9 +33,37 @@ def create_product(*, sku, name, price, backorderable=True, dropship=False):
     with transaction.atomic():
         if Product.objects.filter(sku=sku).exists():
             raise InvalidInput.one(f"A product with SKU {sku} already exists.", field="sku", sku=sku, code="unique")
-        return Product.objects.create(
+        product = Product.objects.create(
             sku=sku, name=name, price=price, backorderable=backorderable, dropship=dropship
         )
+        ensure_stock_levels([product.pk])
+        return product
+
+
+def ensure_stock_levels(product_ids):
+    """Give these products their stock row where they have none (products made in admin or
+    by the catalogue import): allocation locks that row."""
+    StockLevel.objects.bulk_create(
+        [StockLevel(product_id=pk) for pk in product_ids], ignore_conflicts=True
+    )
+
+
+def change_stock(changes, user=None, *, reference="", priority=()):
+    """Record receipts, adjustments and counts (a count sets on hand to the units counted),
+    all or none, then let the apps above give arriving units to waiting orders and take
+    back allocations a count found missing, while the rows are still locked. `priority`
+    goes to those hooks unchanged. Returns the ledger rows."""
+    with transaction.atomic():
+        levels, planned = plan_stock_changes(changes)
+        movements = []
+        for change, level in planned:
+            delta = change.quantity - level.on_hand if change.reason == StockMovement.Reason.COUNT else change.quantity
+            movements.append(move_stock(
+                level, reason=change.reason, quantity=delta, note=change.note, reference=reference, user=user
+            ))
+        hooks.stock_changed(levels, priority)
+        save_stock(levels.values())
+        return record_movements(movements)
 
 
 def lock_stock(product_ids):

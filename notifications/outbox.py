@@ -1,0 +1,171 @@
+"""The outbox: every email to a customer is a row first, then sent exactly once.
+
+Rules:
+- A message is written in the transaction of the event that caused it, with a unique
+  dedupe key naming what it announces: the same announcement is never queued twice.
+- Sending claims due messages with a conditional update (SKIP LOCKED on PostgreSQL, so
+  workers share the queue without waiting on each other) and records the result per
+  message; an ESP error puts it back with backoff until the policy's attempts run out.
+- A message claimed but never recorded (a worker died) is sent again after
+  MESSAGE_SENDING_STALE_MINUTES, flagged as a possible duplicate: better twice than never.
+- A proactive message superseded by a newer one for its order is not sent again.
+- A worker is asked to send after commit; a beat job sends whatever is due anyway."""
+
+import datetime
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.message import make_msgid
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from backoffice import clock
+from orders.models import WAITING, Backorder
+
+from .models import CustomerMessage, MessagePolicy
+from .rendering import render
+from .selectors import order_states
+
+log = logging.getLogger(__name__)
+
+Kind, Status = CustomerMessage.Kind, CustomerMessage.Status
+# Orders handled per round of queries: bounded statements per chunk, bounded parameters per statement.
+CHUNK = 2000
+
+
+def chunks(items, size=CHUNK):
+    items = list(items)
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def told(order_ids, messages):
+    """The customers of these orders now know every waiting backorder's current ETA.
+    Rows another transaction is changing are skipped, not waited for (waiting could
+    deadlock with a concurrent re-date of the same order): that transaction tells the
+    order's customer of them itself when it queues its own message."""
+    telling = (
+        Backorder.objects.select_for_update(skip_locked=True)
+        .filter(order_id__in=list(order_ids), status__in=WAITING).exclude(told_eta=F("eta"))
+    )
+    Backorder.objects.filter(pk__in=telling.values("pk")).update(told_eta=F("eta"))
+    return [message.send_after for message in messages]
+
+
+def new_message(state, now, user=None):
+    return CustomerMessage(
+        order=state.order, customer=state.order.customer, created_at=now, send_after=now, created_by=user,
+    )
+
+
+def fill(message, kind, state, key, **extra):
+    rendered = render(kind, state, **extra)
+    message.kind, message.dedupe_key = kind, key
+    message.language, message.to_email = state.order.customer.language, state.order.customer.email
+    message.subject, message.text, message.html = rendered.subject, rendered.text, rendered.html
+    return message
+
+
+def queue_one(kind, order_id, key, **extra):
+    policy, now = MessagePolicy.current(), clock.now()
+    state = order_states([order_id], delay_days=policy.delay_notice_min_days)[order_id]
+    message = fill(new_message(state, now), kind, state, key, **extra)
+    CustomerMessage.objects.bulk_create([message], ignore_conflicts=True)  # the same event twice: once
+    told([order_id], [])
+    send_soon([now])
+
+
+def send_soon(send_afters):
+    """After commit, ask a worker to send when the first of these is due."""
+    if not send_afters:
+        return
+    delay = max(0, (min(send_afters) - clock.now()).total_seconds())
+
+    def enqueue():
+        from .tasks import send_messages
+
+        send_messages.apply_async(countdown=delay)
+
+    transaction.on_commit(enqueue)
+
+
+def send_due_messages(limit=50):
+    """Claim up to `limit` due messages (a conditional update; SKIP LOCKED on PostgreSQL, so
+    workers share the queue without waiting on each other) and send each once. Returns
+    counts. An ESP error puts a message back with backoff until the policy's attempts run out."""
+    requeue_stale()
+    policy, now = MessagePolicy.current(), clock.now()
+    with transaction.atomic():
+        ids = list(
+            CustomerMessage.objects.select_for_update(skip_locked=True)
+            .filter(status=Status.QUEUED, send_after__lte=now)
+            .order_by("send_after", "id").values_list("pk", flat=True)[:limit]
+        )
+        claimed = CustomerMessage.objects.filter(pk__in=ids, status=Status.QUEUED).update(
+            status=Status.SENDING, claimed_at=now, status_changed_at=now, attempts=F("attempts") + 1
+        )
+    counts = {"claimed": claimed, "sent": 0, "retrying": 0, "failed": 0}
+    if not claimed:
+        return counts
+    messages = CustomerMessage.objects.filter(pk__in=ids, status=Status.SENDING, claimed_at=now).order_by("send_after", "id")
+    with get_connection() as connection:
+        for message in messages:
+            counts[_send_one(message, connection, policy)] += 1
+    return counts
+
+
+def _send_one(message, connection, policy):
+    message_id = make_msgid(idstring=f"m{message.pk}", domain=settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or None)
+    email = EmailMultiAlternatives(
+        message.subject, message.text, settings.DEFAULT_FROM_EMAIL, [message.to_email],
+        connection=connection, headers={"Message-ID": message_id},
+    )
+    email.attach_alternative(message.html, "text/html")
+    email.metadata = {"customer_message": str(message.pk)}  # anymail passes it to the ESP
+    now = clock.now()
+    try:
+        email.send()
+    except Exception as error:  # an ESP or network error: try again later, never lose the message
+        log.warning("sending customer message %s failed (attempt %s): %s", message.pk, message.attempts, error)
+        return _sending_failed(message, error, policy, now)
+    status = getattr(email, "anymail_status", None)
+    esp_id = str(status.message_id) if status is not None and status.message_id is not None else message_id
+    CustomerMessage.objects.filter(pk=message.pk, status=Status.SENDING).update(
+        status=Status.SENT, sent_at=now, status_changed_at=now, esp_message_id=esp_id, last_error="",
+    )
+    return "sent"
+
+
+def _sending_failed(message, error, policy, now):
+    update = {"last_error": f"{type(error).__name__}: {error}"[:2000], "status_changed_at": now}
+    if message.attempts >= policy.max_attempts:
+        CustomerMessage.objects.filter(pk=message.pk).update(status=Status.FAILED, **update)
+        return "failed"
+    backoff = datetime.timedelta(minutes=min(2 ** (message.attempts - 1), 60))
+    if _requeue(message.pk, send_after=now + backoff, **update):
+        return "retrying"
+    return "failed"
+
+
+def _requeue(pk, **fields):
+    """Back to queued; a proactive message that meanwhile has a newer queued one for its
+    order is superseded by it (that one says everything this one did, and more)."""
+    try:
+        with transaction.atomic():
+            CustomerMessage.objects.filter(pk=pk, status=Status.SENDING).update(status=Status.QUEUED, **fields)
+        return True
+    except IntegrityError:
+        CustomerMessage.objects.filter(pk=pk, status=Status.SENDING).update(
+            status=Status.FAILED, last_error="Superseded by a newer message to the same order.", status_changed_at=clock.now(),
+        )
+        return False
+
+
+def requeue_stale():
+    """A worker that stopped between claiming and recording a message may or may not have
+    sent it: send it again, marked as a possible duplicate, rather than never."""
+    stale_before = clock.now() - datetime.timedelta(minutes=settings.MESSAGE_SENDING_STALE_MINUTES)
+    for pk in CustomerMessage.objects.filter(status=Status.SENDING, claimed_at__lt=stale_before).values_list("pk", flat=True):
+        _requeue(pk, possible_duplicate=True, send_after=clock.now(), status_changed_at=clock.now(),
+                 last_error="A worker stopped while sending; it may have been sent already.")

@@ -1,0 +1,129 @@
+"""Rules: what to tell the customers of these orders, written to the outbox in the
+transaction of the event that caused it.
+
+Rules (MessagePolicy): a backorder notice when new backorders are expected more than N days
+out (a supplier that delivers within about a week needs no notice); a delay notice when a
+line's ETA is later than the date last told by M days or more; an apology with a voucher
+(one per order) past the promised date by K days or on the second delay notice. Proactive
+emails of one order merge while queued (quiet window) and go at most once per cap period.
+What was told is remembered per backorder (`told_eta`), so running the rules twice tells
+nothing twice."""
+
+import datetime
+import hashlib
+import secrets
+
+from backoffice import clock
+
+from .models import CustomerMessage, MessagePolicy, Voucher
+from .outbox import Kind, Status, chunks, fill, new_message, send_soon, told
+from .selectors import message_history, order_states
+
+SEVERITY = {Kind.BACKORDER_NOTICE: 0, Kind.DELAY_NOTICE: 1, Kind.APOLOGY: 2}
+
+
+def notify_orders(order_ids, new_backorder_ids=(), policy=None):
+    """Queue what the rules call for on these orders: a backorder notice, delay notice or
+    apology, merged into the order's queued proactive message if it has one. Runs in the
+    caller's transaction; safe to run twice (what was told is remembered per backorder)."""
+    policy, now = policy or MessagePolicy.current(), clock.now()
+    new = set(new_backorder_ids)
+    due = []
+    for chunk in chunks(sorted(set(order_ids))):
+        due += _notify_chunk(chunk, new, policy, now)
+    send_soon(due)
+
+
+def _wanted_kind(state, history, policy, today):
+    if state.delayed_lines:
+        far_past_promise = any(
+            line.eta >= line.promised + datetime.timedelta(days=policy.apology_days_past_promise)
+            for line in state.waiting_lines
+        )
+        nth_delay = history["delays"] + 1 >= policy.apology_on_delay_number
+        return Kind.APOLOGY if not state.vouchers and (far_past_promise or nth_delay) else Kind.DELAY_NOTICE
+    horizon = today + datetime.timedelta(days=policy.backorder_notice_after_days)
+    if any(eta > horizon for eta in state.new_backorder_etas):
+        return Kind.BACKORDER_NOTICE
+    return None
+
+
+def _notify_chunk(order_ids, new_backorder_ids, policy, now, second_pass=False):
+    states = order_states(order_ids, delay_days=policy.delay_notice_min_days, new_backorder_ids=new_backorder_ids)
+    history = message_history(order_ids)
+    today = clock.today()
+    wanted = {}
+    for order_id, state in states.items():
+        kind = _wanted_kind(state, history[order_id], policy, today)
+        if kind:
+            wanted[order_id] = kind
+    if not wanted:
+        return []
+    # Lock the queued proactive messages we merge into; a sender skips locked rows.
+    queued = {
+        message.order_id: message
+        for message in CustomerMessage.objects.select_for_update().filter(
+            order_id__in=wanted, status=Status.QUEUED, kind__in=CustomerMessage.PROACTIVE
+        )
+    }
+    for order_id, message in queued.items():
+        wanted[order_id] = max(wanted[order_id], message.kind, key=SEVERITY.get)
+    _issue_vouchers(states, [order_id for order_id, kind in wanted.items() if kind == Kind.APOLOGY], policy, now)
+
+    merged, new = [], []
+    for order_id, kind in wanted.items():
+        state = states[order_id]
+        voucher = state.vouchers[0] if kind == Kind.APOLOGY and state.vouchers else None
+        message = queued.get(order_id) or new_message(state, now)
+        if message.pk is None:
+            cap = history[order_id]["last_sent"]
+            message.send_after = now + datetime.timedelta(minutes=policy.quiet_window_minutes)
+            if cap:
+                message.send_after = max(message.send_after, cap + datetime.timedelta(hours=policy.min_hours_between_emails))
+        fill(message, kind, state, _announcement_key(kind, state), voucher=voucher)
+        (merged if message.pk else new).append(message)
+    # The same announcement made before (a job run twice) is not made again.
+    taken = set(
+        CustomerMessage.objects.filter(dedupe_key__in=[m.dedupe_key for m in merged + new])
+        .exclude(pk__in=[m.pk for m in merged]).values_list("dedupe_key", flat=True)
+    )
+    merged = [m for m in merged if m.dedupe_key not in taken]
+    new = [m for m in new if m.dedupe_key not in taken]
+    CustomerMessage.objects.bulk_update(merged, ["kind", "language", "to_email", "subject", "text", "html", "dedupe_key"])
+    CustomerMessage.objects.bulk_create(new, ignore_conflicts=True)
+    if new:
+        # A concurrent transaction queued a proactive message for some of these orders
+        # first (the one-queued-per-order constraint dropped ours): merge into it instead.
+        written = set(CustomerMessage.objects.filter(dedupe_key__in=[m.dedupe_key for m in new]).values_list("dedupe_key", flat=True))
+        lost = [m.order_id for m in new if m.dedupe_key not in written]
+        if lost and not second_pass:
+            return _notify_chunk(lost, new_backorder_ids, policy, now, second_pass=True) + told(wanted, merged + new)
+    return told(wanted, merged + new)
+
+
+def _issue_vouchers(states, order_ids, policy, now):
+    """One voucher per order with an apology; a voucher already issued is reused."""
+    missing = [order_id for order_id in order_ids if not states[order_id].vouchers]
+    if not missing:
+        return
+    valid_until = clock.today() + datetime.timedelta(days=policy.voucher_valid_days)
+    value = 0 if policy.voucher_kind == Voucher.Kind.FREE_SHIPPING else policy.voucher_value
+    Voucher.objects.bulk_create(
+        [Voucher(order_id=order_id, code=new_voucher_code(), kind=policy.voucher_kind, value=value,
+                 valid_until=valid_until, issued_at=now) for order_id in missing],
+        ignore_conflicts=True,  # a concurrent apology issued it: one per order, theirs stands
+    )
+    for voucher in Voucher.objects.filter(order_id__in=missing):
+        states[voucher.order_id].vouchers = [voucher]
+
+
+def new_voucher_code():
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out on the phone
+    code = "".join(secrets.choice(alphabet) for _ in range(12))
+    return f"SORRY-{code[:4]}-{code[4:8]}-{code[8:]}"
+
+
+def _announcement_key(kind, state):
+    """Kind, order and what it announces (each waiting line's units and ETA)."""
+    announced = ",".join(f"{line.line.pk}:{line.waiting}:{line.eta}" for line in state.waiting_lines)
+    return f"{kind}:{state.order.pk}:{hashlib.sha1(announced.encode()).hexdigest()[:16]}"

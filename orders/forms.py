@@ -1,0 +1,43 @@
+"""Forms of the order pages in admin."""
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Customer, Order
+from .placement import LineRequest
+
+
+class PlaceOrderForm(forms.Form):
+    number = forms.RegexField(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=64, label=_("order number"))
+    email = forms.EmailField(label=_("customer email"))
+    name = forms.CharField(max_length=200, label=_("customer name"))
+    language = forms.ChoiceField(choices=Customer.Language.choices, label=_("language"))
+    fulfilment_policy = forms.ChoiceField(choices=Order.Policy.choices, label=_("fulfilment policy"))
+    expedite = forms.BooleanField(required=False, label=_("expedite"))
+    lines = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6, "cols": 40}),
+        label=_("lines"),
+        help_text=_("One line per SKU: SKU, quantity and optionally the unit price, e.g. “TEA-001 3 12.50”."),
+    )
+
+    def clean_lines(self):
+        parsed = []
+        for number, text in enumerate(self.cleaned_data["lines"].splitlines(), start=1):
+            if not text.strip():
+                continue
+            parts = re.split(r"[\s;,]+", text.strip())
+            if len(parts) not in (2, 3) or not parts[1].isdigit():
+                raise forms.ValidationError(
+                    _("Row %(row)s: write “SKU quantity [unit price]”, not “%(text)s”.") % {"row": number, "text": text}
+                )
+            try:
+                price = Decimal(parts[2]) if len(parts) == 3 else None
+            except InvalidOperation:
+                raise forms.ValidationError(_("Row %(row)s: “%(price)s” is not a price.") % {"row": number, "price": parts[2]}) from None
+            parsed.append(LineRequest(sku=parts[0], quantity=int(parts[1]), unit_price=price))
+        if not parsed:
+            raise forms.ValidationError(_("Enter at least one line."))
+        return parsed

@@ -1,0 +1,23 @@
+"""What orders ask of the apps above them (purchasing fills these in its AppConfig.ready)."""
+
+import datetime
+
+from django.conf import settings
+
+from backoffice import clock
+from backoffice.hooks import Hook
+
+
+def default_etas(product_ids):
+    """Without a supplier to ask: today + the default lead time."""
+    eta = clock.today() + datetime.timedelta(days=settings.BACKORDER_DEFAULT_LEAD_TIME_DAYS)
+    return dict.fromkeys(product_ids, eta)
+
+
+# backorder_etas(product_ids) -> {product_id: date}: the date to tell a customer for a new
+# backorder of each product, not yet on a purchase order.
+backorder_etas = Hook("orders.backorder_etas", default=default_etas)
+
+# pegs_released(po_line_ids): waiting units pegged to these purchase order lines were
+# cancelled; a line not yet sent to the supplier may shrink.
+pegs_released = Hook("orders.pegs_released", default=lambda po_line_ids: None)

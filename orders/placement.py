@@ -1,0 +1,176 @@
+"""Placement: an order comes in (the shop's API, or staff in admin).
+
+Rules:
+- All or nothing: every line is checked (known SKU, whole quantity of at least 1, price not
+  negative, one line per SKU, enough stock for what is not backorderable) and every problem
+  is reported, naming the line and SKU; nothing is written then.
+- What is in stock is allocated at once; the rest becomes backorders with the ETA the
+  purchasing hook gives (`hooks.backorder_etas`). Dropship lines are never allocated.
+- The order number is the idempotency key: placing a number that exists returns that order
+  untouched, so the shop may retry; with other lines it is a conflict.
+- The payment for the whole order is authorised now and captured per shipment.
+- One transaction; stock rows are locked in product id order (allocation's lock order)."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+
+from backoffice import clock
+from backoffice.errors import Conflict, InvalidInput, Problem
+from inventory import stock
+
+from . import hooks, signals
+from .allocation import order_status, sum_parts
+from .models import Backorder, Customer, Order, OrderLine
+
+
+@dataclass(frozen=True)
+class CustomerDetails:
+    email: str
+    name: str
+    language: str = Customer.Language.DE
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    sku: str
+    quantity: int
+    unit_price: Decimal | None = None
+
+
+def policy_problem(fulfilment_policy):
+    if fulfilment_policy in Order.Policy.values:
+        return None
+    return Problem(
+        f"Fulfilment policy must be one of {', '.join(Order.Policy.values)}, not {fulfilment_policy!r}.",
+        field="fulfilment_policy",
+    )
+
+
+def _line_problems(lines, products):
+    problems = []
+    seen = set()
+    for index, line in enumerate(lines):
+        if not isinstance(line.quantity, int) or isinstance(line.quantity, bool) or line.quantity <= 0:
+            problems.append(Problem(
+                f"Line {index} (SKU {line.sku}): quantity must be a whole number of at least 1.",
+                field="quantity", line=index, sku=line.sku,
+            ))
+        if line.unit_price is not None and line.unit_price < 0:
+            problems.append(Problem(
+                f"Line {index} (SKU {line.sku}): unit price cannot be negative.",
+                field="unit_price", line=index, sku=line.sku,
+            ))
+        if line.sku not in products:
+            problems.append(Problem(
+                f"Line {index}: unknown SKU {line.sku}.", field="sku", line=index, sku=line.sku, code="unknown_sku"
+            ))
+        if line.sku in seen:
+            problems.append(Problem(
+                f"Line {index}: SKU {line.sku} appears on more than one line; put its total on one line.",
+                field="sku", line=index, sku=line.sku, code="duplicate",
+            ))
+        seen.add(line.sku)
+    return problems
+
+
+def place_order(*, number, customer, fulfilment_policy, lines, expedite=False):
+    """Allocate what is in stock and backorder the rest. Returns (order, created): placing
+    an order number that exists returns that order untouched, so the shop may retry."""
+    problems = []
+    if not number or not str(number).strip():
+        problems.append(Problem("The order number is required.", field="number"))
+    if problem := policy_problem(fulfilment_policy):
+        problems.append(problem)
+    if not lines:
+        problems.append(Problem("An order needs at least one line.", field="lines"))
+    if problems:
+        raise InvalidInput(problems)
+
+    with transaction.atomic():
+        existing = Order.objects.filter(number=number).first()
+        if existing:
+            return _same_order(existing, lines), False
+        products = stock.products_by_sku(line.sku for line in lines)
+        problems = _line_problems(lines, products)
+        if problems:
+            raise InvalidInput(problems)
+
+        levels = stock.lock_stock(product.pk for product in products.values())
+        now, etas = clock.now(), hooks.backorder_etas([product.pk for product in products.values()])
+        new_lines, waiting = [], []
+        for position, request in enumerate(lines):
+            product = products[request.sku]
+            level = levels[product.pk]
+            allocate = 0 if product.dropship else min(request.quantity, max(level.available, 0))
+            short = request.quantity - allocate
+            if short and not product.backorderable:
+                problems.append(Problem(
+                    f"Line {position}: SKU {product.sku} is not backorderable and only "
+                    f"{max(level.available, 0)} of {request.quantity} are available.",
+                    field="quantity", line=position, sku=product.sku, code="insufficient_stock",
+                ))
+                continue
+            level.allocated += allocate
+            unit_price = product.price if request.unit_price is None else request.unit_price
+            new_lines.append(OrderLine(
+                position=position, product=product, quantity=request.quantity, unit_price=unit_price,
+                allocated=allocate, backordered=short,
+            ))
+            if short:
+                waiting.append((position, product, short))
+        if problems:
+            raise InvalidInput(problems)
+
+        totals = sum_parts(new_lines)
+        try:
+            with transaction.atomic():
+                order = Order.objects.create(
+                    number=number,
+                    customer=_customer(customer),
+                    fulfilment_policy=fulfilment_policy,
+                    expedite=expedite,
+                    placed_at=now,
+                    status=order_status(fulfilment_policy, **totals),
+                    amount_authorised=sum((line.quantity * line.unit_price for line in new_lines), Decimal("0")),
+                )
+        except IntegrityError:
+            # The same order number was committed meanwhile by a concurrent retry.
+            return _same_order(Order.objects.get(number=number), lines), False
+
+        stock.save_stock(levels.values())
+        for line in new_lines:
+            line.order = order
+        OrderLine.objects.bulk_create(new_lines)
+        by_position = {line.position: line for line in new_lines}
+        backorders = Backorder.objects.bulk_create([
+            Backorder(order=order, line=by_position[position], product=product, quantity=short,
+                      created_at=now, eta=etas[product.pk], promised_date=etas[product.pk], told_eta=etas[product.pk])
+            for position, product, short in waiting
+        ])
+        if backorders:
+            signals.backorders_created.send(sender=Order, order_ids=[order.pk], backorder_ids=[b.pk for b in backorders])
+        return order, True
+
+
+def _customer(details):
+    customer, created = Customer.objects.get_or_create(
+        email=details.email.strip().lower(), defaults={"name": details.name, "language": details.language}
+    )
+    if not created and (customer.name, customer.language) != (details.name, details.language):
+        # The shop knows the customer's current name and language best.
+        customer.name, customer.language = details.name, details.language
+        customer.save(update_fields=["name", "language"])
+    return customer
+
+
+def _same_order(order, lines):
+    asked = {line.sku: line.quantity for line in lines}
+    have = dict(order.lines.values_list("product__sku", "quantity"))
+    if asked != have:
+        raise Conflict.one(
+            f"Order {order.number} already exists with different lines; use a new order number.",
+            field="number", code="number_taken",
+        )
+    return order

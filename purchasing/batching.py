@@ -1,0 +1,198 @@
+"""Batching: backorders become supplier purchase orders.
+
+Rules:
+- Backorders collect per preferred supplier until its quota is met (the value of what would
+  be ordered reaches its minimum order value) or the oldest has waited max_wait_hours; a
+  supplier with a draft gets it topped up instead of a second draft (one stock draft per
+  supplier, a database constraint).
+- Quantities are the supplier item's order quantity (minimum, then whole packs) of what
+  the pegged backorders need; a line is refitted after pegging, so an order placed between
+  the totals and the pegging is ordered too.
+- Dropship products are never stocked: one purchase order per customer order and supplier,
+  never batched with stock orders.
+- The purchase orders it creates for auto-send suppliers are sent after commit.
+- One run at a time (an advisory lock); a second run finds nothing left unpegged, so the job
+  is safe to run twice or on two workers at once. Each run is recorded (BatchRun)."""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import F, Min, Sum
+
+from backoffice import clock
+from backoffice.locks import advisory_lock
+from orders.models import WAITING_UNITS, Backorder, EtaChange, Order
+
+from .models import BatchRun, PurchaseOrder, PurchaseOrderLine, SupplierItem
+from .pegging import peg_to_lines, pegged_need
+from .signals import announce
+
+
+@dataclass
+class Candidate:
+    """Unpegged waiting units of one product for its preferred supplier."""
+
+    item: SupplierItem
+    units: int
+    oldest: datetime.datetime
+
+
+def _candidates():
+    rows = (
+        Backorder.objects.filter(
+            status=Backorder.Status.OPEN, po_line__isnull=True,
+            product__dropship=False, product__supplier_items__preferred=True,
+        )
+        .values("product_id", item_id=F("product__supplier_items__id"))
+        .annotate(units=Sum(WAITING_UNITS), oldest=Min("created_at"))
+    )
+    rows = list(rows)
+    items = SupplierItem.objects.select_related("supplier").in_bulk([row["item_id"] for row in rows])
+    by_supplier = defaultdict(list)
+    for row in rows:
+        item = items[row["item_id"]]
+        by_supplier[item.supplier].append(Candidate(item, row["units"], row["oldest"]))
+    return by_supplier
+
+
+def _new_purchase_orders(pairs, now):
+    """Create purchase orders for (supplier, dropship order or None) pairs in two
+    statements; the number comes from the id, so it is set once the ids are known."""
+    orders = PurchaseOrder.objects.bulk_create([
+        PurchaseOrder(number=f"new-{index}-{now.timestamp()}", supplier=supplier, created_at=now, dropship_order=order)
+        for index, (supplier, order) in enumerate(pairs)
+    ])
+    for po in orders:
+        po.number = f"PO-{po.pk:06d}"
+    PurchaseOrder.objects.bulk_update(orders, ["number"])
+    return orders
+
+
+def batch_backorders(trigger="manual"):
+    """For each supplier, collect the open backorders not yet on a purchase order whose
+    preferred supplier it is; order them once the quota is met (value >= minimum order
+    value) or the oldest has waited max_wait_hours, topping up the supplier's draft instead
+    of opening a second. Safe to run twice and concurrently: one run at a time holds the
+    lock, and a second finds nothing left unpegged."""
+    with transaction.atomic():
+        advisory_lock("purchasing.batch_backorders")
+        started = clock.now()
+        today = clock.today()
+        waiting, pegs = [], []  # pegs: (purchase order line, supplier item)
+        drafts = {
+            po.supplier_id: po
+            for po in PurchaseOrder.objects.filter(status=PurchaseOrder.Status.DRAFT, dropship_order__isnull=True)
+        }
+        draft_lines = {
+            (line.purchase_order_id, line.product_id): line
+            for line in PurchaseOrderLine.objects.filter(purchase_order__in=drafts.values())
+        }
+        need = pegged_need(draft_lines.values())
+        released = []
+        for supplier, candidates in _candidates().items():
+            value = sum(c.item.order_quantity(c.units) * c.item.unit_cost for c in candidates)
+            oldest = min(c.oldest for c in candidates)
+            due = started - datetime.timedelta(hours=supplier.max_wait_hours)
+            if supplier.pk not in drafts and value < supplier.min_order_value and oldest > due:
+                waiting.append({"supplier": supplier.code, "value": str(value), "oldest": oldest.isoformat()})
+            else:
+                released.append((supplier, candidates))
+        fresh = [supplier for supplier, _ in released if supplier.pk not in drafts]
+        created = _new_purchase_orders([(supplier, None) for supplier in fresh], started)
+        topped_up = [drafts[supplier.pk] for supplier, _ in released if supplier.pk in drafts]
+        drafts.update({po.supplier_id: po for po in created})
+        new_lines, changed_lines = [], []
+        for supplier, candidates in released:
+            draft = drafts[supplier.pk]
+            for c in candidates:
+                expected = today + datetime.timedelta(days=c.item.effective_lead_time_days)
+                line = draft_lines.get((draft.pk, c.item.product_id))
+                if line is None:
+                    line = PurchaseOrderLine(
+                        purchase_order=draft, product_id=c.item.product_id, supplier_sku=c.item.supplier_sku,
+                        quantity=c.item.order_quantity(c.units), unit_cost=c.item.unit_cost, expected_date=expected,
+                        first_expected_date=expected,
+                    )
+                    new_lines.append(line)
+                else:
+                    line.quantity = c.item.order_quantity(need.get(line.pk, 0) + c.units)
+                    changed_lines.append(line)
+                pegs.append((line, c.item))
+        PurchaseOrderLine.objects.bulk_create(new_lines)
+        PurchaseOrderLine.objects.bulk_update(changed_lines, ["quantity"])
+        moved, pegged = peg_to_lines([line.pk for line, _ in pegs])
+        _fit_lines(pegs, pegged, need)
+        dropships = _dropship_purchase_orders(started, today)
+        result = {
+            "created": [po.number for po in created] + [po.number for po in dropships],
+            "topped_up": sorted({po.number for po in topped_up}),
+            "units_pegged": sum(pegged.values()),
+            "waiting_for_quota": waiting,
+            "without_supplier": Backorder.objects.filter(
+                status=Backorder.Status.OPEN, po_line__isnull=True
+            ).exclude(product__supplier_items__preferred=True).count(),
+        }
+        BatchRun.objects.create(started_at=started, finished_at=clock.now(), trigger=trigger, result=result)
+        auto = [po.pk for po in [*created, *dropships] if po.supplier.auto_send]
+        if auto:
+            transaction.on_commit(lambda: _enqueue_sends(auto))
+        announce(moved, EtaChange.Cause.PURCHASE_ORDER)
+        return result
+
+
+def _fit_lines(pegs, pegged, pegged_before):
+    """Each line orders what its backorders really need, rounded: an order placed between
+    the totals and the pegging is pegged too, and its units must be on the line."""
+    wrong = []
+    for line, item in pegs:
+        quantity = item.order_quantity(pegged_before.get(line.pk, 0) + pegged.get(line.pk, 0))
+        if quantity != line.quantity:
+            line.quantity = quantity
+            wrong.append(line)
+    PurchaseOrderLine.objects.bulk_update(wrong, ["quantity"])
+
+
+def _enqueue_sends(po_ids):
+    from .tasks import send_purchase_order
+
+    for po_id in po_ids:
+        send_purchase_order.delay(po_id)
+
+
+def _dropship_purchase_orders(now, today):
+    """Dropship products are never stocked: one purchase order per customer order and
+    supplier, sent on at once, never batched with stock orders."""
+    rows = list(
+        Backorder.objects.filter(
+            status=Backorder.Status.OPEN, po_line__isnull=True, product__dropship=True,
+            product__supplier_items__preferred=True,
+        )
+        .values("order_id", "product_id", item_id=F("product__supplier_items__id"))
+        .annotate(units=Sum(WAITING_UNITS))
+        .order_by("order_id", "product_id")
+    )
+    if not rows:
+        return []
+    items = SupplierItem.objects.select_related("supplier").in_bulk([row["item_id"] for row in rows])
+    order_rows = Order.objects.in_bulk({row["order_id"] for row in rows})
+    pairs = list(dict.fromkeys((items[row["item_id"]].supplier, order_rows[row["order_id"]]) for row in rows))
+    created = dict(zip([(supplier.pk, order.pk) for supplier, order in pairs], _new_purchase_orders(pairs, now)))
+    lines = []
+    for row in rows:
+        item = items[row["item_id"]]
+        line = PurchaseOrderLine(
+            purchase_order=created[(item.supplier_id, row["order_id"])], product_id=row["product_id"],
+            supplier_sku=item.supplier_sku, quantity=item.order_quantity(row["units"]), unit_cost=item.unit_cost,
+            expected_date=today + datetime.timedelta(days=item.effective_lead_time_days),
+            first_expected_date=today + datetime.timedelta(days=item.effective_lead_time_days),
+        )
+        lines.append((line, item))
+    PurchaseOrderLine.objects.bulk_create([line for line, _ in lines])
+    moved, pegged = peg_to_lines([line.pk for line, _ in lines], same_order=True)
+    _fit_lines(lines, pegged, {})
+    announce(moved, EtaChange.Cause.PURCHASE_ORDER)
+    return list(created.values())
+
+

@@ -1,0 +1,25 @@
+"""Forms of the purchase order pages in admin."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import PurchaseOrderLine
+
+
+class ReceiveLineForm(forms.Form):
+    line = forms.ModelChoiceField(queryset=PurchaseOrderLine.objects.all(), widget=forms.HiddenInput)
+    what = forms.CharField(label=_("line"), disabled=True, required=False, widget=forms.TextInput(attrs={"size": 60}))
+    quantity = forms.IntegerField(label=_("units received"), min_value=0, required=False)
+
+
+class ConfirmLineForm(forms.Form):
+    line = forms.ModelChoiceField(queryset=PurchaseOrderLine.objects.all(), widget=forms.HiddenInput)
+    what = forms.CharField(label=_("line"), disabled=True, required=False, widget=forms.TextInput(attrs={"size": 60}))
+    expected_date = forms.DateField(label=_("expected date"))
+
+
+class OverReceiptForm(forms.Form):
+    allow_over = forms.BooleanField(
+        label=_("Yes, more than ordered arrived: book it all"), required=False,
+        help_text=_("Needed when a line receives more than is outstanding; the surplus goes to stock."),
+    )

@@ -1,0 +1,154 @@
+"""A purchase order's life after the batch drafted it: sent to the supplier, confirmed or
+re-dated, late, cancelled.
+
+Rules:
+- Sending flips draft → sent with a conditional update held until commit, so two senders
+  cannot both send; the mail goes before commit, so a failed send leaves a draft to retry.
+- A confirmation or re-date moves the ETA of every backorder pegged to the line (expected
+  date + handling days), with history, in bulk; a re-dated line is no longer late.
+- A line past its expected date and not fully received is late: its backorders' ETA moves
+  to today + the grace days until the supplier gives a date (a beat job, safe to run twice).
+- Only an order nothing was received on can be cancelled; its waiting backorders are
+  un-pegged with the ETA a new purchase order would give, so the next batch orders them.
+- Every ETA move is announced (signals.etas_changed) inside its transaction."""
+
+import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import DateField, F, OuterRef, Subquery, Value
+
+from backoffice import clock
+from backoffice.errors import Conflict, InvalidInput, NotFound, Problem
+from backoffice.locks import advisory_lock
+from orders.etas import AddDays, set_etas
+from orders.models import Backorder, EtaChange
+
+from .models import PurchaseOrder, PurchaseOrderLine
+from .pegging import pegged_to, unpegged_etas
+from .signals import announce
+
+
+def get_purchase_order(number, lock=False):
+    queryset = PurchaseOrder.objects.select_related("supplier", "dropship_order")
+    if lock:
+        queryset = queryset.select_for_update(of=("self",))
+    try:
+        return queryset.get(number=number)
+    except PurchaseOrder.DoesNotExist:
+        raise NotFound.one(f"No purchase order with number {number}.", field="number", code="not_found") from None
+
+
+def _move_etas(lines, cause, eta=None):
+    """Move the ETA of every waiting backorder pegged to these lines: to `eta`, or to what
+    each line's expected date gives. Two statements, whatever the number of backorders."""
+    waiting = pegged_to(lines)
+    if eta:
+        new_eta = Value(eta, output_field=DateField())
+    else:
+        # Per backorder row: what the expected date of its own line gives.
+        line = PurchaseOrderLine.objects.filter(pk=OuterRef("po_line_id")).order_by()
+        new_eta = Subquery(line.annotate(eta=AddDays(F("expected_date"), settings.PURCHASING_HANDLING_DAYS)).values("eta"))
+    moved = set_etas(waiting, new_eta, cause)
+    announce(moved, cause)
+    return moved
+
+
+def lines_by_sku(po, skus):
+    """The purchase order's lines by SKU, and a problem for each asked SKU it lacks."""
+    lines = {line.product.sku: line for line in po.lines.select_related("product")}
+    problems = [
+        Problem(f"Line {index}: purchase order {po.number} has no line for SKU {sku}.", field="sku", line=index, sku=sku)
+        for index, sku in enumerate(skus) if sku not in lines
+    ]
+    return lines, problems
+
+
+def confirm_purchase_order(number, dates):
+    """The supplier confirms (or re-dates) lines: `dates` maps SKU to its expected date.
+    Pegged backorders' ETAs follow in bulk; a re-dated line is no longer late."""
+    with transaction.atomic():
+        po = get_purchase_order(number, lock=True)
+        if po.status in (PurchaseOrder.Status.DRAFT, PurchaseOrder.Status.CANCELLED, PurchaseOrder.Status.RECEIVED):
+            raise Conflict.one(f"Purchase order {po.number} is {po.get_status_display()}; only sent orders can be confirmed.", code="bad_status")
+        lines, problems = lines_by_sku(po, dates)
+        if problems:
+            raise InvalidInput(problems)
+        changed = []
+        for sku, expected in dates.items():
+            line = lines[sku]
+            line.expected_date, line.late = expected, False
+            changed.append(line)
+        PurchaseOrderLine.objects.bulk_update(changed, ["expected_date", "late"])
+        if po.status == PurchaseOrder.Status.SENT:
+            po.status, po.confirmed_at = PurchaseOrder.Status.CONFIRMED, clock.now()
+            po.save(update_fields=["status", "confirmed_at"])
+        _move_etas(changed, EtaChange.Cause.REDATED)
+        return po
+
+
+def mark_late_lines():
+    """Beat job: lines past their expected date and not fully received are late; their
+    backorders' ETA moves to today + the grace days until the supplier gives a date.
+    Safe to run twice: a line already late only moves ETAs that are earlier than that."""
+    with transaction.atomic():
+        advisory_lock("purchasing.mark_late_lines")
+        today = clock.today()
+        grace = today + datetime.timedelta(days=settings.PURCHASING_LATE_GRACE_DAYS)
+        lines = list(
+            PurchaseOrderLine.objects.select_for_update()
+            .filter(expected_date__lt=today, received__lt=F("quantity"),
+                    purchase_order__status__in=PurchaseOrder.RECEIVABLE)
+        )
+        newly_late = [line for line in lines if not line.late]
+        for line in newly_late:
+            line.late = True
+        PurchaseOrderLine.objects.bulk_update(newly_late, ["late"])
+        moved = _move_etas(lines, EtaChange.Cause.LATE, eta=grace) if lines else []
+        return {"late_lines": len(lines), "newly_late": len(newly_late), "backorders_moved": len(moved)}
+
+
+def send_purchase_order(number):
+    """Email the purchase order to the supplier. The draft → sent flip is a conditional
+    update that holds the row until commit, so two senders cannot both send it; the mail
+    goes before commit, so a failed send leaves the order a draft to retry. (A crash between
+    the send and the commit can send it twice: better than an order the supplier never got.)"""
+    from .emails import purchase_order_email
+
+    with transaction.atomic():
+        po = get_purchase_order(number)
+        claimed = PurchaseOrder.objects.filter(pk=po.pk, status=PurchaseOrder.Status.DRAFT).update(
+            status=PurchaseOrder.Status.SENT, sent_at=clock.now()
+        )
+        if not claimed:
+            if po.status == PurchaseOrder.Status.DRAFT:
+                return po
+            raise Conflict.one(f"Purchase order {po.number} was already sent ({po.get_status_display()}).", code="already_sent")
+        po.refresh_from_db()
+        purchase_order_email(po).send()
+        return po
+
+
+def cancel_purchase_order(number):
+    """Cancel a purchase order nothing has been received on. Its waiting backorders are
+    un-pegged: open again, with the ETA a new purchase order would give, so the next batch
+    run orders them afresh."""
+    with transaction.atomic():
+        po = get_purchase_order(number, lock=True)
+        if po.status in (PurchaseOrder.Status.CANCELLED, PurchaseOrder.Status.RECEIVED, PurchaseOrder.Status.PARTIALLY_RECEIVED):
+            raise Conflict.one(
+                f"Purchase order {po.number} is {po.get_status_display()}; only orders with nothing received can be cancelled.",
+                code="bad_status",
+            )
+        pegged = pegged_to(purchase_orders=[po])
+        etas = unpegged_etas(set(pegged.values_list("product_id", flat=True)))
+        moved = []
+        for product_id, eta in etas.items():
+            moved += set_etas(
+                pegged.filter(product_id=product_id), Value(eta, output_field=DateField()), EtaChange.Cause.UNPEGGED,
+                po_line=None, status=Backorder.Status.OPEN,
+            )
+        po.status = PurchaseOrder.Status.CANCELLED
+        po.save(update_fields=["status"])
+        announce(moved, EtaChange.Cause.UNPEGGED)
+        return po

@@ -1,0 +1,69 @@
+"""Receiving: goods in against a purchase order.
+
+Rules:
+- Receiving more than ordered is refused unless staff allow it explicitly; every line is
+  checked and every problem named (line, SKU).
+- Stock comes in through the ledger (inventory's change_stock), and the units fill the
+  backorders pegged to the received lines first, then other waiting orders of the product
+  (allocation's fill order); the rest is free stock.
+- For a dropship order the supplier's delivery to the customer is that order's shipment.
+- A line fully received is no longer late and records when it was complete (on-time rate).
+One transaction, the purchase order row locked first."""
+
+from django.db import transaction
+
+from backoffice import clock
+from backoffice.errors import Conflict, InvalidInput, Problem
+from inventory.stock import StockChange, change_stock
+from orders.fulfilment import record_dropship_shipment
+
+from .lifecycle import get_purchase_order, lines_by_sku
+from .models import PurchaseOrder, PurchaseOrderLine
+
+
+def receive_purchase_order(number, quantities, user=None, allow_over=False):
+    """Goods in against a purchase order: `quantities` maps SKU to units received. Stock in
+    through the ledger; the units fill the backorders pegged to the line first, then other
+    waiting orders of the product; the rest is free stock. Receiving more than ordered is
+    refused unless `allow_over`. For a dropship order the supplier's delivery to the
+    customer is recorded as that order's shipment instead."""
+    with transaction.atomic():
+        po = get_purchase_order(number, lock=True)
+        if po.status in (PurchaseOrder.Status.DRAFT, PurchaseOrder.Status.CANCELLED, PurchaseOrder.Status.RECEIVED):
+            raise Conflict.one(f"Purchase order {po.number} is {po.get_status_display()}; nothing can be received against it.", code="bad_status")
+        lines, problems = lines_by_sku(po, quantities)
+        for index, (sku, units) in enumerate(quantities.items()):
+            line = lines.get(sku)
+            where = {"line": index, "sku": sku}
+            if line is None:
+                continue
+            if not isinstance(units, int) or units <= 0:
+                problems.append(Problem(f"Line {index} (SKU {sku}): quantity must be at least 1.", field="quantity", **where))
+            elif line.received + units > line.quantity and not allow_over:
+                problems.append(Problem(
+                    f"Line {index} (SKU {sku}): {units} would exceed the {line.outstanding} still outstanding "
+                    f"of {line.quantity} ordered.", field="quantity", code="over_receipt", **where,
+                ))
+        if problems:
+            raise InvalidInput(sorted(problems, key=lambda problem: problem.line))
+        received = [lines[sku] for sku in quantities]
+        now = clock.now()
+        for sku, units in quantities.items():
+            line = lines[sku]
+            line.received += units
+            line.late = line.late and line.received < line.quantity
+            if line.received >= line.quantity and line.received_at is None:
+                line.received_at = now
+        PurchaseOrderLine.objects.bulk_update(received, ["received", "late", "received_at"])
+        if po.dropship_order_id:
+            # The supplier shipped straight to the customer: a shipment, not stock.
+            record_dropship_shipment(po.dropship_order.number, quantities, user=user)
+        else:
+            change_stock(
+                [StockChange(sku, units, "receipt", f"purchase order {po.number}") for sku, units in quantities.items()],
+                user=user, reference=po.number, priority=[line.pk for line in received],
+            )
+        complete = all(line.received >= line.quantity for line in lines.values())
+        po.status = PurchaseOrder.Status.RECEIVED if complete else PurchaseOrder.Status.PARTIALLY_RECEIVED
+        po.save(update_fields=["status"])
+        return po
