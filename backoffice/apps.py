@@ -8,3 +8,9 @@ class BackofficeConfig(AppConfig):
 
     name = "backoffice"
     verbose_name = _("Back office")
+
+    def ready(self):
+        from . import checks  # noqa: F401  (registers the deployment checks)
+        from .observability import connect_task_logging
+
+        connect_task_logging()

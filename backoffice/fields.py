@@ -1,5 +1,6 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import ProhibitNullCharactersValidator
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
@@ -31,4 +32,34 @@ class NaturalKeyField(serializers.SlugRelatedField):
                 validator(data)
             except DjangoValidationError as error:
                 raise serializers.ValidationError(error.messages) from None
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """JSON true or false: 0, "yes" and "on" are refused, not guessed at."""
+
+    default_error_messages = {"invalid": "Must be true or false."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
+MONEY_PATTERN = r"^[0-9]{1,10}(\.[0-9]{1,2})?$"
+
+
+@extend_schema_field({"type": "string", "format": "decimal", "pattern": MONEY_PATTERN, "example": "12.50"})
+class MoneyField(serializers.DecimalField):
+    """An amount of at least 0 with at most two decimals, sent as a string ("12.50"): a JSON
+    number is refused, because a client's float may not be the amount it meant."""
+
+    default_error_messages = {"invalid": 'Send the amount as a string with at most two decimals, e.g. "12.50".'}
+
+    def __init__(self, **kwargs):
+        super().__init__(max_digits=12, decimal_places=2, min_value=0, **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
         return super().to_internal_value(data)

@@ -79,7 +79,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "backoffice.observability.RequestLogMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files (the admin's CSS) straight from the app, hashed and compressed, cached for a year.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -87,6 +91,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "backoffice.urls"
@@ -134,7 +139,17 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = envstr("STATIC_ROOT", str(VAR_DIR / "static"))
+Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+# The demo serves the sources (no collectstatic); production the collected copies.
+WHITENOISE_USE_FINDERS = DEBUG
+# In production `collectstatic` writes hashed, compressed copies that whitenoise serves with
+# a year's cache; in the demo Django's finders serve the sources.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage" if DEBUG
+                    else "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -143,7 +158,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["backoffice.permissions.RolePermission"],
     # JSON only: the shop speaks JSON, people use /api/v1/docs/.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["backoffice.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "backoffice.api.Pagination",
@@ -167,7 +182,10 @@ SPECTACULAR_SETTINGS = {
 # Celery: the embedded default is kombu's filesystem transport (no server); production
 # sets CELERY_BROKER_URL=redis://...
 CELERY_BROKER_URL = envstr("CELERY_BROKER_URL", "filesystem://")
-CELERY_BROKER_TRANSPORT_OPTIONS = {}
+# Queueing a task after commit tries the broker once (kombu would retry for about 6 s while
+# the request waits) and waits at most 2 s for an unreachable one; what could not be queued
+# the beat sweeps find. The worker's own reconnecting is not affected (its retry settings).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "max_retries": 0}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -181,15 +199,26 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 CELERY_RESULT_BACKEND = envstr("CELERY_RESULT_BACKEND", None)
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A task cut off by a lost broker connection is redelivered, not left half-acknowledged;
+# every task is safe to run twice.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TIMEZONE = TIME_ZONE
 # Beat reads its schedule from the database, so staff can change it in admin; the entries
 # below are written there when beat starts.
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULER = "backoffice.beat:Scheduler"
+# Beat wakes at least this often (and writes its heartbeat), whatever its schedule.
+CELERY_BEAT_MAX_LOOP_INTERVAL = 30
 CELERY_BEAT_SCHEDULE = {
     "check-stock-ledger": {"task": "inventory.tasks.check_stock_ledger", "schedule": crontab(hour=3, minute=15)},
-    "batch-backorders": {"task": "purchasing.tasks.batch_backorders", "schedule": crontab(minute="*/15")},
+    "batch-backorders": {
+        "task": "purchasing.tasks.batch_backorders",
+        # BATCH_EVERY_SECONDS replaces the quarter-hourly run (a test or a busy shop).
+        "schedule": envint("BATCH_EVERY_SECONDS", 0, minimum=0) or crontab(minute="*/15"),
+    },
     "mark-late-purchase-order-lines": {"task": "purchasing.tasks.mark_late_lines", "schedule": crontab(hour=6, minute=0)},
+    # Sends auto-send purchase orders whose send could not be queued or failed.
+    "send-auto-purchase-orders": {"task": "purchasing.tasks.send_auto_purchase_orders", "schedule": crontab(minute="*/5")},
     # Picks up what the quiet window held back, retries, and anything a lost task left.
     "send-customer-messages": {"task": "notifications.tasks.send_messages", "schedule": crontab(minute="*")},
     "customer-service-digest": {"task": "notifications.tasks.send_digest", "schedule": crontab(hour=7, minute=0)},
@@ -235,12 +264,40 @@ PURCHASING_HANDLING_DAYS = envint("PURCHASING_HANDLING_DAYS", 2, minimum=0)
 # supplier confirms a new date.
 PURCHASING_LATE_GRACE_DAYS = envint("PURCHASING_LATE_GRACE_DAYS", 5, minimum=0)
 
+# One line per request and per job run, each with its request or task id; JSON lines when
+# LOG_FORMAT=json (for a log shipper), plain text otherwise.
+LOG_FORMAT = envstr("LOG_FORMAT", "text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r}: expected text or json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"current_id": {"()": "backoffice.observability.CurrentIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "backoffice.observability.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["current_id"]}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
+    # Each request has its own line already.
+    "loggers": {"django.server": {"level": "WARNING"}},
 }
+
+# Errors to Sentry when SENTRY_DSN is set; nothing leaves otherwise.
+SENTRY_DSN = envstr("SENTRY_DSN", "")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(dsn=SENTRY_DSN, send_default_pii=False, environment=envstr("SENTRY_ENVIRONMENT", "production"),
+                    traces_sample_rate=float(envstr("SENTRY_TRACES_SAMPLE_RATE", "0")))
+
+# /metrics answers a request with `Authorization: Bearer METRICS_TOKEN` or from an address in
+# METRICS_ALLOWED_ADDRESSES; nobody else.
+METRICS_TOKEN = envstr("METRICS_TOKEN", "")
+METRICS_ALLOWED_ADDRESSES = envlist("METRICS_ALLOWED_ADDRESSES", [])
+# /health/ready is 503 when beat has been silent or a due customer message has waited this long.
+HEALTH_BEAT_MAX_SILENCE_SECONDS = envint("HEALTH_BEAT_MAX_SILENCE_SECONDS", 180, minimum=1)
+HEALTH_MESSAGE_MAX_WAIT_SECONDS = envint("HEALTH_MESSAGE_MAX_WAIT_SECONDS", 600, minimum=1)
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = True

@@ -3,11 +3,12 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from backoffice import status_page
+from backoffice import health, status_page
 from backoffice.availability import AvailabilityView, public_availability_view
 from backoffice.dashboard import dashboard_view
 from backoffice.orders_api import OrderViewSet
 from inventory.api import ProductViewSet
+from notifications.webhooks import tracking_webhook
 from orders.api import BackorderViewSet
 from purchasing.api import (
     BatchBackordersView,
@@ -25,13 +26,20 @@ router.register("suppliers", SupplierViewSet, basename="supplier")
 router.register("supplier-items", SupplierItemViewSet, basename="supplier-item")
 router.register("purchase-orders", PurchaseOrderViewSet, basename="purchase-order")
 
+# A database that is briefly away answers 503 with Retry-After, not a 500 page.
+handler500 = "backoffice.failures.server_error"
+handler404 = "backoffice.failures.not_found"
+
 # The admin index starts with each role's daily jobs, two clicks from anything they do.
 admin.site.index_template = "admin/backoffice_index.html"
 
 urlpatterns = [
+    path("health/live", health.live, name="health-live"),
+    path("health/ready", health.ready, name="health-ready"),
+    path("metrics", health.metrics, name="metrics"),
     path("admin/dashboard/", admin.site.admin_view(dashboard_view), name="dashboard"),
     path("admin/", admin.site.urls),
-    path("anymail/", include("anymail.urls")),
+    path("anymail/<str:esp>/tracking/", tracking_webhook, name="tracking-webhook"),
     path("status/<str:token>/", status_page.status_page_view, name="order-status"),
     path("status/<str:token>/policy/", status_page.change_policy, name="order-status-policy"),
     path("status/<str:token>/cancel/", status_page.cancel, name="order-status-cancel"),

@@ -4,7 +4,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from . import stock
-from .models import Product
+from .models import SKU_PATTERN, Product
 from .serializers import (
     ProductSerializer,
     StockChangeSerializer,
@@ -16,7 +16,7 @@ class ProductViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.
     queryset = Product.objects.order_by("sku")
     serializer_class = ProductSerializer
     lookup_field = "sku"
-    lookup_value_regex = r"[A-Za-z0-9][A-Za-z0-9._-]*"
+    lookup_value_regex = SKU_PATTERN.pattern
     filterset_fields = ["backorderable", "dropship"]
     required_perms = {
         "list": ["inventory.view_product"],

@@ -1,11 +1,14 @@
+import re
+
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+SKU_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 SKU_VALIDATOR = RegexValidator(
-    r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+    rf"^{SKU_PATTERN.pattern}$",
     _("Use letters, digits and . _ - only, starting with a letter or digit."),
 )
 

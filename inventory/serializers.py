@@ -1,18 +1,22 @@
 from rest_framework import serializers
 
-from backoffice.fields import StrictIntegerField
+from backoffice.fields import MoneyField, StrictBooleanField, StrictIntegerField
 
-from .models import Product, StockMovement
+from .models import SKU_VALIDATOR, Product, StockMovement
 
 MAX_UNITS = 1_000_000
 
 
 class ProductSerializer(serializers.ModelSerializer):
-    price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
+    price = MoneyField()
+    backorderable = StrictBooleanField(default=True)
+    dropship = StrictBooleanField(default=False)
 
     class Meta:
         model = Product
         fields = ["sku", "name", "price", "backorderable", "dropship"]
+        # The SKU's uniqueness is the service's to name (409), not a 400 here.
+        extra_kwargs = {"sku": {"validators": [SKU_VALIDATOR]}}
 
 
 class StockChangeSerializer(serializers.Serializer):

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from backoffice import clock
-from backoffice.errors import InvalidInput, NotFound, Problem
+from backoffice.errors import Conflict, InvalidInput, NotFound, Problem
 from backoffice.permissions import acting_user
 
 from . import hooks
-from .models import Product, StockLevel, StockMovement
+from .models import SKU_PATTERN, Product, StockLevel, StockMovement
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class StockChange:
 def create_product(*, sku, name, price, backorderable=True, dropship=False):
     with transaction.atomic():
         if Product.objects.filter(sku=sku).exists():
-            raise InvalidInput.one(f"A product with SKU {sku} already exists.", field="sku", sku=sku, code="unique")
+            raise Conflict.one(f"A product with SKU {sku} already exists.", field="sku", sku=sku, code="unique")
         product = Product.objects.create(
             sku=sku, name=name, price=price, backorderable=backorderable, dropship=dropship
         )
@@ -150,6 +150,8 @@ def plan_stock_changes(changes):
 
 
 def stock_level(sku):
+    if not SKU_PATTERN.fullmatch(sku):  # no such SKU can exist (and PostgreSQL refuses a NUL)
+        raise NotFound.one(f"Unknown SKU {sku}.", field="sku", sku=sku, code="unknown_sku")
     try:
         return StockLevel.objects.select_related("product").get(product__sku=sku)
     except StockLevel.DoesNotExist:

@@ -9,7 +9,8 @@ Rules:
 - A message claimed but never recorded (a worker died) is sent again after
   MESSAGE_SENDING_STALE_MINUTES, flagged as a possible duplicate: better twice than never.
 - A proactive message superseded by a newer one for its order is not sent again.
-- A worker is asked to send after commit; a beat job sends whatever is due anyway."""
+- A worker is asked to send after commit when a message is due now; the beat job sends
+  whatever is due every minute, so a task that could not be queued loses nothing."""
 
 import datetime
 import logging
@@ -21,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from backoffice import clock
+from backoffice.queue import enqueue_after_commit
 from orders.models import WAITING, Backorder
 
 from .models import CustomerMessage, MessagePolicy
@@ -77,17 +79,13 @@ def queue_one(kind, order_id, key, **extra):
 
 
 def send_soon(send_afters):
-    """After commit, ask a worker to send when the first of these is due."""
-    if not send_afters:
-        return
-    delay = max(0, (min(send_afters) - clock.now()).total_seconds())
-
-    def enqueue():
+    """After commit, ask a worker to send now if one of these is due now. What is due later
+    (the quiet window, the cap) is sent by the beat job every minute: no task waits in the
+    broker with a countdown (a worker holding such tasks did not survive a Redis restart)."""
+    if send_afters and min(send_afters) <= clock.now():
         from .tasks import send_messages
 
-        send_messages.apply_async(countdown=delay)
-
-    transaction.on_commit(enqueue)
+        enqueue_after_commit(send_messages)
 
 
 def send_due_messages(limit=50):

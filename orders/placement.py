@@ -8,7 +8,8 @@ Rules:
   purchasing hook gives (`hooks.backorder_etas`). Dropship lines are never allocated.
 - The order number is the idempotency key: placing a number that exists returns that order
   untouched, so the shop may retry; with other lines it is a conflict.
-- The payment for the whole order is authorised now and captured per shipment.
+- The payment for the whole order is authorised now and captured per shipment; an order
+  whose amount the books cannot hold (AMOUNT_LIMIT) is refused, naming the line.
 - One transaction; stock rows are locked in product id order (allocation's lock order)."""
 
 from dataclasses import dataclass
@@ -23,6 +24,14 @@ from inventory import stock
 from . import hooks, signals
 from .allocation import order_status, sum_parts
 from .models import Backorder, Customer, Order, OrderLine
+
+
+def _largest(field):
+    return Decimal(10) ** (field.max_digits - field.decimal_places) - Decimal(1).scaleb(-field.decimal_places)
+
+
+# The largest amount an order can authorise: what its amount column holds.
+AMOUNT_LIMIT = _largest(Order._meta.get_field("amount_authorised"))
 
 
 @dataclass(frozen=True)
@@ -120,6 +129,7 @@ def place_order(*, number, customer, fulfilment_policy, lines, expedite=False):
             ))
             if short:
                 waiting.append((position, product, short))
+        problems += _amount_problems(new_lines)
         if problems:
             raise InvalidInput(problems)
 
@@ -152,6 +162,20 @@ def place_order(*, number, customer, fulfilment_policy, lines, expedite=False):
         if backorders:
             signals.backorders_created.send(sender=Order, order_ids=[order.pk], backorder_ids=[b.pk for b in backorders])
         return order, True
+
+
+def _amount_problems(lines):
+    total = Decimal("0")
+    for line in lines:
+        amount = line.quantity * line.unit_price
+        total += amount
+        if total > AMOUNT_LIMIT:
+            return [Problem(
+                f"Line {line.position} (SKU {line.product.sku}): {line.quantity} × {line.unit_price} brings the order "
+                f"to {total}, more than the largest order amount, {AMOUNT_LIMIT}.",
+                field="unit_price", line=line.position, sku=line.product.sku, code="amount_too_large",
+            )]
+    return []
 
 
 def _customer(details):

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from backoffice.fields import StrictIntegerField
+from backoffice.fields import MoneyField, StrictBooleanField, StrictIntegerField
 from inventory.serializers import MAX_UNITS
 
 from .models import Backorder, Customer, Order, Shipment
@@ -17,18 +17,15 @@ class CustomerSerializer(serializers.Serializer):
 class LineInSerializer(serializers.Serializer):
     sku = serializers.CharField(max_length=64)
     quantity = StrictIntegerField(min_value=1, max_value=MAX_UNITS)
-    unit_price = serializers.DecimalField(
-        max_digits=12, decimal_places=2, min_value=0, required=False,
-        help_text="Defaults to the product's price.",
-    )
+    unit_price = MoneyField(required=False, help_text="Defaults to the product's price.")
 
 
 class OrderInSerializer(serializers.Serializer):
     number = serializers.RegexField(ORDER_NUMBER, max_length=64, help_text="The shop's order number (unique).")
     customer = CustomerSerializer()
     fulfilment_policy = serializers.ChoiceField(choices=Order.Policy.choices)
-    expedite = serializers.BooleanField(default=False)
-    lines = LineInSerializer(many=True, allow_empty=False, max_length=500)
+    expedite = StrictBooleanField(default=False)
+    lines = LineInSerializer(many=True, allow_empty=False, min_length=1, max_length=500)
 
 
 class LineOutSerializer(serializers.Serializer):
@@ -91,7 +88,7 @@ class CancelLineSerializer(serializers.Serializer):
 
 
 class CancelSerializer(serializers.Serializer):
-    lines = CancelLineSerializer(many=True, allow_empty=False, max_length=500)
+    lines = CancelLineSerializer(many=True, allow_empty=False, min_length=1, max_length=500)
 
 
 class BackorderSerializer(serializers.ModelSerializer):

@@ -32,6 +32,7 @@ class SupplierViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Ret
     queryset = Supplier.objects.order_by("code")
     serializer_class = SupplierSerializer
     lookup_field = "code"
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"  # a slug: anything else (a NUL, say) is a 404 before the database
     required_perms = {
         "list": ["purchasing.view_supplier"], "retrieve": ["purchasing.view_supplier"], "create": ["purchasing.add_supplier"],
     }

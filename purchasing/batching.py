@@ -10,7 +10,9 @@ Rules:
   the totals and the pegging is ordered too.
 - Dropship products are never stocked: one purchase order per customer order and supplier,
   never batched with stock orders.
-- The purchase orders it creates for auto-send suppliers are sent after commit.
+- After commit, every draft of an auto-send supplier is sent, not only the ones this run
+  created: one a run created while the broker was down goes out with the next run (or
+  the beat sweep, lifecycle.send_auto_purchase_orders), never stays a draft.
 - One run at a time (an advisory lock); a second run finds nothing left unpegged, so the job
   is safe to run twice or on two workers at once. Each run is recorded (BatchRun)."""
 
@@ -23,9 +25,11 @@ from django.db.models import F, Min, Sum
 
 from backoffice import clock
 from backoffice.locks import advisory_lock
+from backoffice.queue import enqueue_after_commit
 from orders.models import WAITING_UNITS, Backorder, EtaChange, Order
 
 from .models import BatchRun, PurchaseOrder, PurchaseOrderLine, SupplierItem
+from .lifecycle import auto_send_drafts
 from .pegging import peg_to_lines, pegged_need
 from .signals import announce
 
@@ -135,9 +139,10 @@ def batch_backorders(trigger="manual"):
             ).exclude(product__supplier_items__preferred=True).count(),
         }
         BatchRun.objects.create(started_at=started, finished_at=clock.now(), trigger=trigger, result=result)
-        auto = [po.pk for po in [*created, *dropships] if po.supplier.auto_send]
-        if auto:
-            transaction.on_commit(lambda: _enqueue_sends(auto))
+        from .tasks import send_purchase_order  # tasks import this module
+
+        for po_id in auto_send_drafts():
+            enqueue_after_commit(send_purchase_order, po_id)
         announce(moved, EtaChange.Cause.PURCHASE_ORDER)
         return result
 
@@ -152,13 +157,6 @@ def _fit_lines(pegs, pegged, pegged_before):
             line.quantity = quantity
             wrong.append(line)
     PurchaseOrderLine.objects.bulk_update(wrong, ["quantity"])
-
-
-def _enqueue_sends(po_ids):
-    from .tasks import send_purchase_order
-
-    for po_id in po_ids:
-        send_purchase_order.delay(po_id)
 
 
 def _dropship_purchase_orders(now, today):

@@ -13,6 +13,7 @@ Rules:
 - Every ETA move is announced (signals.etas_changed) inside its transaction."""
 
 import datetime
+import logging
 
 from django.conf import settings
 from django.db import transaction
@@ -27,6 +28,8 @@ from orders.models import Backorder, EtaChange
 from .models import PurchaseOrder, PurchaseOrderLine
 from .pegging import pegged_to, unpegged_etas
 from .signals import announce
+
+log = logging.getLogger(__name__)
 
 
 def get_purchase_order(number, lock=False):
@@ -106,6 +109,32 @@ def mark_late_lines():
         PurchaseOrderLine.objects.bulk_update(newly_late, ["late"])
         moved = _move_etas(lines, EtaChange.Cause.LATE, eta=grace) if lines else []
         return {"late_lines": len(lines), "newly_late": len(newly_late), "backorders_moved": len(moved)}
+
+
+def auto_send_drafts():
+    """Ids of the drafts whose supplier takes purchase orders automatically, oldest first:
+    each should be on its way to the supplier."""
+    return list(
+        PurchaseOrder.objects.filter(status=PurchaseOrder.Status.DRAFT, supplier__auto_send=True)
+        .order_by("created_at", "id").values_list("pk", flat=True)
+    )
+
+
+def send_auto_purchase_orders():
+    """Beat sweep: send every auto-send draft still waiting (its batch run could not queue the
+    send, or the mail server refused it). Each send claims its order, so a send running
+    at the same time sends nothing twice. Returns how many went and how many failed."""
+    counts = {"sent": 0, "failed": 0}
+    for number in PurchaseOrder.objects.filter(pk__in=auto_send_drafts()).values_list("number", flat=True):
+        try:
+            send_purchase_order(number)
+            counts["sent"] += 1
+        except Conflict:
+            pass  # sent meanwhile
+        except OSError as error:  # the mail server: the next sweep tries again
+            log.warning("Sending purchase order %s failed: %s", number, error)
+            counts["failed"] += 1
+    return counts
 
 
 def send_purchase_order(number):

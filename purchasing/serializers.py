@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from backoffice.fields import NaturalKeyField, StrictIntegerField
+from backoffice.fields import MoneyField, NaturalKeyField, StrictBooleanField, StrictIntegerField
 from inventory.models import Product
 from inventory.serializers import MAX_UNITS
 
@@ -8,19 +8,23 @@ from .models import PurchaseOrder, Supplier, SupplierItem
 
 
 class SupplierSerializer(serializers.ModelSerializer):
-    min_order_value = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, default=0)
+    min_order_value = MoneyField(default="0")
+    auto_send = StrictBooleanField(default=False)
     lead_time_days = serializers.IntegerField(min_value=0, max_value=3650, default=7)
     max_wait_hours = serializers.IntegerField(min_value=0, max_value=24 * 365, default=72)
 
     class Meta:
         model = Supplier
         fields = ["code", "name", "email", "language", "lead_time_days", "min_order_value", "max_wait_hours", "auto_send"]
+        # The code's uniqueness is the service's to name (409), not a 400 here.
+        extra_kwargs = {"code": {"validators": []}}
 
 
 class SupplierItemSerializer(serializers.ModelSerializer):
     supplier = NaturalKeyField(slug_field="code", queryset=Supplier.objects.all())
     sku = NaturalKeyField(source="product", slug_field="sku", queryset=Product.objects.all())
-    unit_cost = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
+    unit_cost = MoneyField()
+    preferred = StrictBooleanField(default=False)
     min_order_quantity = serializers.IntegerField(min_value=1, max_value=MAX_UNITS, default=1)
     pack_size = serializers.IntegerField(min_value=1, max_value=MAX_UNITS, default=1)
     lead_time_days = serializers.IntegerField(min_value=0, max_value=3650, required=False, allow_null=True)
@@ -63,7 +67,7 @@ class ConfirmLineSerializer(serializers.Serializer):
 
 
 class ConfirmSerializer(serializers.Serializer):
-    lines = ConfirmLineSerializer(many=True, allow_empty=False, max_length=1000)
+    lines = ConfirmLineSerializer(many=True, allow_empty=False, min_length=1, max_length=1000)
 
 
 class ReceiveLineSerializer(serializers.Serializer):
@@ -72,4 +76,4 @@ class ReceiveLineSerializer(serializers.Serializer):
 
 
 class ReceiveSerializer(serializers.Serializer):
-    lines = ReceiveLineSerializer(many=True, allow_empty=False, max_length=1000)
+    lines = ReceiveLineSerializer(many=True, allow_empty=False, min_length=1, max_length=1000)

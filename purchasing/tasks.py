@@ -1,9 +1,16 @@
+"""Thin Celery wrappers. No task waits in the broker with a countdown: what fails is found
+again in the database by a beat sweep (send_auto_purchase_orders)."""
+
+import logging
+
 from celery import shared_task
 
 from backoffice.errors import Conflict
 
 from . import batching, lifecycle
 from .models import PurchaseOrder
+
+log = logging.getLogger(__name__)
 
 
 @shared_task
@@ -16,11 +23,18 @@ def mark_late_lines():
     return lifecycle.mark_late_lines()
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, retry_backoff_max=600, max_retries=8)
+@shared_task
+def send_auto_purchase_orders():
+    return lifecycle.send_auto_purchase_orders()
+
+
+@shared_task
 def send_purchase_order(po_id):
-    """Retried on mail server errors; the draft → sent claim keeps a retry from sending twice."""
+    """The draft → sent claim keeps a second send (this task twice, the sweep) from sending twice."""
     number = PurchaseOrder.objects.values_list("number", flat=True).get(pk=po_id)
     try:
         lifecycle.send_purchase_order(number)
     except Conflict:
         pass  # already sent by an earlier attempt or by hand
+    except OSError as error:  # the mail server: the beat sweep tries again
+        log.warning("Sending purchase order %s failed: %s", number, error)

@@ -50,3 +50,20 @@ def shop(api_as):
 @pytest.fixture
 def manager(api_as):
     return api_as("Manager")
+
+
+@pytest.fixture
+def migrated_roles(transactional_db):
+    """A test on a transactional database (live server, other processes) flushes it after
+    itself: the permissions come back (post_migrate), the roles the migrations made do not.
+    Put them back as they were."""
+    from django.contrib.auth.models import Group, Permission
+    from django.db.models import Q
+
+    for name, grants in ROLE_GRANTS.items():
+        group, created = Group.objects.get_or_create(name=name)
+        if created:
+            wanted = Q(pk__in=[])
+            for app_label, codename in grants:
+                wanted |= Q(content_type__app_label=app_label, codename=codename)
+            group.permissions.set(Permission.objects.filter(wanted))

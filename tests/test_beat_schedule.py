@@ -1,11 +1,14 @@
 """Beat keeps its schedule in the database (django-celery-beat), so staff can change it in
 admin; the jobs the code defines are written there when beat starts."""
 
-import pytest
-from django_celery_beat.models import PeriodicTask
-from django_celery_beat.schedulers import DatabaseScheduler
+import datetime
 
+import pytest
+import time_machine
+from django_celery_beat.models import PeriodicTask
+from backoffice.beat import Scheduler
 from backoffice.celery import app
+from backoffice.models import Heartbeat
 
 # The scheduler closes stale connections as beat does, so the test cannot sit inside a
 # transaction of its own.
@@ -13,7 +16,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_beat_writes_the_jobs_into_the_database_schedule():
-    DatabaseScheduler(app=app)
+    Scheduler(app=app)
 
     tasks = dict(PeriodicTask.objects.values_list("name", "task"))
     assert tasks["batch-backorders"] == "purchasing.tasks.batch_backorders"
@@ -21,7 +24,19 @@ def test_beat_writes_the_jobs_into_the_database_schedule():
     assert tasks["check-stock-ledger"] == "inventory.tasks.check_stock_ledger"
     assert tasks["send-customer-messages"] == "notifications.tasks.send_messages"
     assert tasks["customer-service-digest"] == "notifications.tasks.send_digest"
-    assert app.conf.beat_scheduler == "django_celery_beat.schedulers:DatabaseScheduler"
+    assert tasks["send-auto-purchase-orders"] == "purchasing.tasks.send_auto_purchase_orders"
+    # django-celery-beat's database scheduler, which also says it is alive
+    assert app.conf.beat_scheduler == "backoffice.beat:Scheduler"
+
+
+def test_beat_writes_a_heartbeat_as_it_ticks():
+    moment = datetime.datetime(2026, 3, 2, 6, 0, tzinfo=datetime.UTC)
+    scheduler = Scheduler(app=app)
+
+    with time_machine.travel(moment, tick=False):
+        scheduler.tick()
+
+    assert Heartbeat.objects.get(name="beat").at == moment
 
 
 def test_every_scheduled_task_exists():

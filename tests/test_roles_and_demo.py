@@ -50,3 +50,19 @@ def test_tokens_come_from_drf_create_token(capsys):
     User.objects.create_user("shopify", password="x")
     call_command("drf_create_token", "shopify")
     assert "Generated token" in capsys.readouterr().out
+
+
+def test_the_demo_shop_user_speaks_only_the_api_and_cannot_log_into_admin(client):
+    # Given the demo, loaded once by an older version that made the shop user staff
+    call_command("seed_demo")
+    User.objects.filter(username="shop").update(is_staff=True)
+
+    # When it is loaded again
+    call_command("seed_demo")
+
+    # Then the shop's API user is not staff, and admin refuses its login
+    shop = User.objects.get(username="shop")
+    assert not shop.is_staff and not shop.is_superuser
+    response = client.post("/admin/login/", {"username": "shop", "password": "demo-backorder"})
+    assert response.status_code == 200 and "_auth_user_id" not in client.session
+    assert User.objects.get(username="lager").is_staff

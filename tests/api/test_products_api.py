@@ -38,11 +38,19 @@ def test_a_bad_product_is_400_naming_the_field(manager, body, field):
     assert not Product.objects.exists()
 
 
-def test_a_duplicate_sku_is_400(manager):
+def test_a_duplicate_sku_is_a_409_conflict_naming_the_sku(manager):
     ProductFactory(sku="LAMP-1")
     response = manager.post("/api/v1/products/", {"sku": "LAMP-1", "name": "x", "price": "1.00"}, format="json")
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert response.json()["errors"][0]["field"] == "sku"
+    assert Product.objects.get().name != "x"
+
+
+def test_a_price_sent_as_a_json_number_is_refused(manager):
+    response = manager.post("/api/v1/products/", {"sku": "LAMP-2", "name": "x", "price": 1.1}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "price"
+    assert not Product.objects.filter(sku="LAMP-2").exists()
 
 
 def test_availability_shows_stock_and_what_customers_wait_for(shop):

@@ -41,7 +41,7 @@ def test_creating_a_supplier_and_its_item(purchasing):
     ({"supplier": "acme", "sku": "NOPE", "supplier_sku": "x", "unit_cost": "1.00"}, "sku"),
     ({"supplier": "acme", "sku": "LAMP-1", "supplier_sku": "x", "unit_cost": "1.00", "pack_size": 0}, "pack_size"),
     ({"supplier": "acme", "sku": "LAMP-1", "supplier_sku": "x", "unit_cost": "-1.00"}, "unit_cost"),
-    ({"supplier": "acme", "sku": "LAMP-1", "supplier_sku": "x", "unit_cost": "1.00", "preferred": True}, "preferred"),
+    ({"supplier": "acme", "sku": "LAMP-1", "supplier_sku": "x", "unit_cost": "1.00", "preferred": 1}, "preferred"),
 ])
 def test_a_bad_supplier_item_is_400_naming_the_field(purchasing, body, field):
     lamp = ProductFactory(sku="LAMP-1")
@@ -52,6 +52,20 @@ def test_a_bad_supplier_item_is_400_naming_the_field(purchasing, body, field):
 
     assert response.status_code == 400
     assert field in [error.get("field") for error in response.json()["errors"]]
+    assert SupplierItem.objects.count() == 1
+
+
+def test_a_second_preferred_supplier_is_a_409_conflict_naming_the_field(purchasing):
+    lamp = ProductFactory(sku="LAMP-1")
+    SupplierFactory(code="acme")
+    SupplierItemFactory(product=lamp, preferred=True)
+
+    response = purchasing.post("/api/v1/supplier-items/", {
+        "supplier": "acme", "sku": "LAMP-1", "supplier_sku": "x", "unit_cost": "1.00", "preferred": True,
+    }, format="json")
+
+    assert response.status_code == 409
+    assert response.json()["errors"][0]["field"] == "preferred"
     assert SupplierItem.objects.count() == 1
 
 

@@ -84,18 +84,5 @@ def login(page, live_server):
 
 
 @pytest.fixture(autouse=True)
-def roles(transactional_db):
-    """A live-server test flushes the database after itself: the permissions come back
-    (post_migrate), the roles the migrations made do not. Put them back as they were."""
-    from django.contrib.auth.models import Group, Permission
-    from django.db.models import Q
-
-    from tests.conftest import ROLE_GRANTS
-
-    for name, grants in ROLE_GRANTS.items():
-        group, created = Group.objects.get_or_create(name=name)
-        if created:
-            wanted = Q(pk__in=[])
-            for app_label, codename in grants:
-                wanted |= Q(content_type__app_label=app_label, codename=codename)
-            group.permissions.set(Permission.objects.filter(wanted))
+def roles(migrated_roles):
+    """A live-server test flushes the database after itself: put the roles back."""

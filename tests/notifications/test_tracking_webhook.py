@@ -17,9 +17,16 @@ URL = "/anymail/postmark/tracking/"
 
 
 @pytest.fixture
-def sent_message(settings, clock):
-    settings.ANYMAIL = {"WEBHOOK_SECRET": "hooks:s3cret"}
-    settings.BACKORDER_DEFAULT_LEAD_TIME_DAYS = 20
+def postmark(settings):
+    """Email goes through Postmark: its tracking webhook is the one mounted."""
+    settings.EMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"
+    settings.ANYMAIL = {"WEBHOOK_SECRET": "hooks:s3cret", "POSTMARK_SERVER_TOKEN": "test"}
+    return settings
+
+
+@pytest.fixture
+def sent_message(postmark, clock):
+    postmark.BACKORDER_DEFAULT_LEAD_TIME_DAYS = 20
     order = place((ProductFactory(), 1), customer=CustomerFactory.build(email="bo@example.org"))
     message = CustomerMessage.objects.get(order=order)
     CustomerMessage.objects.filter(pk=message.pk).update(status="sent", sent_at=clock_now(), esp_message_id="pm-123")
@@ -85,3 +92,42 @@ def test_events_for_unknown_messages_are_ignored(sent_message):
 
     assert post(payload).status_code == 200
     assert MessageEvent.objects.count() == 0
+
+
+def test_without_a_secret_the_webhook_refuses_even_a_well_formed_bounce(sent_message, settings):
+    # Given email goes through Postmark but nobody set ANYMAIL_WEBHOOK_SECRET
+    settings.ANYMAIL = {"POSTMARK_SERVER_TOKEN": "test"}
+
+    # When someone posts a bounce with no credentials at all
+    response = post(bounce(), auth=None)
+
+    # Then it is refused and the customer is not put on the call list
+    assert response.status_code == 403
+    assert response.json()["errors"][0]["code"] == "webhook_closed"
+    assert CustomerMessage.objects.get(pk=sent_message.pk).status == "sent"
+    assert Customer.objects.get(email="bo@example.org").call_reason == ""
+
+
+@pytest.mark.parametrize("esp", ["sendgrid", "mailgun", "amazon_ses", "sparkpost", "mailjet", "nonsense"])
+def test_only_the_configured_esp_has_a_webhook(postmark, esp):
+    response = Client().post(f"/anymail/{esp}/tracking/", data="{}", content_type="application/json")
+
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("body", ["not json at all", "[1, 2]"])
+def test_an_authorised_but_malformed_event_is_a_400_not_a_500(sent_message, body):
+    headers = {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(b"hooks:s3cret").decode()}
+    response = Client(raise_request_exception=False).post(URL, data=body, content_type="application/json", **headers)
+
+    assert response.status_code == 400
+    assert CustomerMessage.objects.get(pk=sent_message.pk).status == "sent"
+
+
+def test_check_deploy_fails_when_the_esp_webhook_has_no_secret(postmark):
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    postmark.ANYMAIL = {"POSTMARK_SERVER_TOKEN": "test"}
+    with pytest.raises(SystemCheckError, match="backoffice.E001"):
+        call_command("check", "--deploy", "--fail-level", "ERROR")

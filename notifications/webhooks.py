@@ -1,0 +1,48 @@
+"""The ESP's tracking webhook (delivered, bounced, complained), as anymail parses it.
+
+Rules: only the ESP the messages go through (EMAIL_BACKEND) has a webhook; it is closed (403)
+until ANYMAIL_WEBHOOK_SECRET is set, so no one can forge a bounce and put a customer on the
+call list; an authorised body that cannot be read is a 400, not a 500."""
+
+import logging
+
+from anymail import urls as anymail_urls
+from django.conf import settings
+from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from backoffice.api import error_body
+
+log = logging.getLogger(__name__)
+
+SUFFIX = "_tracking_webhook"
+TRACKING_VIEWS = {
+    pattern.name.removesuffix(SUFFIX): pattern.callback
+    for pattern in anymail_urls.urlpatterns if (pattern.name or "").endswith(SUFFIX)
+}
+
+
+def configured_esp():
+    """The ESP named by EMAIL_BACKEND ("anymail.backends.postmark.EmailBackend" → "postmark")."""
+    parts = settings.EMAIL_BACKEND.split(".")
+    return parts[2] if parts[:2] == ["anymail", "backends"] and len(parts) > 3 else None
+
+
+def webhook_secret():
+    return (getattr(settings, "ANYMAIL", None) or {}).get("WEBHOOK_SECRET")
+
+
+@csrf_exempt
+def tracking_webhook(request, esp):
+    view = TRACKING_VIEWS.get(esp)
+    if view is None or esp != configured_esp():
+        raise Http404
+    if not webhook_secret():
+        return JsonResponse(
+            error_body("Tracking webhooks are closed until ANYMAIL_WEBHOOK_SECRET is set.", "webhook_closed"), status=403,
+        )
+    try:
+        return view(request)
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError) as error:  # the ESP's body, not ours
+        log.warning("Unreadable %s tracking event (%s: %s)", esp, type(error).__name__, error)
+        return JsonResponse(error_body(f"This {esp} event could not be read.", "malformed_event"), status=400)
