@@ -217,6 +217,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": envint("BATCH_EVERY_SECONDS", 0, minimum=0) or crontab(minute="*/15"),
     },
     "mark-late-purchase-order-lines": {"task": "purchasing.tasks.mark_late_lines", "schedule": crontab(hour=6, minute=0)},
+    # After the late lines: every waiting date that can no longer be met moves before it passes.
+    "review-etas": {"task": "purchasing.tasks.review_etas", "schedule": crontab(hour=6, minute=15)},
     # Sends auto-send purchase orders whose send could not be queued or failed.
     "send-auto-purchase-orders": {"task": "purchasing.tasks.send_auto_purchase_orders", "schedule": crontab(minute="*/5")},
     # Picks up what the quiet window held back, retries, and anything a lost task left.
@@ -263,6 +265,9 @@ PURCHASING_HANDLING_DAYS = envint("PURCHASING_HANDLING_DAYS", 2, minimum=0)
 # A late purchase order line moves its backorders' ETA to today + this many days until the
 # supplier confirms a new date.
 PURCHASING_LATE_GRACE_DAYS = envint("PURCHASING_LATE_GRACE_DAYS", 5, minimum=0)
+# The morning ETA review moves any date this close with no goods arriving by it, and the
+# message rules always re-tell a told date this close that has moved.
+ETA_REVIEW_HORIZON_DAYS = envint("ETA_REVIEW_HORIZON_DAYS", 2, minimum=0)
 
 # One line per request and per job run, each with its request or task id; JSON lines when
 # LOG_FORMAT=json (for a log shipper), plain text otherwise.

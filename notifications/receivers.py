@@ -2,8 +2,12 @@
 apps.py). Each runs inside the event's transaction, so a change and the notice of it
 commit together."""
 
-from django.db.models import F
+import datetime
 
+from django.conf import settings
+from django.db.models import F, Q
+
+from backoffice import clock
 from orders.etas import AddDays
 from orders.models import WAITING, Backorder
 
@@ -17,14 +21,17 @@ def on_backorders_created(sender, order_ids, backorder_ids, **kwargs):
 
 
 def on_etas_changed(sender, backorder_ids, **kwargs):
-    # Only orders with a backorder now later than the date told by the policy's days can
-    # need a message; an ETA that moved earlier (pegging, mostly) costs one query per chunk.
+    # Only orders with a backorder now later than the date told by the policy's days (or
+    # later than a told date about to pass) can need a message; an ETA that moved earlier
+    # (pegging, mostly) costs one query per chunk.
     policy = MessagePolicy.current()
     later = AddDays(F("told_eta"), policy.delay_notice_min_days)
+    about_to_pass = clock.today() + datetime.timedelta(days=settings.ETA_REVIEW_HORIZON_DAYS)
+    delayed = Q(eta__gte=later) | Q(eta__gt=F("told_eta"), told_eta__lte=about_to_pass)
     order_ids = set()
     for chunk in chunks(backorder_ids, 10 * CHUNK):
         order_ids.update(
-            Backorder.objects.filter(id__in=chunk, status__in=WAITING, eta__gte=later)
+            Backorder.objects.filter(delayed, id__in=chunk, status__in=WAITING)
             .values_list("order_id", flat=True).distinct()
         )
     if order_ids:

@@ -5,8 +5,10 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import Count, F, Max, Q
 
+from backoffice import clock
 from orders.models import (
     WAITING,
     Backorder,
@@ -70,7 +72,10 @@ class OrderState:
 
 def order_states(order_ids, *, delay_days, new_backorder_ids=()):
     """OrderState per order id. A line is `delayed` when one of its waiting backorders is
-    expected `delay_days` or more after the date the customer was last told."""
+    expected `delay_days` or more after the date the customer was last told, or expected at
+    all later than a told date that is about to pass (within ETA_REVIEW_HORIZON_DAYS): a
+    customer hears of a slip before the date they were given passes, however small."""
+    about_to_pass = clock.today() + datetime.timedelta(days=settings.ETA_REVIEW_HORIZON_DAYS)
     order_ids = sorted(set(order_ids))
     states = {order.pk: OrderState(order) for order in Order.objects.filter(pk__in=order_ids).select_related("customer")}
     lines = {}
@@ -87,7 +92,7 @@ def order_states(order_ids, *, delay_days, new_backorder_ids=()):
         state.eta = max(state.eta or eta, eta)
         state.told = max(state.told or told, told)
         state.promised = min(state.promised or promised, promised)
-        state.delayed |= (eta - told).days >= delay_days
+        state.delayed |= (eta - told).days >= delay_days or (eta > told and told <= about_to_pass)
         if pk in new:
             states[state.line.order_id].new_backorder_etas.append(eta)
     for voucher in Voucher.objects.filter(order_id__in=order_ids):

@@ -23,7 +23,9 @@ def _waiting():
 
 def at_risk_orders():
     """Orders with anything waiting, or whose customer is to be called; one row each with
-    the figures the worklist shows, all as subqueries (no per-row queries)."""
+    the figures the worklist shows, all as subqueries (no per-row queries). Most at risk
+    first: the soonest date a waiting unit is due (a passed one first), then the oldest
+    promise."""
     waiting = _waiting()
     messages = CustomerMessage.objects.filter(order=OuterRef("pk"))
     return (
@@ -32,6 +34,7 @@ def at_risk_orders():
         .annotate(
             waiting_units=Subquery(waiting.order_by().values("order").annotate(units=Sum(WAITING_UNITS)).values("units")),
             latest_eta=Subquery(waiting.order_by("-eta").values("eta")[:1]),
+            next_eta=Subquery(waiting.order_by("eta").values("eta")[:1]),
             promised=Subquery(waiting.order_by("promised_date").values("promised_date")[:1]),
             waiting_since=Subquery(waiting.order_by("created_at").values("created_at")[:1]),
             po_late=Exists(waiting.filter(po_line__late=True)),
@@ -40,13 +43,16 @@ def at_risk_orders():
             ),
             last_message_at=Subquery(messages.order_by("-created_at").values("created_at")[:1]),
         )
-        .order_by(F("promised").asc(nulls_last=True), "waiting_since", "pk")
+        .order_by(F("next_eta").asc(nulls_last=True), F("promised").asc(nulls_last=True), "waiting_since", "pk")
     )
 
 
 class WorklistFilter(django_filters.FilterSet):
     eta_slipped = django_filters.BooleanFilter(method="filter_eta_slipped", label=_("ETA later than promised"))
     past_promised = django_filters.BooleanFilter(method="filter_past_promised", label=_("past the promised date"))
+    due_within = django_filters.NumberFilter(
+        method="filter_due_within", label=_("ETA passed or due within (days)"), min_value=0, max_value=365,
+    )
     po_late = django_filters.BooleanFilter(field_name="po_late", label=_("purchase order late"))
     waiting_days = django_filters.NumberFilter(
         method="filter_waiting_days", label=_("waiting longer than (days)"), min_value=0, max_value=3650,
@@ -68,6 +74,12 @@ class WorklistFilter(django_filters.FilterSet):
 
     def filter_eta_slipped(self, queryset, name, value):
         return self._flag(queryset, value, Exists(_waiting().filter(eta__gt=F("promised_date"))))
+
+    def filter_due_within(self, queryset, name, value):
+        if value is None:
+            return queryset
+        soon = clock.today() + datetime.timedelta(days=int(value))
+        return queryset.filter(Exists(_waiting().filter(eta__lte=soon)))
 
     def filter_past_promised(self, queryset, name, value):
         return self._flag(queryset, value, Exists(_waiting().filter(promised_date__lt=clock.today())))

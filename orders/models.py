@@ -209,6 +209,8 @@ class EtaChange(models.Model):
         REDATED = "redated", _("supplier gave a new date")
         LATE = "late", _("purchase order late")
         UNPEGGED = "unpegged", _("taken off a purchase order")
+        OVERDUE = "overdue", _("date passed, goods not here")
+        REVIEW = "review", _("date could no longer be met")
 
     backorder = models.ForeignKey(Backorder, on_delete=models.CASCADE, related_name="eta_changes", verbose_name=_("backorder"))
     old_eta = models.DateField(_("old ETA"))

@@ -37,9 +37,12 @@ class SupplierItemInline(admin.TabularInline):
 @admin.register(Supplier)
 class SupplierAdmin(ImportExportMixin, admin.ModelAdmin):
     resource_classes = [SupplierResource]
-    list_display = ["code", "name", "email", "language", "lead_time_days", "min_order_value", "max_wait_hours", "auto_send"]
-    list_filter = ["language", "auto_send"]
+    list_display = [
+        "code", "name", "language", "lead_time_days", "learned_lateness_days", "min_order_value", "max_wait_hours", "auto_send",
+    ]
+    list_filter = ["language", "auto_send", "pad_with_lateness"]
     search_fields = ["code", "name", "email"]
+    readonly_fields = ["learned_lateness_days"]
     inlines = [SupplierItemInline]
 
 

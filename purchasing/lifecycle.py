@@ -17,16 +17,16 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import DateField, F, OuterRef, Subquery, Value
+from django.db.models import DateField, F, Value
 
 from backoffice import clock
 from backoffice.errors import Conflict, InvalidInput, NotFound, Problem
 from backoffice.locks import advisory_lock
-from orders.etas import AddDays, set_etas
+from orders.etas import set_etas
 from orders.models import Backorder, EtaChange
 
 from .models import PurchaseOrder, PurchaseOrderLine
-from .pegging import pegged_to, unpegged_etas
+from .pegging import line_customer_date, pegged_to, unpegged_etas
 from .signals import announce
 
 log = logging.getLogger(__name__)
@@ -50,8 +50,7 @@ def _move_etas(lines, cause, eta=None):
         new_eta = Value(eta, output_field=DateField())
     else:
         # Per backorder row: what the expected date of its own line gives.
-        line = PurchaseOrderLine.objects.filter(pk=OuterRef("po_line_id")).order_by()
-        new_eta = Subquery(line.annotate(eta=AddDays(F("expected_date"), settings.PURCHASING_HANDLING_DAYS)).values("eta"))
+        new_eta = line_customer_date()
     moved = set_etas(waiting, new_eta, cause)
     announce(moved, cause)
     return moved

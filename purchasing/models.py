@@ -24,6 +24,14 @@ class Supplier(models.Model):
         help_text=_("Order anyway once the oldest collected backorder has waited this long."),
     )
     auto_send = models.BooleanField(_("send automatically"), default=False, help_text=_("Email purchase orders as soon as they are created."))
+    learned_lateness_days = models.PositiveIntegerField(
+        _("observed lateness (days)"), default=0, editable=False,
+        help_text=_("Median days its deliveries of the last 90 days came after the date first asked for; updated daily."),
+    )
+    pad_with_lateness = models.BooleanField(
+        _("pad customers' dates with its lateness"), default=True,
+        help_text=_("Customers waiting on this supplier are told its dates plus the lateness it has shown."),
+    )
 
     class Meta:
         verbose_name = _("supplier")
@@ -35,6 +43,10 @@ class Supplier(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.name}"
+
+    @property
+    def eta_pad_days(self):
+        return self.learned_lateness_days if self.pad_with_lateness else 0
 
 
 class SupplierItem(models.Model):

@@ -4,6 +4,9 @@ Rules:
 - An open backorder not yet on a purchase order is told the date a new purchase order
   would give: today + the preferred supplier's lead time + its wait window (the default
   lead time without a supplier); orders ask through `orders.hooks.backorder_etas`.
+- A customer's date from a purchase order line is the line's expected date + the handling
+  days + the supplier's learned lateness where it pads with it (`customer_date`, stated once
+  for SQL and the ORM alike; record.py learns the lateness).
 - Pegging puts every open, unpegged backorder of a line's product on that line (for a
   dropship line, only those of its own order) and sets its ETA to the line's expected date
   + the handling days, with history; the backorder is then on order.
@@ -18,26 +21,51 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import F, Q, Sum
+from django.db.models import Case, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 
 from backoffice import clock
-from orders.etas import HISTORY_INSERT, add_days_sql
+from orders.etas import HISTORY_INSERT, AddDays, add_days_sql
 from orders.hooks import default_etas
 from orders.models import Backorder, EtaChange
 
-from .models import PurchaseOrder, PurchaseOrderLine, SupplierItem
+from .models import PurchaseOrder, PurchaseOrderLine, Supplier, SupplierItem
 
 
 def unpegged_etas(product_ids):
     """orders.hooks.backorder_etas: the date for a backorder not yet on a purchase order."""
     today = clock.today()
     etas = default_etas(product_ids)
-    items = SupplierItem.objects.filter(product_id__in=etas, preferred=True).select_related("supplier")
-    for item in items:
-        days = item.effective_lead_time_days + math.ceil(item.supplier.max_wait_hours / 24)
-        etas[item.product_id] = today + datetime.timedelta(days=days)
+    for item in preferred_items(etas):
+        etas[item.product_id] = today + datetime.timedelta(days=item.wait_days + item.lead_days)
     return etas
+
+
+def preferred_items(product_ids):
+    """The preferred supplier items of these products, each with `wait_days` (the batching
+    window, in whole days) and `lead_days` (lead time + learned lateness where it pads)."""
+    items = list(SupplierItem.objects.filter(product_id__in=product_ids, preferred=True).select_related("supplier"))
+    for item in items:
+        item.wait_days = math.ceil(item.supplier.max_wait_hours / 24)
+        item.lead_days = item.effective_lead_time_days + item.supplier.eta_pad_days
+    return items
+
+
+def _pad_sql(supplier_alias):
+    return f"CASE WHEN {supplier_alias}.pad_with_lateness THEN {supplier_alias}.learned_lateness_days ELSE 0 END"
+
+
+def line_customer_date(line_ref="po_line_id"):
+    """For a Backorder row: the date its purchase order line gives (a subquery)."""
+    line = PurchaseOrderLine.objects.filter(pk=OuterRef(line_ref)).order_by()
+    return Subquery(line.annotate(eta=customer_date()).values("eta"))
+
+
+def customer_date():
+    """For a PurchaseOrderLine row: the date its waiting customers are told."""
+    pad = Case(When(purchase_order__supplier__pad_with_lateness=True, then=F("purchase_order__supplier__learned_lateness_days")),
+               default=Value(0))
+    return AddDays(F("expected_date"), pad + settings.PURCHASING_HANDLING_DAYS)
 
 
 def pegged_to(lines=None, purchase_orders=None):
@@ -75,13 +103,13 @@ def peg_to_lines(line_ids, *, same_order=False):
     backorders whose ETA changed, and the units pegged per line."""
     if not line_ids:
         return [], {}
-    eta = add_days_sql("l.expected_date", settings.PURCHASING_HANDLING_DAYS)
+    eta = add_days_sql("l.expected_date", f"{int(settings.PURCHASING_HANDLING_DAYS)} + {_pad_sql('s')}")
     match = "l.product_id = b.product_id" + (" AND po.dropship_order_id = b.order_id" if same_order else "")
     backorders, lines, orders = Backorder._meta.db_table, PurchaseOrderLine._meta.db_table, PurchaseOrder._meta.db_table
-    joined = f"{lines} l, {orders} po"
+    joined = f"{lines} l, {orders} po, {Supplier._meta.db_table} s"
     where = (
-        f"po.id = l.purchase_order_id AND {match} AND l.id IN ({', '.join(['%s'] * len(line_ids))}) "
-        "AND b.status = 'open' AND b.po_line_id IS NULL"
+        f"po.id = l.purchase_order_id AND s.id = po.supplier_id AND {match} "
+        f"AND l.id IN ({', '.join(['%s'] * len(line_ids))}) AND b.status = 'open' AND b.po_line_id IS NULL"
     )
     now = connection.ops.adapt_datetimefield_value(clock.now())
     # PostgreSQL's RETURNING sees the joined line table too (which also has a quantity);

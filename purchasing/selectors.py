@@ -1,17 +1,34 @@
 import datetime
 
+from django.conf import settings
 from django.db.models import Count, F, Q
+
+from backoffice import clock
 
 from .models import PurchaseOrder, PurchaseOrderLine
 
 
 def incoming(product_id):
-    """Units on purchase orders not yet received, by expected date."""
+    """Units on purchase orders not yet received, by the date they can arrive: a line past
+    its date (late) as its customers are told, today + the grace days; a draft nobody sent,
+    today + the supplier's lead time at the earliest. Never a date that has passed."""
+    today = clock.today()
+    late = today + datetime.timedelta(days=settings.PURCHASING_LATE_GRACE_DAYS)
     open_statuses = [PurchaseOrder.Status.DRAFT, *PurchaseOrder.RECEIVABLE]
     lines = PurchaseOrderLine.objects.filter(
         product_id=product_id, purchase_order__status__in=open_statuses, purchase_order__dropship_order__isnull=True,
-    ).order_by("expected_date", "id")
-    return [{"quantity": line.outstanding, "expected_date": line.expected_date} for line in lines if line.outstanding]
+    ).select_related("purchase_order__supplier")
+    arriving = []
+    for line in lines:
+        if not line.outstanding:
+            continue
+        date = line.expected_date
+        if line.purchase_order.status == PurchaseOrder.Status.DRAFT:
+            date = max(date, today + datetime.timedelta(days=line.purchase_order.supplier.lead_time_days))
+        elif date < today:
+            date = late
+        arriving.append({"quantity": line.outstanding, "expected_date": date})
+    return sorted(arriving, key=lambda row: row["expected_date"])
 
 
 def supplier_figures(now):

@@ -7,7 +7,7 @@ from celery import shared_task
 
 from backoffice.errors import Conflict
 
-from . import batching, lifecycle
+from . import batching, lifecycle, review
 from .models import PurchaseOrder
 
 log = logging.getLogger(__name__)
@@ -21,6 +21,11 @@ def batch_backorders():
 @shared_task
 def mark_late_lines():
     return lifecycle.mark_late_lines()
+
+
+@shared_task
+def review_etas():
+    return review.review_etas()
 
 
 @shared_task
