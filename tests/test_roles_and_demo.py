@@ -66,3 +66,24 @@ def test_the_demo_shop_user_speaks_only_the_api_and_cannot_log_into_admin(client
     response = client.post("/admin/login/", {"username": "shop", "password": "demo-backorder"})
     assert response.status_code == 200 and "_auth_user_id" not in client.session
     assert User.objects.get(username="lager").is_staff
+
+
+def test_the_demo_tells_the_truth_on_any_day():
+    import datetime
+
+    import time_machine
+
+    from backoffice import clock
+    from orders.models import WAITING, Backorder
+
+    # Given the demo loaded today: no customer still waiting is shown a date that has passed
+    call_command("seed_demo")
+    waiting = Backorder.objects.filter(status__in=WAITING)
+    assert waiting.exists() and not waiting.filter(eta__lt=clock.today()).exists()
+
+    # When it is run again three weeks later
+    with time_machine.travel(clock.now() + datetime.timedelta(days=21), tick=False):
+        call_command("seed_demo")
+
+        # Then its dates have been brought up to that day
+        assert not waiting.filter(eta__lt=clock.today()).exists()

@@ -258,3 +258,24 @@ def test_the_review_job_is_scheduled_every_morning_after_the_late_lines():
     late, review = schedule["mark-late-purchase-order-lines"]["schedule"], schedule["review-etas"]["schedule"]
     assert (late.hour, review.hour) == ({6}, {6}) and min(late.minute) < min(review.minute)
 
+
+
+def test_the_review_costs_the_same_queries_for_30_as_for_300_backorders():
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(count):
+        Backorder.objects.all().delete()
+        with time_machine.travel(MONDAY, tick=False):
+            products = [ProductFactory(), SupplierItemFactory(supplier__max_wait_hours=0).product]
+            for index in range(count):
+                place((products[index % 2], 1))
+        with time_machine.travel(morning(20), tick=False), CaptureQueriesContext(connection) as captured:
+            moved = review_etas()["backorders_moved"]
+        assert moved == count
+        return len(captured)
+
+    few, many = queries(30), queries(300)
+    if connection.vendor == "postgresql":
+        assert many == few
+    else:  # SQLite splits a bulk insert of 300 messages into batches of its variable limit
+        assert many <= few + 3
