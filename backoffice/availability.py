@@ -71,10 +71,10 @@ class AvailabilityView(APIView):
 def public_availability_view(request, sku):
     """Public and cacheable: a product page may ask for every visitor."""
     try:
-        data = public_availability(sku)
+        response = JsonResponse(public_availability(sku))
     except DomainError as error:
-        return JsonResponse(error.as_body(), status=error.status)
-    response = JsonResponse(data)
+        response = JsonResponse(error.as_body(), status=error.status)
+    # Any page may ask, and read a 404 too (the shop's snippet shows "unknown product").
     response["Cache-Control"] = "public, max-age=60"
     response["Access-Control-Allow-Origin"] = "*"
     return response

@@ -63,3 +63,16 @@ class MoneyField(serializers.DecimalField):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class ChoiceField(serializers.ChoiceField):
+    """A choice whose error names the valid ones ("asap" is not one of ship_partial, ship_complete)."""
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError:
+            valid = ", ".join(self.choice_strings_to_values)
+            raise serializers.ValidationError(
+                f"{str(data)[:64]!r} is not one of the valid choices: {valid}.", code="invalid_choice"
+            ) from None

@@ -18,4 +18,11 @@ class RolePermission(permissions.BasePermission):
             return False  # a view that names no permission is closed, not open
         key = getattr(view, "action", None) or ("GET" if request.method in ("HEAD", "OPTIONS") else request.method)
         needed = required.get(key)
-        return needed is not None and request.user.has_perms(needed)
+        if needed is None:
+            return False
+        missing = [permission for permission in needed if not request.user.has_perm(permission)]
+        if missing:
+            # Name what the role lacks, so the shop's admin knows which role to grant.
+            self.message = f"This needs the permission {', '.join(missing)}, which your role does not grant."
+            return False
+        return True

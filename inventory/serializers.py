@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from backoffice.fields import MoneyField, StrictBooleanField, StrictIntegerField
+from backoffice.fields import ChoiceField, MoneyField, StrictBooleanField, StrictIntegerField
 
 from .models import SKU_VALIDATOR, Product, StockMovement
 
@@ -24,7 +24,7 @@ class StockChangeSerializer(serializers.Serializer):
         min_value=-MAX_UNITS, max_value=MAX_UNITS,
         help_text="receipt: units received (> 0); adjustment: signed change (≠ 0); count: units on the shelf (≥ 0).",
     )
-    reason = serializers.ChoiceField(choices=["receipt", "adjustment", "count"])
+    reason = ChoiceField(choices=["receipt", "adjustment", "count"])
     note = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
 
 

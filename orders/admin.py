@@ -60,9 +60,13 @@ class BackorderWaitingSinceFilter(WaitingSinceFilter):
 
 class OrderLineInline(ReadOnlyInline):
     model = OrderLine
-    fields = ["position", "product", "quantity", "unit_price", "allocated", "backordered", "shipped", "cancelled"]
+    fields = ["line_number", "product", "quantity", "unit_price", "allocated", "backordered", "shipped", "cancelled"]
     readonly_fields = fields
     show_change_link = False
+
+    @admin.display(description=_("line"))
+    def line_number(self, line):
+        return line.position + 1  # people count lines from 1
 
 
 class BackorderInline(ReadOnlyInline):

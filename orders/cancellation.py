@@ -40,16 +40,16 @@ def _problems(order, by_sku, requests):
         where = {"line": index, "sku": request.sku}
         if line is None:
             problems.append(Problem(
-                f"Line {index}: order {order.number} has no line for SKU {request.sku}.", field="sku", **where
+                f"Line {index + 1}: order {order.number} has no line for SKU {request.sku}.", field="sku", **where
             ))
         elif not isinstance(request.quantity, int) or request.quantity <= 0:
             problems.append(Problem(
-                f"Line {index} (SKU {request.sku}): quantity must be a whole number of at least 1.",
+                f"Line {index + 1} (SKU {request.sku}): quantity must be a whole number of at least 1.",
                 field="quantity", **where,
             ))
         elif request.quantity > line.unshipped:
             problems.append(Problem(
-                f"Line {index} (SKU {request.sku}): only {line.unshipped} unshipped units can be cancelled"
+                f"Line {index + 1} (SKU {request.sku}): only {line.unshipped} unshipped units can be cancelled"
                 + (f"; {line.shipped} have shipped and cannot be cancelled." if line.shipped else "."),
                 field="quantity", code="too_many", **where,
             ))

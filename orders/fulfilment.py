@@ -108,10 +108,10 @@ def record_dropship_shipment(number, quantities, user=None):
         for index, (sku, units) in enumerate(quantities.items()):
             line = by_sku.get(sku)
             if line is None or not line.product.dropship:
-                problems.append(Problem(f"Line {index}: order {order.number} has no dropship line for SKU {sku}.",
+                problems.append(Problem(f"Line {index + 1}: order {order.number} has no dropship line for SKU {sku}.",
                                         field="sku", line=index, sku=sku))
             elif units > line.backordered:
-                problems.append(Problem(f"Line {index} (SKU {sku}): only {line.backordered} units wait for the supplier.",
+                problems.append(Problem(f"Line {index + 1} (SKU {sku}): only {line.backordered} units wait for the supplier.",
                                         field="quantity", line=index, sku=sku, code="too_many"))
         if problems:
             raise InvalidInput(problems)

@@ -63,21 +63,21 @@ def _line_problems(lines, products):
     for index, line in enumerate(lines):
         if not isinstance(line.quantity, int) or isinstance(line.quantity, bool) or line.quantity <= 0:
             problems.append(Problem(
-                f"Line {index} (SKU {line.sku}): quantity must be a whole number of at least 1.",
+                f"Line {index + 1} (SKU {line.sku}): quantity must be a whole number of at least 1.",
                 field="quantity", line=index, sku=line.sku,
             ))
         if line.unit_price is not None and line.unit_price < 0:
             problems.append(Problem(
-                f"Line {index} (SKU {line.sku}): unit price cannot be negative.",
+                f"Line {index + 1} (SKU {line.sku}): unit price cannot be negative.",
                 field="unit_price", line=index, sku=line.sku,
             ))
         if line.sku not in products:
             problems.append(Problem(
-                f"Line {index}: unknown SKU {line.sku}.", field="sku", line=index, sku=line.sku, code="unknown_sku"
+                f"Line {index + 1}: unknown SKU {line.sku}.", field="sku", line=index, sku=line.sku, code="unknown_sku"
             ))
         if line.sku in seen:
             problems.append(Problem(
-                f"Line {index}: SKU {line.sku} appears on more than one line; put its total on one line.",
+                f"Line {index + 1}: SKU {line.sku} appears on more than one line; put its total on one line.",
                 field="sku", line=index, sku=line.sku, code="duplicate",
             ))
         seen.add(line.sku)
@@ -116,7 +116,7 @@ def place_order(*, number, customer, fulfilment_policy, lines, expedite=False):
             short = request.quantity - allocate
             if short and not product.backorderable:
                 problems.append(Problem(
-                    f"Line {position}: SKU {product.sku} is not backorderable and only "
+                    f"Line {position + 1}: SKU {product.sku} is not backorderable and only "
                     f"{max(level.available, 0)} of {request.quantity} are available.",
                     field="quantity", line=position, sku=product.sku, code="insufficient_stock",
                 ))
@@ -171,7 +171,7 @@ def _amount_problems(lines):
         total += amount
         if total > AMOUNT_LIMIT:
             return [Problem(
-                f"Line {line.position} (SKU {line.product.sku}): {line.quantity} × {line.unit_price} brings the order "
+                f"Line {line.position + 1} (SKU {line.product.sku}): {line.quantity} × {line.unit_price} brings the order "
                 f"to {total}, more than the largest order amount, {AMOUNT_LIMIT}.",
                 field="unit_price", line=line.position, sku=line.product.sku, code="amount_too_large",
             )]

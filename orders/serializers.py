@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from backoffice.fields import MoneyField, StrictBooleanField, StrictIntegerField
+from backoffice.fields import ChoiceField, MoneyField, StrictBooleanField, StrictIntegerField
 from inventory.serializers import MAX_UNITS
 
 from .models import Backorder, Customer, Order, Shipment
@@ -11,7 +11,7 @@ ORDER_NUMBER = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 class CustomerSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     name = serializers.CharField(max_length=200)
-    language = serializers.ChoiceField(choices=Customer.Language.choices, default=Customer.Language.DE)
+    language = ChoiceField(choices=Customer.Language.choices, default=Customer.Language.DE)
 
 
 class LineInSerializer(serializers.Serializer):
@@ -23,7 +23,7 @@ class LineInSerializer(serializers.Serializer):
 class OrderInSerializer(serializers.Serializer):
     number = serializers.RegexField(ORDER_NUMBER, max_length=64, help_text="The shop's order number (unique).")
     customer = CustomerSerializer()
-    fulfilment_policy = serializers.ChoiceField(choices=Order.Policy.choices)
+    fulfilment_policy = ChoiceField(choices=Order.Policy.choices)
     expedite = StrictBooleanField(default=False)
     lines = LineInSerializer(many=True, allow_empty=False, min_length=1, max_length=500)
 

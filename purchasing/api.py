@@ -111,7 +111,7 @@ class PurchaseOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         lines = data.validated_data["lines"]
         skus = [line["sku"] for line in lines]
         duplicates = [
-            Problem(f"Line {index}: SKU {sku} appears more than once.", field="sku", line=index, sku=sku, code="duplicate")
+            Problem(f"Line {index + 1}: SKU {sku} appears more than once.", field="sku", line=index, sku=sku, code="duplicate")
             for index, sku in enumerate(skus) if sku in skus[:index]
         ]
         if duplicates:

@@ -60,7 +60,7 @@ def lines_by_sku(po, skus):
     """The purchase order's lines by SKU, and a problem for each asked SKU it lacks."""
     lines = {line.product.sku: line for line in po.lines.select_related("product")}
     problems = [
-        Problem(f"Line {index}: purchase order {po.number} has no line for SKU {sku}.", field="sku", line=index, sku=sku)
+        Problem(f"Line {index + 1}: purchase order {po.number} has no line for SKU {sku}.", field="sku", line=index, sku=sku)
         for index, sku in enumerate(skus) if sku not in lines
     ]
     return lines, problems

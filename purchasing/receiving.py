@@ -38,10 +38,10 @@ def receive_purchase_order(number, quantities, user=None, allow_over=False):
             if line is None:
                 continue
             if not isinstance(units, int) or units <= 0:
-                problems.append(Problem(f"Line {index} (SKU {sku}): quantity must be at least 1.", field="quantity", **where))
+                problems.append(Problem(f"Line {index + 1} (SKU {sku}): quantity must be at least 1.", field="quantity", **where))
             elif line.received + units > line.quantity and not allow_over:
                 problems.append(Problem(
-                    f"Line {index} (SKU {sku}): {units} would exceed the {line.outstanding} still outstanding "
+                    f"Line {index + 1} (SKU {sku}): {units} would exceed the {line.outstanding} still outstanding "
                     f"of {line.quantity} ordered.", field="quantity", code="over_receipt", **where,
                 ))
         if problems:

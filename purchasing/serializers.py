@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from backoffice.fields import MoneyField, NaturalKeyField, StrictBooleanField, StrictIntegerField
+from backoffice.fields import ChoiceField, MoneyField, NaturalKeyField, StrictBooleanField, StrictIntegerField
 from inventory.models import Product
 from inventory.serializers import MAX_UNITS
 
@@ -8,6 +8,8 @@ from .models import PurchaseOrder, Supplier, SupplierItem
 
 
 class SupplierSerializer(serializers.ModelSerializer):
+    serializer_choice_field = ChoiceField
+
     min_order_value = MoneyField(default="0")
     auto_send = StrictBooleanField(default=False)
     lead_time_days = serializers.IntegerField(min_value=0, max_value=3650, default=7)
