@@ -4,9 +4,11 @@ messages and vouchers of an order, the purchase order a backorder waits for, the
 update" actions of customer service, the products customers wait for. One way, everywhere:
 subclass the lower app's ModelAdmin and register it in its place."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.admin_tools import ReadOnlyInline
@@ -19,6 +21,11 @@ from orders.models import Backorder, Order
 from purchasing import admin as purchasing
 from purchasing.models import PurchaseOrder
 from purchasing.pegging import pegged_to
+
+
+# Staff see the shop's back office, not "Django administration"; there is no public site to view.
+admin.site.site_header = admin.site.site_title = format_lazy(_("{shop} back office"), shop=settings.SHOP_NAME)
+admin.site.site_url = None
 
 
 def replace(model, model_admin):

@@ -268,7 +268,7 @@ class Shipment(models.Model):
         ordering = ["-shipped_at", "-id"]
 
     def __str__(self):
-        return f"{self.order_id} #{self.pk}"
+        return _("Shipment %(id)s of order %(number)s") % {"id": self.pk, "number": self.order.number}
 
 
 class ShipmentLine(models.Model):
@@ -284,3 +284,6 @@ class ShipmentLine(models.Model):
         verbose_name = _("shipment line")
         verbose_name_plural = _("shipment lines")
         constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="shipment_line_quantity_positive")]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.line.product.sku}"

@@ -173,3 +173,27 @@ def test_staff_see_the_admin_in_german_when_their_browser_asks_for_it(staff, boo
     page = client.get("/admin/orders/order/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
 
     assert "Bestellungen" in page and "wartet seit" in page and "Versandbereite Bestellungen versenden" in page
+
+
+def test_the_admin_carries_the_shops_name_and_no_link_to_a_site_that_does_not_exist(client, settings):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(is_superuser=True))
+
+    page = client.get("/admin/").content.decode()
+
+    assert "Teehaus am Markt back office" in page or f"{settings.SHOP_NAME} back office" in page
+    assert "Django administration" not in page and "View site" not in page
+
+
+def test_a_shipment_is_named_by_its_order_and_its_lines_by_units_and_sku():
+    from orders.fulfilment import ship_order
+    from tests.factories import ProductFactory, place, receive
+
+    lamp = ProductFactory(sku="LAMP-7")
+    receive(lamp, 2)
+    order = place((lamp, 2), number="SHIP-7")
+    shipment = ship_order(order.number)
+
+    assert str(shipment) == f"Shipment {shipment.pk} of order SHIP-7"
+    assert str(shipment.lines.get()) == "2 × LAMP-7"
