@@ -47,17 +47,23 @@ def at_risk_orders():
     )
 
 
+def _yes_no(**kwargs):
+    """A yes/no filter that says "any" when it is not used (not django-filter's "Unknown")."""
+    choices = [("", _("any")), ("true", _("yes")), ("false", _("no"))]
+    return django_filters.BooleanFilter(widget=forms.Select(choices=choices), **kwargs)
+
+
 class WorklistFilter(django_filters.FilterSet):
-    eta_slipped = django_filters.BooleanFilter(method="filter_eta_slipped", label=_("ETA later than promised"))
-    past_promised = django_filters.BooleanFilter(method="filter_past_promised", label=_("past the promised date"))
+    eta_slipped = _yes_no(method="filter_eta_slipped", label=_("ETA later than promised"))
+    past_promised = _yes_no(method="filter_past_promised", label=_("past the promised date"))
     due_within = django_filters.NumberFilter(
         method="filter_due_within", label=_("ETA passed or due within (days)"), min_value=0, max_value=365,
     )
-    po_late = django_filters.BooleanFilter(field_name="po_late", label=_("purchase order late"))
+    po_late = _yes_no(field_name="po_late", label=_("purchase order late"))
     waiting_days = django_filters.NumberFilter(
         method="filter_waiting_days", label=_("waiting longer than (days)"), min_value=0, max_value=3650,
     )
-    bounced = django_filters.BooleanFilter(method="filter_bounced", label=_("email bounced or customer to call"))
+    bounced = _yes_no(method="filter_bounced", label=_("email bounced or customer to call"))
     min_messages = django_filters.NumberFilter(
         field_name="message_count", lookup_expr="gte", label=_("at least this many messages"), min_value=0, max_value=10000,
     )

@@ -197,3 +197,16 @@ def test_a_shipment_is_named_by_its_order_and_its_lines_by_units_and_sku():
 
     assert str(shipment) == f"Shipment {shipment.pk} of order SHIP-7"
     assert str(shipment.lines.get()) == "2 × LAMP-7"
+
+
+def test_a_refused_page_and_a_missing_page_are_styled_pages_that_say_what_happened(client):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(roles=["Warehouse"]))
+
+    refused = client.get("/admin/notifications/messagepolicy/1/change/")
+    missing = client.get("/admin-nothing-here/")
+
+    assert refused.status_code == 403 and "This page is not part of your role" in refused.content.decode()
+    assert missing.status_code == 404 and "There is no page here" in missing.content.decode()
+    assert "<style>" in refused.content.decode() and "<style>" in missing.content.decode()

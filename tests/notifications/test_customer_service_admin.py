@@ -153,3 +153,14 @@ def test_only_the_manager_changes_the_message_policy(staff, db):
     manager = staff("Manager")
     page = manager.get(reverse("admin:notifications_messagepolicy_changelist"), follow=True)
     assert page.status_code == 200 and "quiet window" in page.content.decode().lower()
+
+
+def test_the_worklists_yes_no_filters_offer_any_not_unknown(client):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(roles=["Customer service"]))
+
+    page = client.get("/admin/notifications/customermessage/worklist/").content.decode()
+
+    assert '<option value="" selected>any</option>' in page and "Unknown" not in page
+    assert client.get("/admin/notifications/customermessage/worklist/", {"po_late": "true"}).status_code == 200
