@@ -2,18 +2,16 @@
 apps.py). Each runs inside the event's transaction, so a change and the notice of it
 commit together."""
 
-import datetime
 
-from django.conf import settings
 from django.db.models import F, Q
 
-from backoffice import clock
 from orders.etas import AddDays
 from orders.models import WAITING, Backorder
 
 from .models import MessagePolicy
 from .outbox import CHUNK, Kind, chunks, queue_one
 from .rules import notify_orders
+from .selectors import about_to_pass
 
 
 def on_backorders_created(sender, order_ids, backorder_ids, **kwargs):
@@ -26,8 +24,7 @@ def on_etas_changed(sender, backorder_ids, **kwargs):
     # (pegging, mostly) costs one query per chunk.
     policy = MessagePolicy.current()
     later = AddDays(F("told_eta"), policy.delay_notice_min_days)
-    about_to_pass = clock.today() + datetime.timedelta(days=settings.ETA_REVIEW_HORIZON_DAYS)
-    delayed = Q(eta__gte=later) | Q(eta__gt=F("told_eta"), told_eta__lte=about_to_pass)
+    delayed = Q(eta__gte=later) | Q(eta__gt=F("told_eta"), told_eta__lte=about_to_pass())
     order_ids = set()
     for chunk in chunks(backorder_ids, 10 * CHUNK):
         order_ids.update(

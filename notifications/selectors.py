@@ -70,12 +70,17 @@ class OrderState:
         return next(line for line in self.lines if line.line.pk == line_id)
 
 
+def about_to_pass():
+    """The last day of the review horizon: a told date up to this day that has moved is always re-told."""
+    return clock.today() + datetime.timedelta(days=settings.ETA_REVIEW_HORIZON_DAYS)
+
+
 def order_states(order_ids, *, delay_days, new_backorder_ids=()):
     """OrderState per order id. A line is `delayed` when one of its waiting backorders is
     expected `delay_days` or more after the date the customer was last told, or expected at
     all later than a told date that is about to pass (within ETA_REVIEW_HORIZON_DAYS): a
     customer hears of a slip before the date they were given passes, however small."""
-    about_to_pass = clock.today() + datetime.timedelta(days=settings.ETA_REVIEW_HORIZON_DAYS)
+    horizon = about_to_pass()
     order_ids = sorted(set(order_ids))
     states = {order.pk: OrderState(order) for order in Order.objects.filter(pk__in=order_ids).select_related("customer")}
     lines = {}
@@ -92,7 +97,7 @@ def order_states(order_ids, *, delay_days, new_backorder_ids=()):
         state.eta = max(state.eta or eta, eta)
         state.told = max(state.told or told, told)
         state.promised = min(state.promised or promised, promised)
-        state.delayed |= (eta - told).days >= delay_days or (eta > told and told <= about_to_pass)
+        state.delayed |= (eta - told).days >= delay_days or (eta > told and told <= horizon)
         if pk in new:
             states[state.line.order_id].new_backorder_etas.append(eta)
     for voucher in Voucher.objects.filter(order_id__in=order_ids):
