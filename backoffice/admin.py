@@ -22,7 +22,6 @@ from purchasing import admin as purchasing
 from purchasing.models import PurchaseOrder
 from purchasing.pegging import pegged_to
 
-
 # Staff see the shop's back office, not "Django administration"; there is no public site to view.
 admin.site.site_header = admin.site.site_title = format_lazy(_("{shop} back office"), shop=settings.SHOP_NAME)
 admin.site.site_url = None

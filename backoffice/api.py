@@ -12,7 +12,7 @@ from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from backoffice.errors import DomainError
+from backoffice.errors import DomainError, Problem
 
 
 class Pagination(LimitOffsetPagination):
@@ -63,8 +63,9 @@ def printable(value):
     return value
 
 
-def error_body(message, code, **where):
-    return {"errors": [{"message": message, "code": code, **where}]}
+def error_body(message, code):
+    """The error shape for one problem that no service raised (a 413, a 503, a refused scrape)."""
+    return DomainError(Problem(message, code=code)).as_body()
 
 
 def _flatten(detail, path=""):
@@ -137,7 +138,7 @@ def _error_response(exc, context):
         response.status_code = status.HTTP_400_BAD_REQUEST
     else:
         detail = response.data.get("detail", response.data) if isinstance(response.data, dict) else response.data
-        response.data = {"errors": [{"message": str(detail), "code": getattr(detail, "code", exc.default_code)}]}
+        response.data = error_body(str(detail), getattr(detail, "code", exc.default_code))
     return response
 
 

@@ -17,6 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 
 from backoffice import clock
+from backoffice.api import error_body
 from backoffice.models import Heartbeat
 from backoffice.ratelimit import client_address
 from notifications.models import CustomerMessage
@@ -134,7 +135,6 @@ def _allowed(request):
 @never_cache
 def metrics(request):
     if not _allowed(request):
-        return JsonResponse({"errors": [{"message": "Metrics need the bearer token or an allowed address.", "code": "forbidden"}]},
-                            status=403)
+        return JsonResponse(error_body("Metrics need the bearer token or an allowed address.", "forbidden"), status=403)
     return HttpResponse(generate_latest(REGISTRY), content_type=CONTENT_TYPE_LATEST)
 

@@ -8,7 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from orders import api as orders
-from orders.selectors import get_order, orders_with_lines
+from orders.selectors import get_order
 from orders.serializers import OrderInSerializer
 from orders.serializers import OrderOutSerializer as OrderOnlySerializer
 
@@ -48,7 +48,7 @@ class OrderViewSet(orders.OrderViewSet):
     }
 
     def get_queryset(self):
-        return orders_with_lines().prefetch_related("vouchers").order_by("-placed_at", "-id")
+        return super().get_queryset().prefetch_related("vouchers")
 
     @extend_schema(responses=MessageSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)

@@ -28,8 +28,8 @@ from backoffice.locks import advisory_lock
 from backoffice.queue import enqueue_after_commit
 from orders.models import WAITING_UNITS, Backorder, EtaChange, Order
 
-from .models import BatchRun, PurchaseOrder, PurchaseOrderLine, SupplierItem
 from .lifecycle import auto_send_drafts
+from .models import BatchRun, PurchaseOrder, PurchaseOrderLine, SupplierItem
 from .pegging import peg_to_lines, pegged_need
 from .signals import announce
 

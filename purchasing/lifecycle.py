@@ -12,10 +12,8 @@ Rules:
   un-pegged with the ETA a new purchase order would give, so the next batch orders them.
 - Every ETA move is announced (signals.etas_changed) inside its transaction."""
 
-import datetime
 import logging
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import DateField, F, Value
 
@@ -27,6 +25,7 @@ from orders.models import Backorder, EtaChange
 
 from .models import PurchaseOrder, PurchaseOrderLine
 from .pegging import line_customer_date, pegged_to, unpegged_etas
+from .selectors import late_line_date
 from .signals import announce
 
 log = logging.getLogger(__name__)
@@ -96,7 +95,7 @@ def mark_late_lines():
     with transaction.atomic():
         advisory_lock("purchasing.mark_late_lines")
         today = clock.today()
-        grace = today + datetime.timedelta(days=settings.PURCHASING_LATE_GRACE_DAYS)
+        grace = late_line_date(today)
         lines = list(
             PurchaseOrderLine.objects.select_for_update()
             .filter(expected_date__lt=today, received__lt=F("quantity"),

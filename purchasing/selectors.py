@@ -8,12 +8,16 @@ from backoffice import clock
 from .models import PurchaseOrder, PurchaseOrderLine
 
 
+def late_line_date(today):
+    """What a line past its date gives until the supplier names a new one: today + the grace days."""
+    return today + datetime.timedelta(days=settings.PURCHASING_LATE_GRACE_DAYS)
+
+
 def incoming(product_id):
     """Units on purchase orders not yet received, by the date they can arrive: a line past
     its date (late) as its customers are told, today + the grace days; a draft nobody sent,
     today + the supplier's lead time at the earliest. Never a date that has passed."""
     today = clock.today()
-    late = today + datetime.timedelta(days=settings.PURCHASING_LATE_GRACE_DAYS)
     open_statuses = [PurchaseOrder.Status.DRAFT, *PurchaseOrder.RECEIVABLE]
     lines = PurchaseOrderLine.objects.filter(
         product_id=product_id, purchase_order__status__in=open_statuses, purchase_order__dropship_order__isnull=True,
@@ -26,7 +30,7 @@ def incoming(product_id):
         if line.purchase_order.status == PurchaseOrder.Status.DRAFT:
             date = max(date, today + datetime.timedelta(days=line.purchase_order.supplier.lead_time_days))
         elif date < today:
-            date = late
+            date = late_line_date(today)
         arriving.append({"quantity": line.outstanding, "expected_date": date})
     return sorted(arriving, key=lambda row: row["expected_date"])
 

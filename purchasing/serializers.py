@@ -1,6 +1,12 @@
 from rest_framework import serializers
 
-from backoffice.fields import ChoiceField, MoneyField, NaturalKeyField, StrictBooleanField, StrictIntegerField
+from backoffice.fields import (
+    ChoiceField,
+    MoneyField,
+    NaturalKeyField,
+    StrictBooleanField,
+    StrictIntegerField,
+)
 from inventory.models import Product
 from inventory.serializers import MAX_UNITS
 
