@@ -36,6 +36,13 @@ class MessageInline(ReadOnlyInline):
     model = CustomerMessage
     fields = ["created_at", "kind", "status", "subject", "sent_at", "created_by"]
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("order__customer", "created_by")
+
+    @admin.display(description=_("subject"))
+    def subject(self, message):
+        return message.content().subject
     ordering = ["created_at", "id"]
     show_change_link = True
     verbose_name_plural = _("messages to the customer")

@@ -9,3 +9,17 @@ def ensure_permissions(apps):
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
+
+
+def on_postgresql(sql, reverse_sql):
+    """A migration step for PostgreSQL only (trigram indexes, say); SQLite, the embedded
+    default for the demo and the fast tests, skips it."""
+    from django.db import migrations
+
+    def run(statement):
+        def apply(apps, schema_editor):
+            if schema_editor.connection.vendor == "postgresql":
+                schema_editor.execute(statement)
+        return apply
+
+    return migrations.RunPython(run(sql), run(reverse_sql))

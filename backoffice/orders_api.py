@@ -24,7 +24,7 @@ class MessageSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["backorder_notice", "delay_notice", "apology", "shipped", "cancellation", "personal"])
     status = serializers.ChoiceField(choices=["queued", "sending", "sent", "failed", "delivered", "bounced", "complained"])
     language = serializers.CharField()
-    subject = serializers.CharField()
+    subject = serializers.CharField(source="content.subject", help_text="As sent, or as it will be sent.")
     created_at = serializers.DateTimeField()
     sent_at = serializers.DateTimeField(allow_null=True)
 

@@ -224,6 +224,9 @@ CELERY_BEAT_SCHEDULE = {
     # Picks up what the quiet window held back, retries, and anything a lost task left.
     "send-customer-messages": {"task": "notifications.tasks.send_messages", "schedule": crontab(minute="*")},
     "customer-service-digest": {"task": "notifications.tasks.send_digest", "schedule": crontab(hour=7, minute=0)},
+    "refresh-summaries": {"task": "backoffice.tasks.refresh_summaries", "schedule": crontab(minute="*/5")},
+    # Customers of a large re-date whose telling task was lost.
+    "tell-delayed-customers": {"task": "notifications.tasks.tell_delayed", "schedule": crontab(minute="*/5")},
 }
 
 # Email: the embedded default prints messages; production names an ESP backend
@@ -268,6 +271,12 @@ PURCHASING_LATE_GRACE_DAYS = envint("PURCHASING_LATE_GRACE_DAYS", 5, minimum=0)
 # The morning ETA review moves any date this close with no goods arriving by it, and the
 # message rules always re-tell a told date this close that has moved.
 ETA_REVIEW_HORIZON_DAYS = envint("ETA_REVIEW_HORIZON_DAYS", 2, minimum=0)
+# The worklist and the dashboard read summaries a job refreshes this often (a page finding
+# one older refreshes it itself).
+SUMMARY_REFRESH_MINUTES = envint("SUMMARY_REFRESH_MINUTES", 5, minimum=1)
+# A re-date reaching more orders than this commits at once; a worker tells their customers
+# in chunks (and beat sweeps every few minutes), instead of one transaction held for all.
+NOTIFY_INLINE_ORDERS = envint("NOTIFY_INLINE_ORDERS", 500, minimum=0)
 
 # One line per request and per job run, each with its request or task id; JSON lines when
 # LOG_FORMAT=json (for a log shipper), plain text otherwise.

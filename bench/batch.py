@@ -2,8 +2,10 @@
 
 100,000 open backorders over 5,000 SKUs and 200 suppliers (every supplier's quota met, so
 all of them are ordered and pegged). Prints the seconds and queries of one batch run next
-to the floor: one hand-written SQL statement computing the same per-supplier, per-product
-totals, timed in the same run.
+to two floors timed in the same run: reading (one SQL statement computing the same
+per-supplier, per-product totals) and writing (hand-written SQL that writes the same
+purchase orders, lines, pegs and ETA history in four statements, foreign keys checked,
+then rolled back).
 
     DATABASE_URL=postgres://USER:PASS@HOST/DB python bench/batch.py [--backorders 100000] [--skus 5000] [--suppliers 200]
 
@@ -18,8 +20,31 @@ import time
 from decimal import Decimal
 
 from common import in_throwaway_database  # sets Django up
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+
+WRITE_FLOOR = [
+    "SET CONSTRAINTS ALL IMMEDIATE",  # the foreign key checks a commit would run
+    """INSERT INTO purchasing_purchaseorder (number, status, created_at, supplier_id)
+       SELECT 'FLOOR-' || s.id, 'draft', now(), s.id FROM purchasing_supplier s""",
+    """INSERT INTO purchasing_purchaseorderline (supplier_sku, quantity, received, unit_cost, expected_date, late,
+                                                product_id, purchase_order_id, first_expected_date)
+       SELECT si.supplier_sku, GREATEST(si.min_order_quantity, CEIL(t.units::numeric / si.pack_size) * si.pack_size),
+              0, si.unit_cost, current_date + s.lead_time_days, false, t.product_id, po.id, current_date + s.lead_time_days
+       FROM (SELECT product_id, SUM(quantity - filled - cancelled) AS units FROM orders_backorder
+             WHERE status = 'open' AND po_line_id IS NULL GROUP BY product_id) t
+       JOIN purchasing_supplieritem si ON si.product_id = t.product_id AND si.preferred
+       JOIN purchasing_supplier s ON s.id = si.supplier_id
+       JOIN purchasing_purchaseorder po ON po.number = 'FLOOR-' || s.id""",
+    """INSERT INTO orders_etachange (backorder_id, old_eta, new_eta, cause, changed_at)
+       SELECT b.id, b.eta, l.expected_date + 2, 'purchase_order', now()
+       FROM orders_backorder b JOIN purchasing_purchaseorderline l ON l.product_id = b.product_id
+       JOIN purchasing_purchaseorder po ON po.id = l.purchase_order_id AND po.number LIKE 'FLOOR-%'
+       WHERE b.status = 'open' AND b.po_line_id IS NULL AND b.eta <> l.expected_date + 2""",
+    """UPDATE orders_backorder b SET po_line_id = l.id, eta = l.expected_date + 2, status = 'on_order'
+       FROM purchasing_purchaseorderline l JOIN purchasing_purchaseorder po ON po.id = l.purchase_order_id
+       WHERE po.number LIKE 'FLOOR-%' AND l.product_id = b.product_id AND b.status = 'open' AND b.po_line_id IS NULL""",
+]
 
 FLOOR = """
 SELECT si.supplier_id, b.product_id, SUM(b.quantity - b.filled - b.cancelled), MIN(b.created_at)
@@ -100,14 +125,26 @@ def run(args):
         groups = len(cursor.fetchall())
     floor = time.perf_counter() - started
 
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        for statement in WRITE_FLOOR:
+            cursor.execute(statement)
+        cursor.execute("SELECT count(*) FROM orders_backorder WHERE status = 'on_order'")
+        floor_pegged = cursor.fetchone()[0]
+        write_floor = time.perf_counter() - started
+        transaction.set_rollback(True)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
     with CaptureQueriesContext(connection) as captured:
         started = time.perf_counter()
         result = batch_backorders(trigger="bench")
         elapsed = time.perf_counter() - started
 
-    print(f"floor (one SQL)         {floor:.3f} s for {groups} supplier × product totals")
+    print(f"read floor (one SQL)    {floor:.3f} s for {groups} supplier × product totals")
+    print(f"write floor (4 SQL)     {write_floor:.3f} s: purchase orders, lines, {floor_pegged} pegs and their history")
     print(f"batch run               {elapsed:.3f} s, {len(captured)} queries")
-    print(f"ratio to floor          {elapsed / floor:.1f}×")
+    print(f"ratio to write floor    {elapsed / write_floor:.1f}×")
     if os.environ.get("BENCH_SLOWEST"):
         for query in sorted(captured.captured_queries, key=lambda q: -float(q["time"]))[:5]:
             print(f"  {query['time']} s  {query['sql'][:int(os.environ.get('BENCH_SQL_CHARS', 300))]}")

@@ -1,5 +1,6 @@
 """What the benchmarks share: Django set up on the configured database, and a throwaway
-test database (test_<name>) created before and dropped after the run."""
+test database (test_<name>) created before and dropped after the run. Request logs are
+quiet: a benchmark prints its own figures."""
 
 import os
 import sys
@@ -12,16 +13,24 @@ import django  # noqa: E402
 
 django.setup()
 
+import logging  # noqa: E402
+
+logging.getLogger("backoffice.requests").setLevel(logging.WARNING)
+
 from django.db import connection, connections  # noqa: E402
 from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 
 
-def in_throwaway_database(run, name):
+def in_throwaway_database(run, name, keep=False):
+    """`keep`: reuse the test database of an earlier run and leave it (for filling once and
+    measuring many times); migrations still apply."""
     if connection.vendor != "postgresql":
         sys.exit(f"bench/{name} measures PostgreSQL: set DATABASE_URL=postgres://...")
-    state = setup_databases(verbosity=0, interactive=False)
+    if keep:  # its own name, so another benchmark's throwaway database never replaces it
+        connection.settings_dict["TEST"]["NAME"] = f"bench_{Path(name).stem}"
+    state = setup_databases(verbosity=0, interactive=False, keepdb=keep)
     try:
         run()
     finally:
         connections.close_all()
-        teardown_databases(state, verbosity=0)
+        teardown_databases(state, verbosity=0, keepdb=keep)

@@ -64,7 +64,8 @@ class ProductAdmin(ImportExportMixin, admin.ModelAdmin):
     list_display = ["sku", "name", "price", "on_hand", "allocated", "available", "backorderable", "dropship", "ledger"]
     list_select_related = ["stock"]
     list_filter = ["backorderable", "dropship", StockStateFilter]
-    search_fields = ["sku", "name"]
+    search_fields = ["sku", "name"]  # parts of either; trigram indexes on PostgreSQL
+    search_help_text = _("Part of a SKU or product name")
     inlines = [StockLevelInline]
     actions = ["receive_stock", "count_stock"]
     resource_classes = [ProductResource]
@@ -136,9 +137,7 @@ class StockMovementAdmin(ReadOnlyAdmin):  # stock changes go through "Receive st
     list_display = ["created_at", "product", "reason", "quantity", "on_hand_after", "reference", "note", "created_by"]
     list_select_related = ["product", "created_by"]
     list_filter = ["reason", "created_at"]
-    search_help_text = _("SKU, order number (reference) or note")
-    search_fields = ["product__sku", "reference", "note"]
+    search_help_text = _("Part of a SKU, or an order or purchase order number (exact)")
+    search_fields = ["product__sku", "reference__exact"]
     date_hierarchy = "created_at"
-    show_full_result_count = False
-    list_per_page = 100
 

@@ -2,16 +2,22 @@ import uuid
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.admin_tools import ReadOnlyAdmin, ReadOnlyInline, admin_link
+from backoffice.admin_tools import (
+    CappedPaginator,
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    admin_link,
+)
 from backoffice.errors import DomainError
 from orders.models import Order
+from orders.selectors import looks_like_email
 
 from .models import CustomerMessage, Digest, MessageEvent, MessagePolicy, Voucher
 from .updates import preview_update, send_update
@@ -21,7 +27,9 @@ from .worklist import (
     WorklistFilter,
     at_risk_orders,
     csv_response,
+    refresh_worklist,
     row,
+    worklist_as_of,
 )
 
 SEND_PERMISSION = "notifications.send_customermessage"
@@ -59,31 +67,50 @@ class MessageEventInline(ReadOnlyInline):
 class CustomerMessageAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "kind", "order", "to_email", "language", "status", "attempts", "sent_at", "possible_duplicate"]
     list_filter = ["status", "kind", "language", "possible_duplicate", "created_at"]
-    search_fields = ["order__number", "to_email", "subject", "dedupe_key", "esp_message_id"]
+    # Exact matches, each an index: a year of messages is too many to search for parts of words.
+    search_fields = ["to_email"]  # shows the box; get_search_results says what it finds
+    search_help_text = _("Order number, email address or ESP message id (exact)")
     list_select_related = ["order"]
-    show_full_result_count = False
     date_hierarchy = "created_at"
     fieldsets = [
-        (None, {"fields": ["kind", "order_link", "to_email", "language", "status", "subject"]}),
-        (_("What was sent"), {"fields": ["html_preview", "text"]}),
+        (None, {"fields": ["kind", "order_link", "to_email", "language", "status", "subject_line"]}),
+        (_("What was sent (or will be)"), {"fields": ["html_preview", "text_body"]}),
         (_("Delivery"), {"fields": ["created_at", "created_by", "send_after", "claimed_at", "sent_at", "status_changed_at",
                                     "attempts", "last_error", "possible_duplicate", "esp_message_id", "dedupe_key"]}),
     ]
     readonly_fields = [
-        "kind", "order_link", "to_email", "language", "status", "subject", "html_preview", "text", "created_at", "created_by",
+        "kind", "order_link", "to_email", "language", "status", "subject_line", "html_preview", "text_body", "created_at",
+        "created_by",
         "send_after", "claimed_at", "sent_at", "status_changed_at", "attempts", "last_error", "possible_duplicate",
         "esp_message_id", "dedupe_key",
     ]
     inlines = [MessageEventInline]
 
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        if looks_like_email(term):
+            return queryset.filter(to_email__iexact=term), False
+        orders = list(Order.objects.filter(number__iexact=term).values_list("pk", flat=True))
+        return queryset.filter(Q(order_id__in=orders) | Q(esp_message_id=term) | Q(dedupe_key=term)), False
+
     @admin.display(description=_("order"))
     def order_link(self, message):
         return admin_link(message.order)
 
+    @admin.display(description=_("subject"))
+    def subject_line(self, message):
+        return message.content().subject
+
+    @admin.display(description=_("text"))
+    def text_body(self, message):
+        return format_html("<pre style='white-space: pre-wrap'>{}</pre>", message.content().text)
+
     @admin.display(description=_("HTML"))
     def html_preview(self, message):
         return format_html('<iframe sandbox srcdoc="{}" style="width: 100%; max-width: 720px; height: 520px; '
-                           'border: 1px solid #ccc; background: #fff"></iframe>', message.html)
+                           'border: 1px solid #ccc; background: #fff"></iframe>', message.content().html)
 
 
     def get_urls(self):
@@ -97,20 +124,25 @@ class CustomerMessageAdmin(ReadOnlyAdmin):
     def worklist_view(self, request):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        filters = WorklistFilter(request.GET or None, queryset=at_risk_orders())
-        orders = filters.qs if filters.is_bound and filters.is_valid() else at_risk_orders()
-        if request.GET.get("format") == "csv" and (not filters.is_bound or filters.is_valid()):
-            return csv_response(orders)
-        page = Paginator(orders, 100).get_page(request.GET.get("page"))
+        if request.method == "POST" and "refresh" in request.POST:
+            refresh_worklist()
+            return HttpResponseRedirect(request.get_full_path())
+        as_of = worklist_as_of()
         query = request.GET.copy()
         query.pop("page", None)
+        filters = WorklistFilter(query or None, queryset=at_risk_orders())
+        entries = filters.qs if filters.is_bound and filters.is_valid() else at_risk_orders()
+        if request.GET.get("format") == "csv" and (not filters.is_bound or filters.is_valid()):
+            return csv_response(entries)
+        page = CappedPaginator(entries, 50).get_page(request.GET.get("page"))
         context = {
             **self.admin_site.each_context(request),
             "title": _("Worklist: orders at risk"),
             "opts": self.model._meta,
             "filters": filters,
+            "as_of": as_of,
             "columns": [label for _, label in COLUMNS],
-            "rows": [(order.pk, row(order)) for order in page],
+            "rows": [(entry.order_id, row(entry)) for entry in page],
             "page": page,
             "query": query.urlencode(),
             "can_send": request.user.has_perm(SEND_PERMISSION),

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.choices import Language
@@ -96,9 +97,11 @@ class CustomerMessage(models.Model):
     customer = models.ForeignKey("orders.Customer", on_delete=models.PROTECT, related_name="messages", verbose_name=_("customer"))
     to_email = models.EmailField(_("to"))
     language = models.CharField(_("language"), max_length=2, choices=Language.choices)
-    subject = models.CharField(_("subject"), max_length=300)
-    text = models.TextField(_("text"))
-    html = models.TextField(_("HTML"))
+    # What it says, written with the row; rendered into subject, text and HTML when it is sent.
+    data = models.JSONField(_("what it says"), default=dict, blank=True)
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    text = models.TextField(_("text"), blank=True)
+    html = models.TextField(_("HTML"), blank=True)
     dedupe_key = models.CharField(
         _("dedupe key"), max_length=200, unique=True,
         help_text=_("What this message announces; the same announcement is never queued twice."),
@@ -128,6 +131,7 @@ class CustomerMessage(models.Model):
         indexes = [
             models.Index(fields=["status", "send_after"], name="message_due"),
             models.Index(fields=["order", "created_at"], name="message_order_timeline"),
+            models.Index(Upper("to_email"), name="message_to_email_upper"),
         ]
         constraints = [
             # Later changes merge into the one waiting proactive message instead of adding emails.
@@ -143,6 +147,14 @@ class CustomerMessage(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} → {self.to_email}"
+
+    def content(self):
+        """Subject, text and HTML: as sent, or as they would be sent now."""
+        from .rendering import Rendered, render_data
+
+        if self.subject:
+            return Rendered(self.subject, self.text, self.html)
+        return render_data(self.kind, self.order, self.data, language=self.language)
 
 
 class Voucher(models.Model):
@@ -202,3 +214,41 @@ class Digest(models.Model):
 
     def __str__(self):
         return str(self.day)
+
+
+class WorklistEntry(models.Model):
+    """One order at risk as of the last refresh (worklist.refresh_worklist, by the beat job
+    and on demand): what customer service's worklist lists and sorts, read by index instead of
+    aggregating every waiting backorder on each page load."""
+
+    order = models.OneToOneField(
+        "orders.Order", on_delete=models.CASCADE, primary_key=True, related_name="+", verbose_name=_("order"),
+    )
+    # The order's customer, so a search by customer needs no join through every order.
+    customer = models.ForeignKey("orders.Customer", on_delete=models.CASCADE, related_name="+", verbose_name=_("customer"))
+    waiting_units = models.IntegerField(_("units waiting"))
+    next_eta = models.DateField(_("next ETA"), null=True)
+    latest_eta = models.DateField(_("ETA"), null=True)
+    promised = models.DateField(_("promised date"), null=True)
+    waiting_since = models.DateTimeField(_("waiting since"), null=True)
+    eta_slipped = models.BooleanField(_("ETA later than promised"))
+    po_late = models.BooleanField(_("purchase order late"))
+    message_count = models.IntegerField(_("messages"))
+    last_message_at = models.DateTimeField(_("last message"), null=True)
+
+    class Meta:
+        verbose_name = _("worklist entry")
+        verbose_name_plural = _("worklist entries")
+        indexes = [models.Index(fields=["next_eta", "promised", "waiting_since", "order"], name="worklist_most_at_risk")]
+
+
+class WorklistRefresh(models.Model):
+    """When the worklist was last refreshed: one row."""
+
+    refreshed_at = models.DateTimeField(_("refreshed at"))
+    orders = models.IntegerField(_("orders"))
+
+    class Meta:
+        verbose_name = _("worklist refresh")
+        verbose_name_plural = _("worklist refreshes")
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="worklist_refresh_single_row")]

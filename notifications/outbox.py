@@ -26,7 +26,7 @@ from backoffice.queue import enqueue_after_commit
 from orders.models import WAITING, Backorder
 
 from .models import CustomerMessage, MessagePolicy
-from .rendering import render
+from .rendering import snapshot
 from .selectors import order_states
 
 log = logging.getLogger(__name__)
@@ -62,10 +62,11 @@ def new_message(state, now, user=None):
 
 
 def fill(message, kind, state, key, **extra):
-    rendered = render(kind, state, **extra)
+    """Write what the message says (rendered when it is sent, not in this transaction)."""
     message.kind, message.dedupe_key = kind, key
     message.language, message.to_email = state.order.customer.language, state.order.customer.email
-    message.subject, message.text, message.html = rendered.subject, rendered.text, rendered.html
+    message.data = snapshot(state, **extra)
+    message.subject = message.text = message.html = ""
     return message
 
 
@@ -106,7 +107,10 @@ def send_due_messages(limit=50):
     counts = {"claimed": claimed, "sent": 0, "retrying": 0, "failed": 0}
     if not claimed:
         return counts
-    messages = CustomerMessage.objects.filter(pk__in=ids, status=Status.SENDING, claimed_at=now).order_by("send_after", "id")
+    messages = (
+        CustomerMessage.objects.filter(pk__in=ids, status=Status.SENDING, claimed_at=now)
+        .select_related("order__customer").order_by("send_after", "id")
+    )
     with get_connection() as connection:
         for message in messages:
             counts[_send_one(message, connection, policy)] += 1
@@ -115,22 +119,24 @@ def send_due_messages(limit=50):
 
 def _send_one(message, connection, policy):
     message_id = make_msgid(idstring=f"m{message.pk}", domain=settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or None)
-    email = EmailMultiAlternatives(
-        message.subject, message.text, settings.DEFAULT_FROM_EMAIL, [message.to_email],
-        connection=connection, headers={"Message-ID": message_id},
-    )
-    email.attach_alternative(message.html, "text/html")
-    email.metadata = {"customer_message": str(message.pk)}  # anymail passes it to the ESP
     now = clock.now()
     try:
+        content = message.content()
+        email = EmailMultiAlternatives(
+            content.subject, content.text, settings.DEFAULT_FROM_EMAIL, [message.to_email],
+            connection=connection, headers={"Message-ID": message_id},
+        )
+        email.attach_alternative(content.html, "text/html")
+        email.metadata = {"customer_message": str(message.pk)}  # anymail passes it to the ESP
         email.send()
-    except Exception as error:  # an ESP or network error: try again later, never lose the message
+    except Exception as error:  # an ESP, network or template error: try again later, never lose the message
         log.warning("sending customer message %s failed (attempt %s): %s", message.pk, message.attempts, error)
         return _sending_failed(message, error, policy, now)
     status = getattr(email, "anymail_status", None)
     esp_id = str(status.message_id) if status is not None and status.message_id is not None else message_id
     CustomerMessage.objects.filter(pk=message.pk, status=Status.SENDING).update(
         status=Status.SENT, sent_at=now, status_changed_at=now, esp_message_id=esp_id, last_error="",
+        subject=content.subject, text=content.text, html=content.html,  # what was sent, kept
     )
     return "sent"
 

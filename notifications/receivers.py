@@ -1,17 +1,18 @@
 """Receivers: how customer messages listen to the events of the apps below (connected in
 apps.py). Each runs inside the event's transaction, so a change and the notice of it
-commit together."""
+commit together; except that a change reaching more than NOTIFY_INLINE_ORDERS orders (a
+supplier slipping for thousands) commits at once and its customers are told by a worker
+in transactions of their own (rules.tell_delayed), asked after commit and swept by beat,
+so a lost task delays the telling by minutes and loses nothing (told_eta remembers what
+each customer was told)."""
 
+from django.conf import settings
 
-from django.db.models import F, Q
-
-from orders.etas import AddDays
-from orders.models import WAITING, Backorder
+from backoffice.queue import enqueue_after_commit
 
 from .models import MessagePolicy
-from .outbox import CHUNK, Kind, chunks, queue_one
-from .rules import notify_orders
-from .selectors import about_to_pass
+from .outbox import Kind, queue_one
+from .rules import delayed_order_ids, notify_orders
 
 
 def on_backorders_created(sender, order_ids, backorder_ids, **kwargs):
@@ -19,19 +20,13 @@ def on_backorders_created(sender, order_ids, backorder_ids, **kwargs):
 
 
 def on_etas_changed(sender, backorder_ids, **kwargs):
-    # Only orders with a backorder now later than the date told by the policy's days (or
-    # later than a told date about to pass) can need a message; an ETA that moved earlier
-    # (pegging, mostly) costs one query per chunk.
     policy = MessagePolicy.current()
-    later = AddDays(F("told_eta"), policy.delay_notice_min_days)
-    delayed = Q(eta__gte=later) | Q(eta__gt=F("told_eta"), told_eta__lte=about_to_pass())
-    order_ids = set()
-    for chunk in chunks(backorder_ids, 10 * CHUNK):
-        order_ids.update(
-            Backorder.objects.filter(delayed, id__in=chunk, status__in=WAITING)
-            .values_list("order_id", flat=True).distinct()
-        )
-    if order_ids:
+    order_ids = delayed_order_ids(policy, backorder_ids)
+    if len(order_ids) > settings.NOTIFY_INLINE_ORDERS:
+        from .tasks import tell_delayed
+
+        enqueue_after_commit(tell_delayed)
+    elif order_ids:
         notify_orders(order_ids, policy=policy)
 
 

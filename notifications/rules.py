@@ -13,11 +13,16 @@ import datetime
 import hashlib
 import secrets
 
+from django.db import transaction
+from django.db.models import F, Q
+
 from backoffice import clock
+from orders.etas import AddDays
+from orders.models import WAITING, Backorder
 
 from .models import CustomerMessage, MessagePolicy, Voucher
-from .outbox import Kind, Status, chunks, fill, new_message, send_soon, told
-from .selectors import message_history, order_states
+from .outbox import CHUNK, Kind, Status, chunks, fill, new_message, send_soon, told
+from .selectors import about_to_pass, message_history, order_states
 
 SEVERITY = {Kind.BACKORDER_NOTICE: 0, Kind.DELAY_NOTICE: 1, Kind.APOLOGY: 2}
 
@@ -32,6 +37,34 @@ def notify_orders(order_ids, new_backorder_ids=(), policy=None):
     for chunk in chunks(sorted(set(order_ids))):
         due += _notify_chunk(chunk, new, policy, now)
     send_soon(due)
+
+
+def delayed_order_ids(policy, backorder_ids=None):
+    """Orders with a waiting backorder now later than the date its customer was told by the
+    policy's days (or later at all than a told date about to pass): the only ones a delay can
+    need a message for. Among `backorder_ids`, or all (the sweep)."""
+    later = AddDays(F("told_eta"), policy.delay_notice_min_days)
+    delayed = Backorder.objects.filter(
+        Q(eta__gte=later) | Q(eta__gt=F("told_eta"), told_eta__lte=about_to_pass()), status__in=WAITING,
+    )
+    if backorder_ids is None:
+        return set(delayed.order_by().values_list("order_id", flat=True).distinct())
+    order_ids = set()
+    for chunk in chunks(backorder_ids, 10 * CHUNK):
+        order_ids.update(delayed.filter(id__in=chunk).order_by().values_list("order_id", flat=True).distinct())
+    return order_ids
+
+
+def tell_delayed():
+    """Worker and beat: tell every customer whose dates slipped and who was not told yet, a
+    chunk of orders per transaction. Safe to run twice or at once with itself (what was told
+    is remembered per backorder; the outbox dedupes). Returns the number of orders looked at."""
+    policy = MessagePolicy.current()
+    order_ids = sorted(delayed_order_ids(policy))
+    for chunk in chunks(order_ids):
+        with transaction.atomic():
+            notify_orders(chunk, policy=policy)
+    return len(order_ids)
 
 
 def _wanted_kind(state, history, policy, today):
@@ -82,14 +115,15 @@ def _notify_chunk(order_ids, new_backorder_ids, policy, now, second_pass=False):
                 message.send_after = max(message.send_after, cap + datetime.timedelta(hours=policy.min_hours_between_emails))
         fill(message, kind, state, _announcement_key(kind, state), voucher=voucher)
         (merged if message.pk else new).append(message)
-    # The same announcement made before (a job run twice) is not made again.
-    taken = set(
-        CustomerMessage.objects.filter(dedupe_key__in=[m.dedupe_key for m in merged + new])
-        .exclude(pk__in=[m.pk for m in merged]).values_list("dedupe_key", flat=True)
-    )
-    merged = [m for m in merged if m.dedupe_key not in taken]
-    new = [m for m in new if m.dedupe_key not in taken]
-    CustomerMessage.objects.bulk_update(merged, ["kind", "language", "to_email", "subject", "text", "html", "dedupe_key"])
+    # The same announcement made before (a job run twice) is not made again: a merged message
+    # must not take a key another row has; a new one with such a key is dropped by the insert.
+    if merged:
+        taken = set(
+            CustomerMessage.objects.filter(dedupe_key__in=[m.dedupe_key for m in merged])
+            .exclude(pk__in=[m.pk for m in merged]).values_list("dedupe_key", flat=True)
+        )
+        merged = [m for m in merged if m.dedupe_key not in taken]
+    CustomerMessage.objects.bulk_update(merged, ["kind", "language", "to_email", "data", "subject", "text", "html", "dedupe_key"])
     CustomerMessage.objects.bulk_create(new, ignore_conflicts=True)
     if new:
         # A concurrent transaction queued a proactive message for some of these orders
@@ -119,7 +153,7 @@ def _issue_vouchers(states, order_ids, policy, now):
 
 def new_voucher_code():
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out on the phone
-    code = "".join(secrets.choice(alphabet) for _ in range(12))
+    code = "".join(alphabet[byte % 32] for byte in secrets.token_bytes(12))  # 32 letters: every byte maps evenly
     return f"SORRY-{code[:4]}-{code[4:8]}-{code[8:]}"
 
 

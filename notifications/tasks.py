@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from . import digest, outbox
+from . import digest, outbox, rules
 
 
 @shared_task
@@ -21,3 +21,10 @@ def send_messages(rounds=20):
 def send_digest():
     figures = digest.send_digest()
     return None if figures is None else {key: value for key, value in figures.items() if isinstance(value, int)}
+
+
+@shared_task
+def tell_delayed():
+    """Customers of a large re-date, told in chunks after the change committed; beat runs it
+    too, so what a lost task left is told minutes later."""
+    return {"orders": rules.tell_delayed()}

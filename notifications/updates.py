@@ -5,7 +5,6 @@ Rules: the submission's request key makes sending the same form twice queue noth
 personal messages go at once (no quiet window, no cap); each is signed by its author."""
 
 from django.db import transaction
-from django.utils.translation import gettext_lazy as _
 
 from backoffice import clock
 from backoffice.errors import InvalidInput
@@ -13,29 +12,16 @@ from backoffice.permissions import acting_user
 
 from .models import CustomerMessage, MessagePolicy
 from .outbox import chunks, fill, new_message, send_soon, told
-from .rendering import render
+from .rendering import UPDATE_TEMPLATES, render
 from .selectors import order_states
 
 Kind = CustomerMessage.Kind
 
-# Ready texts for "send update"; rendered in each customer's language.
-UPDATE_TEMPLATES = {
-    "status": _("Here is where your order stands today. We will write again as soon as anything changes."),
-    "supplier_delay": _(
-        "Our supplier has told us of a delay. We are doing what we can to get your items sooner and will "
-        "keep you informed. If you would rather not wait, you can cancel the waiting items at any time."
-    ),
-    "partial_offer": _(
-        "Part of your order is ready. If you like, we send it now and the rest as soon as it arrives: "
-        "one click on the page below."
-    ),
-}
-
-
 def _update_text(text, template, title, user):
     """What a personal message says: the free text, else the ready text, signed by its author."""
     author = (user.get_full_name() or user.get_username()) if user else ""
-    return {"text": text.strip() or UPDATE_TEMPLATES.get(template, ""), "title": title.strip(), "author": author}
+    # A ready text is kept by its key and put into words in the customer's language when rendered.
+    return {"text": text.strip(), "ready_text": "" if text.strip() else template, "title": title.strip(), "author": author}
 
 
 def send_update(order_ids, *, text="", template="", title="", user=None, request_key):

@@ -1,49 +1,86 @@
 """Customer service's worklist: orders at risk of an unhappy customer, filtered with
-django-filter, exportable as CSV."""
+django-filter, exportable as CSV.
+
+Rules: an order is at risk while anything of it waits, or while its customer is to be
+called. The figures come from a summary (WorklistEntry) that refresh_worklist rebuilds in
+one transaction from set-based SQL: by the beat job every SUMMARY_REFRESH_MINUTES, and when
+the page finds it older than that; the page says "as of". The order's status and customer
+are read live."""
 
 import csv
 import datetime
 
 import django_filters
 from django import forms
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Exists, F, OuterRef, Q
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from backoffice import clock
-from orders.models import WAITING, WAITING_UNITS, Backorder, Order
+from backoffice.locks import advisory_lock
+from orders.models import Order
+from orders.selectors import matching_customers
 
-from .models import CustomerMessage
+from .models import CustomerMessage, WorklistEntry, WorklistRefresh
+
+# Set-based, portable (SQLite and PostgreSQL): one row per order with anything waiting, then
+# the orders of customers to call that wait for nothing.
+REFRESH = """
+INSERT INTO notifications_worklistentry (order_id, customer_id, waiting_units, next_eta, latest_eta, promised, waiting_since,
+                                         eta_slipped, po_late, message_count, last_message_at)
+SELECT w.order_id, w.customer_id, w.units, w.next_eta, w.latest_eta, w.promised, w.since, w.slipped = 1, w.late = 1,
+       COALESCE(m.n, 0), m.last_at
+FROM (
+    SELECT b.order_id, o.customer_id, SUM(b.quantity - b.filled - b.cancelled) AS units, MIN(b.eta) AS next_eta, MAX(b.eta) AS latest_eta,
+           MIN(b.promised_date) AS promised, MIN(b.created_at) AS since,
+           MAX(CASE WHEN b.eta > b.promised_date THEN 1 ELSE 0 END) AS slipped,
+           MAX(CASE WHEN l.late THEN 1 ELSE 0 END) AS late
+    FROM orders_backorder b JOIN orders_order o ON o.id = b.order_id
+    LEFT JOIN purchasing_purchaseorderline l ON l.id = b.po_line_id
+    WHERE b.status IN ('open', 'on_order')
+    GROUP BY b.order_id, o.customer_id
+    UNION ALL
+    SELECT o.id, o.customer_id, 0, NULL, NULL, NULL, NULL, 0, 0
+    FROM orders_order o JOIN orders_customer c ON c.id = o.customer_id
+    WHERE c.call_reason <> '' AND NOT EXISTS (
+        SELECT 1 FROM orders_backorder b WHERE b.order_id = o.id AND b.status IN ('open', 'on_order'))
+) w
+LEFT JOIN (
+    SELECT order_id, COUNT(*) AS n, MAX(created_at) AS last_at FROM notifications_customermessage GROUP BY order_id
+) m ON m.order_id = w.order_id
+"""
 
 
-def _waiting():
-    return Backorder.objects.filter(order=OuterRef("pk"), status__in=WAITING)
+def refresh_worklist():
+    """Rebuild the summary in one transaction (readers see the old one until it commits);
+    two refreshes at once take turns. Returns the number of orders at risk."""
+    with transaction.atomic():
+        advisory_lock("refresh-worklist")
+        WorklistEntry.objects.all().delete()
+        with connection.cursor() as cursor:
+            cursor.execute(REFRESH)
+        count = WorklistEntry.objects.count()
+        WorklistRefresh.objects.update_or_create(pk=1, defaults={"refreshed_at": clock.now(), "orders": count})
+    return count
+
+
+def worklist_as_of():
+    """When the summary was refreshed; refreshed now if it is older than SUMMARY_REFRESH_MINUTES."""
+    last = WorklistRefresh.objects.filter(pk=1).first()
+    stale_before = clock.now() - datetime.timedelta(minutes=settings.SUMMARY_REFRESH_MINUTES)
+    if last is None or last.refreshed_at < stale_before:
+        refresh_worklist()
+        last = WorklistRefresh.objects.get(pk=1)
+    return last.refreshed_at
 
 
 def at_risk_orders():
-    """Orders with anything waiting, or whose customer is to be called; one row each with
-    the figures the worklist shows, all as subqueries (no per-row queries). Most at risk
-    first: the soonest date a waiting unit is due (a passed one first), then the oldest
-    promise."""
-    waiting = _waiting()
-    messages = CustomerMessage.objects.filter(order=OuterRef("pk"))
-    return (
-        Order.objects.filter(Exists(waiting) | ~Q(customer__call_reason=""))
-        .select_related("customer")
-        .annotate(
-            waiting_units=Subquery(waiting.order_by().values("order").annotate(units=Sum(WAITING_UNITS)).values("units")),
-            latest_eta=Subquery(waiting.order_by("-eta").values("eta")[:1]),
-            next_eta=Subquery(waiting.order_by("eta").values("eta")[:1]),
-            promised=Subquery(waiting.order_by("promised_date").values("promised_date")[:1]),
-            waiting_since=Subquery(waiting.order_by("created_at").values("created_at")[:1]),
-            po_late=Exists(waiting.filter(po_line__late=True)),
-            message_count=Coalesce(
-                Subquery(messages.order_by().values("order").annotate(n=Count("id")).values("n")), 0
-            ),
-            last_message_at=Subquery(messages.order_by("-created_at").values("created_at")[:1]),
-        )
-        .order_by(F("next_eta").asc(nulls_last=True), F("promised").asc(nulls_last=True), "waiting_since", "pk")
+    """The summary's orders, most at risk first: the soonest date a waiting unit is due (a
+    passed one first), then the oldest promise; the customers to call who wait for nothing last."""
+    return WorklistEntry.objects.select_related("order__customer").order_by(
+        F("next_eta").asc(nulls_last=True), F("promised").asc(nulls_last=True), "waiting_since", "order_id"
     )
 
 
@@ -67,10 +104,12 @@ class WorklistFilter(django_filters.FilterSet):
     min_messages = django_filters.NumberFilter(
         field_name="message_count", lookup_expr="gte", label=_("at least this many messages"), min_value=0, max_value=10000,
     )
-    q = django_filters.CharFilter(method="filter_q", label=_("order number or customer"), max_length=200)
+    q = django_filters.CharFilter(
+        method="filter_q", label=_("order number, email (exact) or part of a name"), max_length=200,
+    )
 
     class Meta:
-        model = Order
+        model = WorklistEntry
         fields = []
 
     def _flag(self, queryset, value, condition):
@@ -79,36 +118,32 @@ class WorklistFilter(django_filters.FilterSet):
         return queryset.filter(condition) if value else queryset.exclude(condition)
 
     def filter_eta_slipped(self, queryset, name, value):
-        return self._flag(queryset, value, Exists(_waiting().filter(eta__gt=F("promised_date"))))
+        return self._flag(queryset, value, Q(eta_slipped=True))
 
     def filter_due_within(self, queryset, name, value):
         if value is None:
             return queryset
-        soon = clock.today() + datetime.timedelta(days=int(value))
-        return queryset.filter(Exists(_waiting().filter(eta__lte=soon)))
+        return queryset.filter(next_eta__lte=clock.today() + datetime.timedelta(days=int(value)))
 
     def filter_past_promised(self, queryset, name, value):
-        return self._flag(queryset, value, Exists(_waiting().filter(promised_date__lt=clock.today())))
+        return self._flag(queryset, value, Q(promised__lt=clock.today()))
 
     def filter_waiting_days(self, queryset, name, value):
         if value is None:
             return queryset
-        since = clock.now() - datetime.timedelta(days=int(value))
-        return queryset.filter(Exists(_waiting().filter(created_at__lt=since)))
+        return queryset.filter(waiting_since__lt=clock.now() - datetime.timedelta(days=int(value)))
 
     def filter_bounced(self, queryset, name, value):
         bounced = CustomerMessage.objects.filter(
-            order=OuterRef("pk"), status__in=[CustomerMessage.Status.BOUNCED, CustomerMessage.Status.COMPLAINED]
+            order=OuterRef("order_id"), status__in=[CustomerMessage.Status.BOUNCED, CustomerMessage.Status.COMPLAINED]
         )
-        return self._flag(queryset, value, Exists(bounced) | ~Q(customer__call_reason=""))
+        return self._flag(queryset, value, Exists(bounced) | ~Q(order__customer__call_reason=""))
 
     def filter_q(self, queryset, name, value):
-        value = value.strip()
-        if not value:
+        if not value.strip():
             return queryset
-        return queryset.filter(
-            Q(number__icontains=value) | Q(customer__email__icontains=value) | Q(customer__name__icontains=value)
-        )
+        numbered = list(Order.objects.filter(number__iexact=value.strip()).values_list("pk", flat=True))
+        return queryset.filter(Q(order_id__in=numbered) | Q(customer__in=matching_customers(value)))
 
 
 COLUMNS = [
@@ -119,23 +154,24 @@ COLUMNS = [
 ]
 
 
-def row(order):
+def row(entry):
+    order = entry.order
     return {
         "number": order.number, "customer": order.customer.name, "email": order.customer.email,
-        "status": order.get_status_display(), "waiting_units": order.waiting_units or 0,
-        "latest_eta": order.latest_eta, "promised": order.promised, "waiting_since": order.waiting_since,
-        "po_late": order.po_late, "message_count": order.message_count, "last_message_at": order.last_message_at,
+        "status": order.get_status_display(), "waiting_units": entry.waiting_units,
+        "latest_eta": entry.latest_eta, "promised": entry.promised, "waiting_since": entry.waiting_since,
+        "po_late": entry.po_late, "message_count": entry.message_count, "last_message_at": entry.last_message_at,
         "call_reason": order.customer.call_reason,
     }
 
 
-def csv_response(orders):
+def csv_response(entries):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="worklist-{clock.today().isoformat()}.csv"'
     writer = csv.writer(response)
     writer.writerow([str(label) for _, label in COLUMNS])
-    for order in orders.iterator(chunk_size=2000):
-        values = row(order)
+    for entry in entries.iterator(chunk_size=2000):
+        values = row(entry)
         writer.writerow(["" if values[key] is None else values[key] for key, _ in COLUMNS])
     return response
 
@@ -150,7 +186,7 @@ class SendUpdateForm(forms.Form):
                            help_text=_("Free text, sent as written; leave empty to use the ready text in each customer's language."))
 
     def __init__(self, *args, **kwargs):
-        from .updates import UPDATE_TEMPLATES
+        from .rendering import UPDATE_TEMPLATES
 
         super().__init__(*args, **kwargs)
         self.fields["template"].choices = [("", "—")] + [(key, text) for key, text in UPDATE_TEMPLATES.items()]

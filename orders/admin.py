@@ -1,7 +1,7 @@
 import datetime
 
 from django.contrib import admin, messages
-from django.db.models import OuterRef, Subquery, Sum
+from django.db.models import Exists, OuterRef, Q, Subquery, Sum
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backoffice import clock
 from backoffice.admin_tools import (
+    LargeTableAdmin,
     ReadOnlyAdmin,
     ReadOnlyInline,
     admin_link,
@@ -33,15 +34,15 @@ from .models import (
     ShipmentLine,
 )
 from .placement import CustomerDetails, place_order
+from .selectors import matching_backorder_ids, matching_customers, matching_order_ids
 
 
 class WaitingSinceFilter(admin.SimpleListFilter):
-    """Orders (or backorders) whose oldest waiting unit has waited at least N days."""
+    """Orders (or backorders) whose oldest waiting unit has waited at least N days: for each
+    order listed, newest first, one probe of the index of what waits (not a join that repeats orders)."""
 
     title = _("waiting since")
     parameter_name = "waiting"
-    field = "backorders__created_at"
-    status_field = "backorders__status__in"
 
     def lookups(self, request, model_admin):
         return [("0", _("any time")), ("7", _("over 7 days")), ("14", _("over 14 days")), ("30", _("over 30 days"))]
@@ -50,12 +51,15 @@ class WaitingSinceFilter(admin.SimpleListFilter):
         if self.value() not in {"0", "7", "14", "30"}:
             return queryset
         since = clock.now() - datetime.timedelta(days=int(self.value()))
-        return queryset.filter(**{self.status_field: WAITING, f"{self.field}__lte": since}).distinct()
+        return self.waiting_before(queryset, since)
+
+    def waiting_before(self, queryset, since):
+        return queryset.filter(Exists(Backorder.objects.filter(order=OuterRef("pk"), status__in=WAITING, created_at__lte=since)))
 
 
 class BackorderWaitingSinceFilter(WaitingSinceFilter):
-    field = "created_at"
-    status_field = "status__in"
+    def waiting_before(self, queryset, since):
+        return queryset.filter(status__in=WAITING, created_at__lte=since)
 
 
 class OrderLineInline(ReadOnlyInline):
@@ -63,6 +67,9 @@ class OrderLineInline(ReadOnlyInline):
     fields = ["line_number", "product", "quantity", "unit_price", "allocated", "backordered", "shipped", "cancelled"]
     readonly_fields = fields
     show_change_link = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("product")
 
     @admin.display(description=_("line"))
     def line_number(self, line):
@@ -73,6 +80,9 @@ class BackorderInline(ReadOnlyInline):
     model = Backorder
     fields = ["product", "quantity", "filled", "cancelled", "status", "created_at", "eta", "promised_date", "filled_at"]
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("product")
 
 
 class ShipmentInline(ReadOnlyInline):
@@ -89,14 +99,13 @@ class OrderEventInline(ReadOnlyInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(LargeTableAdmin):
     list_display = ["number", "customer", "status", "fulfilment_policy", "expedite", "placed_at", "units_waiting", "waiting_since"]
     list_select_related = ["customer"]
     list_filter = ["status", "fulfilment_policy", "expedite", WaitingSinceFilter, "placed_at"]
-    search_fields = ["number", "customer__email", "customer__name", "lines__product__sku"]
+    search_fields = ["number"]  # shows the box; get_search_results says what it finds
+    search_help_text = _("Order number or customer's email address (exact), part of a customer's name, or part of a SKU")
     date_hierarchy = "placed_at"
-    show_full_result_count = False
-    list_per_page = 100
     inlines = [OrderLineInline, BackorderInline, ShipmentInline, OrderEventInline]
     fields = [
         "number", "customer_link", "status", "fulfilment_policy", "expedite", "placed_at",
@@ -107,6 +116,11 @@ class OrderAdmin(admin.ModelAdmin):
         "stock_ledger",
     ]
     actions = ["ship_ready_orders", "cancel_unshipped"]
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
+        return queryset.filter(pk__in=matching_order_ids(search_term)), False
 
     def get_queryset(self, request):
         # Subqueries, not joins: joining lines and backorders at once would multiply the sums.
@@ -231,15 +245,19 @@ class BackorderAdmin(ReadOnlyAdmin):
     list_display = ["order", "customer", "product", "quantity", "waiting_units", "status", "created_at", "eta", "promised_date"]
     list_select_related = ["order__customer", "product"]
     list_filter = ["status", BackorderWaitingSinceFilter, "order__expedite", "created_at"]
-    search_fields = ["order__number", "order__customer__email", "product__sku"]
+    search_fields = ["order__number"]  # shows the box; get_search_results says what it finds
+    search_help_text = _("Order number or customer's email address (exact), part of a customer's name, or part of a SKU")
     date_hierarchy = "created_at"
-    show_full_result_count = False
-    list_per_page = 100
     readonly_fields = [
         "order", "line", "product", "quantity", "filled", "cancelled", "status", "created_at", "filled_at",
         "eta", "promised_date",
     ]
     inlines = [EtaChangeInline]
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
+        return queryset.filter(pk__in=matching_backorder_ids(search_term)), False
 
     @admin.display(description=_("customer"))
     def customer(self, backorder):
@@ -258,12 +276,17 @@ class OrderOfCustomerInline(ReadOnlyInline):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(LargeTableAdmin):
     list_display = ["email", "name", "language", "call_reason", "created_at"]
     list_filter = [("call_reason", admin.EmptyFieldListFilter), "language"]
-    search_fields = ["email", "name"]
-    show_full_result_count = False
+    search_fields = ["email"]  # shows the box; get_search_results says what it finds
+    search_help_text = _("Email address (exact) or part of the name")
     inlines = [OrderOfCustomerInline]
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
+        return queryset.filter(pk__in=matching_customers(search_term).values("pk")), False
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -284,9 +307,16 @@ class ShipmentLineInline(ReadOnlyInline):
 class ShipmentAdmin(ReadOnlyAdmin):  # shipping goes through "Ship ready orders"
     list_display = ["order", "shipped_at", "amount_captured", "tracking_number", "created_by"]
     list_select_related = ["order", "created_by"]
-    search_fields = ["order__number", "order__customer__email", "tracking_number"]
+    search_fields = ["tracking_number"]  # shows the box; get_search_results says what it finds
+    search_help_text = _("Order number or tracking number (exact)")
     list_filter = ["shipped_at"]
     date_hierarchy = "shipped_at"
-    show_full_result_count = False
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        orders = list(Order.objects.filter(number__iexact=term).values_list("pk", flat=True))
+        return queryset.filter(Q(order_id__in=orders) | Q(tracking_number=term)), False
     readonly_fields = ["order", "shipped_at", "amount_captured", "tracking_number", "created_by"]
     inlines = [ShipmentLineInline]

@@ -3,6 +3,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.choices import Language
@@ -26,6 +27,8 @@ class Customer(models.Model):
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
         ordering = ["email"]
+        # Search: the email exactly, any case (a part of the name: a trigram index, migration 0009).
+        indexes = [models.Index(Upper("email"), name="customer_email_upper")]
 
     def __str__(self):
         return f"{self.name} <{self.email}>"
@@ -60,6 +63,10 @@ class Order(models.Model):
         verbose_name = _("order")
         verbose_name_plural = _("orders")
         ordering = ["-placed_at", "-id"]
+        indexes = [
+            models.Index(Upper("number"), name="order_number_upper"),
+            models.Index(fields=["status", "placed_at"], name="order_status_placed"),  # a status, newest first
+        ]
         permissions = [
             ("cancel_units", _("Can cancel unshipped units of an order")),
             ("view_dashboard", _("Can view the managers' dashboard")),
@@ -158,7 +165,11 @@ class Backorder(models.Model):
         verbose_name = _("backorder")
         verbose_name_plural = _("backorders")
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["product", "status"], name="backorder_product_status")]
+        indexes = [
+            models.Index(fields=["product", "status"], name="backorder_product_status"),
+            # What waits, by age: the "waiting since" filters and the worklist.
+            models.Index(fields=["order", "created_at"], condition=Q(status__in=["open", "on_order"]), name="backorder_waiting_since"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="backorder_quantity_positive"),
             models.CheckConstraint(condition=Q(filled__gte=0, cancelled__gte=0), name="backorder_parts_not_negative"),

@@ -18,7 +18,45 @@ from django.utils import timezone
 
 from backoffice.errors import NotFound
 
-from .models import WAITING, WAITING_UNITS, Backorder, Order, OrderLine
+from .models import WAITING, WAITING_UNITS, Backorder, Customer, Order, OrderLine
+
+
+def looks_like_email(term):
+    return "@" in term and " " not in term.strip()
+
+
+def matching_customers(term):
+    """Customers by email address (exact, any case, when the input looks like one) or by a
+    part of their name (a trigram index on PostgreSQL)."""
+    term = term.strip()
+    if looks_like_email(term):
+        return Customer.objects.filter(email__iexact=term)
+    return Customer.objects.filter(name__icontains=term)
+
+
+def matching_order_ids(term):
+    """The order search, each part by an index: the order number (exact, any case); the
+    orders of the customers matching_customers finds; orders with a line whose SKU contains
+    the input (not for an email address). A union of ids, so the database uses an index per part."""
+    term = term.strip()
+    ids = Order.objects.filter(number__iexact=term).order_by().values("pk").union(
+        Order.objects.filter(customer__in=matching_customers(term)).order_by().values("pk")
+    )
+    if not looks_like_email(term):
+        ids = ids.union(OrderLine.objects.filter(product__sku__icontains=term).order_by().values("order_id"))
+    return ids
+
+
+def matching_backorder_ids(term):
+    """The backorder search: backorders of the orders matching_order_ids finds by number or
+    customer, and backorders of products whose SKU contains the input."""
+    term = term.strip()
+    ids = Backorder.objects.filter(order__number__iexact=term).order_by().values("pk").union(
+        Backorder.objects.filter(order__customer__in=matching_customers(term)).order_by().values("pk")
+    )
+    if not looks_like_email(term):
+        ids = ids.union(Backorder.objects.filter(product__sku__icontains=term).order_by().values("pk"))
+    return ids
 
 
 def get_order(number):

@@ -1,6 +1,11 @@
 from rest_framework import serializers
 
-from backoffice.fields import ChoiceField, MoneyField, StrictBooleanField, StrictIntegerField
+from backoffice.fields import (
+    ChoiceField,
+    MoneyField,
+    StrictBooleanField,
+    StrictIntegerField,
+)
 from inventory.serializers import MAX_UNITS
 
 from .models import Backorder, Customer, Order, Shipment

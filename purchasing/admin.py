@@ -12,7 +12,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 
-from backoffice.admin_tools import admin_link, confirm_action
+from backoffice.admin_tools import LargeTableAdmin, admin_link, confirm_action
 from backoffice.errors import DomainError
 
 from .forms import ConfirmLineForm, OverReceiptForm, ReceiveLineForm
@@ -104,13 +104,12 @@ class PurchaseOrderLineInline(admin.TabularInline):
 
 
 @admin.register(PurchaseOrder)
-class PurchaseOrderAdmin(admin.ModelAdmin):
+class PurchaseOrderAdmin(LargeTableAdmin):
     list_display = ["number", "supplier", "status", "dropship_order", "created_at", "sent_at", "late_lines"]
     list_select_related = ["supplier", "dropship_order"]
     list_filter = ["status", LateFilter, "supplier"]
     search_fields = ["number", "supplier__code", "supplier__name", "lines__product__sku"]
     date_hierarchy = "created_at"
-    show_full_result_count = False
     readonly_fields = ["number", "supplier", "status", "dropship_order", "created_at", "sent_at", "confirmed_at", "waiting_customers"]
     inlines = [PurchaseOrderLineInline]
     actions = ["send", "confirm", "receive", "cancel"]

@@ -13,6 +13,7 @@ Rules:
 - Every ETA move is announced (signals.etas_changed) inside its transaction."""
 
 import logging
+from collections import defaultdict
 
 from django.db import transaction
 from django.db.models import DateField, F, Value
@@ -24,7 +25,7 @@ from orders.etas import set_etas
 from orders.models import Backorder, EtaChange
 
 from .models import PurchaseOrder, PurchaseOrderLine
-from .pegging import line_customer_date, pegged_to, unpegged_etas
+from .pegging import customer_date, pegged_to, unpegged_etas
 from .selectors import late_line_date
 from .signals import announce
 
@@ -43,14 +44,19 @@ def get_purchase_order(number, lock=False):
 
 def _move_etas(lines, cause, eta=None):
     """Move the ETA of every waiting backorder pegged to these lines: to `eta`, or to what
-    each line's expected date gives. Two statements, whatever the number of backorders."""
-    waiting = pegged_to(lines)
+    each line's expected date gives. Two statements per distinct date, whatever the number
+    of backorders: the date is a constant, not a subquery per backorder row."""
     if eta:
-        new_eta = Value(eta, output_field=DateField())
+        by_date = {eta: list(lines)}
     else:
-        # Per backorder row: what the expected date of its own line gives.
-        new_eta = line_customer_date()
-    moved = set_etas(waiting, new_eta, cause)
+        by_date = defaultdict(list)
+        for pk, date in PurchaseOrderLine.objects.filter(pk__in=[line.pk for line in lines]).values_list(
+            "pk", customer_date()
+        ):
+            by_date[date].append(pk)
+    moved = []
+    for date, date_lines in by_date.items():
+        moved += set_etas(pegged_to(date_lines), Value(date, output_field=DateField()), cause)
     announce(moved, cause)
     return moved
 

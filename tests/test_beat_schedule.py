@@ -6,6 +6,7 @@ import datetime
 import pytest
 import time_machine
 from django_celery_beat.models import PeriodicTask
+
 from backoffice.beat import Scheduler
 from backoffice.celery import app
 from backoffice.models import Heartbeat

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from backoffice.dashboard import refresh_dashboard
 from notifications.models import CustomerMessage
 from orders.cancellation import CancelRequest, cancel_units
 from orders.models import Order
@@ -114,14 +115,17 @@ def test_the_dashboard_reads_in_the_same_queries_for_10_or_60_orders(client, db,
     settings.BACKORDER_DEFAULT_LEAD_TIME_DAYS = 3
     client.force_login(UserFactory(roles=["Manager"]))
     products = ProductFactory.create_batch(5)
+    refresh_dashboard()  # the snapshot row exists: each run below updates it
 
     def queries_with(orders):
         for index in range(orders):
             place((products[index % 5], 1 + index % 3))
         receive(products[0], 4)
-        with CaptureQueriesContext(connection) as captured:
+        with CaptureQueriesContext(connection) as job:
+            refresh_dashboard()
+        with CaptureQueriesContext(connection) as page:
             assert client.get(reverse("dashboard")).status_code == 200
-        return len(captured)
+        return len(job), len(page)
 
     few = queries_with(10)
     many = queries_with(50)

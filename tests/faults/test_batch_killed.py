@@ -13,7 +13,6 @@ from orders.models import Backorder
 from purchasing import batching
 from purchasing.models import BatchRun, PurchaseOrder, PurchaseOrderLine
 from tests.factories import SupplierFactory, SupplierItemFactory, place
-
 from tests.processes import ROOT, database_url, wait_for
 
 pytestmark = [pytest.mark.faults, pytest.mark.postgres]

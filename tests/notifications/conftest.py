@@ -50,4 +50,8 @@ def messages_of(order, **filters):
 def mark_sent(*messages, at=None):
     """As if a worker had sent them (the sending itself is tested in test_sending)."""
     at = at or MONDAY
-    CustomerMessage.objects.filter(pk__in=[m.pk for m in messages]).update(status="sent", sent_at=at)
+    for message in CustomerMessage.objects.filter(pk__in=[m.pk for m in messages]).select_related("order__customer"):
+        content = message.content()  # a worker keeps what it sent
+        CustomerMessage.objects.filter(pk=message.pk).update(
+            status="sent", sent_at=at, subject=content.subject, text=content.text, html=content.html,
+        )

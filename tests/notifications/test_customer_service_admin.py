@@ -46,7 +46,7 @@ def test_an_order_page_shows_its_message_timeline_and_a_message_page_what_was_se
     order_page = client.get(reverse("admin:orders_order_change", args=[ann.pk])).content.decode()
     message_page = client.get(reverse("admin:notifications_customermessage_change", args=[message.pk])).content.decode()
 
-    assert message.subject in order_page and "Send a personal message" in order_page
+    assert message.content().subject in order_page and "Send a personal message" in order_page
     assert "srcdoc=" in message_page and "Hello Ann," in message_page
 
 
@@ -72,8 +72,8 @@ def test_send_update_from_the_order_list_previews_then_sends_once_per_customer(s
     personal = CustomerMessage.objects.filter(kind="personal")
     assert sorted(personal.values_list("order__number", flat=True)) == sorted([ann.number, jo.number])
     german = personal.get(order=jo)
-    assert german.subject == f"Zu Ihrer Bestellung {jo.number}" and "Unser Lieferant hat uns eine Verzögerung gemeldet" in german.text
-    assert german.created_by.first_name == "Sam" and "Sam Service" in german.text
+    assert german.content().subject == f"Zu Ihrer Bestellung {jo.number}" and "Unser Lieferant hat uns eine Verzögerung gemeldet" in german.content().text
+    assert german.created_by.first_name == "Sam" and "Sam Service" in german.content().text
 
 
 def test_a_personal_message_on_one_order_is_sent_as_written(staff, two_orders):
@@ -86,7 +86,7 @@ def test_a_personal_message_on_one_order_is_sent_as_written(staff, two_orders):
     client.post(SEND, {**fields, "send": "1"})
 
     [message] = CustomerMessage.objects.filter(kind="personal")
-    assert message.subject == "Your teapot" and "we found one more teapot" in message.text
+    assert message.content().subject == "Your teapot" and "we found one more teapot" in message.content().text
 
 
 def test_an_update_without_any_text_is_refused_and_queues_nothing(staff, two_orders):

@@ -24,7 +24,7 @@ def test_an_orders_messages_and_vouchers_through_the_api(clock, shop):
 
     assert messages.status_code == 200
     assert messages.json() == [{
-        "kind": "apology", "status": "sent", "language": "en", "subject": apology.subject,
+        "kind": "apology", "status": "sent", "language": "en", "subject": apology.content().subject,
         "created_at": "2026-03-02T09:00:00+01:00", "sent_at": "2026-03-02T09:00:00+01:00",
     }]
     voucher = Voucher.objects.get(order=order)

@@ -54,9 +54,9 @@ class FailingOnce:
 def test_a_shipped_notice_says_what_shipped_and_what_still_waits(shipped_order):
     [notice] = messages_of(shipped_order)
     assert notice.kind == "shipped"
-    assert notice.subject == f"Your order {shipped_order.number} has shipped"
-    assert "In this parcel:\n- 1 × Teapot" in notice.text
-    assert "Still waiting:\n- 2 × Kettle" in notice.text and "expected on" in notice.text
+    assert notice.content().subject == f"Your order {shipped_order.number} has shipped"
+    assert "In this parcel:\n- 1 × Teapot" in notice.content().text
+    assert "Still waiting:\n- 2 × Kettle" in notice.content().text and "expected on" in notice.content().text
 
 
 def test_a_queued_message_is_sent_once_with_its_esp_id(shipped_order, anymail_test_backend):
@@ -107,7 +107,7 @@ def test_a_worker_that_died_after_sending_leaves_a_possible_duplicate_not_a_sile
     from notifications import outbox
 
     def crash(message, connection, policy):  # sent, then the process dies before recording it
-        mail.outbox.append(message.subject)
+        mail.outbox.append(message.content().subject)
         raise SystemExit
 
     monkeypatch.setattr(outbox, "_send_one", crash)

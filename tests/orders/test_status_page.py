@@ -35,7 +35,7 @@ def url(order, tail=""):
 
 def test_the_page_says_what_each_line_is_doing_in_plain_words(client, order):
     [notice] = CustomerMessage.objects.filter(order=order)
-    CustomerMessage.objects.filter(pk=notice.pk).update(status="sent", sent_at=MONDAY)
+    CustomerMessage.objects.filter(pk=notice.pk).update(status="sent", sent_at=MONDAY, subject=notice.content().subject)
 
     page = client.get(url(order))
 
@@ -44,7 +44,7 @@ def test_the_page_says_what_each_line_is_doing_in_plain_words(client, order):
     assert "1 ready, sent together with the rest" in html
     assert "4 waiting: expected on March 16, 2026" in html
     assert "Wait and send everything together" in html and 'value="ship_complete" checked' in html
-    assert f"March 2, 2026: email “{notice.subject}”" in html
+    assert f"March 2, 2026: email “{notice.content().subject}”" in html
 
 
 def test_the_page_speaks_the_customers_language_and_switches(client, order):
@@ -82,7 +82,7 @@ def test_cancelling_shows_the_refund_first_then_cancels_and_emails(client, order
     cups.refresh_from_db()
     assert (cups.cancelled, cups.backordered) == (2, 2)
     [cancellation] = CustomerMessage.objects.filter(order=order, kind="cancellation")
-    assert "17.00 EUR" in cancellation.text
+    assert "17.00 EUR" in cancellation.content().text
     assert OrderEvent.objects.get(order=order, kind="units_cancelled").by_customer
 
 

@@ -16,7 +16,15 @@ from rest_framework.authtoken.models import Token
 
 from purchasing.models import PurchaseOrder
 from tests.factories import ProductFactory, SupplierItemFactory, UserFactory
-from tests.processes import ROOT, Redis, Service, accepts, database_url, free_port, wait_for
+from tests.processes import (
+    ROOT,
+    Redis,
+    Service,
+    accepts,
+    database_url,
+    free_port,
+    wait_for,
+)
 
 pytestmark = [
     pytest.mark.postgres,

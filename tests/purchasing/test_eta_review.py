@@ -18,7 +18,14 @@ from purchasing import batching, lifecycle, receiving
 from purchasing.models import PurchaseOrder, Supplier
 from purchasing.record import refresh_learned_lateness
 from purchasing.review import review_etas
-from tests.factories import CustomerFactory, ProductFactory, SupplierFactory, SupplierItemFactory, UserFactory, place
+from tests.factories import (
+    CustomerFactory,
+    ProductFactory,
+    SupplierFactory,
+    SupplierItemFactory,
+    UserFactory,
+    place,
+)
 
 pytestmark = pytest.mark.django_db
 

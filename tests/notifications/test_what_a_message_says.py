@@ -1,0 +1,71 @@
+"""A message's words are rendered when it is sent, not in the event's transaction: the event
+writes what must be said (data), the worker renders it in the customer's language and keeps
+what it sent. A re-date reaching many orders commits at once and its customers are told in
+transactions of their own, by a task or the sweep, each exactly once."""
+
+import datetime
+
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from notifications.models import CustomerMessage
+from notifications.outbox import send_due_messages
+from notifications.rules import tell_delayed
+from tests.factories import CustomerFactory
+
+from .conftest import TODAY, messages_of, redate, waiting_on_a_purchase_order
+
+
+def test_the_event_writes_what_to_say_and_the_worker_renders_and_keeps_it(clock, policy, settings):
+    # Given an order waiting on a purchase order, its customer told the date
+    policy.quiet_window_minutes = 0
+    policy.save()
+    item, [order], po = waiting_on_a_purchase_order(CustomerFactory.build(name="Jörg", language="de"))
+    send_due_messages()
+    mail.outbox.clear()
+
+    # When the supplier slips by a week
+    with CaptureQueriesContext(connection) as captured:
+        redate(item, po, TODAY + datetime.timedelta(days=19))
+
+    # Then the delay notice is written as data, no words yet: no template ran in that transaction
+    [notice] = messages_of(order, kind__in=["delay_notice", "apology"])
+    assert notice.subject == notice.text == notice.html == ""
+    assert notice.data["waiting_lines"][0]["delayed"] is True
+    assert notice.data["waiting_lines"][0]["eta"] == str(TODAY + datetime.timedelta(days=21))
+    assert not any("Gutschein" in query["sql"] for query in captured.captured_queries)
+
+    # When a worker sends it (a day later: one proactive email a day)
+    clock.shift(datetime.timedelta(days=1))
+    assert send_due_messages()["sent"] == 1
+
+    # Then it says it in German with both dates, and what went out is kept on the row
+    [email] = mail.outbox
+    notice.refresh_from_db()
+    voucher = order.vouchers.get()
+    assert email.subject == notice.subject == f"Wir entschuldigen uns: Ihre Bestellung {order.number} verzögert sich, ein Gutschein für Sie"
+    assert email.body == notice.text
+    assert "jetzt voraussichtlich am 23. März 2026 (angekündigt war der 14. März 2026)" in notice.text
+    assert voucher.code in notice.text and "gültig bis 31. Mai 2026" in notice.text
+    assert '<html lang="de">' in notice.html and email.alternatives[0][0] == notice.html
+
+
+def test_a_large_redate_commits_first_and_each_customer_is_told_once_by_the_sweep(clock, policy, settings):
+    # Given three orders on one purchase order, and a limit of one order told inline
+    settings.NOTIFY_INLINE_ORDERS = 1
+    item, orders, po = waiting_on_a_purchase_order(None, None, None)
+    before = CustomerMessage.objects.count()
+
+    # When the supplier slips for all of them
+    redate(item, po, TODAY + datetime.timedelta(days=25))
+
+    # Then the re-date committed without writing their messages (the worker's task was asked)
+    assert CustomerMessage.objects.count() == before
+
+    # When the worker's task (or beat's sweep) runs, twice
+    assert tell_delayed() == 3
+    assert tell_delayed() == 0
+
+    # Then each customer has exactly one message about the slip
+    assert [len(messages_of(order, kind__in=["delay_notice", "apology"])) for order in orders] == [1, 1, 1]
