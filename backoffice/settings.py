@@ -211,6 +211,8 @@ CELERY_BEAT_SCHEDULER = "backoffice.beat:Scheduler"
 CELERY_BEAT_MAX_LOOP_INTERVAL = 30
 CELERY_BEAT_SCHEDULE = {
     "check-stock-ledger": {"task": "inventory.tasks.check_stock_ledger", "schedule": crontab(hour=3, minute=15)},
+    # The demand history the reorder review reads: yesterday complete, the last week again.
+    "refresh-demand-history": {"task": "purchasing.tasks.refresh_demand", "schedule": crontab(hour=2, minute=30)},
     "batch-backorders": {
         "task": "purchasing.tasks.batch_backorders",
         # BATCH_EVERY_SECONDS replaces the quarter-hourly run (a test or a busy shop).

@@ -12,7 +12,9 @@ from notifications.webhooks import tracking_webhook
 from orders.api import BackorderViewSet
 from purchasing.api import (
     BatchBackordersView,
+    ProductReorderView,
     PurchaseOrderViewSet,
+    ReorderListView,
     SupplierItemViewSet,
     SupplierViewSet,
 )
@@ -48,5 +50,7 @@ urlpatterns = [
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[]), name="api-docs"),
     path("api/v1/jobs/batch-backorders/", BatchBackordersView.as_view(), name="batch-backorders"),
     path("api/v1/products/<str:sku>/availability/", AvailabilityView.as_view(), name="product-availability"),
+    path("api/v1/products/<str:sku>/reorder/", ProductReorderView.as_view(), name="product-reorder"),
+    path("api/v1/reorder/", ReorderListView.as_view(), name="reorder"),
     path("api/v1/", include(router.urls)),
 ]

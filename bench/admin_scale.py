@@ -9,7 +9,7 @@ queries of one, next to the goal.
 
     DATABASE_URL=postgres://USER:PASS@HOST/DB python bench/admin_scale.py [--loads 5] [--keep]
 
-Runs in a throwaway test database (test_<name>); `--keep` fills it once and keeps it for
+Runs in a throwaway database (bench_<name>); `--keep` fills it once and keeps it for
 the next run (migrations still apply), to measure again without refilling.
 """
 

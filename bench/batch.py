@@ -9,7 +9,7 @@ then rolled back).
 
     DATABASE_URL=postgres://USER:PASS@HOST/DB python bench/batch.py [--backorders 100000] [--skus 5000] [--suppliers 200]
 
-Runs in a throwaway test database (test_<name>), created and dropped here.
+Runs in a throwaway database (bench_<name>), created and dropped here.
 """
 
 import argparse

@@ -9,7 +9,7 @@ locmem backend.
 
     DATABASE_URL=postgres://USER:PASS@HOST/DB python bench/fanout.py [--backorders 50000] [--send 5000]
 
-Runs in a throwaway test database (test_<name>), created and dropped here.
+Runs in a throwaway database (bench_<name>), created and dropped here.
 """
 
 import argparse

@@ -11,7 +11,7 @@ stock update, one transaction each), and the API's share of it.
 
     DATABASE_URL=postgres://USER:PASS@HOST/DB python bench/order_intake.py [--orders 4000] [--clients 8]
 
-Runs in a throwaway test database (test_<name>), created and dropped here.
+Runs in a throwaway database (bench_<name>), created and dropped here.
 """
 
 import argparse

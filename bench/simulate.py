@@ -1,8 +1,9 @@
 """90 days of a shop on PostgreSQL, hour by hour, through the real services and jobs (see
 tests/simulation.py): prints slips, the share told before the date they replace passed, the
 time from a slip's cause to the email, past dates seen, the most proactive emails one
-customer got in a day, apologies and vouchers, promise accuracy with and without the learned
-supplier lateness, and the wall time. Each run in its own throwaway database.
+customer got in a day, apologies and vouchers, the backorder rate and promise accuracy, and
+the wall time: with and without the learned supplier lateness, and with replenishment (the
+batch ordering ahead from the reorder review). Each run in its own throwaway database.
 
     DATABASE_URL=postgres://USER:PASS@HOST/DB python bench/simulate.py [--days 90] [--orders-per-day 40] [--seed 2026]
 """
@@ -23,7 +24,8 @@ SHOWN = [
     ("slip_to_email_hours_p95", "slip → email, p95 h"), ("past_dates_seen", "customers who could see a past date"),
     ("most_proactive_emails_one_customer_one_day", "most proactive emails, one customer, one day"),
     ("apologies", "apologies"), ("vouchers", "vouchers"), ("backorders_filled", "backorders filled"),
-    ("promise_accuracy", "promise accuracy (filled by the promised date)"), ("learned_lateness", "learned lateness (days)"),
+    ("promise_accuracy", "promise accuracy (filled by the promised date)"),
+    ("backorder_rate", "backorder rate (order lines that waited)"), ("learned_lateness", "learned lateness (days)"),
     ("wall_seconds", "wall time, s"),
 ]
 
@@ -34,18 +36,20 @@ def main():
     parser.add_argument("--orders-per-day", type=int, default=40)
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
+    runs = {"learning": (True, False), "no learning": (False, False), "learning, replenishing": (True, True)}
     results = {}
-    for learn in (True, False):
-        def run(learn=learn):
+    for name, (learn, replenish) in runs.items():
+        def run(name=name, learn=learn, replenish=replenish):
             from tests.simulation import simulate
 
-            results[learn] = simulate(days=args.days, orders_per_day=args.orders_per_day, seed=args.seed, learn=learn)
+            results[name] = simulate(days=args.days, orders_per_day=args.orders_per_day, seed=args.seed, learn=learn,
+                                     replenish=replenish)
 
         in_throwaway_database(run, "simulate.py")
     print(f"{args.days} days, {args.orders_per_day} orders a day, seed {args.seed}")
-    print(f"{'':52} {'learning':>22} {'no learning':>22}")
+    print(f"{'':52}" + "".join(f"{name:>24}" for name in runs))
     for key, label in SHOWN:
-        print(f"{label:52} {_show(results[True][key]):>22} {_show(results[False][key]):>22}")
+        print(f"{label:52}" + "".join(f"{_show(results[name][key]):>24}" for name in runs))
 
 
 def _show(value):

@@ -3,6 +3,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponseRedirect
@@ -21,9 +22,18 @@ from .lifecycle import (
     confirm_purchase_order,
     send_purchase_order,
 )
-from .models import BatchRun, PurchaseOrder, PurchaseOrderLine, Supplier, SupplierItem
+from .models import (
+    BatchRun,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    ReorderPolicy,
+    Supplier,
+    SupplierItem,
+)
 from .pegging import PEGGED_UNITS, pegged_to
 from .receiving import receive_purchase_order
+from .record import lead_times
+from .reorder import add_to_drafts, review
 from .resources import SupplierItemResource, SupplierResource
 
 
@@ -42,8 +52,42 @@ class SupplierAdmin(ImportExportMixin, admin.ModelAdmin):
     ]
     list_filter = ["language", "auto_send", "pad_with_lateness"]
     search_fields = ["code", "name", "email"]
-    readonly_fields = ["learned_lateness_days"]
+    readonly_fields = ["learned_lateness_days", "observed_lead_time", "on_time_rate"]
     inlines = [SupplierItemInline]
+
+    def _record(self, supplier):
+        return lead_times({supplier.pk: supplier.lead_time_days})[supplier.pk] if supplier.pk else None
+
+    @admin.display(description=_("observed lead time"))
+    def observed_lead_time(self, supplier):
+        record = self._record(supplier)
+        if record is None or record.source == "nominal":
+            return _("too few deliveries in 180 days (%(count)s); the review plans with %(days)s days") % {
+                "count": record.receipts if record else 0, "days": supplier.lead_time_days}
+        return _("median %(days)s days, 90th percentile %(p90)s days (%(count)s deliveries in 180 days)") % {
+            "days": record.days, "p90": record.p90, "count": record.receipts}
+
+    @admin.display(description=_("on time"))
+    def on_time_rate(self, supplier):
+        record = self._record(supplier)
+        return "-" if record is None or record.on_time_rate is None else f"{record.on_time_rate:.0%}"
+
+
+@admin.register(ReorderPolicy)
+class ReorderPolicyAdmin(admin.ModelAdmin):
+    """One row: the list goes straight to it."""
+
+    fields = ["service_level", "review_period_days", "often_backordered_rate", "add_to_batch"]
+
+    def changelist_view(self, request, extra_context=None):
+        policy, _created = ReorderPolicy.objects.get_or_create(pk=1)
+        return HttpResponseRedirect(reverse("admin:purchasing_reorderpolicy_change", args=[policy.pk]))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(SupplierItem)
@@ -70,6 +114,15 @@ class LateFilter(admin.SimpleListFilter):
         if self.value() == "no":
             return queryset.exclude(lines__late=True)
         return queryset
+
+
+def sparkline(units, width=84, height=20):
+    """SVG polyline points for a row of daily units (server-rendered, no script)."""
+    if len(units) < 2:
+        return ""
+    top = max(units) or 1
+    step = width / (len(units) - 1)
+    return " ".join(f"{index * step:.1f},{height - 1 - (height - 2) * value / top:.1f}" for index, value in enumerate(units))
 
 
 def units_for_stock(line):
@@ -166,6 +219,7 @@ class PurchaseOrderAdmin(LargeTableAdmin):
         return [
             path("<int:pk>/receive/", view(self.receive_view), name="purchasing_purchaseorder_receive"),
             path("drafts/", view(self.drafts_view), name="purchasing_purchaseorder_drafts"),
+            path("reorder/", view(self.reorder_view), name="purchasing_purchaseorder_reorder"),
             *super().get_urls(),
         ]
 
@@ -202,6 +256,43 @@ class PurchaseOrderAdmin(LargeTableAdmin):
             "opts": self.model._meta, "drafts": drafts, "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/purchasing/purchaseorder/drafts.html", context)
+
+    def reorder_view(self, request):
+        """Purchasing's reorder review: products below their reorder point first, by days of
+        cover; products backordered too often flagged; the suggestions go to the drafts."""
+        if not request.user.has_perm("purchasing.view_reorderpolicy"):
+            raise PermissionDenied
+        can_add = request.user.has_perm("purchasing.add_purchaseorder")
+        if request.method == "POST":
+            if not can_add:
+                raise PermissionDenied
+            skus = request.POST.getlist("sku")
+            if not skus:
+                self.message_user(request, _("Choose at least one product."), messages.WARNING)
+                return HttpResponseRedirect(request.get_full_path())
+            added = add_to_drafts(skus=skus)
+            if not added:
+                self.message_user(request, _("Nothing to add: no chosen product is below its reorder point any more."), messages.WARNING)
+                return HttpResponseRedirect(request.get_full_path())
+            for number, pairs in added.items():
+                self.message_user(request, _("%(number)s: added for stock %(lines)s.") % {
+                    "number": number, "lines": ", ".join(f"{units} × {sku}" for sku, units in pairs)})
+            return HttpResponseRedirect(reverse("admin:purchasing_purchaseorder_drafts"))
+        supplier = request.GET.get("supplier", "")
+        below = request.GET.get("below") == "1"
+        figures = review(supplier=supplier or None)
+        if below:
+            figures = [f for f in figures if f.below_reorder_point]
+        page = Paginator(figures, 100).get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        context = {
+            **self.admin_site.each_context(request), "title": _("Reorder review"), "opts": self.model._meta,
+            "rows": [(f, sparkline(f.history)) for f in page], "page": page, "query": query.urlencode(),
+            "suppliers": Supplier.objects.order_by("code").values_list("code", "name"), "supplier": supplier,
+            "below": below, "policy": ReorderPolicy.current(), "can_add": can_add,
+        }
+        return TemplateResponse(request, "admin/purchasing/reorder_review.html", context)
 
     @admin.action(description=_("Cancel purchase order"), permissions=["change"])
     def cancel(self, request, queryset):

@@ -6,7 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backoffice.errors import InvalidInput, Problem
+from backoffice.errors import InvalidInput, NotFound, Problem
 
 from .batching import batch_backorders
 from .catalog import create_supplier, create_supplier_item
@@ -19,6 +19,7 @@ from .lifecycle import (
 from .models import PurchaseOrder, PurchaseOrderLine, Supplier, SupplierItem
 from .pegging import pegged_to
 from .receiving import receive_purchase_order
+from .reorder import review
 from .serializers import (
     ConfirmSerializer,
     PurchaseOrderSerializer,
@@ -150,3 +151,51 @@ class BatchBackordersView(APIView):
     def post(self, request):
         """Run the batch job now and return what it did."""
         return Response(batch_backorders(trigger=f"api:{request.user.username}"))
+
+
+class ReorderSerializer(serializers.Serializer):
+    sku = serializers.CharField()
+    daily_demand = serializers.FloatField(help_text="Forecast units per day over the lead time and review period.")
+    demand_std = serializers.FloatField(help_text="Standard deviation of daily demand around the forecast.")
+    lead_time_days = serializers.IntegerField()
+    lead_time_source = serializers.ChoiceField(choices=["observed", "nominal"])
+    service_level = serializers.FloatField()
+    safety_stock = serializers.IntegerField()
+    reorder_point = serializers.IntegerField()
+    order_up_to = serializers.IntegerField()
+    projected_available = serializers.IntegerField(help_text="On hand − allocated + incoming − waiting.")
+    suggested_quantity = serializers.IntegerField(help_text="Rounded to the supplier's minimum and packs; 0 above the reorder point.")
+    days_of_cover = serializers.FloatField(allow_null=True)
+    backorder_rate_90d = serializers.FloatField(allow_null=True)
+
+
+class ReorderFilterSerializer(serializers.Serializer):
+    below_reorder_point = serializers.BooleanField(required=False, default=False)
+    supplier = serializers.SlugField(required=False, allow_blank=True)
+
+
+class ProductReorderView(APIView):
+    required_perms = {"GET": ["purchasing.view_reorderpolicy"]}
+
+    @extend_schema(responses=ReorderSerializer, operation_id="products_reorder_retrieve")
+    def get(self, request, sku):
+        """One product's reorder figures (purchasing.reorder)."""
+        figures = review(skus=[sku])
+        if not figures:
+            raise NotFound.one(f"No product with SKU {sku} and a preferred supplier (dropship products are not stocked).",
+                               field="sku", code="not_found")
+        return Response(ReorderSerializer(figures[0]).data)
+
+
+class ReorderListView(APIView):
+    required_perms = {"GET": ["purchasing.view_reorderpolicy"]}
+
+    @extend_schema(parameters=[ReorderFilterSerializer], responses=ReorderSerializer(many=True))
+    def get(self, request):
+        """Every stocked product's reorder figures, below the reorder point first, by days of cover."""
+        query = ReorderFilterSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        figures = review(supplier=query.validated_data.get("supplier") or None)
+        if query.validated_data["below_reorder_point"]:
+            figures = [f for f in figures if f.below_reorder_point]
+        return Response(ReorderSerializer(figures, many=True).data)

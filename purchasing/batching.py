@@ -13,6 +13,8 @@ Rules:
 - After commit, every draft of an auto-send supplier is sent, not only the ones this run
   created: one a run created while the broker was down goes out with the next run (or
   the beat sweep, lifecycle.send_auto_purchase_orders), never stays a draft.
+- Lines carry stock units the reorder review added (not pegged to anyone): a top-up and a
+  refit keep them. With the reorder policy's switch on, a run adds the review's suggestions itself.
 - One run at a time (an advisory lock); a second run finds nothing left unpegged, so the job
   is safe to run twice or on two workers at once. Each run is recorded (BatchRun)."""
 
@@ -29,8 +31,15 @@ from backoffice.queue import enqueue_after_commit
 from orders.models import WAITING_UNITS, Backorder, EtaChange, Order
 
 from .lifecycle import auto_send_drafts
-from .models import BatchRun, PurchaseOrder, PurchaseOrderLine, SupplierItem
+from .models import (
+    BatchRun,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    ReorderPolicy,
+    SupplierItem,
+)
 from .pegging import peg_to_lines, pegged_need
+from .reorder import add_to_drafts
 from .signals import announce
 
 
@@ -61,7 +70,7 @@ def _candidates():
     return by_supplier
 
 
-def _new_purchase_orders(pairs, now):
+def new_purchase_orders(pairs, now):
     """Create purchase orders for (supplier, dropship order or None) pairs in two
     statements; the number comes from the id, so it is set once the ids are known."""
     orders = PurchaseOrder.objects.bulk_create([
@@ -104,7 +113,7 @@ def batch_backorders(trigger="manual"):
             else:
                 released.append((supplier, candidates))
         fresh = [supplier for supplier, _ in released if supplier.pk not in drafts]
-        created = _new_purchase_orders([(supplier, None) for supplier in fresh], started)
+        created = new_purchase_orders([(supplier, None) for supplier in fresh], started)
         topped_up = [drafts[supplier.pk] for supplier, _ in released if supplier.pk in drafts]
         drafts.update({po.supplier_id: po for po in created})
         new_lines, changed_lines = [], []
@@ -121,7 +130,7 @@ def batch_backorders(trigger="manual"):
                     )
                     new_lines.append(line)
                 else:
-                    line.quantity = c.item.order_quantity(need.get(line.pk, 0) + c.units)
+                    line.quantity = c.item.order_quantity(need.get(line.pk, 0) + c.units + line.stock_units)
                     changed_lines.append(line)
                 pegs.append((line, c.item))
         PurchaseOrderLine.objects.bulk_create(new_lines)
@@ -129,10 +138,13 @@ def batch_backorders(trigger="manual"):
         moved, pegged = peg_to_lines([line.pk for line, _ in pegs])
         _fit_lines(pegs, pegged, need)
         dropships = _dropship_purchase_orders(started, today)
+        # The policy may have the batch order ahead for stock too (the reorder review's suggestions).
+        stocked = add_to_drafts() if ReorderPolicy.current().add_to_batch else {}
         result = {
             "created": [po.number for po in created] + [po.number for po in dropships],
             "topped_up": sorted({po.number for po in topped_up}),
             "units_pegged": sum(pegged.values()),
+            "stocked": {number: [list(pair) for pair in added] for number, added in stocked.items()},
             "waiting_for_quota": waiting,
             "without_supplier": Backorder.objects.filter(
                 status=Backorder.Status.OPEN, po_line__isnull=True
@@ -152,7 +164,7 @@ def _fit_lines(pegs, pegged, pegged_before):
     the totals and the pegging is pegged too, and its units must be on the line."""
     wrong = []
     for line, item in pegs:
-        quantity = item.order_quantity(pegged_before.get(line.pk, 0) + pegged.get(line.pk, 0))
+        quantity = item.order_quantity(pegged_before.get(line.pk, 0) + pegged.get(line.pk, 0) + line.stock_units)
         if quantity != line.quantity:
             line.quantity = quantity
             wrong.append(line)
@@ -176,7 +188,7 @@ def _dropship_purchase_orders(now, today):
     items = SupplierItem.objects.select_related("supplier").in_bulk([row["item_id"] for row in rows])
     order_rows = Order.objects.in_bulk({row["order_id"] for row in rows})
     pairs = list(dict.fromkeys((items[row["item_id"]].supplier, order_rows[row["order_id"]]) for row in rows))
-    created = dict(zip([(supplier.pk, order.pk) for supplier, order in pairs], _new_purchase_orders(pairs, now)))
+    created = dict(zip([(supplier.pk, order.pk) for supplier, order in pairs], new_purchase_orders(pairs, now)))
     lines = []
     for row in rows:
         item = items[row["item_id"]]

@@ -1,6 +1,8 @@
-from django.core.validators import MinValueValidator
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.choices import Language
@@ -138,6 +140,11 @@ class PurchaseOrderLine(models.Model):
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="purchase_order_lines", verbose_name=_("product"))
     supplier_sku = models.CharField(_("supplier SKU"), max_length=64)
     quantity = models.IntegerField(_("quantity"))
+    # Ordered ahead for stock by the reorder review, on top of what pegged backorders need:
+    # the batch and a released peg keep these units on the line.
+    stock_units = models.IntegerField(
+        _("for stock"), default=0, help_text=_("Units the reorder review added for stock, not for waiting customers."),
+    )
     received = models.IntegerField(_("received"), default=0)
     unit_cost = models.DecimalField(_("unit cost"), max_digits=12, decimal_places=2)
     expected_date = models.DateField(_("expected date"))
@@ -154,6 +161,9 @@ class PurchaseOrderLine(models.Model):
             models.UniqueConstraint(fields=["purchase_order", "product"], name="po_line_once_per_product"),
             models.CheckConstraint(condition=Q(quantity__gt=0), name="po_line_quantity_positive"),
             models.CheckConstraint(condition=Q(received__gte=0), name="po_line_received_not_negative"),
+            models.CheckConstraint(
+                condition=Q(stock_units__gte=0, stock_units__lte=F("quantity")), name="po_line_stock_units_within_quantity",
+            ),
             models.CheckConstraint(condition=Q(unit_cost__gte=0), name="po_line_cost_not_negative"),
         ]
 
@@ -180,3 +190,66 @@ class BatchRun(models.Model):
 
     def __str__(self):
         return f"{self.started_at:%Y-%m-%d %H:%M} ({self.trigger})"
+
+
+class DemandDay(models.Model):
+    """What customers ordered of a product on one day (the shop's local date) and what became
+    of it: rebuilt from the orders by demand.refresh_demand (nightly, the last days again, as
+    cancellations come in). The reorder review reads a year of it without touching order lines."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+", verbose_name=_("product"))
+    day = models.DateField(_("day"))
+    units_ordered = models.IntegerField(_("units ordered"))
+    lines = models.IntegerField(_("order lines"))
+    lines_backordered = models.IntegerField(_("lines backordered"))
+    units_cancelled = models.IntegerField(_("units cancelled"))
+
+    class Meta:
+        verbose_name = _("demand day")
+        verbose_name_plural = _("demand history")
+        constraints = [
+            models.UniqueConstraint(fields=["product", "day"], name="demand_day_once_per_product"),
+            models.CheckConstraint(condition=Q(units_ordered__gte=0, lines__gte=0, lines_backordered__gte=0,
+                                               units_cancelled__gte=0), name="demand_day_not_negative"),
+        ]
+        indexes = [models.Index(fields=["day"], name="demand_day_day")]
+
+
+class ReorderPolicy(models.Model):
+    """How the reorder review reckons: one row, edited by purchasing."""
+
+    service_level = models.DecimalField(
+        _("service level"), max_digits=4, decimal_places=3, default=Decimal("0.950"),
+        validators=[MinValueValidator(Decimal("0.5")), MaxValueValidator(Decimal("0.999"))],
+        help_text=_("The share of replenishment cycles that should end without running out (0.95 = 95 %)."),
+    )
+    review_period_days = models.PositiveSmallIntegerField(
+        _("review period (days)"), default=14, validators=[MinValueValidator(1)],
+        help_text=_("Stock is ordered up to cover this many days after the lead time."),
+    )
+    often_backordered_rate = models.DecimalField(
+        _("backordered too often above"), max_digits=4, decimal_places=3, default=Decimal("0.200"),
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text=_("Share of a product's order lines of the last 90 days that went to backorder; above it the review suggests stocking it."),
+    )
+    add_to_batch = models.BooleanField(
+        _("batch adds the suggestions"), default=False,
+        help_text=_("The batch job adds the review's suggested quantities to the suppliers' drafts itself."),
+    )
+
+    class Meta:
+        verbose_name = _("reorder policy")
+        verbose_name_plural = _("reorder policy")
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="reorder_policy_single_row"),
+            models.CheckConstraint(condition=Q(service_level__gte=Decimal("0.5"), service_level__lte=Decimal("0.999")),
+                                   name="reorder_policy_service_level_range"),
+            models.CheckConstraint(condition=Q(review_period_days__gte=1), name="reorder_policy_review_period_positive"),
+        ]
+
+    def __str__(self):
+        return str(_("Reorder policy"))
+
+    @classmethod
+    def current(cls):
+        return cls.objects.filter(pk=1).first() or cls(pk=1)

@@ -137,7 +137,8 @@ def peg_to_lines(line_ids, *, same_order=False):
 
 def shrink_draft_lines(line_ids):
     """orders.hooks.pegs_released: lines of drafts shrink to what their still-pegged
-    backorders need; a line nobody needs goes, and so does a draft left empty."""
+    backorders need plus the units ordered for stock; a line nobody needs goes, and so does
+    a draft left empty."""
     lines = list(
         PurchaseOrderLine.objects.select_for_update(of=("self",))
         .select_related("purchase_order")
@@ -152,7 +153,7 @@ def shrink_draft_lines(line_ids):
     }
     gone, smaller = [], []
     for line in lines:
-        units = need.get(line.pk, 0)
+        units = need.get(line.pk, 0) + line.stock_units
         item = items.get((line.purchase_order.supplier_id, line.product_id))
         if not units:
             gone.append(line.pk)

@@ -1,14 +1,22 @@
-"""Each supplier's record: how late its deliveries have been.
+"""Each supplier's record: how late its deliveries have been, and how long they take.
 
-Rule: a supplier's lateness is the median, over the lines fully received in the last 90 days,
-of the days from the date first asked for to the day the last unit arrived (early counts as
-0); a supplier with no such line has none. The daily ETA review refreshes it; where the
-supplier pads with it, its customers' dates carry it (pegging)."""
+Rules:
+- A supplier's lateness is the median, over the lines fully received in the last 90 days, of
+  the days from the date first asked for to the day the last unit arrived (early counts as
+  0); a supplier with no such line has none. The daily ETA review refreshes it; where the
+  supplier pads with it, its customers' dates carry it (pegging).
+- Its observed lead time is the median and 90th percentile (nearest rank), over the lines
+  fully received in the last 180 days, of the days from sending the purchase order to the
+  last unit arriving; with fewer than MIN_RECEIPTS such lines it is the nominal lead time.
+  Its on-time rate is the share of those lines received by the date first asked for."""
 
 import datetime
+import math
 import statistics
 from collections import defaultdict
+from dataclasses import dataclass
 
+from django.db.models import F
 from django.utils import timezone
 
 from backoffice import clock
@@ -16,6 +24,46 @@ from backoffice import clock
 from .models import PurchaseOrderLine, Supplier
 
 WINDOW_DAYS = 90
+LEAD_TIME_WINDOW_DAYS = 180
+MIN_RECEIPTS = 5
+
+
+@dataclass(frozen=True)
+class LeadTime:
+    days: int  # what the reorder review plans with: the observed median, else the nominal
+    p90: int
+    source: str  # "observed" | "nominal"
+    receipts: int
+    on_time_rate: float | None
+
+
+def _nearest_rank(values, share):
+    return values[max(0, math.ceil(share * len(values)) - 1)]
+
+
+def lead_times(nominal, now=None):
+    """{supplier id: LeadTime} for the suppliers in `nominal` ({supplier id: nominal days}), in one query."""
+    now = now or clock.now()
+    rows = PurchaseOrderLine.objects.filter(
+        purchase_order__supplier_id__in=list(nominal), purchase_order__sent_at__isnull=False,
+        received_at__gte=now - datetime.timedelta(days=LEAD_TIME_WINDOW_DAYS), received__gte=F("quantity"),
+    ).values_list("purchase_order__supplier_id", "purchase_order__sent_at", "received_at", "first_expected_date")
+    days, on_time = defaultdict(list), defaultdict(int)
+    for supplier_id, sent_at, received_at, first_expected in rows:
+        arrived = timezone.localdate(received_at)
+        days[supplier_id].append(max((arrived - timezone.localdate(sent_at)).days, 0))
+        on_time[supplier_id] += arrived <= first_expected
+    result = {}
+    for supplier_id, nominal_days in nominal.items():
+        observed = sorted(days.get(supplier_id, []))
+        rate = on_time[supplier_id] / len(observed) if observed else None
+        if len(observed) >= MIN_RECEIPTS:
+            result[supplier_id] = LeadTime(
+                math.ceil(statistics.median(observed)), _nearest_rank(observed, 0.9), "observed", len(observed), rate
+            )
+        else:
+            result[supplier_id] = LeadTime(nominal_days, nominal_days, "nominal", len(observed), rate)
+    return result
 
 
 def observed_lateness(now=None):

@@ -7,7 +7,7 @@ from celery import shared_task
 
 from backoffice.errors import Conflict
 
-from . import batching, lifecycle, review
+from . import batching, demand, lifecycle, review
 from .models import PurchaseOrder
 
 log = logging.getLogger(__name__)
@@ -43,3 +43,9 @@ def send_purchase_order(po_id):
         pass  # already sent by an earlier attempt or by hand
     except OSError as error:  # the mail server: the beat sweep tries again
         log.warning("Sending purchase order %s failed: %s", number, error)
+
+
+@shared_task
+def refresh_demand():
+    """Nightly: the demand history's last days again (all of it the first time)."""
+    return {"product_days": demand.refresh_demand()}

@@ -27,11 +27,11 @@ from notifications.models import CustomerMessage, Voucher
 from notifications.outbox import send_due_messages
 from orders.cancellation import cancel_units
 from orders.fulfilment import change_preferences, ship_order
-from orders.models import WAITING, Backorder, EtaChange, Order
+from orders.models import WAITING, Backorder, EtaChange, Order, OrderLine
 from orders.placement import CustomerDetails, LineRequest, place_order
-from purchasing import batching, lifecycle, receiving, review
+from purchasing import batching, demand, lifecycle, receiving, review
 from purchasing.catalog import create_supplier, create_supplier_item
-from purchasing.models import PurchaseOrder, Supplier
+from purchasing.models import PurchaseOrder, ReorderPolicy, Supplier
 
 START = datetime.datetime(2026, 1, 5, 0, 0, tzinfo=datetime.UTC)
 # code: lead days, wait hours, minimum value, auto send, P(confirms), slips (days, drawn per line)
@@ -149,17 +149,21 @@ class Shop:
         self.told_late.update(waiting.filter(told_eta__lt=today).values_list("pk", flat=True))
 
 
-def simulate(days=90, orders_per_day=40, seed=2026, learn=True):
-    """Run the shop for `days` and return its figures."""
+def simulate(days=90, orders_per_day=40, seed=2026, learn=True, replenish=False):
+    """Run the shop for `days` and return its figures. `replenish`: the reorder policy's switch
+    is on, so each batch run also orders ahead for stock from the demand history."""
     rng = random.Random(seed)
     began = time.monotonic()
     with time_machine.travel(START, tick=False) as traveller:
         shop = Shop(rng, learn)
+        ReorderPolicy.objects.update_or_create(pk=1, defaults={"add_to_batch": replenish})
         for hour in range(days * 24):
             now = START + datetime.timedelta(hours=hour)
             traveller.move_to(now)
             local = timezone.localtime(now)
             today = local.date()
+            if local.hour == 2:  # beat: the demand history at 02:30
+                demand.refresh_demand()
             if local.hour == 6:  # beat: late lines at 06:00, the review at 06:15
                 lifecycle.mark_late_lines()
                 review.review_etas()
@@ -215,6 +219,8 @@ def figures(shop, days, seconds):
         "apologies": sent.filter(kind="apology").count(),
         "vouchers": Voucher.objects.count(),
         "promise_accuracy": kept / len(filled) if filled else None,
+        # The share of order lines that had to wait (a backorder), over the whole run.
+        "backorder_rate": OrderLine.objects.filter(backorders__isnull=False).distinct().count() / (OrderLine.objects.count() or 1),
         "backorders_filled": len(filled),
         "learned_lateness": dict(Supplier.objects.values_list("code", "learned_lateness_days")),
         "wall_seconds": round(seconds, 1),

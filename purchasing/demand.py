@@ -1,0 +1,67 @@
+"""Demand history: what customers ordered of each product per day, kept cheap to read.
+
+Rules: a day is the shop's local date of the order; a line counts on the day its order was
+placed, with its units, whether it went to backorder (it has a backorder) and what of it was
+cancelled. The nightly job rebuilds the last REBUILD_DAYS days (cancellations come in after
+the day), and everything when there is no history yet; one transaction, set-based, so two
+runs at once take turns and a run twice writes the same rows."""
+
+import datetime
+
+from django.db import connection, transaction
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from backoffice import clock
+from backoffice.locks import advisory_lock
+from orders.models import Backorder, OrderLine
+
+from .models import DemandDay
+
+REBUILD_DAYS = 7
+
+
+def refresh_demand(since=None):
+    """Rebuild the history from `since` (a date; default: the last REBUILD_DAYS days, or all
+    of it when there is none yet). Returns the number of product-days written."""
+    with transaction.atomic():
+        advisory_lock("purchasing.refresh_demand")
+        if since is None and DemandDay.objects.exists():
+            since = clock.today() - datetime.timedelta(days=REBUILD_DAYS)
+        lines = OrderLine.objects.all()
+        if since is not None:
+            midnight = timezone.make_aware(datetime.datetime.combine(since, datetime.time.min))
+            lines = lines.filter(order__placed_at__gte=midnight)
+            DemandDay.objects.filter(day__gte=since).delete()
+        else:
+            DemandDay.objects.all().delete()
+        short = Exists(Backorder.objects.filter(line=OuterRef("pk")))
+        rows = (
+            lines.annotate(day=TruncDate("order__placed_at"))
+            .values("product_id", "day")
+            .annotate(
+                units=Sum("quantity"), count=Count("id"),
+                short=Sum(Case(When(short, then=Value(1)), default=Value(0), output_field=IntegerField())),
+                cancelled=Sum("cancelled"),
+            )
+            .order_by()
+            .values_list("product_id", "day", "units", "count", "short", "cancelled")
+        )
+        sql, params = rows.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {DemandDay._meta.db_table} "
+                "(product_id, day, units_ordered, lines, lines_backordered, units_cancelled) " + sql,
+                params,
+            )
+            return cursor.rowcount
