@@ -276,9 +276,9 @@ ETA_REVIEW_HORIZON_DAYS = envint("ETA_REVIEW_HORIZON_DAYS", 2, minimum=0)
 # The worklist and the dashboard read summaries a job refreshes this often (a page finding
 # one older refreshes it itself).
 SUMMARY_REFRESH_MINUTES = envint("SUMMARY_REFRESH_MINUTES", 5, minimum=1)
-# A re-date reaching more orders than this commits at once; a worker tells their customers
+# A re-date moving more backorders than this commits at once; workers tell their customers
 # in chunks (and beat sweeps every few minutes), instead of one transaction held for all.
-NOTIFY_INLINE_ORDERS = envint("NOTIFY_INLINE_ORDERS", 500, minimum=0)
+NOTIFY_INLINE_BACKORDERS = envint("NOTIFY_INLINE_BACKORDERS", 1000, minimum=0)
 
 # One line per request and per job run, each with its request or task id; JSON lines when
 # LOG_FORMAT=json (for a log shipper), plain text otherwise.

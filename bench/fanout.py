@@ -2,10 +2,10 @@
 
 50,000 backorders over 25,000 orders (two products each, both on one sent purchase order)
 are re-dated 10 days later in one confirmation. Prints the seconds and queries of the
-transaction that moves the ETAs, then of telling every customer (the worker's task: a
-transaction per chunk of orders, rendering nothing), then how many messages one worker
-renders and sends per second through the outbox (claim, render, send, record) with the
-locmem backend.
+transaction that moves the ETAs, then of telling every customer (the task's chunks of
+orders, a transaction each, rendering nothing, on --workers worker processes side by side),
+then how many messages one worker renders and sends per second through the outbox (claim,
+render, send, record) with the locmem backend.
 
     DATABASE_URL=postgres://USER:PASS@HOST/DB python bench/fanout.py [--backorders 50000] [--send 5000]
 
@@ -14,12 +14,13 @@ Runs in a throwaway database (bench_<name>), created and dropped here.
 
 import argparse
 import datetime
+import multiprocessing
 import os
 import time
 from decimal import Decimal
 
 from common import in_throwaway_database  # sets Django up
-from django.db import connection
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext, override_settings
 
 
@@ -27,6 +28,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--backorders", type=int, default=50_000)
     parser.add_argument("--send", type=int, default=5_000, help="messages to send for the per-worker rate")
+    parser.add_argument("--workers", type=int, default=2, help="worker processes telling the customers (a core each)")
     args = parser.parse_args()
     in_throwaway_database(lambda: run(args), "fanout.py")
 
@@ -84,6 +86,14 @@ def backlog(count):
     return po, products
 
 
+def tell_chunks(chunks):
+    from notifications.rules import tell_orders
+
+    for chunk in chunks:
+        tell_orders(chunk)
+    connections.close_all()
+
+
 def run(args):
     from notifications.models import CustomerMessage
     from notifications.outbox import send_due_messages
@@ -105,13 +115,20 @@ def run(args):
     if os.environ.get("BENCH_SLOWEST"):
         for query in sorted(captured.captured_queries, key=lambda q: -float(q["time"]))[:6]:
             print(f"  {query['time']} s  {query['sql'][:int(os.environ.get('BENCH_SQL_CHARS', 300))]}")
-    with CaptureQueriesContext(connection) as captured:
-        started = time.perf_counter()
-        orders = tell_delayed()
-        telling = time.perf_counter() - started
+    started = time.perf_counter()
+    chunks = []
+    orders = tell_delayed(chunked=chunks.append)  # what the task does: a chunk per worker task
+    connections.close_all()  # each forked worker opens its own connection
+    context = multiprocessing.get_context("fork")
+    workers = [context.Process(target=tell_chunks, args=(chunks[index::args.workers],)) for index in range(args.workers)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    telling = time.perf_counter() - started
     queued = CustomerMessage.objects.count()
-    print(f"telling the customers   {telling:.2f} s, {len(captured)} queries, {orders} orders, {queued} messages queued "
-          f"({queued / telling:.0f} per second)")
+    print(f"telling the customers   {telling:.2f} s, {orders} orders in {len(chunks)} chunks on {args.workers} workers, "
+          f"{queued} messages queued ({queued / telling:.0f} per second)")
     print(f"re-date to all queued   {redate + telling:.2f} s")
 
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):

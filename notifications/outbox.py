@@ -36,8 +36,8 @@ Kind, Status = CustomerMessage.Kind, CustomerMessage.Status
 CHUNK = 2000
 
 
-def chunks(items, size=CHUNK):
-    items = list(items)
+def chunks(items, size=None):
+    items, size = list(items), size or CHUNK
     for start in range(0, len(items), size):
         yield items[start:start + size]
 

@@ -1,7 +1,7 @@
 """Receivers: how customer messages listen to the events of the apps below (connected in
 apps.py). Each runs inside the event's transaction, so a change and the notice of it
-commit together; except that a change reaching more than NOTIFY_INLINE_ORDERS orders (a
-supplier slipping for thousands) commits at once and its customers are told by a worker
+commit together; except that a change moving more than NOTIFY_INLINE_BACKORDERS backorders
+(a supplier slipping for thousands) commits at once and its customers are told by a worker
 in transactions of their own (rules.tell_delayed), asked after commit and swept by beat,
 so a lost task delays the telling by minutes and loses nothing (told_eta remembers what
 each customer was told)."""
@@ -20,13 +20,13 @@ def on_backorders_created(sender, order_ids, backorder_ids, **kwargs):
 
 
 def on_etas_changed(sender, backorder_ids, **kwargs):
-    policy = MessagePolicy.current()
-    order_ids = delayed_order_ids(policy, backorder_ids)
-    if len(order_ids) > settings.NOTIFY_INLINE_ORDERS:
+    if len(backorder_ids) > settings.NOTIFY_INLINE_BACKORDERS:
         from .tasks import tell_delayed
 
-        enqueue_after_commit(tell_delayed)
-    elif order_ids:
+        enqueue_after_commit(tell_delayed)  # not even the query: the transaction ends now
+        return
+    policy = MessagePolicy.current()
+    if order_ids := delayed_order_ids(policy, backorder_ids):
         notify_orders(order_ids, policy=policy)
 
 

@@ -55,16 +55,21 @@ def delayed_order_ids(policy, backorder_ids=None):
     return order_ids
 
 
-def tell_delayed():
+def tell_delayed(chunked=None):
     """Worker and beat: tell every customer whose dates slipped and who was not told yet, a
-    chunk of orders per transaction. Safe to run twice or at once with itself (what was told
-    is remembered per backorder; the outbox dedupes). Returns the number of orders looked at."""
-    policy = MessagePolicy.current()
-    order_ids = sorted(delayed_order_ids(policy))
+    chunk of orders per transaction (`chunked`, given, gets the chunks instead: workers tell
+    them side by side). Safe to run twice or at once with itself (what was told is remembered
+    per backorder; the outbox dedupes). Returns the number of orders found."""
+    order_ids = sorted(delayed_order_ids(MessagePolicy.current()))
     for chunk in chunks(order_ids):
-        with transaction.atomic():
-            notify_orders(chunk, policy=policy)
+        (chunked or tell_orders)(chunk)
     return len(order_ids)
+
+
+def tell_orders(order_ids):
+    """One chunk of tell_delayed, in a transaction of its own."""
+    with transaction.atomic():
+        notify_orders(order_ids)
 
 
 def _wanted_kind(state, history, policy, today):

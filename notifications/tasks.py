@@ -1,5 +1,7 @@
 from celery import shared_task
 
+from backoffice.queue import enqueue_after_commit
+
 from . import digest, outbox, rules
 
 
@@ -25,6 +27,12 @@ def send_digest():
 
 @shared_task
 def tell_delayed():
-    """Customers of a large re-date, told in chunks after the change committed; beat runs it
-    too, so what a lost task left is told minutes later."""
-    return {"orders": rules.tell_delayed()}
+    """Customers of a large re-date, told after the change committed: a task per chunk of
+    orders, so the workers tell them side by side. Beat runs it too, so what a lost task (or
+    a chunk that could not be queued) left is told minutes later."""
+    return {"orders": rules.tell_delayed(chunked=lambda chunk: enqueue_after_commit(tell_orders, chunk))}
+
+
+@shared_task
+def tell_orders(order_ids):
+    rules.tell_orders(order_ids)

@@ -107,7 +107,7 @@ def place_order(*, number, customer, fulfilment_policy, lines, expedite=False):
             raise InvalidInput(problems)
 
         levels = stock.lock_stock(product.pk for product in products.values())
-        now, etas = clock.now(), hooks.backorder_etas([product.pk for product in products.values()])
+        now = clock.now()
         new_lines, waiting = [], []
         for position, request in enumerate(lines):
             product = products[request.sku]
@@ -154,6 +154,8 @@ def place_order(*, number, customer, fulfilment_policy, lines, expedite=False):
             line.order = order
         OrderLine.objects.bulk_create(new_lines)
         by_position = {line.position: line for line in new_lines}
+        # Dates only for what waits: most orders are in stock and need no supplier's lead time.
+        etas = hooks.backorder_etas([product.pk for _, product, _ in waiting]) if waiting else {}
         backorders = Backorder.objects.bulk_create([
             Backorder(order=order, line=by_position[position], product=product, quantity=short,
                       created_at=now, eta=etas[product.pk], promised_date=etas[product.pk], told_eta=etas[product.pk])

@@ -52,8 +52,8 @@ def test_the_event_writes_what_to_say_and_the_worker_renders_and_keeps_it(clock,
 
 
 def test_a_large_redate_commits_first_and_each_customer_is_told_once_by_the_sweep(clock, policy, settings):
-    # Given three orders on one purchase order, and a limit of one order told inline
-    settings.NOTIFY_INLINE_ORDERS = 1
+    # Given three orders on one purchase order, and a limit of one backorder told inline
+    settings.NOTIFY_INLINE_BACKORDERS = 1
     item, orders, po = waiting_on_a_purchase_order(None, None, None)
     before = CustomerMessage.objects.count()
 
@@ -69,3 +69,29 @@ def test_a_large_redate_commits_first_and_each_customer_is_told_once_by_the_swee
 
     # Then each customer has exactly one message about the slip
     assert [len(messages_of(order, kind__in=["delay_notice", "apology"])) for order in orders] == [1, 1, 1]
+
+
+def test_the_worker_task_tells_a_large_redate_a_chunk_per_task(clock, policy, settings, django_capture_on_commit_callbacks,
+                                                               monkeypatch):
+    # Given two orders slipped past the inline limit, chunks of one order, tasks run where queued
+    from backoffice.celery import app
+    from notifications import outbox, rules
+
+    settings.NOTIFY_INLINE_BACKORDERS = 1
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    monkeypatch.setattr(outbox, "CHUNK", 1)
+    told = []
+    monkeypatch.setattr(rules, "tell_orders", lambda order_ids, tell=rules.tell_orders: told.append(order_ids) or tell(order_ids))
+    item, orders, po = waiting_on_a_purchase_order(None, None)
+
+    # When the re-date commits and its after-commit task runs
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            redate(item, po, TODAY + datetime.timedelta(days=25))
+    finally:
+        app.conf.task_always_eager = app.conf.task_eager_propagates = False
+
+    # Then a task per chunk told each customer once
+    assert sorted(told) == sorted([[order.pk] for order in orders])
+    assert [len(messages_of(order, kind__in=["delay_notice", "apology"])) for order in orders] == [1, 1]
