@@ -42,9 +42,9 @@ FILL = [
     """INSERT INTO purchasing_purchaseorder (id, number, status, created_at, sent_at, confirmed_at, supplier_id)
        SELECT i, 'PO-' || lpad(i::text, 6, '0'), 'confirmed', now() - interval '20 days', now() - interval '20 days',
               now() - interval '19 days', i FROM generate_series(1, 200) i""",
-    """INSERT INTO purchasing_purchaseorderline (id, supplier_sku, quantity, received, unit_cost, expected_date, late,
-                                                product_id, purchase_order_id, first_expected_date)
-       SELECT i, 'S-' || i, 40, 0, 3.20, current_date + 5 + i % 20, i % 17 = 0, i, 1 + i % 200, current_date + 3 + i % 20
+    """INSERT INTO purchasing_purchaseorderline (id, supplier_sku, quantity, stock_units, received, unit_cost, expected_date,
+                                                late, product_id, purchase_order_id, first_expected_date)
+       SELECT i, 'S-' || i, 40, 0, 0, 3.20, current_date + 5 + i % 20, i % 17 = 0, i, 1 + i % 200, current_date + 3 + i % 20
        FROM generate_series(1, 5000) i""",
     # Customers: first and last names people search for.
     """INSERT INTO orders_customer (id, email, name, language, created_at, call_reason)

@@ -27,10 +27,10 @@ WRITE_FLOOR = [
     "SET CONSTRAINTS ALL IMMEDIATE",  # the foreign key checks a commit would run
     """INSERT INTO purchasing_purchaseorder (number, status, created_at, supplier_id)
        SELECT 'FLOOR-' || s.id, 'draft', now(), s.id FROM purchasing_supplier s""",
-    """INSERT INTO purchasing_purchaseorderline (supplier_sku, quantity, received, unit_cost, expected_date, late,
-                                                product_id, purchase_order_id, first_expected_date)
+    """INSERT INTO purchasing_purchaseorderline (supplier_sku, quantity, stock_units, received, unit_cost, expected_date,
+                                                late, product_id, purchase_order_id, first_expected_date)
        SELECT si.supplier_sku, GREATEST(si.min_order_quantity, CEIL(t.units::numeric / si.pack_size) * si.pack_size),
-              0, si.unit_cost, current_date + s.lead_time_days, false, t.product_id, po.id, current_date + s.lead_time_days
+              0, 0, si.unit_cost, current_date + s.lead_time_days, false, t.product_id, po.id, current_date + s.lead_time_days
        FROM (SELECT product_id, SUM(quantity - filled - cancelled) AS units FROM orders_backorder
              WHERE status = 'open' AND po_line_id IS NULL GROUP BY product_id) t
        JOIN purchasing_supplieritem si ON si.product_id = t.product_id AND si.preferred

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backoffice.errors import InvalidInput, NotFound, Problem
+from inventory.models import SKU_PATTERN
 
 from .batching import batch_backorders
 from .catalog import create_supplier, create_supplier_item
@@ -180,7 +181,7 @@ class ProductReorderView(APIView):
     @extend_schema(responses=ReorderSerializer, operation_id="products_reorder_retrieve")
     def get(self, request, sku):
         """One product's reorder figures (purchasing.reorder)."""
-        figures = review(skus=[sku])
+        figures = review(skus=[sku]) if SKU_PATTERN.fullmatch(sku) else []  # no such SKU can exist (nor a NUL reach PostgreSQL)
         if not figures:
             raise NotFound.one(f"No product with SKU {sku} and a preferred supplier (dropship products are not stocked).",
                                field="sku", code="not_found")

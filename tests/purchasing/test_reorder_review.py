@@ -238,4 +238,5 @@ def test_the_reorder_api_gives_one_product_and_the_list_below_the_reorder_point(
     assert [row["sku"] for row in below.json()] == [low.product.sku]
     assert [row["sku"] for row in of_supplier.json()] == [plenty.product.sku]
     assert purchasing.get("/api/v1/products/NOPE/reorder/").status_code == 404
+    assert purchasing.get("/api/v1/products/A%00B/reorder/").status_code == 404  # no such SKU can exist
     assert api_as("Warehouse").get("/api/v1/reorder/").status_code == 403
