@@ -187,6 +187,8 @@ def test_the_admin_carries_the_shops_name_and_no_link_to_a_site_that_does_not_ex
 
 
 def test_a_shipment_is_named_by_its_order_and_its_lines_by_units_and_sku():
+    from django.utils import translation
+
     from orders.fulfilment import ship_order
     from tests.factories import ProductFactory, place, receive
 
@@ -195,7 +197,10 @@ def test_a_shipment_is_named_by_its_order_and_its_lines_by_units_and_sku():
     order = place((lamp, 2), number="SHIP-7")
     shipment = ship_order(order.number)
 
-    assert str(shipment) == f"Shipment {shipment.pk} of order SHIP-7"
+    with translation.override("en"):  # a request before may have left German active in this thread
+        assert str(shipment) == f"Shipment {shipment.pk} of order SHIP-7"
+    with translation.override("de"):
+        assert str(shipment) == f"Sendung {shipment.pk} der Bestellung SHIP-7"
     assert str(shipment.lines.get()) == "2 × LAMP-7"
 
 
