@@ -16,6 +16,7 @@ from import_export.admin import ImportExportMixin
 from backoffice.admin_tools import LargeTableAdmin, admin_link, confirm_action
 from backoffice.errors import DomainError
 
+from .batching import batch_backorders
 from .forms import ConfirmLineForm, OverReceiptForm, ReceiveLineForm
 from .lifecycle import (
     cancel_purchase_order,
@@ -239,6 +240,14 @@ class PurchaseOrderAdmin(LargeTableAdmin):
         customers' units and the surplus, its value against the supplier's minimum."""
         if not self.has_change_permission(request):
             raise PermissionDenied
+        if request.method == "POST" and "run_batch" in request.POST:
+            if not request.user.has_perm("purchasing.add_purchaseorder"):
+                raise PermissionDenied
+            result = batch_backorders(trigger=f"admin:{request.user.get_username()}")
+            self.message_user(request, _(
+                "Batch run: %(created)s purchase orders created, %(topped)s topped up, %(units)s units put on order."
+            ) % {"created": len(result["created"]), "topped": len(result["topped_up"]), "units": result["units_pegged"]})
+            return HttpResponseRedirect(request.path)
         drafts = list(
             PurchaseOrder.objects.filter(status=PurchaseOrder.Status.DRAFT).select_related("supplier", "dropship_order")
             .prefetch_related(Prefetch(
@@ -254,6 +263,7 @@ class PurchaseOrderAdmin(LargeTableAdmin):
         context = {
             **self.admin_site.each_context(request), "title": _("Draft purchase orders to review"),
             "opts": self.model._meta, "drafts": drafts, "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "can_run_batch": request.user.has_perm("purchasing.add_purchaseorder"),
         }
         return TemplateResponse(request, "admin/purchasing/purchaseorder/drafts.html", context)
 

@@ -6,16 +6,16 @@ from django.urls import reverse
 
 from purchasing import batching
 from purchasing.models import PurchaseOrder
-from tests.factories import SupplierItemFactory, UserFactory, place
+from tests.factories import SupplierItemFactory, UserFactory, place, receive
 
 pytestmark = pytest.mark.django_db
 
 JOBS = {
     "Warehouse": ["Receive goods against a purchase order", "Orders ready to ship"],
-    "Purchasing": ["Review draft purchase orders"],
+    "Purchasing": ["Review draft purchase orders", "Reorder review"],
     "Customer service": ["Worklist: customers at risk"],
     "Manager": ["Receive goods against a purchase order", "Orders ready to ship", "Review draft purchase orders",
-                "Worklist: customers at risk", "Dashboard"],
+                "Reorder review", "Worklist: customers at risk", "Dashboard"],
 }
 ALL_JOBS = {job for jobs in JOBS.values() for job in jobs}
 
@@ -57,6 +57,40 @@ def test_the_warehouse_receives_one_purchase_order_from_its_own_page(client, sen
     po.refresh_from_db()
     order.refresh_from_db()
     assert (po.status, order.status) == ("received", "ready_to_ship")
+
+
+def test_each_daily_job_says_how_many_items_wait(client):
+    # Given one order ready to ship, one purchase order sent and receivable, one draft
+    ready, sent, drafted = SupplierItemFactory(), SupplierItemFactory(), SupplierItemFactory()
+    receive(ready.product, 1)
+    place((ready.product, 1))
+    place((sent.product, 2))
+    batching.batch_backorders()
+    PurchaseOrder.objects.filter(supplier=sent.supplier).update(status="sent")
+    place((drafted.product, 1))
+    batching.batch_backorders()
+    client.force_login(UserFactory(roles=["Manager"]))
+
+    html = client.get(reverse("admin:index")).content.decode()
+
+    assert "Orders ready to ship</a> (1)" in html
+    assert "Receive goods against a purchase order</a> (1)" in html
+    assert "Review draft purchase orders</a> (1)" in html
+
+
+def test_purchasing_runs_the_batch_from_the_draft_review(client):
+    item = SupplierItemFactory()
+    place((item.product, 3))
+    client.force_login(UserFactory(roles=["Purchasing"]))
+
+    ran = client.post(reverse("admin:purchasing_purchaseorder_drafts"), {"run_batch": "1"}, follow=True)
+
+    [draft] = ran.context["drafts"]
+    assert draft.supplier == item.supplier and draft.lines.get().quantity == 3
+    assert "Batch run: 1 purchase orders created, 0 topped up, 3 units put on order." in ran.content.decode()
+    warehouse = UserFactory(roles=["Warehouse"])
+    client.force_login(warehouse)
+    assert client.post(reverse("admin:purchasing_purchaseorder_drafts"), {"run_batch": "1"}).status_code == 403
 
 
 def test_purchasing_reviews_drafts_with_value_and_customers(client, db):

@@ -1,0 +1,26 @@
+"""How much each daily job on the admin index has waiting: a count per link the user may follow,
+each one indexed query (the worklist's from its summary)."""
+
+from django import template
+
+from notifications.models import WorklistRefresh
+from orders.models import Order
+from purchasing.models import PurchaseOrder
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def daily_job_counts(context):
+    user = context["request"].user
+    counts = {}
+    if user.has_perm("purchasing.receive_purchaseorder"):
+        counts["receive"] = PurchaseOrder.objects.filter(status__in=PurchaseOrder.RECEIVABLE).count()
+    if user.has_perm("orders.add_shipment"):
+        counts["ship"] = Order.objects.filter(status=Order.Status.READY_TO_SHIP).count()
+    if user.has_perm("purchasing.change_purchaseorder"):
+        counts["drafts"] = PurchaseOrder.objects.filter(status=PurchaseOrder.Status.DRAFT).count()
+    if user.has_perm("notifications.send_customermessage"):
+        summary = WorklistRefresh.objects.filter(pk=1).first()
+        counts["worklist"] = summary.orders if summary else None
+    return counts
