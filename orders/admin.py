@@ -1,10 +1,12 @@
 import datetime
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, Subquery, Sum
 from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from backoffice import clock
@@ -116,6 +118,39 @@ class OrderAdmin(LargeTableAdmin):
         "stock_ledger",
     ]
     actions = ["ship_ready_orders", "cancel_unshipped"]
+    change_form_template = "admin/orders/order/change_form.html"
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/ship/", self.admin_site.admin_view(self.ship_view), name="orders_order_ship"),
+            *super().get_urls(),
+        ]
+
+    def ship_view(self, request, pk):
+        """Ship one order from its page, with the carrier's tracking number."""
+        if request.method != "POST":
+            return HttpResponseRedirect(reverse("admin:orders_order_change", args=[pk]))
+        if not self.has_ship_permission(request):
+            raise PermissionDenied
+        order = get_object_or_404(Order, pk=pk)
+        try:
+            shipment = ship_order(order.number, user=request.user, tracking_number=request.POST.get("tracking_number", ""))
+        except DomainError as error:
+            self.message_user(request, str(error), messages.WARNING)
+        else:
+            self.message_user(request, _("Order %(number)s shipped: %(lines)s.") % {
+                "number": order.number,
+                "lines": ", ".join(f"{row.quantity} × {row.line.product.sku}" for row in shipment.lines.select_related("line__product")),
+            })
+        return HttpResponseRedirect(reverse("admin:orders_order_change", args=[pk]))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        order = self.get_object(request, object_id)
+        ready = ""
+        if order is not None and self.has_ship_permission(request):
+            plan, _reason = shippable(order, list(order.lines.select_related("product")))
+            ready = ", ".join(f"{units} × {line.product.sku}" for line, units in plan)
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), "ready_to_ship": ready})
 
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():
