@@ -18,6 +18,11 @@ def today() -> datetime.date:
     return timezone.localdate(now())
 
 
+def stale(moment, minutes) -> bool:
+    """Never set, or set more than `minutes` ago."""
+    return moment is None or moment < now() - datetime.timedelta(minutes=minutes)
+
+
 @contextlib.contextmanager
 def frozen(moment: datetime.datetime):
     token = _override.set(moment)

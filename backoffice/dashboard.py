@@ -3,7 +3,6 @@ server-rendered SVG bars where people would rather look than read. The figures a
 snapshot a job refreshes every SUMMARY_REFRESH_MINUTES (the page says "as of"; a manager can
 refresh it at once)."""
 
-import datetime
 import json
 
 from django.conf import settings
@@ -46,7 +45,7 @@ def refresh_dashboard():
 def current_figures():
     """The kept figures; computed now if there are none or they are older than SUMMARY_REFRESH_MINUTES."""
     snapshot = DashboardSnapshot.objects.filter(pk=1).first()
-    if snapshot is None or snapshot.as_of < clock.now() - datetime.timedelta(minutes=settings.SUMMARY_REFRESH_MINUTES):
+    if clock.stale(snapshot and snapshot.as_of, settings.SUMMARY_REFRESH_MINUTES):
         refresh_dashboard()
         snapshot = DashboardSnapshot.objects.get(pk=1)
     return snapshot

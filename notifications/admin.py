@@ -17,7 +17,7 @@ from backoffice.admin_tools import (
 )
 from backoffice.errors import DomainError
 from orders.models import Order
-from orders.selectors import looks_like_email
+from orders.selectors import looks_like_email, numbered_order_ids
 
 from .models import CustomerMessage, Digest, MessageEvent, MessagePolicy, Voucher
 from .updates import preview_update, send_update
@@ -92,8 +92,7 @@ class CustomerMessageAdmin(ReadOnlyAdmin):
             return queryset, False
         if looks_like_email(term):
             return queryset.filter(to_email__iexact=term), False
-        orders = list(Order.objects.filter(number__iexact=term).values_list("pk", flat=True))
-        return queryset.filter(Q(order_id__in=orders) | Q(esp_message_id=term) | Q(dedupe_key=term)), False
+        return queryset.filter(Q(order_id__in=numbered_order_ids(term)) | Q(esp_message_id=term) | Q(dedupe_key=term)), False
 
     @admin.display(description=_("order"))
     def order_link(self, message):

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from backoffice import clock
 from backoffice.locks import advisory_lock
 from orders.models import Order
-from orders.selectors import matching_customers
+from orders.selectors import matching_customers, numbered_order_ids
 
 from .models import CustomerMessage, WorklistEntry, WorklistRefresh
 
@@ -69,8 +69,7 @@ def refresh_worklist():
 def worklist_as_of():
     """When the summary was refreshed; refreshed now if it is older than SUMMARY_REFRESH_MINUTES."""
     last = WorklistRefresh.objects.filter(pk=1).first()
-    stale_before = clock.now() - datetime.timedelta(minutes=settings.SUMMARY_REFRESH_MINUTES)
-    if last is None or last.refreshed_at < stale_before:
+    if clock.stale(last and last.refreshed_at, settings.SUMMARY_REFRESH_MINUTES):
         refresh_worklist()
         last = WorklistRefresh.objects.get(pk=1)
     return last.refreshed_at
@@ -142,8 +141,7 @@ class WorklistFilter(django_filters.FilterSet):
     def filter_q(self, queryset, name, value):
         if not value.strip():
             return queryset
-        numbered = list(Order.objects.filter(number__iexact=value.strip()).values_list("pk", flat=True))
-        return queryset.filter(Q(order_id__in=numbered) | Q(customer__in=matching_customers(value)))
+        return queryset.filter(Q(order_id__in=numbered_order_ids(value)) | Q(customer__in=matching_customers(value)))
 
 
 COLUMNS = [

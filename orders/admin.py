@@ -36,7 +36,12 @@ from .models import (
     ShipmentLine,
 )
 from .placement import CustomerDetails, place_order
-from .selectors import matching_backorder_ids, matching_customers, matching_order_ids
+from .selectors import (
+    matching_backorder_ids,
+    matching_customers,
+    matching_order_ids,
+    numbered_order_ids,
+)
 
 
 class WaitingSinceFilter(admin.SimpleListFilter):
@@ -144,13 +149,13 @@ class OrderAdmin(LargeTableAdmin):
             })
         return HttpResponseRedirect(reverse("admin:orders_order_change", args=[pk]))
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        order = self.get_object(request, object_id)
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # The order the change view already read: what it could ship now, for the Ship form.
         ready = ""
-        if order is not None and self.has_ship_permission(request):
-            plan, _reason = shippable(order, list(order.lines.select_related("product")))
+        if obj is not None and self.has_ship_permission(request):
+            plan, _reason = shippable(obj, list(obj.lines.select_related("product")))
             ready = ", ".join(f"{units} × {line.product.sku}" for line, units in plan)
-        return super().change_view(request, object_id, form_url, {**(extra_context or {}), "ready_to_ship": ready})
+        return super().render_change_form(request, {**context, "ready_to_ship": ready}, add, change, form_url, obj)
 
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():
@@ -351,7 +356,6 @@ class ShipmentAdmin(ReadOnlyAdmin):  # shipping goes through "Ship ready orders"
         term = search_term.strip()
         if not term:
             return queryset, False
-        orders = list(Order.objects.filter(number__iexact=term).values_list("pk", flat=True))
-        return queryset.filter(Q(order_id__in=orders) | Q(tracking_number=term)), False
+        return queryset.filter(Q(order_id__in=numbered_order_ids(term)) | Q(tracking_number=term)), False
     readonly_fields = ["order", "shipped_at", "amount_captured", "tracking_number", "created_by"]
     inlines = [ShipmentLineInline]

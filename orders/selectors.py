@@ -34,6 +34,12 @@ def matching_customers(term):
     return Customer.objects.filter(name__icontains=term)
 
 
+def numbered_order_ids(term):
+    """The id of the order with this number (any case), as a list: beside other conditions in
+    an OR it stays one index lookup instead of a subquery per row."""
+    return list(Order.objects.filter(number__iexact=term.strip()).values_list("pk", flat=True))
+
+
 def matching_order_ids(term):
     """The order search, each part by an index: the order number (exact, any case); the
     orders of the customers matching_customers finds; orders with a line whose SKU contains
