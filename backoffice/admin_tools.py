@@ -10,6 +10,20 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from backoffice import formats
+
+
+def money_column(field, description):
+    """A column (list or read-only field) showing the amount `field` as money in the reader's
+    language ("€4,713.50", "4.713,50 €"): Django's own shows a bare "4713.50". Name the
+    attribute differently from the field, which Django would otherwise show itself."""
+
+    @admin.display(description=description, ordering=field)
+    def column(model_admin, obj):
+        return formats.money(getattr(obj, field))
+
+    return column
+
 
 class CappedPaginator(Paginator):
     """Counts up to `cap` rows and no further: a list over a year of data says "more than
@@ -69,7 +83,10 @@ class ReadOnlyInline(admin.TabularInline):
 
 def confirm_action(modeladmin, request, queryset, *, title, items, form=None, formset=None, button):
     """Render the confirmation step of an admin action; the action runs when the page is
-    submitted with `apply`. Selected ids travel in the form like Django's delete action."""
+    submitted with `apply`. Selected ids travel in the form like Django's delete action.
+    "Back" returns to the page the action was started from, the list's filters and all (an
+    admin whose action also runs from a page of one object says where in `back_url`)."""
+    back = modeladmin.back_url(request) if hasattr(modeladmin, "back_url") else request.get_full_path()
     context = {
         **modeladmin.admin_site.each_context(request),
         "title": title,
@@ -78,6 +95,7 @@ def confirm_action(modeladmin, request, queryset, *, title, items, form=None, fo
         "form": form,
         "formset": formset,
         "button": button,
+        "back": back,
         "action": request.POST.get("action"),
         "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
         "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,

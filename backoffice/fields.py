@@ -22,7 +22,12 @@ class StrictIntegerField(serializers.IntegerField):
 
 class NaturalKeyField(serializers.SlugRelatedField):
     """An object by its code or SKU. The value is checked like any text field before it
-    reaches the database, which refuses NUL bytes and lone surrogates with an error."""
+    reaches the database, which refuses NUL bytes and lone surrogates with an error.
+    `ignore_case`: the key matches in any case (SKUs)."""
+
+    def __init__(self, *, ignore_case=False, **kwargs):
+        self.ignore_case = ignore_case
+        super().__init__(**kwargs)
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
@@ -32,7 +37,12 @@ class NaturalKeyField(serializers.SlugRelatedField):
                 validator(data)
             except DjangoValidationError as error:
                 raise serializers.ValidationError(error.messages) from None
-        return super().to_internal_value(data)
+        if not self.ignore_case:
+            return super().to_internal_value(data)
+        try:
+            return self.get_queryset().get(**{f"{self.slug_field}__iexact": data})
+        except self.get_queryset().model.DoesNotExist:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data)
 
 
 class StrictBooleanField(serializers.BooleanField):

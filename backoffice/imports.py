@@ -15,9 +15,13 @@ class MissingReference(ValueError):
 class LookupWidget(widgets.ForeignKeyWidget):
     """A foreign key by its natural key, with an error that names the column and value."""
 
-    def __init__(self, model, field, column):
+    def __init__(self, model, field, column, ignore_case=False):
         super().__init__(model, field)
         self.column = column
+        self.ignore_case = ignore_case
+
+    def get_lookup_kwargs(self, value, row=None, **kwargs):
+        return {f"{self.field}__iexact" if self.ignore_case else self.field: value}
 
     def clean(self, value, row=None, **kwargs):
         try:

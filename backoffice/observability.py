@@ -28,6 +28,16 @@ class CurrentIdFilter(logging.Filter):
         return True
 
 
+class RefusalFilter(logging.Filter):
+    """A refused or missing page (403, 404) is one warning line: the request was wrong, not
+    the code, so no traceback."""
+
+    def filter(self, record):
+        if record.name == "django.request" and getattr(record, "status_code", None) in (403, 404):
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, request/task id and the
     fields a request or job line adds."""

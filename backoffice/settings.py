@@ -108,6 +108,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            "builtins": ["backoffice.templatetags.formats"],
         },
     },
 ]
@@ -136,6 +137,8 @@ LANGUAGES = [("en", _("English")), ("de", _("German"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = envstr("TIME_ZONE", "Europe/Berlin")
 USE_I18N = True
+# Dates and numbers as the shop writes them, per language (backoffice/formats).
+FORMAT_MODULE_PATH = ["backoffice.formats"]
 USE_TZ = True
 
 STATIC_URL = "static/"
@@ -288,15 +291,20 @@ if LOG_FORMAT not in ("text", "json"):
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"current_id": {"()": "backoffice.observability.CurrentIdFilter"}},
+    "filters": {
+        "current_id": {"()": "backoffice.observability.CurrentIdFilter"},
+        "refusals": {"()": "backoffice.observability.RefusalFilter"},
+    },
     "formatters": {
         "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
         "json": {"()": "backoffice.observability.JsonFormatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["current_id"]}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["current_id", "refusals"]}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
     # Each request has its own line already.
-    "loggers": {"django.server": {"level": "WARNING"}},
+    # Django's own loggers go through this handler only (its default console handler would
+    # print each warning a second time, without the request id).
+    "loggers": {"django.server": {"level": "WARNING"}, "django": {"handlers": ["console"], "propagate": False}},
 }
 
 # Errors to Sentry when SENTRY_DSN is set; nothing leaves otherwise.

@@ -4,7 +4,12 @@ from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 
-from backoffice.admin_tools import ReadOnlyAdmin, changelist_link, confirm_action
+from backoffice.admin_tools import (
+    ReadOnlyAdmin,
+    changelist_link,
+    confirm_action,
+    money_column,
+)
 from backoffice.errors import DomainError
 
 from . import stock
@@ -61,11 +66,12 @@ StockFormSet = forms.formset_factory(StockRowForm, extra=0)
 
 @admin.register(Product)
 class ProductAdmin(ImportExportMixin, admin.ModelAdmin):
-    list_display = ["sku", "name", "price", "on_hand", "allocated", "available", "backorderable", "dropship", "ledger"]
+    list_display = ["sku", "name", "price_money", "on_hand", "allocated", "available", "backorderable", "dropship", "ledger"]
     list_select_related = ["stock"]
     list_filter = ["backorderable", "dropship", StockStateFilter]
     search_fields = ["sku", "name"]  # parts of either; trigram indexes on PostgreSQL
     search_help_text = _("Part of a SKU or product name")
+    price_money = money_column("price", _("price"))
     inlines = [StockLevelInline]
     actions = ["receive_stock", "count_stock"]
     resource_classes = [ProductResource]

@@ -15,7 +15,8 @@ from .serializers import (
 class ProductViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = Product.objects.order_by("sku")
     serializer_class = ProductSerializer
-    lookup_field = "sku"
+    lookup_field = "sku__iexact"  # SKUs match in any case
+    lookup_url_kwarg = "sku"
     lookup_value_regex = SKU_PATTERN.pattern
     filterset_fields = ["backorderable", "dropship"]
     required_perms = {

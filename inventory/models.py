@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 SKU_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -33,6 +34,12 @@ class Product(models.Model):
         ordering = ["sku"]
         constraints = [
             models.CheckConstraint(condition=Q(price__gte=0), name="product_price_not_negative"),
+            # "tea-003" is TEA-003: SKUs are matched regardless of case (stock.products_by_sku),
+            # so no two may differ in case only. The index also serves those lookups.
+            models.UniqueConstraint(
+                Upper("sku"), name="product_sku_unique_in_any_case",
+                violation_error_message=_("A product with this SKU already exists (SKUs are the same in any case)."),
+            ),
         ]
 
     def __str__(self):

@@ -9,6 +9,7 @@ away is decided before anything commits."""
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models.functions import Upper
 
 from backoffice import clock
 from backoffice.errors import Conflict, InvalidInput, NotFound, Problem
@@ -31,8 +32,9 @@ class StockChange:
 
 def create_product(*, sku, name, price, backorderable=True, dropship=False):
     with transaction.atomic():
-        if Product.objects.filter(sku=sku).exists():
-            raise Conflict.one(f"A product with SKU {sku} already exists.", field="sku", sku=sku, code="unique")
+        if same := Product.objects.filter(sku__iexact=sku).first():
+            raise Conflict.one(f"A product with SKU {same.sku} already exists (SKUs are the same in any case).",
+                               field="sku", sku=sku, code="unique")
         product = Product.objects.create(
             sku=sku, name=name, price=price, backorderable=backorderable, dropship=dropship
         )
@@ -85,7 +87,15 @@ def save_stock(levels):
 
 
 def products_by_sku(skus):
-    return {product.sku: product for product in Product.objects.filter(sku__in=set(skus))}
+    """Products by the SKU as it was given: SKUs match regardless of case ("tea-003" is
+    TEA-003; the database keeps them unique regardless of case, and its index on UPPER(sku)
+    serves this lookup)."""
+    skus = set(skus)
+    found = {
+        product.sku.upper(): product
+        for product in Product.objects.annotate(sku_key=Upper("sku")).filter(sku_key__in={sku.upper() for sku in skus})
+    }
+    return {sku: found[sku.upper()] for sku in skus if sku.upper() in found}
 
 
 def move_stock(level, *, reason, quantity, note="", reference="", user=None):
@@ -141,7 +151,7 @@ def plan_stock_changes(changes):
             problems.append(Problem("An adjustment of 0 changes nothing.", field="quantity", **where))
         elif change.reason == StockMovement.Reason.COUNT and change.quantity < 0:
             problems.append(Problem("A count cannot be negative.", field="quantity", **where))
-    if len({change.sku for change in changes}) != len(changes):
+    if len({change.sku.upper() for change in changes}) != len(changes):
         problems.append(Problem("Each SKU may appear only once per stock change.", field="sku", code="duplicate"))
     if problems:
         raise InvalidInput(problems)
@@ -153,6 +163,6 @@ def stock_level(sku):
     if not SKU_PATTERN.fullmatch(sku):  # no such SKU can exist (and PostgreSQL refuses a NUL)
         raise NotFound.one(f"Unknown SKU {sku}.", field="sku", sku=sku, code="unknown_sku")
     try:
-        return StockLevel.objects.select_related("product").get(product__sku=sku)
+        return StockLevel.objects.select_related("product").get(product__sku__iexact=sku)
     except StockLevel.DoesNotExist:
         raise NotFound.one(f"Unknown SKU {sku}.", field="sku", sku=sku, code="unknown_sku") from None

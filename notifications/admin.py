@@ -175,11 +175,12 @@ class CustomerMessageAdmin(ReadOnlyAdmin):
                 return self._send_update_page(request, form, len(data["orders"]))
             self.message_user(request, _("%(count)s messages queued.") % {"count": queued}, messages.SUCCESS)
             return HttpResponseRedirect(reverse("admin:notifications_customermessage_changelist") + "?kind__exact=personal")
-        preview = preview_update(data["orders"][0], **text)
-        return self._send_update_page(request, form, len(data["orders"]), preview=preview,
-                                      first=Order.objects.select_related("customer").get(pk=data["orders"][0]))
+        # The preview shows the first order's email and lists every recipient it will go to.
+        recipients = list(Order.objects.filter(pk__in=data["orders"]).select_related("customer").order_by("pk"))
+        preview = preview_update(recipients[0].pk, **text)
+        return self._send_update_page(request, form, len(recipients), preview=preview, recipients=recipients)
 
-    def _send_update_page(self, request, form, count, preview=None, first=None):
+    def _send_update_page(self, request, form, count, preview=None, recipients=()):
         context = {
             **self.admin_site.each_context(request),
             "title": _("Send an update to customers"),
@@ -187,7 +188,8 @@ class CustomerMessageAdmin(ReadOnlyAdmin):
             "form": form,
             "count": count,
             "preview": preview,
-            "first": first,
+            "first": recipients[0] if recipients else None,
+            "recipients": recipients,
         }
         return TemplateResponse(request, "admin/notifications/send_update.html", context)
 
@@ -213,12 +215,12 @@ class SendMessagePermission:
 
 @admin.register(Voucher)
 class VoucherAdmin(ReadOnlyAdmin):
-    list_display = ["code", "order", "kind", "value", "valid_until", "issued_at"]
+    list_display = ["code", "order", "kind", "worth", "valid_until", "issued_at"]
     list_filter = ["kind", "issued_at"]
     search_fields = ["code", "order__number", "order__customer__email"]
     list_select_related = ["order"]
     show_full_result_count = False
-    readonly_fields = ["code", "order", "kind", "value", "valid_until", "issued_at"]
+    readonly_fields = ["code", "order", "kind", "worth", "valid_until", "issued_at"]
 
 
 

@@ -2,9 +2,11 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
+from django.template.defaultfilters import floatformat
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.choices import Language
+from backoffice.formats import money
 
 
 class MessagePolicy(models.Model):
@@ -180,6 +182,16 @@ class Voucher(models.Model):
 
     def __str__(self):
         return self.code
+
+    def worth(self):
+        """What the voucher gives, as the reader's language writes it: "10 %", "€5.00", "free shipping"."""
+        if self.kind == self.Kind.FREE_SHIPPING:
+            return str(self.Kind.FREE_SHIPPING.label)
+        if self.kind == self.Kind.PERCENT:
+            return f"{floatformat(self.value, '-2')}\N{NO-BREAK SPACE}%"
+        return money(self.value)
+
+    worth.short_description = _("value")
 
 
 class MessageEvent(models.Model):

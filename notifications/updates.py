@@ -5,10 +5,13 @@ Rules: the submission's request key makes sending the same form twice queue noth
 personal messages go at once (no quiet window, no cap); each is signed by its author."""
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext as _
 
 from backoffice import clock
 from backoffice.errors import InvalidInput
 from backoffice.permissions import acting_user
+from orders.models import WAITING, Backorder, Order
 
 from .models import CustomerMessage, MessagePolicy
 from .outbox import chunks, fill, new_message, send_soon, told
@@ -18,8 +21,9 @@ from .selectors import order_states
 Kind = CustomerMessage.Kind
 
 def _update_text(text, template, title, user):
-    """What a personal message says: the free text, else the ready text, signed by its author."""
-    author = (user.get_full_name() or user.get_username()) if user else ""
+    """What a personal message says: the free text, else the ready text, signed by its author's
+    name (a login name such as "service" is no signature: without a name the shop signs)."""
+    author = user.get_full_name() if user else ""
     # A ready text is kept by its key and put into words in the customer's language when rendered.
     return {"text": text.strip(), "ready_text": "" if text.strip() else template, "title": title.strip(), "author": author}
 
@@ -32,6 +36,9 @@ def send_update(order_ids, *, text="", template="", title="", user=None, request
         raise InvalidInput.one("Write a text or choose a ready text.", field="text")
     if not order_ids:
         raise InvalidInput.one("Choose at least one order.", field="orders")
+    unfit = ready_text_unfit(template, order_ids) if not text.strip() else []
+    if unfit:
+        raise InvalidInput.one(unfit_message(unfit), field="template")
     policy, now = MessagePolicy.current(), clock.now()
     words = _update_text(text, template, title, user)
     with transaction.atomic():
@@ -47,6 +54,26 @@ def send_update(order_ids, *, text="", template="", title="", user=None, request
         created = CustomerMessage.objects.bulk_create(messages, ignore_conflicts=True)
         send_soon([now])
     return len(created)
+
+
+def ready_text_unfit(template, order_ids):
+    """The numbers of the orders a ready text would not be true for: "our supplier told us of
+    a delay" only for orders waiting for an item a supplier delivers (on a purchase order,
+    or with a preferred supplier)."""
+    if template != "supplier_delay":
+        return []
+    return sorted(
+        Order.objects.filter(pk__in=order_ids)
+        .exclude(Exists(Backorder.objects.filter(
+            Q(po_line__isnull=False) | Q(product__supplier_items__preferred=True), order=OuterRef("pk"), status__in=WAITING,
+        )))
+        .values_list("number", flat=True)
+    )
+
+
+def unfit_message(numbers):
+    return _("The supplier-delay text is not true for %(numbers)s: nothing they wait for comes from a supplier. "
+             "Write your own text or leave these orders out.") % {"numbers": ", ".join(numbers)}
 
 
 def preview_update(order_id, *, text="", template="", title="", user=None):

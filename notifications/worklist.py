@@ -24,6 +24,8 @@ from orders.models import Order
 from orders.selectors import matching_customers, numbered_order_ids
 
 from .models import CustomerMessage, WorklistEntry, WorklistRefresh
+from .rendering import UPDATE_TEMPLATES
+from .updates import ready_text_unfit, unfit_message
 
 # Set-based, portable (SQLite and PostgreSQL): one row per order with anything waiting, then
 # the orders of customers to call that wait for nothing.
@@ -174,6 +176,21 @@ def csv_response(entries):
     return response
 
 
+# The ready texts by a short name (the whole text would make the choice wider than a laptop screen).
+READY_TEXT_NAMES = {
+    "status": _("Where the order stands today"),
+    "supplier_delay": _("Our supplier told us of a delay"),
+    "partial_offer": _("Offer to send what is ready now"),
+}
+
+
+def _ids(text):
+    try:
+        return sorted({int(pk) for pk in str(text).split(",") if pk.strip()})
+    except ValueError:
+        return None
+
+
 class SendUpdateForm(forms.Form):
     orders = forms.CharField(widget=forms.HiddenInput)
     request_key = forms.UUIDField(widget=forms.HiddenInput)
@@ -184,16 +201,16 @@ class SendUpdateForm(forms.Form):
                            help_text=_("Free text, sent as written; leave empty to use the ready text in each customer's language."))
 
     def __init__(self, *args, **kwargs):
-        from .rendering import UPDATE_TEMPLATES
-
         super().__init__(*args, **kwargs)
-        self.fields["template"].choices = [("", "—")] + [(key, text) for key, text in UPDATE_TEMPLATES.items()]
+        ids = _ids(self.data.get("orders") or self.initial.get("orders") or "")
+        # A ready text that is true for none of these orders is not offered at all.
+        offered = [key for key in UPDATE_TEMPLATES if not ids or len(ready_text_unfit(key, ids)) < len(ids)]
+        self.fields["template"].choices = [("", "—")] + [(key, READY_TEXT_NAMES[key]) for key in offered]
 
     def clean_orders(self):
-        try:
-            ids = sorted({int(pk) for pk in self.cleaned_data["orders"].split(",") if pk.strip()})
-        except ValueError:
-            raise forms.ValidationError(_("The list of orders is damaged; start again from the list.")) from None
+        ids = _ids(self.cleaned_data["orders"])
+        if ids is None:
+            raise forms.ValidationError(_("The list of orders is damaged; start again from the list."))
         found = sorted(Order.objects.filter(pk__in=ids).values_list("pk", flat=True))
         if not found:
             raise forms.ValidationError(_("None of these orders exists."))
@@ -201,6 +218,10 @@ class SendUpdateForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if not (data.get("text") or "").strip() and not data.get("template"):
-            raise forms.ValidationError(_("Write a text or choose a ready text."))
+        if not (data.get("text") or "").strip():
+            if not data.get("template"):
+                raise forms.ValidationError(_("Write a text or choose a ready text."))
+            unfit = ready_text_unfit(data["template"], data.get("orders") or [])
+            if unfit:
+                self.add_error("template", unfit_message(unfit))
         return data

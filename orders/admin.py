@@ -7,6 +7,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from backoffice import clock
@@ -17,6 +18,7 @@ from backoffice.admin_tools import (
     admin_link,
     changelist_link,
     confirm_action,
+    money_column,
 )
 from backoffice.errors import DomainError
 from inventory.models import StockMovement
@@ -69,11 +71,17 @@ class BackorderWaitingSinceFilter(WaitingSinceFilter):
         return queryset.filter(status__in=WAITING, created_at__lte=since)
 
 
+def customer_cell(customer):
+    """A customer in a list: the name (narrow enough for a laptop screen), the email on hover."""
+    return format_html('<span title="{}">{}</span>', customer.email, customer.name)
+
+
 class OrderLineInline(ReadOnlyInline):
     model = OrderLine
-    fields = ["line_number", "product", "quantity", "unit_price", "allocated", "backordered", "shipped", "cancelled"]
+    fields = ["line_number", "product", "quantity", "unit_price_money", "allocated", "backordered", "shipped", "cancelled"]
     readonly_fields = fields
     show_change_link = False
+    unit_price_money = money_column("unit_price", _("unit price"))
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("product")
@@ -94,8 +102,9 @@ class BackorderInline(ReadOnlyInline):
 
 class ShipmentInline(ReadOnlyInline):
     model = Shipment
-    fields = ["shipped_at", "amount_captured", "tracking_number", "created_by"]
+    fields = ["shipped_at", "captured", "tracking_number", "created_by"]
     readonly_fields = fields
+    captured = money_column("amount_captured", _("captured"))
 
 
 class OrderEventInline(ReadOnlyInline):
@@ -107,7 +116,7 @@ class OrderEventInline(ReadOnlyInline):
 
 @admin.register(Order)
 class OrderAdmin(LargeTableAdmin):
-    list_display = ["number", "customer", "status", "fulfilment_policy", "expedite", "placed_at", "units_waiting", "waiting_since"]
+    list_display = ["number", "customer_name", "status", "fulfilment_policy", "expedite", "placed_at", "units_waiting", "waiting_since"]
     list_select_related = ["customer"]
     list_filter = ["status", "fulfilment_policy", "expedite", WaitingSinceFilter, "placed_at"]
     search_fields = ["number"]  # shows the box; get_search_results says what it finds
@@ -116,12 +125,12 @@ class OrderAdmin(LargeTableAdmin):
     inlines = [OrderLineInline, BackorderInline, ShipmentInline, OrderEventInline]
     fields = [
         "number", "customer_link", "status", "fulfilment_policy", "expedite", "placed_at",
-        "amount_authorised", "amount_captured", "amount_voided", "stock_ledger",
+        "authorised", "captured", "voided", "stock_ledger",
     ]
-    readonly_fields = [
-        "number", "customer_link", "status", "placed_at", "amount_authorised", "amount_captured", "amount_voided",
-        "stock_ledger",
-    ]
+    readonly_fields = ["number", "customer_link", "status", "placed_at", "authorised", "captured", "voided", "stock_ledger"]
+    authorised = money_column("amount_authorised", _("authorised"))
+    captured = money_column("amount_captured", _("captured"))
+    voided = money_column("amount_voided", _("voided"))
     actions = ["ship_ready_orders", "cancel_unshipped"]
     change_form_template = "admin/orders/order/change_form.html"
 
@@ -186,6 +195,10 @@ class OrderAdmin(LargeTableAdmin):
     @admin.display(description=_("customer"))
     def customer_link(self, order):
         return admin_link(order.customer)
+
+    @admin.display(description=_("customer"))
+    def customer_name(self, order):
+        return customer_cell(order.customer)
 
     def has_delete_permission(self, request, obj=None):
         return False  # an order's history is kept; cancel its units instead
@@ -301,7 +314,7 @@ class BackorderAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("customer"))
     def customer(self, backorder):
-        return backorder.order.customer.email
+        return customer_cell(backorder.order.customer)
 
     @admin.display(description=_("waiting"))
     def waiting_units(self, backorder):
@@ -345,7 +358,7 @@ class ShipmentLineInline(ReadOnlyInline):
 
 @admin.register(Shipment)
 class ShipmentAdmin(ReadOnlyAdmin):  # shipping goes through "Ship ready orders"
-    list_display = ["order", "shipped_at", "amount_captured", "tracking_number", "created_by"]
+    list_display = ["order", "shipped_at", "captured", "tracking_number", "created_by"]
     list_select_related = ["order", "created_by"]
     search_fields = ["tracking_number"]  # shows the box; get_search_results says what it finds
     search_help_text = _("Order number or tracking number (exact)")
@@ -357,5 +370,6 @@ class ShipmentAdmin(ReadOnlyAdmin):  # shipping goes through "Ship ready orders"
         if not term:
             return queryset, False
         return queryset.filter(Q(order_id__in=numbered_order_ids(term)) | Q(tracking_number=term)), False
-    readonly_fields = ["order", "shipped_at", "amount_captured", "tracking_number", "created_by"]
+    readonly_fields = ["order", "shipped_at", "captured", "tracking_number", "created_by"]
+    captured = money_column("amount_captured", _("captured"))
     inlines = [ShipmentLineInline]

@@ -124,7 +124,7 @@ class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
 
 class BackorderFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Backorder.Status.choices)
-    sku = django_filters.CharFilter(field_name="product__sku")
+    sku = django_filters.CharFilter(field_name="product__sku", lookup_expr="iexact")
     customer = django_filters.CharFilter(field_name="order__customer__email", lookup_expr="iexact")
     created_after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = UtcDateTimeFilter(field_name="created_at", lookup_expr="lt")

@@ -103,7 +103,8 @@ def record_dropship_shipment(number, quantities, user=None):
     no stock moves. The oldest backorders of each line are filled first."""
     with transaction.atomic():
         order, lines, levels = lock_order(number)
-        by_sku = {line.product.sku: line for line in lines}
+        by_key = {line.product.sku.upper(): line for line in lines}
+        by_sku = {sku: by_key[sku.upper()] for sku in quantities if sku.upper() in by_key}  # SKUs in any case
         problems = []
         for index, (sku, units) in enumerate(quantities.items()):
             line = by_sku.get(sku)

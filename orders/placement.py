@@ -75,12 +75,12 @@ def _line_problems(lines, products):
             problems.append(Problem(
                 f"Line {index + 1}: unknown SKU {line.sku}.", field="sku", line=index, sku=line.sku, code="unknown_sku"
             ))
-        if line.sku in seen:
+        if line.sku.upper() in seen:
             problems.append(Problem(
                 f"Line {index + 1}: SKU {line.sku} appears on more than one line; put its total on one line.",
                 field="sku", line=index, sku=line.sku, code="duplicate",
             ))
-        seen.add(line.sku)
+        seen.add(line.sku.upper())
     return problems
 
 

@@ -7,14 +7,22 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponseRedirect
+from django.middleware.csrf import get_token
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from import_export.admin import ImportExportMixin
 
-from backoffice.admin_tools import LargeTableAdmin, admin_link, confirm_action
+from backoffice.admin_tools import (
+    LargeTableAdmin,
+    admin_link,
+    confirm_action,
+    money_column,
+)
 from backoffice.errors import DomainError
+from orders.models import WAITING, Backorder, Order
 
 from .batching import batch_backorders
 from .forms import ConfirmLineForm, OverReceiptForm, ReceiveLineForm
@@ -30,12 +38,22 @@ from .models import (
     ReorderPolicy,
     Supplier,
     SupplierItem,
+    describe_batch,
 )
 from .pegging import PEGGED_UNITS, pegged_to
 from .receiving import receive_purchase_order
 from .record import lead_times
 from .reorder import add_to_drafts, review
 from .resources import SupplierItemResource, SupplierResource
+
+
+def receive_list_url():
+    """The warehouse's goods-in list (the daily job): where receiving starts and comes back to."""
+    return reverse("admin:purchasing_purchaseorder_changelist") + "?status__in=" + ",".join(PurchaseOrder.RECEIVABLE)
+
+
+def ready_to_ship_url():
+    return reverse("admin:orders_order_changelist") + "?status__exact=" + Order.Status.READY_TO_SHIP
 
 
 class SupplierItemInline(admin.TabularInline):
@@ -49,8 +67,9 @@ class SupplierItemInline(admin.TabularInline):
 class SupplierAdmin(ImportExportMixin, admin.ModelAdmin):
     resource_classes = [SupplierResource]
     list_display = [
-        "code", "name", "language", "lead_time_days", "learned_lateness_days", "min_order_value", "max_wait_hours", "auto_send",
+        "code", "name", "language", "lead_time_days", "learned_lateness_days", "minimum", "max_wait_hours", "auto_send",
     ]
+    minimum = money_column("min_order_value", _("minimum order value"))
     list_filter = ["language", "auto_send", "pad_with_lateness"]
     search_fields = ["code", "name", "email"]
     readonly_fields = ["learned_lateness_days", "observed_lead_time", "on_time_rate"]
@@ -94,7 +113,8 @@ class ReorderPolicyAdmin(admin.ModelAdmin):
 @admin.register(SupplierItem)
 class SupplierItemAdmin(ImportExportMixin, admin.ModelAdmin):
     resource_classes = [SupplierItemResource]
-    list_display = ["product", "supplier", "supplier_sku", "unit_cost", "min_order_quantity", "pack_size", "lead_time_days", "preferred"]
+    list_display = ["product", "supplier", "supplier_sku", "cost", "min_order_quantity", "pack_size", "lead_time_days", "preferred"]
+    cost = money_column("unit_cost", _("unit cost"))
     list_select_related = ["product", "supplier"]
     list_filter = ["preferred", "supplier"]
     search_fields = ["product__sku", "product__name", "supplier_sku", "supplier__code"]
@@ -136,8 +156,16 @@ class PurchaseOrderLineInline(admin.TabularInline):
     model = PurchaseOrderLine
     extra = 0
     can_delete = False
-    fields = ["product", "supplier_sku", "quantity", "received", "unit_cost", "expected_date", "late", "for_customers", "for_stock"]
+    fields = ["product", "supplier_sku", "quantity", "received", "cost", "expected_date", "lateness", "for_customers", "for_stock"]
     readonly_fields = fields
+    cost = money_column("unit_cost", _("unit cost"))
+
+    @admin.display(description=_("late"))
+    def lateness(self, line):
+        # Words, not Django's boolean icons: a green tick under "late" reads as "all good".
+        if line.late:
+            return format_html('<strong class="late">{}</strong>', _("late"))
+        return _("on time")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("product").annotate(pegged_units=PEGGED_UNITS)
@@ -224,6 +252,12 @@ class PurchaseOrderAdmin(LargeTableAdmin):
             *super().get_urls(),
         ]
 
+    def back_url(self, request):
+        # Receiving one purchase order from its own page comes back to the goods-in list.
+        if request.resolver_match.url_name == "purchasing_purchaseorder_receive":
+            return receive_list_url()
+        return request.get_full_path()
+
     def receive_view(self, request, pk):
         """Goods in for one purchase order: the warehouse's page, one click from the list."""
         if not self.has_receive_permission(request):
@@ -231,22 +265,23 @@ class PurchaseOrderAdmin(LargeTableAdmin):
         queryset = PurchaseOrder.objects.filter(pk=pk, status__in=PurchaseOrder.RECEIVABLE)
         if not queryset.exists():
             self.message_user(request, _("This purchase order has nothing left to receive."), messages.WARNING)
-            return HttpResponseRedirect(reverse("admin:purchasing_purchaseorder_changelist"))
+            return HttpResponseRedirect(receive_list_url())
         response = self.receive(request, queryset)
-        return response or HttpResponseRedirect(reverse("admin:purchasing_purchaseorder_changelist"))
+        return response or HttpResponseRedirect(receive_list_url())
 
     def drafts_view(self, request):
         """Purchasing's review of what the batch job drafted: per draft, its lines, the
         customers' units and the surplus, its value against the supplier's minimum."""
         if not self.has_change_permission(request):
             raise PermissionDenied
+        if request.method == "POST" and "action" in request.POST:
+            # Send or cancel a draft here: the list's actions, coming back to this page after.
+            return self.changelist_view(request)
         if request.method == "POST" and "run_batch" in request.POST:
             if not request.user.has_perm("purchasing.add_purchaseorder"):
                 raise PermissionDenied
             result = batch_backorders(trigger=f"admin:{request.user.get_username()}")
-            self.message_user(request, _(
-                "Batch run: %(created)s purchase orders created, %(topped)s topped up, %(units)s units put on order."
-            ) % {"created": len(result["created"]), "topped": len(result["topped_up"]), "units": result["units_pegged"]})
+            self.message_user(request, _("Batch run: %(result)s") % {"result": describe_batch(result)})
             return HttpResponseRedirect(request.path)
         drafts = list(
             PurchaseOrder.objects.filter(status=PurchaseOrder.Status.DRAFT).select_related("supplier", "dropship_order")
@@ -338,8 +373,9 @@ class PurchaseOrderAdmin(LargeTableAdmin):
         initial(line); on submit, each order gets its {SKU: value} (empty rows skipped)
         through `apply`."""
         lines = PurchaseOrderLine.objects.filter(purchase_order__in=queryset).select_related("purchase_order", "product")
-        rows = [{"line": line, "what": f"{line.purchase_order.number}: {line.quantity} × {line.product.sku} ({line.received} received)",
-                 field: initial(line)}
+        rows = [{"line": line, "what": _("%(number)s: %(quantity)s × %(sku)s %(name)s (%(received)s received)") % {
+                    "number": line.purchase_order.number, "quantity": line.quantity, "sku": line.product.sku,
+                    "name": line.product.name, "received": line.received}, field: initial(line)}
                 for line in lines.order_by("purchase_order", "product__sku")]
         formset = forms.formset_factory(form_class, extra=0)(request.POST if "apply" in request.POST else None, initial=rows)
         extra = extra_form(request.POST if "apply" in request.POST else None) if extra_form else None
@@ -370,7 +406,12 @@ class PurchaseOrderAdmin(LargeTableAdmin):
 
     @admin.action(description=_("Receive goods"), permissions=["receive"])
     def receive(self, request, queryset):
-        return self._lines_action(
+        # The orders that wait for these goods: after receiving, those now ready to ship are
+        # offered to the warehouse as its next step.
+        waiting = list(Backorder.objects.filter(
+            status__in=WAITING, product__in=PurchaseOrderLine.objects.filter(purchase_order__in=queryset).values("product"),
+        ).values_list("order_id", flat=True).distinct())
+        response = self._lines_action(
             request, queryset, ReceiveLineForm, "quantity", lambda line: line.outstanding or None,
             lambda number, quantities, extra: receive_purchase_order(
                 number, quantities, user=request.user, allow_over=extra.get("allow_over", False)
@@ -378,12 +419,39 @@ class PurchaseOrderAdmin(LargeTableAdmin):
             _("Receive goods: units that arrived per line"), _("Receive"),
             _("Received against %(numbers)s; waiting orders were filled first."), extra_form=OverReceiptForm,
         )
+        if response is None:
+            self.offer_shipping(request, waiting)
+        return response
+
+    def offer_shipping(self, request, order_ids):
+        """The next step after goods in: the orders they made ready, with a button that opens
+        the ship confirmation for exactly those (people without the right see the numbers)."""
+        ready = list(Order.objects.filter(pk__in=order_ids, status=Order.Status.READY_TO_SHIP)
+                     .order_by("number").values_list("pk", "number"))
+        if not ready:
+            return
+        numbers = ", ".join(number for _pk, number in ready)
+        text = ngettext("%(count)s order is ready to ship now: %(numbers)s.",
+                        "%(count)s orders are ready to ship now: %(numbers)s.", len(ready)) % {"count": len(ready), "numbers": numbers}
+        if not request.user.has_perm("orders.add_shipment"):
+            self.message_user(request, text)
+            return
+        button = ngettext("Ship this order", "Ship these %(count)s orders", len(ready)) % {"count": len(ready)}
+        self.message_user(request, format_html(
+            '{} <form method="post" action="{}" class="next-step"><input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+            '<input type="hidden" name="action" value="ship_ready_orders">{}<button type="submit" class="button">{}</button></form>',
+            text, ready_to_ship_url(), get_token(request),
+            format_html_join("", '<input type="hidden" name="{}" value="{}">',
+                             ((admin.helpers.ACTION_CHECKBOX_NAME, pk) for pk, _number in ready)),
+            button,
+        ))
 
 
 @admin.register(BatchRun)
 class BatchRunAdmin(admin.ModelAdmin):
-    list_display = ["started_at", "finished_at", "trigger", "result"]
-    list_filter = ["trigger"]
+    list_display = ["started_at", "finished_at", "started_by", "summary"]
+    fields = ["started_at", "finished_at", "started_by", "summary"]
+    readonly_fields = fields
     show_full_result_count = False
 
     def has_add_permission(self, request):

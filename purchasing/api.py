@@ -112,9 +112,10 @@ class PurchaseOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         data.is_valid(raise_exception=True)
         lines = data.validated_data["lines"]
         skus = [line["sku"] for line in lines]
+        keys = [sku.upper() for sku in skus]  # SKUs match in any case
         duplicates = [
             Problem(f"Line {index + 1}: SKU {sku} appears more than once.", field="sku", line=index, sku=sku, code="duplicate")
-            for index, sku in enumerate(skus) if sku in skus[:index]
+            for index, sku in enumerate(skus) if keys[index] in keys[:index]
         ]
         if duplicates:
             raise InvalidInput(duplicates)

@@ -1,20 +1,28 @@
 """Forms of the purchase order pages in admin."""
 
 from django import forms
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .models import PurchaseOrderLine
 
 
+class Text(forms.Widget):
+    """The line as words staff read, not a greyed box they might try to type in."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        return format_html("<span>{}</span>", value or "")
+
+
 class ReceiveLineForm(forms.Form):
     line = forms.ModelChoiceField(queryset=PurchaseOrderLine.objects.all(), widget=forms.HiddenInput)
-    what = forms.CharField(label=_("line"), disabled=True, required=False, widget=forms.TextInput(attrs={"size": 60}))
+    what = forms.CharField(label=_("line"), disabled=True, required=False, widget=Text)
     quantity = forms.IntegerField(label=_("units received"), min_value=0, required=False)
 
 
 class ConfirmLineForm(forms.Form):
     line = forms.ModelChoiceField(queryset=PurchaseOrderLine.objects.all(), widget=forms.HiddenInput)
-    what = forms.CharField(label=_("line"), disabled=True, required=False, widget=forms.TextInput(attrs={"size": 60}))
+    what = forms.CharField(label=_("line"), disabled=True, required=False, widget=Text)
     expected_date = forms.DateField(label=_("expected date"))
 
 

@@ -62,13 +62,16 @@ def _move_etas(lines, cause, eta=None):
 
 
 def lines_by_sku(po, skus):
-    """The purchase order's lines by SKU, and a problem for each asked SKU it lacks."""
-    lines = {line.product.sku: line for line in po.lines.select_related("product")}
+    """The purchase order's lines by SKU as asked (in any case), a problem for each asked SKU it
+    lacks, and all its lines."""
+    every = list(po.lines.select_related("product"))
+    by_key = {line.product.sku.upper(): line for line in every}
+    lines = {sku: by_key[sku.upper()] for sku in skus if sku.upper() in by_key}
     problems = [
         Problem(f"Line {index + 1}: purchase order {po.number} has no line for SKU {sku}.", field="sku", line=index, sku=sku)
         for index, sku in enumerate(skus) if sku not in lines
     ]
-    return lines, problems
+    return lines, problems, every
 
 
 def confirm_purchase_order(number, dates):
@@ -78,7 +81,7 @@ def confirm_purchase_order(number, dates):
         po = get_purchase_order(number, lock=True)
         if po.status in (PurchaseOrder.Status.DRAFT, PurchaseOrder.Status.CANCELLED, PurchaseOrder.Status.RECEIVED):
             raise Conflict.one(f"Purchase order {po.number} is {po.get_status_display()}; only sent orders can be confirmed.", code="bad_status")
-        lines, problems = lines_by_sku(po, dates)
+        lines, problems, _every = lines_by_sku(po, dates)
         if problems:
             raise InvalidInput(problems)
         changed = []

@@ -3,9 +3,13 @@ from decimal import Decimal
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import formats
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from backoffice.choices import Language
+from backoffice.formats import money
 from inventory.models import Product
 
 
@@ -175,6 +179,25 @@ class PurchaseOrderLine(models.Model):
         return max(self.quantity - self.received, 0)
 
 
+def describe_batch(result):
+    """A batch run's result in words, for purchasing (the run list and the "Run the batch now" message)."""
+    parts = [
+        ngettext("%(count)s purchase order created", "%(count)s purchase orders created", len(result["created"]))
+        % {"count": len(result["created"])} + (f" ({', '.join(result['created'])})" if result["created"] else ""),
+        ngettext("%(count)s topped up", "%(count)s topped up", len(result["topped_up"]))
+        % {"count": len(result["topped_up"])} + (f" ({', '.join(result['topped_up'])})" if result["topped_up"] else ""),
+        ngettext("%(count)s unit put on order", "%(count)s units put on order", result["units_pegged"])
+        % {"count": result["units_pegged"]},
+    ]
+    if result["waiting_for_quota"]:
+        parts.append(_("below their minimum: %(suppliers)s") % {"suppliers": ", ".join(
+            f"{waiting['supplier']} ({money(waiting['value'])})" for waiting in result["waiting_for_quota"])})
+    if result.get("without_supplier"):
+        parts.append(ngettext("%(count)s backorder without a supplier", "%(count)s backorders without a supplier",
+                              result["without_supplier"]) % {"count": result["without_supplier"]})
+    return "; ".join(parts) + "."
+
+
 class BatchRun(models.Model):
     """What each run of the batch job did, for purchasing to see in admin."""
 
@@ -189,7 +212,23 @@ class BatchRun(models.Model):
         ordering = ["-started_at", "-id"]
 
     def __str__(self):
-        return f"{self.started_at:%Y-%m-%d %H:%M} ({self.trigger})"
+        return f"{formats.date_format(localtime(self.started_at), 'DATETIME_FORMAT')} ({self.started_by()})"
+
+    def started_by(self):
+        """Who or what started the run, in words: "schedule", "admin (einkauf)"."""
+        source, _sep, who = self.trigger.partition(":")
+        label = {
+            "beat": _("schedule"), "command": _("command line"), "demo": _("demo data"), "manual": _("by hand"),
+            "admin": _("admin"), "api": _("API"),
+        }.get(source, source)
+        return f"{label} ({who})" if who else str(label)
+
+    started_by.short_description = _("started by")
+
+    def summary(self):
+        return describe_batch(self.result)
+
+    summary.short_description = _("what it did")
 
 
 class DemandDay(models.Model):

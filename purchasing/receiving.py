@@ -31,7 +31,7 @@ def receive_purchase_order(number, quantities, user=None, allow_over=False):
         po = get_purchase_order(number, lock=True)
         if po.status in (PurchaseOrder.Status.DRAFT, PurchaseOrder.Status.CANCELLED, PurchaseOrder.Status.RECEIVED):
             raise Conflict.one(f"Purchase order {po.number} is {po.get_status_display()}; nothing can be received against it.", code="bad_status")
-        lines, problems = lines_by_sku(po, quantities)
+        lines, problems, every = lines_by_sku(po, quantities)
         for index, (sku, units) in enumerate(quantities.items()):
             line = lines.get(sku)
             where = {"line": index, "sku": sku}
@@ -63,7 +63,7 @@ def receive_purchase_order(number, quantities, user=None, allow_over=False):
                 [StockChange(sku, units, "receipt", f"purchase order {po.number}") for sku, units in quantities.items()],
                 user=user, reference=po.number, priority=[line.pk for line in received],
             )
-        complete = all(line.received >= line.quantity for line in lines.values())
+        complete = all(line.received >= line.quantity for line in every)
         po.status = PurchaseOrder.Status.RECEIVED if complete else PurchaseOrder.Status.PARTIALLY_RECEIVED
         po.save(update_fields=["status"])
         return po

@@ -34,6 +34,7 @@ from statistics import NormalDist
 
 from django.db import transaction
 from django.db.models import F, Min, Q, Sum
+from django.db.models.functions import Upper
 
 from backoffice import clock
 from backoffice.locks import advisory_lock
@@ -142,7 +143,7 @@ def review(*, skus=None, supplier=None, policy=None):
     start = today - datetime.timedelta(days=HISTORY_DAYS)
     items = SupplierItem.objects.filter(preferred=True, product__dropship=False).select_related("product__stock", "supplier")
     if skus is not None:
-        items = items.filter(product__sku__in=skus)
+        items = items.annotate(sku_key=Upper("product__sku")).filter(sku_key__in=[sku.upper() for sku in skus])  # any case
     if supplier:
         items = items.filter(supplier__code=supplier)
     items = list(items)

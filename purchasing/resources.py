@@ -21,7 +21,7 @@ class SupplierResource(CatalogResource):
 
 class SupplierItemResource(CatalogResource):
     supplier = fields.Field(attribute="supplier", column_name="supplier", widget=LookupWidget(Supplier, "code", "supplier"))
-    sku = fields.Field(attribute="product", column_name="sku", widget=LookupWidget(Product, "sku", "sku"))
+    sku = fields.Field(attribute="product", column_name="sku", widget=LookupWidget(Product, "sku", "sku", ignore_case=True))
 
     class Meta:
         model = SupplierItem

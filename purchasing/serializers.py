@@ -30,7 +30,7 @@ class SupplierSerializer(serializers.ModelSerializer):
 
 class SupplierItemSerializer(serializers.ModelSerializer):
     supplier = NaturalKeyField(slug_field="code", queryset=Supplier.objects.all())
-    sku = NaturalKeyField(source="product", slug_field="sku", queryset=Product.objects.all())
+    sku = NaturalKeyField(source="product", slug_field="sku", queryset=Product.objects.all(), ignore_case=True)
     unit_cost = MoneyField()
     preferred = StrictBooleanField(default=False)
     min_order_quantity = serializers.IntegerField(min_value=1, max_value=MAX_UNITS, default=1)

@@ -2,6 +2,7 @@
 receiving a purchase order, the ready-to-ship list, reviewing drafts, the worklist."""
 
 import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 
 from purchasing import batching
@@ -59,6 +60,71 @@ def test_the_warehouse_receives_one_purchase_order_from_its_own_page(client, sen
     assert (po.status, order.status) == ("received", "ready_to_ship")
 
 
+def test_the_receive_form_names_each_product_and_back_leads_to_the_goods_in_list(client, sent_po):
+    item, _, po = sent_po
+    client.force_login(UserFactory(roles=["Warehouse"]))
+
+    page = client.get(reverse("admin:purchasing_purchaseorder_receive", args=[po.pk])).content.decode()
+
+    assert f"{po.number}: 2 × {item.product.sku} {item.product.name} (0 received)" in page
+    assert 'disabled' not in page.split('id="content-main"')[-1].split("form-0-quantity")[0]  # words, not a greyed box
+    assert 'href="/admin/purchasing/purchaseorder/?status__in=sent,confirmed,partially_received" class="button cancel-link"' in page
+
+
+def test_after_goods_in_the_warehouse_is_offered_to_ship_the_orders_they_made_ready(client, sent_po):
+    # Given two customers waiting for the goods on a sent purchase order
+    item, first, po = sent_po
+    second = place((item.product, 1))
+    PurchaseOrder.objects.filter(pk=po.pk).update(status="sent")
+    client.force_login(UserFactory(roles=["Warehouse"]))
+    receive_list = reverse("admin:purchasing_purchaseorder_changelist") + "?status__in=sent,confirmed,partially_received"
+
+    # When the warehouse receives the purchase order from the goods-in list, enough for both
+    form = client.post(receive_list, {"action": "receive", ACTION_CHECKBOX_NAME: [po.pk]})
+    line = form.context["formset"].forms[0].initial["line"]
+    done = client.post(receive_list, {
+        "action": "receive", ACTION_CHECKBOX_NAME: [po.pk], "apply": "1", "allow_over": "on",
+        "form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1", "form-0-line": line.pk, "form-0-quantity": "3",
+    }, follow=True)
+
+    # Then it lands back on the goods-in list, told which orders are ready, with a button for them
+    assert done.redirect_chain[-1][0] == receive_list
+    html = done.content.decode()
+    numbers = ", ".join(sorted([first.number, second.number]))
+    assert f"2 orders are ready to ship now: {numbers}." in html
+    assert "Ship these 2 orders" in html and 'value="ship_ready_orders"' in html
+    # and the button opens the ship confirmation for exactly those orders
+    ship = client.post(reverse("admin:orders_order_changelist") + "?status__exact=ready_to_ship",
+                       {"action": "ship_ready_orders", ACTION_CHECKBOX_NAME: [first.pk, second.pk]})
+    assert ship.context["title"] == "Ship these orders?"
+    assert f"{first.number}: 2 × {item.product.sku}" in ship.content.decode()
+
+
+def test_batch_runs_say_in_words_who_started_them_and_what_they_did(client):
+    item = SupplierItemFactory()
+    place((item.product, 3))
+    batching.batch_backorders(trigger="command")
+    client.force_login(UserFactory(roles=["Purchasing"]))
+
+    english = client.get(reverse("admin:purchasing_batchrun_changelist")).content.decode()
+    german = client.get(reverse("admin:purchasing_batchrun_changelist"), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+
+    number = PurchaseOrder.objects.get().number
+    assert f"1 purchase order created ({number}); 0 topped up; 3 units put on order." in english
+    assert "command line" in english and "{" not in english.split('id="result_list"')[1].split("</table>")[0]
+    assert "Befehlszeile" in german and f"1 Bestellung angelegt ({number})" in german
+
+
+def test_a_late_line_says_late_in_words_not_with_a_green_tick(client, sent_po):
+    _, _, po = sent_po
+    po.lines.update(late=True)
+    client.force_login(UserFactory(roles=["Purchasing"]))
+
+    page = client.get(reverse("admin:purchasing_purchaseorder_change", args=[po.pk])).content.decode()
+
+    assert '<strong class="late">late</strong>' in page and "icon-yes.svg" not in page.split("purchase order lines")[-1]
+
+
 def test_each_daily_job_says_how_many_items_wait(client):
     # Given one order ready to ship, one purchase order sent and receivable, one draft
     ready, sent, drafted = SupplierItemFactory(), SupplierItemFactory(), SupplierItemFactory()
@@ -87,7 +153,8 @@ def test_purchasing_runs_the_batch_from_the_draft_review(client):
 
     [draft] = ran.context["drafts"]
     assert draft.supplier == item.supplier and draft.lines.get().quantity == 3
-    assert "Batch run: 1 purchase orders created, 0 topped up, 3 units put on order." in ran.content.decode()
+    assert (f"Batch run: 1 purchase order created ({draft.number}); 0 topped up; 3 units put on order."
+            in ran.content.decode())
     warehouse = UserFactory(roles=["Warehouse"])
     client.force_login(warehouse)
     assert client.post(reverse("admin:purchasing_purchaseorder_drafts"), {"run_batch": "1"}).status_code == 403

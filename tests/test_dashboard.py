@@ -99,7 +99,7 @@ def test_the_page_shows_the_figures_and_charts_to_the_manager(client, history):
 
     html = page.content.decode()
     assert page.status_code == 200
-    assert 'id="open-units"><strong>6</strong>' in html and "70.00 €" in html
+    assert 'id="open-units"><strong>6</strong>' in html and "€70.00" in html
     assert html.count("<rect") == 4 + 2  # four age buckets, two SKUs
     assert "83 %" in html  # backorder rate 5 of 6
 

@@ -48,8 +48,14 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, request):
-    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+def language():
+    """The browser's language (Accept-Language); a test parametrized on `language` runs in each."""
+    return "en"
+
+
+@pytest.fixture
+def page(browser, request, language):
+    context = browser.new_context(locale={"en": "en-GB", "de": "de-DE"}[language], viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15_000)
     shots = iter(range(1, 100))
@@ -59,7 +65,20 @@ def page(browser, request):
         ARTEFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTEFACTS / f"{name}-{next(shots):02d}-{label}.png"), full_page=True)
 
+    def fits_the_screen(*buttons):
+        """Nothing on the page scrolls sideways (the page, a table's box), and each button
+        lies inside the viewport."""
+        width = page.viewport_size["width"]
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, page.url
+        overflowing = page.evaluate("""Array.from(document.querySelectorAll('.results, .inline-group, table'))
+            .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.className || e.id || e.tagName)""")
+        assert overflowing == [], (page.url, overflowing)
+        for button in buttons:
+            box = button.bounding_box()
+            assert box and 0 <= box["x"] and box["x"] + box["width"] <= width, (page.url, box)
+
     page.shot = shot
+    page.fits_the_screen = fits_the_screen
     yield page
     context.close()
 

@@ -10,7 +10,13 @@ from django.urls import reverse
 
 from notifications.models import CustomerMessage
 from orders.models import Backorder, Customer
-from tests.factories import CustomerFactory, ProductFactory, UserFactory, place
+from tests.factories import (
+    CustomerFactory,
+    ProductFactory,
+    SupplierItemFactory,
+    UserFactory,
+    place,
+)
 
 from .conftest import mark_sent, waiting_on_a_purchase_order
 
@@ -31,7 +37,7 @@ def staff(client):
 @pytest.fixture
 def two_orders(clock, settings):
     settings.BACKORDER_DEFAULT_LEAD_TIME_DAYS = 10
-    teapot = ProductFactory(name="Teapot")
+    teapot = SupplierItemFactory(product=ProductFactory(name="Teapot")).product  # a supplier delivers it
     ann = place((teapot, 1), customer=CustomerFactory.build(name="Ann", language="en"))
     jo = place((teapot, 2), customer=CustomerFactory.build(name="Jo", language="de"))
     mark_sent(*CustomerMessage.objects.all())
@@ -164,3 +170,50 @@ def test_the_worklists_yes_no_filters_offer_any_not_unknown(client):
 
     assert '<option value="" selected>any</option>' in page and "Unknown" not in page
     assert client.get("/admin/notifications/customermessage/worklist/", {"po_late": "true"}).status_code == 200
+
+
+def test_the_preview_lists_every_customer_the_update_goes_to(staff, two_orders):
+    client = staff("Customer service")
+    ann, jo = two_orders
+    form = client.post(SEND, {"order": [ann.pk, jo.pk]})
+    fields = {"orders": form.context["form"]["orders"].value(), "request_key": form.context["form"]["request_key"].value(),
+              "template": "status", "title": "", "text": ""}
+
+    preview = client.post(SEND, {**fields, "preview": "1"}).content.decode()
+
+    assert "It goes to these 2 customers" in preview
+    for order in (ann, jo):
+        assert f"<td>{order.number}</td><td>{order.customer.name}</td><td>{order.customer.email}</td>" in preview
+
+
+def test_the_supplier_delay_text_is_not_offered_for_items_no_supplier_delivers(staff, two_orders):
+    client = staff("Customer service")
+    ann, _ = two_orders
+    homemade = place((ProductFactory(name="Homemade jam"), 1), customer=CustomerFactory.build(name="Lu", language="en"))
+
+    only_homemade = client.post(SEND, {"order": [homemade.pk]})
+    both = client.post(SEND, {"order": [ann.pk, homemade.pk]})
+    fields = {"orders": both.context["form"]["orders"].value(), "request_key": both.context["form"]["request_key"].value(),
+              "template": "supplier_delay", "title": "", "text": ""}
+    refused = client.post(SEND, {**fields, "send": "1"})
+
+    assert "supplier_delay" not in dict(only_homemade.context["form"].fields["template"].choices)
+    assert "supplier_delay" in dict(both.context["form"].fields["template"].choices)
+    assert f"The supplier-delay text is not true for {homemade.number}" in refused.content.decode()
+    assert CustomerMessage.objects.filter(kind="personal").count() == 0
+
+
+def test_an_update_is_signed_with_the_writers_name_never_the_login(staff, two_orders):
+    ann, _ = two_orders
+    client = staff("Customer service")  # Sam Service
+    form = client.post(SEND, {"order": [ann.pk]})
+    fields = {"orders": form.context["form"]["orders"].value(), "request_key": form.context["form"]["request_key"].value(),
+              "template": "status", "title": "", "text": ""}
+    client.post(SEND, {**fields, "send": "1"})
+    client.force_login(UserFactory(roles=["Customer service"], username="service"))  # no name given
+    form = client.post(SEND, {"order": [ann.pk]})
+    client.post(SEND, {**fields, "request_key": form.context["form"]["request_key"].value(), "send": "1"})
+
+    named, nameless = CustomerMessage.objects.filter(kind="personal").order_by("pk")
+    assert "Sam Service" in named.content().text
+    assert "service\n" not in nameless.content().text and "Kind regards\nTeehaus am Markt" in nameless.content().text

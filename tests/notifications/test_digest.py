@@ -30,7 +30,7 @@ def test_the_daily_digest_sums_up_the_day_once(clock, settings):
 
     [digest] = mail.outbox
     assert digest.to == ["cs@example.org"]
-    assert digest.subject == "Backorders on March 2, 2026: 3 customers told of a delay, 1 to call"
+    assert digest.subject == "Backorders on 2 Mar 2026: 3 customers told of a delay, 1 to call"
     assert "3 new backorders (3 orders)" in digest.body
     assert "3 backorders of 3 orders got a later ETA" in digest.body
     assert "mailbox full" in digest.body

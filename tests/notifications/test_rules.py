@@ -22,7 +22,7 @@ def test_an_order_expected_more_than_a_week_out_gets_a_backorder_notice(clock, s
     [notice] = messages_of(order)
     assert (notice.kind, notice.status, notice.language) == ("backorder_notice", "queued", "en")
     assert notice.content().subject == f"Your order {order.number}: some items will arrive later"
-    assert "2 × Teapot" in notice.content().text and "expected on March 10, 2026" in notice.content().text
+    assert "2 × Teapot" in notice.content().text and "expected on 10 Mar 2026" in notice.content().text
     assert "/status/" in notice.content().text and "/status/" in notice.content().html
 
 
@@ -66,7 +66,7 @@ def test_a_supplier_slipping_two_days_past_the_date_told_brings_a_delay_notice(c
 
     [notice] = messages_of(order, kind="delay_notice")
     new_eta = told + datetime.timedelta(days=2)
-    assert notice.content().subject == f"Your order {order.number} is delayed: new date {new_eta:%B} {new_eta.day}, {new_eta.year}"
+    assert notice.content().subject == f"Your order {order.number} is delayed: new date {new_eta.day} {new_eta:%b} {new_eta.year}"
     assert "now expected on" in notice.content().text and "we had told you" in notice.content().text
     assert "Cancel the items still waiting: you get a full refund" in notice.content().text
     assert Backorder.objects.get(order=order).told_eta == new_eta

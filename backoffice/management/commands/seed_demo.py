@@ -59,14 +59,15 @@ SUPPLIERS = [
     # code, name, language, lead time, minimum order value, max wait hours, auto send
     ("teehaus", "Teehaus Nord GmbH", "de", 7, "150.00", 72, False),
     ("potworks", "Potworks Ltd", "en", 12, "400.00", 120, False),
-    ("brewgear", "Brewgear GmbH", "de", 10, "0.00", 24, True),
+    ("brewgear", "Brewgear GmbH", "de", 10, "0.00", 24, False),
 ]
 # sku prefix -> supplier; SCL-070 has none (it shows under "no supplier").
 SUPPLIED_BY = {"TEA": "teehaus", "BOX": "teehaus", "FIL": "teehaus", "POT": "potworks", "CUP": "potworks",
                "TRY": "potworks", "KET": "brewgear", "GRN": "brewgear"}
 USERS = [
-    ("admin", None), ("lager", "Warehouse"), ("einkauf", "Purchasing"),
-    ("service", "Customer service"), ("chef", "Manager"), ("shop", "Shop"),
+    # login, role, first and last name (customer service signs its emails with it)
+    ("admin", None, "", ""), ("lager", "Warehouse", "Jan", "Petersen"), ("einkauf", "Purchasing", "Maria", "Schulz"),
+    ("service", "Customer service", "Sophie", "Wagner"), ("chef", "Manager", "Katrin", "Meyer"), ("shop", "Shop", "", ""),
 ]
 FIRST_ORDER = "DEMO-1001"
 
@@ -95,24 +96,24 @@ class Command(BaseCommand):
             f"({Order.objects.filter(status=Order.Status.AWAITING_STOCK).count()} awaiting stock, "
             f"{Order.objects.filter(status=Order.Status.READY_TO_SHIP).count()} ready to ship)."
         ))
-        self.stdout.write(f"Logins (password {password!r}): " + ", ".join(f"{name} ({role or 'superuser'})" for name, role in USERS if role != "Shop"))
+        self.stdout.write(f"Logins (password {password!r}): " + ", ".join(f"{login} ({role or 'superuser'})" for login, role, *_name in USERS if role != "Shop"))
         self.stdout.write(f"Shop API token: {token.key}")
 
     def users(self, password):
-        for username, role in USERS:
+        for username, role, first_name, last_name in USERS:
             # The shop's user speaks only the API: never staff, so it cannot log into admin.
             staff = role != "Shop"
-            user, created = User.objects.get_or_create(
-                username=username, defaults={"is_staff": staff, "is_superuser": role is None}
-            )
+            user, created = User.objects.get_or_create(username=username, defaults={
+                "is_staff": staff, "is_superuser": role is None, "first_name": first_name, "last_name": last_name,
+            })
             if created:
                 user.set_password(password)
                 user.save()
                 if role:
                     user.groups.add(Group.objects.get(name=role))
-            elif user.is_staff != staff:  # a demo loaded before this rule
-                user.is_staff = staff
-                user.save(update_fields=["is_staff"])
+            elif user.is_staff != staff or (first_name and not user.first_name):  # a demo loaded before these rules
+                user.is_staff, user.first_name, user.last_name = staff, first_name, last_name
+                user.save(update_fields=["is_staff", "first_name", "last_name"])
 
     def history(self):
         rng = random.Random(2026)
@@ -180,7 +181,8 @@ class Command(BaseCommand):
         """Batch every few days; suppliers confirm, some late, most deliver on time."""
         if day % 4 == 1:
             batching.batch_backorders(trigger="demo")
-            for po in PurchaseOrder.objects.filter(status=PurchaseOrder.Status.DRAFT).order_by("pk"):
+            # The last batch's drafts wait for purchasing's review, as they would this morning.
+            for po in PurchaseOrder.objects.filter(status=PurchaseOrder.Status.DRAFT).order_by("pk") if day < 40 else ():
                 lifecycle.send_purchase_order(po.number)
         today = clock.today()
         receivable = PurchaseOrder.objects.filter(status__in=["sent", "confirmed", "partially_received"]).order_by("pk")

@@ -1,0 +1,13 @@
+"""`money`: an amount as the active language writes it (backoffice.formats). A builtin, so every
+template (admin, emails, status page) writes money one way without loading it."""
+
+from django import template
+
+from backoffice import formats
+
+register = template.Library()
+
+
+@register.filter
+def money(amount):
+    return formats.money(amount)
