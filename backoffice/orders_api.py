@@ -50,6 +50,11 @@ class OrderViewSet(orders.OrderViewSet):
     def get_queryset(self):
         return super().get_queryset().prefetch_related("vouchers")
 
+    def as_placed(self, order):
+        order = super().as_placed(order)
+        order._prefetched_objects_cache["vouchers"] = []  # vouchers come with apologies, never with a new order
+        return order
+
     @extend_schema(responses=MessageSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
     def messages(self, request, number=None):

@@ -1,3 +1,4 @@
+from django.db import connection
 from rest_framework import permissions
 
 
@@ -20,9 +21,32 @@ class RolePermission(permissions.BasePermission):
         needed = required.get(key)
         if needed is None:
             return False
-        missing = [permission for permission in needed if not request.user.has_perm(permission)]
+        missing = missing_permissions(request.user, needed)
         if missing:
             # Name what the role lacks, so the shop's admin knows which role to grant.
             self.message = f"This needs the permission {', '.join(missing)}, which your role does not grant."
             return False
         return True
+
+
+def missing_permissions(user, needed):
+    """Which of `needed` ("app.codename") the user holds neither directly nor through a role.
+    One fixed SQL statement: Django's has_perm builds and runs two ORM queries per request, a
+    tenth of an order's time in the API."""
+    if user.is_active and user.is_superuser:
+        return []
+    if not user.is_active:
+        return list(needed)
+    with connection.cursor() as cursor:
+        cursor.execute(HELD_PERMISSIONS, [user.pk, user.pk])
+        held = {f"{app_label}.{codename}" for app_label, codename in cursor.fetchall()}
+    return [permission for permission in needed if permission not in held]
+
+
+HELD_PERMISSIONS = """
+    SELECT ct.app_label, p.codename FROM auth_permission p
+    JOIN django_content_type ct ON ct.id = p.content_type_id
+    WHERE p.id IN (SELECT permission_id FROM auth_user_user_permissions WHERE user_id = %s)
+       OR p.id IN (SELECT gp.permission_id FROM auth_group_permissions gp
+                   JOIN auth_user_groups ug ON ug.group_id = gp.group_id WHERE ug.user_id = %s)
+"""

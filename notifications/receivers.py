@@ -15,8 +15,8 @@ from .outbox import Kind, queue_one
 from .rules import delayed_order_ids, notify_orders
 
 
-def on_backorders_created(sender, order_ids, backorder_ids, **kwargs):
-    notify_orders(order_ids, new_backorder_ids=backorder_ids)
+def on_backorders_created(sender, order_ids, backorder_ids, new_orders=False, **kwargs):
+    notify_orders(order_ids, new_backorder_ids=backorder_ids, new_orders=new_orders)
 
 
 def on_etas_changed(sender, backorder_ids, **kwargs):

@@ -22,20 +22,22 @@ from orders.models import WAITING, Backorder
 
 from .models import CustomerMessage, MessagePolicy, Voucher
 from .outbox import CHUNK, Kind, Status, chunks, fill, new_message, send_soon, told
-from .selectors import about_to_pass, message_history, order_states
+from .selectors import about_to_pass, message_history, no_history, order_states
 
 SEVERITY = {Kind.BACKORDER_NOTICE: 0, Kind.DELAY_NOTICE: 1, Kind.APOLOGY: 2}
 
 
-def notify_orders(order_ids, new_backorder_ids=(), policy=None):
+def notify_orders(order_ids, new_backorder_ids=(), policy=None, new_orders=False):
     """Queue what the rules call for on these orders: a backorder notice, delay notice or
     apology, merged into the order's queued proactive message if it has one. Runs in the
-    caller's transaction; safe to run twice (what was told is remembered per backorder)."""
+    caller's transaction; safe to run twice (what was told is remembered per backorder).
+    `new_orders`: placed in this transaction, so no message, voucher or history exists for
+    them and no other transaction can queue one; those reads are skipped (order intake)."""
     policy, now = policy or MessagePolicy.current(), clock.now()
     new = set(new_backorder_ids)
     due = []
     for chunk in chunks(sorted(set(order_ids))):
-        due += _notify_chunk(chunk, new, policy, now)
+        due += _notify_chunk(chunk, new, policy, now, fresh=new_orders)
     send_soon(due)
 
 
@@ -86,9 +88,10 @@ def _wanted_kind(state, history, policy, today):
     return None
 
 
-def _notify_chunk(order_ids, new_backorder_ids, policy, now, second_pass=False):
-    states = order_states(order_ids, delay_days=policy.delay_notice_min_days, new_backorder_ids=new_backorder_ids)
-    history = message_history(order_ids)
+def _notify_chunk(order_ids, new_backorder_ids, policy, now, second_pass=False, fresh=False):
+    states = order_states(order_ids, delay_days=policy.delay_notice_min_days, new_backorder_ids=new_backorder_ids,
+                          vouchers=not fresh)
+    history = no_history() if fresh else message_history(order_ids)
     today = clock.today()
     wanted = {}
     for order_id, state in states.items():
@@ -98,7 +101,7 @@ def _notify_chunk(order_ids, new_backorder_ids, policy, now, second_pass=False):
     if not wanted:
         return []
     # Lock the queued proactive messages we merge into; a sender skips locked rows.
-    queued = {
+    queued = {} if fresh else {
         message.order_id: message
         for message in CustomerMessage.objects.select_for_update().filter(
             order_id__in=wanted, status=Status.QUEUED, kind__in=CustomerMessage.PROACTIVE
@@ -130,7 +133,7 @@ def _notify_chunk(order_ids, new_backorder_ids, policy, now, second_pass=False):
         merged = [m for m in merged if m.dedupe_key not in taken]
     CustomerMessage.objects.bulk_update(merged, ["kind", "language", "to_email", "data", "subject", "text", "html", "dedupe_key"])
     CustomerMessage.objects.bulk_create(new, ignore_conflicts=True)
-    if new:
+    if new and not fresh:
         # A concurrent transaction queued a proactive message for some of these orders
         # first (the one-queued-per-order constraint dropped ours): merge into it instead.
         written = set(CustomerMessage.objects.filter(dedupe_key__in=[m.dedupe_key for m in new]).values_list("dedupe_key", flat=True))

@@ -75,7 +75,7 @@ def about_to_pass():
     return clock.today() + datetime.timedelta(days=settings.ETA_REVIEW_HORIZON_DAYS)
 
 
-def order_states(order_ids, *, delay_days, new_backorder_ids=()):
+def order_states(order_ids, *, delay_days, new_backorder_ids=(), vouchers=True):
     """OrderState per order id. A line is `delayed` when one of its waiting backorders is
     expected `delay_days` or more after the date the customer was last told, or expected at
     all later than a told date that is about to pass (within ETA_REVIEW_HORIZON_DAYS): a
@@ -100,7 +100,7 @@ def order_states(order_ids, *, delay_days, new_backorder_ids=()):
         state.delayed |= (eta - told).days >= delay_days or (eta > told and told <= horizon)
         if pk in new:
             states[state.line.order_id].new_backorder_etas.append(eta)
-    for voucher in Voucher.objects.filter(order_id__in=order_ids):
+    for voucher in Voucher.objects.filter(order_id__in=order_ids) if vouchers else ():
         states[voucher.order_id].vouchers.append(voucher)
     return states
 
@@ -117,7 +117,12 @@ def message_history(order_ids):
                          & ~Q(status__in=[CustomerMessage.Status.QUEUED, CustomerMessage.Status.FAILED])),
         )
     )
-    return defaultdict(lambda: {"last_sent": None, "delays": 0}, {row["order_id"]: row for row in rows})
+    return no_history({row["order_id"]: row for row in rows})
+
+
+def no_history(rows=()):
+    """Per order, what message_history says of an order no email was sent or queued for."""
+    return defaultdict(lambda: {"last_sent": None, "delays": 0}, rows)
 
 
 def digest_figures(now):

@@ -80,7 +80,15 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             expedite=values["expedite"],
             lines=[LineRequest(**line) for line in values["lines"]],
         )
-        return self._respond(order.number, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        if not created:
+            return self._respond(order.number)
+        return Response(self.get_serializer(self.as_placed(order)).data, status=status.HTTP_201_CREATED)
+
+    def as_placed(self, order):
+        """The order placement just wrote, shown from what placement holds instead of read back
+        (a quarter of the request's time): its lines stand in for the prefetch a read makes."""
+        order._prefetched_objects_cache = {"lines": order.placed_lines}
+        return order
 
     @extend_schema(request=ShipSerializer, responses={201: ShipmentSerializer, 409: OpenApiResponse(description="Nothing can ship; the body says why.")})
     @action(detail=True, methods=["post"])

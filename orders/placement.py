@@ -97,73 +97,90 @@ def place_order(*, number, customer, fulfilment_policy, lines, expedite=False):
     if problems:
         raise InvalidInput(problems)
 
-    with transaction.atomic():
-        existing = Order.objects.filter(number=number).first()
-        if existing:
-            return _same_order(existing, lines), False
-        products = stock.products_by_sku(line.sku for line in lines)
-        problems = _line_problems(lines, products)
-        if problems:
-            raise InvalidInput(problems)
-
-        levels = stock.lock_stock(product.pk for product in products.values())
-        now = clock.now()
-        new_lines, waiting = [], []
-        for position, request in enumerate(lines):
-            product = products[request.sku]
-            level = levels[product.pk]
-            allocate = 0 if product.dropship else min(request.quantity, max(level.available, 0))
-            short = request.quantity - allocate
-            if short and not product.backorderable:
-                problems.append(Problem(
-                    f"Line {position + 1}: SKU {product.sku} is not backorderable and only "
-                    f"{max(level.available, 0)} of {request.quantity} are available.",
-                    field="quantity", line=position, sku=product.sku, code="insufficient_stock",
-                ))
-                continue
-            level.allocated += allocate
-            unit_price = product.price if request.unit_price is None else request.unit_price
-            new_lines.append(OrderLine(
-                position=position, product=product, quantity=request.quantity, unit_price=unit_price,
-                allocated=allocate, backordered=short,
-            ))
-            if short:
-                waiting.append((position, product, short))
-        problems += _amount_problems(new_lines)
-        if problems:
-            raise InvalidInput(problems)
-
-        totals = sum_parts(new_lines)
+    # No savepoint around each insert (two round trips each): a concurrent request that commits
+    # this order number or this new customer first fails the whole transaction instead. The same
+    # number is that order (the shop's retry); a customer who exists now is found the second time.
+    for attempt in (1, 2):
         try:
             with transaction.atomic():
-                order = Order.objects.create(
-                    number=number,
-                    customer=_customer(customer),
-                    fulfilment_policy=fulfilment_policy,
-                    expedite=expedite,
-                    placed_at=now,
-                    status=order_status(fulfilment_policy, **totals),
-                    amount_authorised=sum((line.quantity * line.unit_price for line in new_lines), Decimal("0")),
-                )
+                return _place(number, customer, fulfilment_policy, lines, expedite)
         except IntegrityError:
-            # The same order number was committed meanwhile by a concurrent retry.
-            return _same_order(Order.objects.get(number=number), lines), False
+            existing = Order.objects.filter(number=number).first()
+            if existing:
+                return _same_order(existing, lines), False
+            if attempt == 2:
+                raise
 
-        stock.save_stock(levels.values())
-        for line in new_lines:
-            line.order = order
-        OrderLine.objects.bulk_create(new_lines)
-        by_position = {line.position: line for line in new_lines}
-        # Dates only for what waits: most orders are in stock and need no supplier's lead time.
-        etas = hooks.backorder_etas([product.pk for _, product, _ in waiting]) if waiting else {}
-        backorders = Backorder.objects.bulk_create([
-            Backorder(order=order, line=by_position[position], product=product, quantity=short,
-                      created_at=now, eta=etas[product.pk], promised_date=etas[product.pk], told_eta=etas[product.pk])
-            for position, product, short in waiting
-        ])
-        if backorders:
-            signals.backorders_created.send(sender=Order, order_ids=[order.pk], backorder_ids=[b.pk for b in backorders])
-        return order, True
+
+def _place(number, customer, fulfilment_policy, lines, expedite):
+    existing = Order.objects.filter(number=number).first()
+    if existing:
+        return _same_order(existing, lines), False
+    products = stock.products_by_sku(line.sku for line in lines)
+    problems = _line_problems(lines, products)
+    if problems:
+        raise InvalidInput(problems)
+
+    levels = stock.lock_stock(product.pk for product in products.values())
+    now = clock.now()
+    new_lines, waiting = [], []
+    for position, request in enumerate(lines):
+        product = products[request.sku]
+        level = levels[product.pk]
+        allocate = 0 if product.dropship else min(request.quantity, max(level.available, 0))
+        short = request.quantity - allocate
+        if short and not product.backorderable:
+            problems.append(Problem(
+                f"Line {position + 1}: SKU {product.sku} is not backorderable and only "
+                f"{max(level.available, 0)} of {request.quantity} are available.",
+                field="quantity", line=position, sku=product.sku, code="insufficient_stock",
+            ))
+            continue
+        level.allocated += allocate
+        unit_price = product.price if request.unit_price is None else request.unit_price
+        new_lines.append(OrderLine(
+            position=position, product=product, quantity=request.quantity, unit_price=unit_price,
+            allocated=allocate, backordered=short,
+        ))
+        if short:
+            waiting.append((position, product, short))
+    problems += _amount_problems(new_lines)
+    if problems:
+        raise InvalidInput(problems)
+
+    totals = sum_parts(new_lines)
+    order = Order.objects.create(
+        number=number,
+        customer=_customer(customer),
+        fulfilment_policy=fulfilment_policy,
+        expedite=expedite,
+        placed_at=now,
+        status=order_status(fulfilment_policy, **totals),
+        amount_authorised=sum((line.quantity * line.unit_price for line in new_lines), Decimal("0")),
+    )
+
+    stock.save_stock(levels.values())
+    for line in new_lines:
+        line.order = order
+    OrderLine.objects.bulk_create(new_lines)
+    by_position = {line.position: line for line in new_lines}
+    # Dates only for what waits: most orders are in stock and need no supplier's lead time.
+    etas = hooks.backorder_etas([product.pk for _, product, _ in waiting]) if waiting else {}
+    backorders = Backorder.objects.bulk_create([
+        Backorder(order=order, line=by_position[position], product=product, quantity=short,
+                  created_at=now, eta=etas[product.pk], promised_date=etas[product.pk], told_eta=etas[product.pk])
+        for position, product, short in waiting
+    ])
+    if backorders:
+        signals.backorders_created.send(
+            sender=Order, order_ids=[order.pk], backorder_ids=[b.pk for b in backorders], new_orders=True,
+        )
+    # The lines as a reader would read them back (selectors.orders_with_lines), so the shop's
+    # answer needs no second read: each with the date of what waits.
+    for line in new_lines:
+        line.eta = line.promised_date = etas[line.product_id] if line.backordered else None
+    order.placed_lines = new_lines
+    return order, True
 
 
 def _amount_problems(lines):
@@ -181,10 +198,11 @@ def _amount_problems(lines):
 
 
 def _customer(details):
-    customer, created = Customer.objects.get_or_create(
-        email=details.email.strip().lower(), defaults={"name": details.name, "language": details.language}
-    )
-    if not created and (customer.name, customer.language) != (details.name, details.language):
+    email = details.email.strip().lower()
+    customer = Customer.objects.filter(email=email).first()
+    if customer is None:
+        return Customer.objects.create(email=email, name=details.name, language=details.language)
+    if (customer.name, customer.language) != (details.name, details.language):
         # The shop knows the customer's current name and language best.
         customer.name, customer.language = details.name, details.language
         customer.save(update_fields=["name", "language"])
@@ -192,8 +210,8 @@ def _customer(details):
 
 
 def _same_order(order, lines):
-    asked = {line.sku: line.quantity for line in lines}
-    have = dict(order.lines.values_list("product__sku", "quantity"))
+    asked = {line.sku.upper(): line.quantity for line in lines}  # SKUs in any case
+    have = {sku.upper(): quantity for sku, quantity in order.lines.values_list("product__sku", "quantity")}
     if asked != have:
         raise Conflict.one(
             f"Order {order.number} already exists with different lines; use a new order number.",

@@ -204,6 +204,22 @@ def test_reading_an_order_does_not_grow_queries_with_its_lines(shop, django_asse
     assert len(response.json()["lines"]) == 50
 
 
+@pytest.mark.parametrize("lines", [1, 40])
+def test_placing_a_backordered_order_takes_the_same_queries_for_any_number_of_lines(shop, django_assert_max_num_queries, lines):
+    # Given a new customer and products none of which is in stock
+    products = ProductFactory.create_batch(lines)
+    body = order_body(lines=[{"sku": product.sku, "quantity": 2} for product in products])
+
+    # When the shop places the order: token, permission, placement, its backorder notice, the answer
+    with django_assert_max_num_queries(20):
+        response = shop.post("/api/v1/orders/", body, format="json")
+
+    # Then it answers from what placement wrote, each line with the date of what waits
+    assert response.status_code == 201
+    assert len(response.json()["lines"]) == lines and all(line["eta"] for line in response.json()["lines"])
+    assert response.json() == shop.get("/api/v1/orders/SHOP-1/").json()  # the same as reading it back
+
+
 def test_a_form_encoded_body_is_415_not_guessed_at(shop):
     response = shop.post("/api/v1/orders/", {"number": "X"}, format="multipart")
 

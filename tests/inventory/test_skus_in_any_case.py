@@ -28,9 +28,12 @@ def order_body(sku):
 def test_the_shop_orders_a_sku_in_lower_case(shop, tea):
     response = shop.post("/api/v1/orders/", order_body("tea-003"), format="json")
 
+    again = shop.post("/api/v1/orders/", order_body("Tea-003"), format="json")  # the shop's retry
+
     assert response.status_code == 201, response.json()
     assert response.json()["lines"][0]["sku"] == "TEA-003"  # answered with the SKU as the catalogue spells it
     assert Order.objects.get().lines.get().product == tea
+    assert again.status_code == 200 and again.json() == response.json()
 
 
 def test_the_same_sku_twice_in_different_case_is_one_line_too_many(shop, tea):

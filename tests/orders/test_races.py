@@ -10,7 +10,7 @@ from django.db.models import Sum
 
 from backoffice.errors import DomainError
 from orders import cancellation, fulfilment, placement
-from orders.models import Backorder, Order, OrderLine
+from orders.models import Backorder, Customer, Order, OrderLine
 from tests.factories import ProductFactory, receive
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -120,6 +120,27 @@ def test_a_shop_retrying_the_same_order_at_once_creates_it_once():
     assert Order.objects.count() == 1
     popular.stock.refresh_from_db()
     assert popular.stock.allocated == 2
+
+
+def test_a_new_customers_first_orders_placed_at_once_are_all_placed_for_one_customer():
+    # Given a customer the shop has never seen, whose eight orders arrive at the same moment
+    popular = ProductFactory()
+    receive(popular, 3)
+
+    def work(index):
+        order, created = placement.place_order(
+            number=f"NEW-{index}", customer=placement.CustomerDetails("new@example.org", "New Customer"),
+            fulfilment_policy="ship_partial", lines=[placement.LineRequest(popular.sku, 1)],
+        )
+        return created
+
+    # When they race to create the customer, then every order is placed, all for that one customer
+    outcomes = at_once(8, work)
+
+    assert outcomes == [("ok", True)] * 8, outcomes
+    assert Customer.objects.count() == 1 and Order.objects.filter(customer__email="new@example.org").count() == 8
+    popular.stock.refresh_from_db()
+    assert (popular.stock.allocated, Backorder.objects.aggregate(units=Sum("quantity"))["units"]) == (3, 5)
 
 
 def test_receipts_shipments_and_cancellations_at_once_keep_stock_exact():
