@@ -71,6 +71,11 @@ class BackorderWaitingSinceFilter(WaitingSinceFilter):
         return queryset.filter(status__in=WAITING, created_at__lte=since)
 
 
+def ready_to_ship_url():
+    """The warehouse's shipping list (the daily job): where shipping starts and comes back to."""
+    return reverse("admin:orders_order_changelist") + "?status__exact=" + Order.Status.READY_TO_SHIP
+
+
 def customer_cell(customer):
     """A customer in a list: the name (narrow enough for a laptop screen), the email on hover."""
     return format_html('<span title="{}">{}</span>', customer.email, customer.name)

@@ -22,6 +22,7 @@ from backoffice.admin_tools import (
     money_column,
 )
 from backoffice.errors import DomainError
+from orders.admin import ready_to_ship_url
 from orders.models import WAITING, Backorder, Order
 
 from .batching import batch_backorders
@@ -50,10 +51,6 @@ from .resources import SupplierItemResource, SupplierResource
 def receive_list_url():
     """The warehouse's goods-in list (the daily job): where receiving starts and comes back to."""
     return reverse("admin:purchasing_purchaseorder_changelist") + "?status__in=" + ",".join(PurchaseOrder.RECEIVABLE)
-
-
-def ready_to_ship_url():
-    return reverse("admin:orders_order_changelist") + "?status__exact=" + Order.Status.READY_TO_SHIP
 
 
 class SupplierItemInline(admin.TabularInline):

@@ -1,10 +1,12 @@
-"""How much each daily job on the admin index has waiting: a count per link the user may follow,
-each one indexed query (the worklist's from its summary)."""
+"""The daily jobs on the admin index: where each job's list is, and how much it has waiting (a
+count per link the user may follow, each one indexed query; the worklist's from its summary)."""
 
 from django import template
 
 from notifications.models import WorklistRefresh
+from orders.admin import ready_to_ship_url
 from orders.models import Order
+from purchasing.admin import receive_list_url
 from purchasing.models import PurchaseOrder
 
 register = template.Library()
@@ -24,3 +26,8 @@ def daily_job_counts(context):
         summary = WorklistRefresh.objects.filter(pk=1).first()
         counts["worklist"] = summary.orders if summary else None
     return counts
+
+
+@register.simple_tag
+def daily_job_urls():
+    return {"receive": receive_list_url(), "ship": ready_to_ship_url()}
