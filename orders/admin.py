@@ -185,7 +185,7 @@ class OrderAdmin(LargeTableAdmin):
         # Subqueries, not joins: joining lines and backorders at once would multiply the sums.
         lines = OrderLine.objects.filter(order=OuterRef("pk")).values("order")
         waiting = Backorder.objects.filter(order=OuterRef("pk"), status__in=WAITING).order_by("created_at")
-        return super().get_queryset(request).annotate(
+        return super().get_queryset(request).select_related("customer").annotate(  # the page links the customer
             waiting_units=Subquery(lines.annotate(units=Sum("backordered")).values("units")),
             oldest_waiting=Subquery(waiting.values("created_at")[:1]),
         )
