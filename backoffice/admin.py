@@ -93,12 +93,17 @@ class SupplierFilter(admin.SimpleListFilter):
 
 
 class BackorderAdmin(SendMessagePermission, orders.BackorderAdmin):
-    list_display = [*orders.BackorderAdmin.list_display, "po_line"]
+    list_display = [*orders.BackorderAdmin.list_display, "purchase_order"]
     list_select_related = [*orders.BackorderAdmin.list_select_related, "po_line__purchase_order", "po_line__product"]
     list_filter = ["status", SupplierFilter, *orders.BackorderAdmin.list_filter[1:]]
     readonly_fields = [*orders.BackorderAdmin.readonly_fields, "po_line"]
     actions = [send_update_action(_("Send an update to the customers of the selected backorders"),
                                   lambda backorders: backorders.values_list("order_id", flat=True))]
+
+    @admin.display(description=_("purchase order"))
+    def purchase_order(self, backorder):
+        # The number only: the whole line ("PO-000002: 6 × TEA-003 …") is on the backorder's page.
+        return backorder.po_line.purchase_order.number if backorder.po_line else "-"
 
 
 class PurchaseOrderAdmin(SendMessagePermission, purchasing.PurchaseOrderAdmin):

@@ -65,7 +65,7 @@ class MessageEventInline(ReadOnlyInline):
 
 @admin.register(CustomerMessage)
 class CustomerMessageAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "kind", "order", "to_email", "language", "status", "attempts", "sent_at", "possible_duplicate"]
+    list_display = ["created_at", "kind", "order", "to_email", "status", "attempts", "sent_at", "possible_duplicate"]
     list_filter = ["status", "kind", "language", "possible_duplicate", "created_at"]
     # Exact matches, each an index: a year of messages is too many to search for parts of words.
     search_fields = ["to_email"]  # shows the box; get_search_results says what it finds

@@ -64,7 +64,7 @@ class SupplierItemInline(admin.TabularInline):
 class SupplierAdmin(ImportExportMixin, admin.ModelAdmin):
     resource_classes = [SupplierResource]
     list_display = [
-        "code", "name", "language", "lead_time_days", "learned_lateness_days", "minimum", "max_wait_hours", "auto_send",
+        "code", "name", "lead_time_days", "learned_lateness_days", "minimum", "max_wait_hours", "auto_send",
     ]
     minimum = money_column("min_order_value", _("minimum order value"))
     list_filter = ["language", "auto_send", "pad_with_lateness"]

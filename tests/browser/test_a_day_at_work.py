@@ -109,9 +109,11 @@ def test_purchasing_runs_the_batch_from_admin_and_reviews_the_draft_it_made(page
     assert PurchaseOrder.objects.get(pk=draft.pk).status == "sent"
     page.shot("draft-sent")
 
-    page.goto(f"{live_server.url}/admin/purchasing/batchrun/")
-    page.fits_the_screen()
-    page.shot("batch-runs")
+    for name, path in [("batch-runs", "purchasing/batchrun/"), ("backorders", "orders/backorder/"),
+                       ("suppliers", "purchasing/supplier/"), ("purchase-orders", "purchasing/purchaseorder/")]:
+        page.goto(f"{live_server.url}/admin/{path}")
+        page.fits_the_screen()
+        page.shot(name)
 
 
 @BOTH
@@ -143,5 +145,6 @@ def test_customer_service_previews_an_update_to_every_recipient_and_sends_it(pag
     page.shot("preview-with-every-recipient")
     send.click()
     page.locator("ul.messagelist").wait_for()
+    page.fits_the_screen()  # the list of customer messages it lands on
     page.shot("queued")
     assert CustomerMessage.objects.filter(kind="personal").count() == 2
