@@ -91,6 +91,7 @@ def test_purchasing_runs_the_batch_from_admin_and_reviews_the_draft_it_made(page
     page.shot("no-drafts-yet")
     run.click()
 
+    page.locator("ul.messagelist").wait_for()  # the batch has run (the click returns before the page)
     draft = PurchaseOrder.objects.get(status="draft")
     page.get_by_text(draft.number).first.wait_for()
     assert "TRAY-2" in page.content() and "Oak tray" in page.content()
