@@ -15,10 +15,11 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.template.loader import render_to_string
-from django.utils import formats, translation
+from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.formats import day
 from orders.status_links import status_url
 
 # Ready texts for "send update"; rendered in each customer's language.
@@ -112,11 +113,9 @@ def _date(value):
 
 
 def _when(line):
-    new = formats.date_format(line.eta, "DATE_FORMAT")
+    new = day(line.eta)
     if line.delayed:
-        return gettext("now expected on %(new)s (we had told you %(old)s)") % {
-            "new": new, "old": formats.date_format(line.told, "DATE_FORMAT"),
-        }
+        return gettext("now expected on %(new)s (we had told you %(old)s)") % {"new": new, "old": day(line.told)}
     return gettext("expected on %(new)s") % {"new": new}
 
 

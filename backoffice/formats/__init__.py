@@ -6,7 +6,7 @@ emails, status page, supplier emails).
   modules beside this file (FORMAT_MODULE_PATH) hold them, so Django's `date` filter, the admin and
   `formats.date_format` all write the same. Forms take ISO dates in English ("2026-12-08") and
   the German "08.12.2026".
-- Money: the shop's currency (MONEY_CURRENCY, euro) with the locale's separators and symbol
+- Money: the shop's currency (SYMBOL, the euro) with the locale's separators and symbol
   place: "€4,713.50" in English, "4.713,50 €" in German. `money` is the one function that writes
   it; the `money` template filter calls it.
 """
