@@ -67,7 +67,11 @@ def page(browser, request, language):
 
     def fits_the_screen(*buttons):
         """Nothing on the page scrolls sideways (the page, a table's box), and each button
-        lies inside the viewport."""
+        lies inside the viewport. The buttons are waited for first: after a click, the page
+        measured is the one they are on, not the one still being left."""
+        for button in buttons:
+            button.wait_for()
+        page.wait_for_load_state()
         width = page.viewport_size["width"]
         assert page.evaluate("document.documentElement.scrollWidth") <= width, page.url
         overflowing = page.evaluate("""Array.from(document.querySelectorAll('.results, .inline-group, table'))

@@ -129,6 +129,7 @@ def test_customer_service_previews_an_update_to_every_recipient_and_sends_it(pag
     login("Customer service")
 
     page.click("#daily-jobs a[href$='/worklist/']")
+    page.wait_for_url("**/worklist/")
     page.fits_the_screen()
     page.shot("worklist")
     for order in orders:
