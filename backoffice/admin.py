@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.admin_tools import ReadOnlyInline
+from kernel.admin_tools import ReadOnlyInline
 from inventory import admin as inventory
 from inventory.models import Product
 from notifications.admin import SendMessagePermission, send_update_action

@@ -9,7 +9,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backoffice.errors import DomainError
+from kernel.errors import DomainError
 from inventory.stock import stock_level
 from orders.selectors import waiting_units
 from purchasing.selectors import incoming

@@ -7,7 +7,7 @@ import time
 from django.db import DatabaseError
 from django_celery_beat.schedulers import DatabaseScheduler
 
-from backoffice import clock
+from kernel import clock
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
-from backoffice import clock
+from kernel import clock
 from backoffice.models import DashboardSnapshot
 from notifications.selectors import message_figures
 from orders.selectors import backorder_figures

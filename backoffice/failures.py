@@ -10,7 +10,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 from django.views import defaults
 
-from backoffice.api import error_body
+from kernel.api import error_body
 
 RETRY_AFTER_SECONDS = 1
 

@@ -16,10 +16,10 @@ from django.views.decorators.cache import never_cache
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 
-from backoffice import clock
-from backoffice.api import error_body
+from kernel import clock
+from kernel.api import error_body
 from backoffice.models import Heartbeat
-from backoffice.ratelimit import client_address
+from kernel.ratelimit import client_address
 from notifications.models import CustomerMessage
 from orders.models import WAITING, WAITING_UNITS, Backorder
 from purchasing.models import BatchRun, PurchaseOrderLine

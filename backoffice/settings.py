@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "import_export",
     "anymail",
+    "kernel",  # the ground floor: template tags only, no models
     "inventory",
     "orders",
     "purchasing",
@@ -108,7 +109,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
-            "builtins": ["backoffice.templatetags.formats"],
+            "builtins": ["kernel.templatetags.formats"],
         },
     },
 ]
@@ -137,8 +138,8 @@ LANGUAGES = [("en", _("English")), ("de", _("German"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = envstr("TIME_ZONE", "Europe/Berlin")
 USE_I18N = True
-# Dates and numbers as the shop writes them, per language (backoffice/formats).
-FORMAT_MODULE_PATH = ["backoffice.formats"]
+# Dates and numbers as the shop writes them, per language (kernel/formats).
+FORMAT_MODULE_PATH = ["kernel.formats"]
 USE_TZ = True
 
 STATIC_URL = "static/"
@@ -159,15 +160,15 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["backoffice.permissions.RolePermission"],
+    "DEFAULT_PERMISSION_CLASSES": ["kernel.permissions.RolePermission"],
     # JSON only: the shop speaks JSON, people use /api/v1/docs/.
-    "DEFAULT_PARSER_CLASSES": ["backoffice.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["kernel.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "backoffice.api.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "kernel.api.Pagination",
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "backoffice.api.exception_handler",
+    "EXCEPTION_HANDLER": "kernel.api.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
 }
 SPECTACULAR_SETTINGS = {
@@ -178,7 +179,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "backoffice.api.document_errors",
+        "kernel.api.document_errors",
     ],
 }
 

@@ -13,8 +13,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from backoffice.errors import DomainError, NotFound
-from backoffice.ratelimit import rate_limited
+from kernel.errors import DomainError, NotFound
+from kernel.ratelimit import rate_limited
 from notifications.models import CustomerMessage
 from orders.cancellation import CancelRequest, cancel_units
 from orders.fulfilment import change_preferences

@@ -4,13 +4,13 @@ from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 
-from backoffice.admin_tools import (
+from kernel.admin_tools import (
     ReadOnlyAdmin,
     changelist_link,
     confirm_action,
     money_column,
 )
-from backoffice.errors import DomainError
+from kernel.errors import DomainError
 
 from . import stock
 from .models import Product, StockLevel, StockMovement

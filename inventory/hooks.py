@@ -1,6 +1,6 @@
 """What inventory asks of the apps above it (filled in their AppConfig.ready)."""
 
-from backoffice.hooks import Hook
+from kernel.hooks import Hook
 
 # stock_changed(levels, priority): the locked stock rows of a change, their on hand already
 # moved. Orders give arriving units to waiting customers and take back allocations a count

@@ -1,4 +1,4 @@
-from backoffice.imports import CatalogResource
+from kernel.imports import CatalogResource
 
 from . import stock
 from .models import Product

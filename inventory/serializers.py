@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from backoffice.fields import (
+from kernel.fields import (
     ChoiceField,
     MoneyField,
     StrictBooleanField,

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.db.models.functions import Upper
 
-from backoffice import clock
-from backoffice.errors import Conflict, InvalidInput, NotFound, Problem
-from backoffice.permissions import acting_user
+from kernel import clock
+from kernel.errors import Conflict, InvalidInput, NotFound, Problem
+from kernel.permissions import acting_user
 
 from . import hooks
 from .models import SKU_PATTERN, Product, StockLevel, StockMovement

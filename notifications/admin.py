@@ -9,13 +9,13 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.admin_tools import (
+from kernel.admin_tools import (
     CappedPaginator,
     ReadOnlyAdmin,
     ReadOnlyInline,
     admin_link,
 )
-from backoffice.errors import DomainError
+from kernel.errors import DomainError
 from orders.models import Order
 from orders.selectors import looks_like_email, numbered_order_ids
 

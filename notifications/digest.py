@@ -3,7 +3,7 @@
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from backoffice import clock
+from kernel import clock
 
 from .emails import digest_email
 from .models import Digest

@@ -5,11 +5,12 @@ from django.db.models.functions import Upper
 from django.template.defaultfilters import floatformat
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.choices import Language
-from backoffice.formats import money
+from kernel.choices import Language
+from kernel.formats import money
+from kernel.models import SingleRow
 
 
-class MessagePolicy(models.Model):
+class MessagePolicy(SingleRow, models.Model):
     """The rules for telling customers about their backorders: one row, edited by a manager."""
 
     class VoucherKind(models.TextChoices):
@@ -61,11 +62,6 @@ class MessagePolicy(models.Model):
     def __str__(self):
         return str(_("Message policy"))
 
-    @classmethod
-    def current(cls):
-        """The policy in force: the row a migration made (and a manager edits), or the
-        defaults if it is gone; reading never writes."""
-        return cls.objects.filter(pk=1).first() or cls(pk=1)
 
 
 class CustomerMessage(models.Model):

@@ -21,8 +21,8 @@ from django.core.mail.message import make_msgid
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from backoffice import clock
-from backoffice.queue import enqueue_after_commit
+from kernel import clock
+from kernel.queue import enqueue_after_commit
 from orders.models import WAITING, Backorder
 
 from .models import CustomerMessage, MessagePolicy
@@ -34,12 +34,6 @@ log = logging.getLogger(__name__)
 Kind, Status = CustomerMessage.Kind, CustomerMessage.Status
 # Orders handled per round of queries: bounded statements per chunk, bounded parameters per statement.
 CHUNK = 2000
-
-
-def chunks(items, size=None):
-    items, size = list(items), size or CHUNK
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
 
 
 def told(order_ids, messages):

@@ -8,7 +8,7 @@ each customer was told)."""
 
 from django.conf import settings
 
-from backoffice.queue import enqueue_after_commit
+from kernel.queue import enqueue_after_commit
 
 from .models import MessagePolicy
 from .outbox import Kind, queue_one

@@ -19,7 +19,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.formats import day
+from kernel.formats import day
 from orders.status_links import status_url
 
 # Ready texts for "send update"; rendered in each customer's language.

@@ -16,12 +16,13 @@ import secrets
 from django.db import transaction
 from django.db.models import F, Q
 
-from backoffice import clock
-from orders.etas import AddDays
+from kernel import clock
+from kernel.sql import AddDays, chunks
 from orders.models import WAITING, Backorder
 
 from .models import CustomerMessage, MessagePolicy, Voucher
-from .outbox import CHUNK, Kind, Status, chunks, fill, new_message, send_soon, told
+from . import outbox
+from .outbox import Kind, Status, fill, new_message, send_soon, told
 from .selectors import about_to_pass, message_history, no_history, order_states
 
 SEVERITY = {Kind.BACKORDER_NOTICE: 0, Kind.DELAY_NOTICE: 1, Kind.APOLOGY: 2}
@@ -36,7 +37,7 @@ def notify_orders(order_ids, new_backorder_ids=(), policy=None, new_orders=False
     policy, now = policy or MessagePolicy.current(), clock.now()
     new = set(new_backorder_ids)
     due = []
-    for chunk in chunks(sorted(set(order_ids))):
+    for chunk in chunks(sorted(set(order_ids)), outbox.CHUNK):
         due += _notify_chunk(chunk, new, policy, now, fresh=new_orders)
     send_soon(due)
 
@@ -52,7 +53,7 @@ def delayed_order_ids(policy, backorder_ids=None):
     if backorder_ids is None:
         return set(delayed.order_by().values_list("order_id", flat=True).distinct())
     order_ids = set()
-    for chunk in chunks(backorder_ids, 10 * CHUNK):
+    for chunk in chunks(backorder_ids, 10 * outbox.CHUNK):
         order_ids.update(delayed.filter(id__in=chunk).order_by().values_list("order_id", flat=True).distinct())
     return order_ids
 
@@ -63,7 +64,7 @@ def tell_delayed(chunked=None):
     them side by side). Safe to run twice or at once with itself (what was told is remembered
     per backorder; the outbox dedupes). Returns the number of orders found."""
     order_ids = sorted(delayed_order_ids(MessagePolicy.current()))
-    for chunk in chunks(order_ids):
+    for chunk in chunks(order_ids, outbox.CHUNK):
         (chunked or tell_orders)(chunk)
     return len(order_ids)
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db.models import Count, F, Max, Q
 
-from backoffice import clock
+from kernel import clock
 from orders.models import (
     WAITING,
     Backorder,

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from backoffice.queue import enqueue_after_commit
+from kernel.queue import enqueue_after_commit
 
 from . import digest, outbox, rules
 

@@ -8,7 +8,7 @@ import logging
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from backoffice import clock
+from kernel import clock
 from orders.customers import flag_for_call
 
 from .models import CustomerMessage, MessageEvent

@@ -8,13 +8,15 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
-from backoffice import clock
-from backoffice.errors import InvalidInput
-from backoffice.permissions import acting_user
+from kernel import clock
+from kernel.errors import InvalidInput
+from kernel.permissions import acting_user
+from kernel.sql import chunks
 from orders.models import WAITING, Backorder, Order
 
 from .models import CustomerMessage, MessagePolicy
-from .outbox import chunks, fill, new_message, send_soon, told
+from . import outbox
+from .outbox import fill, new_message, send_soon, told
 from .rendering import UPDATE_TEMPLATES, render
 from .selectors import order_states
 
@@ -43,7 +45,7 @@ def send_update(order_ids, *, text="", template="", title="", user=None, request
     words = _update_text(text, template, title, user)
     with transaction.atomic():
         messages = []
-        for chunk in chunks(sorted(set(order_ids))):
+        for chunk in chunks(sorted(set(order_ids)), outbox.CHUNK):
             states = order_states(chunk, delay_days=policy.delay_notice_min_days)
             for order_id, state in states.items():
                 messages.append(fill(

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from backoffice.api import error_body
+from kernel.api import error_body
 
 log = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 
-from backoffice import clock
-from backoffice.locks import advisory_lock
+from kernel import clock
+from kernel.locks import advisory_lock
 from orders.models import Order
 from orders.selectors import matching_customers, numbered_order_ids
 

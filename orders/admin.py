@@ -10,8 +10,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from backoffice import clock
-from backoffice.admin_tools import (
+from kernel import clock
+from kernel.admin_tools import (
     LargeTableAdmin,
     ReadOnlyAdmin,
     ReadOnlyInline,
@@ -20,7 +20,7 @@ from backoffice.admin_tools import (
     confirm_action,
     money_column,
 )
-from backoffice.errors import DomainError
+from kernel.errors import DomainError
 from inventory.models import StockMovement
 
 from .cancellation import cancel_units

@@ -18,7 +18,7 @@ from collections import defaultdict
 from django.db.models import Case, F, OuterRef, Sum, Value, When, Window
 from django.db.models.functions import RowNumber
 
-from backoffice import clock
+from kernel import clock
 from inventory import stock
 
 from . import hooks, signals

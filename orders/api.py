@@ -8,7 +8,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from backoffice.errors import NotFound
+from kernel.errors import NotFound
 
 from . import selectors
 from .cancellation import CancelRequest, cancel_units

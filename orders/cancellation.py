@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from backoffice.errors import Conflict, InvalidInput, Problem
+from kernel.errors import Conflict, InvalidInput, Problem
 from inventory import stock
 
 from . import hooks, signals

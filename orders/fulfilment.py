@@ -14,9 +14,9 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from backoffice import clock
-from backoffice.errors import Conflict, InvalidInput, Problem
-from backoffice.permissions import acting_user
+from kernel import clock
+from kernel.errors import Conflict, InvalidInput, Problem
+from kernel.permissions import acting_user
 from inventory import stock
 from inventory.models import StockMovement
 

@@ -1,8 +1,8 @@
 """The order's history: one place where what the customer or staff changed is written
 (policy switched, units cancelled), for admin and the status page."""
 
-from backoffice import clock
-from backoffice.permissions import acting_user
+from kernel import clock
+from kernel.permissions import acting_user
 
 from .models import OrderEvent
 

@@ -4,8 +4,8 @@ import datetime
 
 from django.conf import settings
 
-from backoffice import clock
-from backoffice.hooks import Hook
+from kernel import clock
+from kernel.hooks import Hook
 
 
 def default_etas(product_ids):

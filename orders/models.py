@@ -6,7 +6,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.choices import Language
+from kernel.choices import Language
 from inventory.models import Product, StockMovement
 
 

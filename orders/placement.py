@@ -17,8 +17,8 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
-from backoffice import clock
-from backoffice.errors import Conflict, InvalidInput, Problem
+from kernel import clock
+from kernel.errors import Conflict, InvalidInput, Problem
 from inventory import stock
 
 from . import hooks, signals

@@ -16,7 +16,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from backoffice.errors import NotFound
+from kernel.errors import NotFound
 
 from .models import WAITING, WAITING_UNITS, Backorder, Customer, Order, OrderLine
 

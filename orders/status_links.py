@@ -6,7 +6,7 @@ signed and expires after ORDER_STATUS_LINK_DAYS; a bad, tampered or expired link
 from django.conf import settings
 from django.core import signing
 
-from backoffice.errors import NotFound
+from kernel.errors import NotFound
 
 from .models import Order
 

@@ -15,13 +15,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ImportExportMixin
 
-from backoffice.admin_tools import (
+from kernel.admin_tools import (
     LargeTableAdmin,
     admin_link,
     confirm_action,
     money_column,
 )
-from backoffice.errors import DomainError
+from kernel.errors import DomainError
 from orders.admin import ready_to_ship_url
 from orders.models import WAITING, Backorder, Order
 

@@ -6,7 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backoffice.errors import InvalidInput, NotFound, Problem
+from kernel.errors import InvalidInput, NotFound, Problem
 from inventory.models import SKU_PATTERN
 
 from .batching import batch_backorders

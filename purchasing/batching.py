@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import F, Min, Sum
 
-from backoffice import clock
-from backoffice.locks import advisory_lock
-from backoffice.queue import enqueue_after_commit
+from kernel import clock
+from kernel.locks import advisory_lock
+from kernel.queue import enqueue_after_commit
 from orders.models import WAITING_UNITS, Backorder, EtaChange, Order
 
 from .lifecycle import auto_send_drafts

@@ -6,7 +6,7 @@ constraint; here a breach is a conflict (409) naming the field, and nothing is w
 
 from django.db import IntegrityError, transaction
 
-from backoffice.errors import Conflict
+from kernel.errors import Conflict
 
 from .models import Supplier, SupplierItem
 

@@ -22,8 +22,8 @@ from django.db.models import (
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from backoffice import clock
-from backoffice.locks import advisory_lock
+from kernel import clock
+from kernel.locks import advisory_lock
 from orders.models import Backorder, OrderLine
 
 from .models import DemandDay

@@ -18,9 +18,9 @@ from collections import defaultdict
 from django.db import transaction
 from django.db.models import DateField, F, Value
 
-from backoffice import clock
-from backoffice.errors import Conflict, InvalidInput, NotFound, Problem
-from backoffice.locks import advisory_lock
+from kernel import clock
+from kernel.errors import Conflict, InvalidInput, NotFound, Problem
+from kernel.locks import advisory_lock
 from orders.etas import set_etas
 from orders.models import Backorder, EtaChange
 

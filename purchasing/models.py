@@ -8,8 +8,9 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from backoffice.choices import Language
-from backoffice.formats import money
+from kernel.choices import Language
+from kernel.formats import money
+from kernel.models import SingleRow
 from inventory.models import Product
 
 
@@ -254,7 +255,7 @@ class DemandDay(models.Model):
         indexes = [models.Index(fields=["day"], name="demand_day_day")]
 
 
-class ReorderPolicy(models.Model):
+class ReorderPolicy(SingleRow, models.Model):
     """How the reorder review reckons: one row, edited by purchasing."""
 
     service_level = models.DecimalField(
@@ -288,7 +289,3 @@ class ReorderPolicy(models.Model):
 
     def __str__(self):
         return str(_("Reorder policy"))
-
-    @classmethod
-    def current(cls):
-        return cls.objects.filter(pk=1).first() or cls(pk=1)

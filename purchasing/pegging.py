@@ -24,8 +24,9 @@ from django.db import connection
 from django.db.models import Case, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 
-from backoffice import clock
-from orders.etas import HISTORY_INSERT, AddDays, add_days_sql
+from kernel import clock
+from kernel.sql import AddDays, add_days_sql
+from orders.etas import HISTORY_INSERT
 from orders.hooks import default_etas
 from orders.models import Backorder, EtaChange
 

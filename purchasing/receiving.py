@@ -12,8 +12,8 @@ One transaction, the purchase order row locked first."""
 
 from django.db import transaction
 
-from backoffice import clock
-from backoffice.errors import Conflict, InvalidInput, Problem
+from kernel import clock
+from kernel.errors import Conflict, InvalidInput, Problem
 from inventory.stock import StockChange, change_stock
 from orders.fulfilment import record_dropship_shipment
 

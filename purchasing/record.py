@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from django.db.models import F
 from django.utils import timezone
 
-from backoffice import clock
+from kernel import clock
 
 from .models import PurchaseOrderLine, Supplier
 

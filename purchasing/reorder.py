@@ -36,8 +36,8 @@ from django.db import transaction
 from django.db.models import F, Min, Q, Sum
 from django.db.models.functions import Upper
 
-from backoffice import clock
-from backoffice.locks import advisory_lock
+from kernel import clock
+from kernel.locks import advisory_lock
 from orders.models import WAITING, WAITING_UNITS, Backorder
 
 from .models import (

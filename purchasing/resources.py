@@ -3,7 +3,7 @@ suppliers and supplier items, validated row by row with the models' own rules.""
 
 from import_export import fields
 
-from backoffice.imports import CatalogResource, LookupWidget
+from kernel.imports import CatalogResource, LookupWidget
 from inventory.models import Product
 from inventory.resources import ProductResource
 

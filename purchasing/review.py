@@ -28,9 +28,10 @@ from django.db import transaction
 from django.db.models import DateField, F, Q, Value
 from django.db.models.functions import Greatest, TruncDate
 
-from backoffice import clock
-from backoffice.locks import advisory_lock
-from orders.etas import AddDays, set_etas
+from kernel import clock
+from kernel.locks import advisory_lock
+from kernel.sql import AddDays
+from orders.etas import set_etas
 from orders.models import Backorder, EtaChange
 
 from .models import PurchaseOrder

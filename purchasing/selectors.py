@@ -3,7 +3,7 @@ import datetime
 from django.conf import settings
 from django.db.models import Count, F, Q
 
-from backoffice import clock
+from kernel import clock
 
 from .models import PurchaseOrder, PurchaseOrderLine
 

@@ -5,7 +5,7 @@ import logging
 
 from celery import shared_task
 
-from backoffice.errors import Conflict
+from kernel.errors import Conflict
 
 from . import batching, demand, lifecycle, review
 from .models import PurchaseOrder

@@ -1,6 +1,6 @@
 """One way to write dates and money per language, everywhere: the admin, customers' emails,
 the status page and the purchase order a supplier gets. English: "8 Dec 2026", "€4,713.50";
-German: "8. Dezember 2026", "4.713,50 €" (backoffice/formats)."""
+German: "8. Dezember 2026", "4.713,50 €" (kernel/formats)."""
 
 import datetime
 from decimal import Decimal
@@ -10,7 +10,7 @@ import time_machine
 from django.core import mail
 from django.urls import reverse
 
-from backoffice.formats import day, money
+from kernel.formats import day, money
 from notifications.models import CustomerMessage
 from orders.status_links import status_url
 from purchasing import batching, lifecycle

@@ -73,7 +73,7 @@ def test_the_demo_tells_the_truth_on_any_day():
 
     import time_machine
 
-    from backoffice import clock
+    from kernel import clock
     from orders.models import WAITING, Backorder
 
     # Given the demo loaded today: no customer still waiting is shown a date that has passed

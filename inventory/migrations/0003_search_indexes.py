@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from backoffice.migration_tools import on_postgresql
+from kernel.migration_tools import on_postgresql
 
 
 class Migration(migrations.Migration):

@@ -3,7 +3,7 @@ personal messages and sees vouchers and delivery events; the manager also sets t
 
 from django.db import migrations
 
-from backoffice.migration_tools import ensure_permissions
+from kernel.migration_tools import ensure_permissions
 
 GRANTS = {
     "Customer service": [

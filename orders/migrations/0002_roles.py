@@ -3,7 +3,7 @@ permissions, so a role's reach is the same through either door."""
 
 from django.db import migrations
 
-from backoffice.migration_tools import ensure_permissions
+from kernel.migration_tools import ensure_permissions
 
 ROLES = {
     "Warehouse": [

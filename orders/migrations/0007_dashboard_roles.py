@@ -3,7 +3,7 @@ warehouse receives purchase orders but stays out of purchasing's supplier pages.
 
 from django.db import migrations
 
-from backoffice.migration_tools import ensure_permissions
+from kernel.migration_tools import ensure_permissions
 
 
 def grant(apps, schema_editor):

@@ -3,7 +3,7 @@
 import django.db.models.functions.text
 from django.db import migrations, models
 
-from backoffice.migration_tools import on_postgresql
+from kernel.migration_tools import on_postgresql
 
 
 class Migration(migrations.Migration):

@@ -4,7 +4,7 @@ may change the job schedule."""
 
 from django.db import migrations
 
-from backoffice.migration_tools import ensure_permissions
+from kernel.migration_tools import ensure_permissions
 
 GRANTS = {
     "Purchasing": [

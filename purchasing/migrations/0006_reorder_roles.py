@@ -3,7 +3,7 @@ purchasing and the manager."""
 
 from django.db import migrations
 
-from backoffice.migration_tools import ensure_permissions
+from kernel.migration_tools import ensure_permissions
 
 CODENAMES = ["view_demandday", "view_reorderpolicy", "change_reorderpolicy"]
 

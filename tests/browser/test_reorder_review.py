@@ -3,7 +3,7 @@ the draft review page, in a real browser."""
 
 import datetime
 
-from backoffice import clock
+from kernel import clock
 from purchasing.models import DemandDay, PurchaseOrderLine
 from tests.factories import ProductFactory, SupplierItemFactory, receive
 

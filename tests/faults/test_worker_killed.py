@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 from django.db.models import F
 
-from backoffice import clock
+from kernel import clock
 from notifications.models import CustomerMessage
 from notifications.tasks import send_messages
 from tests.factories import ProductFactory, place, receive

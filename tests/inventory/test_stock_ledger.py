@@ -4,7 +4,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
-from backoffice.errors import InvalidInput
+from kernel.errors import InvalidInput
 from inventory.models import StockLevel, StockMovement
 from inventory.stock import StockChange, change_stock
 from tests.factories import ProductFactory, place

@@ -34,7 +34,7 @@ def sent_message(postmark, clock):
 
 
 def clock_now():
-    from backoffice import clock
+    from kernel import clock
 
     return clock.now()
 

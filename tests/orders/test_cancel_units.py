@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from backoffice.errors import Conflict, InvalidInput
+from kernel.errors import Conflict, InvalidInput
 from orders.cancellation import CancelRequest, cancel_units
 from orders.fulfilment import ship_order
 from orders.models import Backorder, Order

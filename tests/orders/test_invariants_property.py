@@ -19,7 +19,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from backoffice.errors import DomainError
+from kernel.errors import DomainError
 from inventory import stock
 from inventory.models import StockLevel
 from inventory.stock import StockChange

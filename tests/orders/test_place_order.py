@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.db.models import Sum
 
-from backoffice.errors import Conflict, InvalidInput
+from kernel.errors import Conflict, InvalidInput
 from orders import placement
 from orders.models import Backorder, Customer, Order, OrderLine
 from tests.factories import CustomerFactory, ProductFactory, line_of, place, receive

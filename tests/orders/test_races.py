@@ -8,7 +8,7 @@ import pytest
 from django.db import connection, connections
 from django.db.models import Sum
 
-from backoffice.errors import DomainError
+from kernel.errors import DomainError
 from orders import cancellation, fulfilment, placement
 from orders.models import Backorder, Customer, Order, OrderLine
 from tests.factories import ProductFactory, receive

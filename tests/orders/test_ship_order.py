@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from backoffice.errors import Conflict
+from kernel.errors import Conflict
 from orders.fulfilment import ship_order
 from orders.models import Backorder, Order
 from tests.factories import ProductFactory, line_of, place, receive

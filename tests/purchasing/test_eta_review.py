@@ -10,7 +10,7 @@ import time_machine
 from django.db import connection
 from django.test import Client
 
-from backoffice import clock
+from kernel import clock
 from notifications.models import CustomerMessage
 from notifications.outbox import send_due_messages
 from orders.models import WAITING, Backorder, EtaChange

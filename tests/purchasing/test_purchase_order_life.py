@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.core import mail
 
-from backoffice.errors import Conflict, InvalidInput
+from kernel.errors import Conflict, InvalidInput
 from orders.cancellation import CancelRequest, cancel_units
 from orders.models import Backorder, EtaChange, Order
 from purchasing import batching, lifecycle, receiving

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from backoffice.admin_tools import CappedPaginator
+from kernel.admin_tools import CappedPaginator
 from backoffice.dashboard import refresh_dashboard
 from notifications.worklist import refresh_worklist
 from orders.models import Order

@@ -13,8 +13,8 @@ from django.db import transaction
 from django.test.utils import override_settings
 from rest_framework.authtoken.models import Token
 
-from backoffice import clock
-from backoffice.errors import DomainError
+from kernel import clock
+from kernel.errors import DomainError
 from inventory.models import Product
 from inventory.stock import StockChange, change_stock, create_product
 from notifications.outbox import send_due_messages

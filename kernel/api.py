@@ -12,7 +12,7 @@ from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from backoffice.errors import DomainError, Problem
+from kernel.errors import DomainError, Problem
 
 
 class Pagination(LimitOffsetPagination):

@@ -1,4 +1,4 @@
-# German as this shop writes it (backoffice.formats): "8. Dezember 2026", "8. Dezember 2026, 17:26".
+# German as this shop writes it (kernel.formats): "8. Dezember 2026", "8. Dezember 2026, 17:26".
 DATE_FORMAT = "j. F Y"
 DATETIME_FORMAT = "j. F Y, H:i"
 SHORT_DATE_FORMAT = DATE_FORMAT

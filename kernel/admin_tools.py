@@ -10,7 +10,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from backoffice import formats
+from kernel import formats
 
 
 def money_column(field, description):

@@ -6,7 +6,7 @@ import functools
 from django.conf import settings
 from django.core.cache import cache
 
-from backoffice import clock
+from kernel import clock
 
 
 def client_address(request):

@@ -1,4 +1,4 @@
-# English as this shop writes it (backoffice.formats): "8 Dec 2026", "8 Dec 2026, 17:26".
+# English as this shop writes it (kernel.formats): "8 Dec 2026", "8 Dec 2026, 17:26".
 # Day before month in words, so no date reads differently in the UK and the US.
 DATE_FORMAT = "j M Y"
 DATETIME_FORMAT = "j M Y, H:i"

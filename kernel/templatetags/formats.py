@@ -1,9 +1,9 @@
-"""`money`: an amount as the active language writes it (backoffice.formats). A builtin, so every
+"""`money`: an amount as the active language writes it (kernel.formats). A builtin, so every
 template (admin, emails, status page) writes money one way without loading it."""
 
 from django import template
 
-from backoffice import formats
+from kernel import formats
 
 register = template.Library()
 
