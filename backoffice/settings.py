@@ -254,12 +254,25 @@ if STAFF_LANGUAGE not in dict(LANGUAGES):
 
 # The status page answers at most this many requests per client address and minute.
 STATUS_PAGE_REQUESTS_PER_MINUTE = envint("STATUS_PAGE_REQUESTS_PER_MINUTE", 60, minimum=1)
-# Behind a proxy that sets X-Forwarded-For, the client is its first address.
+# Sign-ins (admin, and any password check) are refused for an account after this many wrong
+# passwords, or for a client address after that many (also wrong credentials on the ESP's
+# tracking webhook), until this many minutes from the first have passed.
+LOGIN_FAILURES_PER_ACCOUNT = envint("LOGIN_FAILURES_PER_ACCOUNT", 5, minimum=1)
+LOGIN_FAILURES_PER_ADDRESS = envint("LOGIN_FAILURES_PER_ADDRESS", 20, minimum=1)
+LOGIN_FAILURE_WINDOW_MINUTES = envint("LOGIN_FAILURE_WINDOW_MINUTES", 15, minimum=1)
+AUTHENTICATION_BACKENDS = ["kernel.signin.ThrottledModelBackend"]
+# Behind a proxy that appends to X-Forwarded-For, the client is the last address in it (the
+# one the proxy saw; what comes before it the client can write itself).
 TRUST_X_FORWARDED_FOR = envbool("TRUST_X_FORWARDED_FOR", False)
 # Rate limits live in the cache: per process by default, shared through Redis in production.
+# Limits fail open while Redis is away; short timeouts make a frozen Redis cost a request at
+# most about a second (redis-py's defaults wait forever), not a hung page.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if envstr("CACHE_URL", ""):
-    CACHES["default"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": envstr("CACHE_URL", "")}
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": envstr("CACHE_URL", ""),
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
 
 # Where customers reach the status page: links in emails are absolute.
 SITE_URL = envstr("SITE_URL", "http://localhost:8000").rstrip("/")

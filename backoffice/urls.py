@@ -8,6 +8,7 @@ from backoffice.availability import AvailabilityView, public_availability_view
 from backoffice.dashboard import dashboard_view
 from backoffice.orders_api import OrderViewSet
 from inventory.api import ProductViewSet
+from kernel import signin
 from notifications.webhooks import tracking_webhook
 from orders.api import BackorderViewSet
 from purchasing.api import (
@@ -34,12 +35,15 @@ handler404 = "backoffice.failures.not_found"
 
 # The admin index starts with each role's daily jobs, two clicks from anything they do.
 admin.site.index_template = "admin/backoffice_index.html"
+# Guessed passwords are throttled (kernel.signin): the form says how long to wait, the page answers 429.
+admin.site.login_form = signin.ThrottledAuthenticationForm
 
 urlpatterns = [
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
     path("metrics", health.metrics, name="metrics"),
     path("admin/dashboard/", admin.site.admin_view(dashboard_view), name="dashboard"),
+    path("admin/login/", signin.admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("anymail/<str:esp>/tracking/", tracking_webhook, name="tracking-webhook"),
     path("status/<str:token>/", status_page.status_page_view, name="order-status"),

@@ -3,8 +3,16 @@ from django.utils.translation import gettext_lazy as _
 
 
 class KernelConfig(AppConfig):
-    """An app only so that Django finds its template tags (money, the date drill-down);
-    it has no models of its own."""
+    """An app so that Django finds its template tags (money, the date drill-down) and the
+    sign-in throttle hears every sign-in; it has no models of its own."""
 
     name = "kernel"
     verbose_name = _("Kernel")
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in, user_login_failed
+
+        from kernel import signin
+
+        user_login_failed.connect(signin.on_failure, dispatch_uid="kernel.signin.failure")
+        user_logged_in.connect(signin.on_sign_in, dispatch_uid="kernel.signin.sign_in")

@@ -2,16 +2,20 @@
 
 Rules: only the ESP the messages go through (EMAIL_BACKEND) has a webhook; it is closed (403)
 until ANYMAIL_WEBHOOK_SECRET is set, so no one can forge a bounce and put a customer on the
-call list; an authorised body that cannot be read is a 400, not a 500."""
+call list; an authorised body that cannot be read is a 400, not a 500; after
+LOGIN_FAILURES_PER_ADDRESS wrong credentials from one client address it answers that address
+429 for LOGIN_FAILURE_WINDOW_MINUTES from the first, without checking (no guessing the secret)."""
 
 import logging
 
 from anymail import urls as anymail_urls
+from anymail.exceptions import AnymailWebhookValidationFailure
 from django.conf import settings
 from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from kernel.api import error_body
+from kernel.ratelimit import FailureLimit, client_address
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +24,9 @@ TRACKING_VIEWS = {
     pattern.name.removesuffix(SUFFIX): pattern.callback
     for pattern in anymail_urls.urlpatterns if (pattern.name or "").endswith(SUFFIX)
 }
+WRONG_CREDENTIALS = FailureLimit(
+    "tracking-webhook", lambda: settings.LOGIN_FAILURES_PER_ADDRESS, lambda: settings.LOGIN_FAILURE_WINDOW_MINUTES,
+)
 
 
 def configured_esp():
@@ -41,8 +48,20 @@ def tracking_webhook(request, esp):
         return JsonResponse(
             error_body("Tracking webhooks are closed until ANYMAIL_WEBHOOK_SECRET is set.", "webhook_closed"), status=403,
         )
+    address = client_address(request)
+    refused = WRONG_CREDENTIALS.refusal(address)
+    if refused:
+        log.warning("Tracking webhook refused: address %s, %d wrong credentials", address, refused.failures)
+        return JsonResponse(
+            error_body(f"Too many wrong credentials from this address; try again in {refused.minutes} minutes.",
+                       "too_many_failures"),
+            status=429, headers={"Retry-After": str(refused.seconds)},
+        )
     try:
         return view(request)
+    except AnymailWebhookValidationFailure:
+        WRONG_CREDENTIALS.failed(address)
+        raise
     except (ValueError, KeyError, TypeError, AttributeError, IndexError) as error:  # the ESP's body, not ours
         log.warning("Unreadable %s tracking event (%s: %s)", esp, type(error).__name__, error)
         return JsonResponse(error_body(f"This {esp} event could not be read.", "malformed_event"), status=400)

@@ -19,6 +19,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
             ROLE_GRANTS[group.name] = [(p.content_type.app_label, p.codename) for p in group.permissions.all()]
 
 
+@pytest.fixture(autouse=True)
+def no_counts_from_earlier_tests():
+    """Rate limits and failed sign-ins are counted in the cache, which outlives a test (and
+    the browser tests' server thread shares it): each test starts with none."""
+    from kernel.ratelimit import optional_cache
+
+    optional_cache.clear()
+
+
 def pytest_collection_modifyitems(config, items):
     if connection.vendor == "postgresql":
         return
