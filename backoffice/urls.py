@@ -8,6 +8,7 @@ from backoffice.availability import AvailabilityView, public_availability_view
 from backoffice.dashboard import dashboard_view
 from backoffice.orders_api import OrderViewSet
 from inventory.api import ProductViewSet
+from kernel.admin_tools import admin_page
 from notifications.webhooks import tracking_webhook
 from orders.api import BackorderViewSet
 from purchasing.api import (
@@ -39,7 +40,7 @@ urlpatterns = [
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
     path("metrics", health.metrics, name="metrics"),
-    path("admin/dashboard/", admin.site.admin_view(dashboard_view), name="dashboard"),
+    path("admin/dashboard/", admin_page(admin.site, dashboard_view, "orders.view_dashboard"), name="dashboard"),
     path("admin/", admin.site.urls),
     path("anymail/<str:esp>/tracking/", tracking_webhook, name="tracking-webhook"),
     path("status/<str:token>/", status_page.status_page_view, name="order-status"),
