@@ -110,7 +110,7 @@ class Page:
         values = {"content_type_id": ContentType.objects.get_for_model(Order).pk}
         model = self.model_admin.model if self.model_admin else Order
         row = model._default_manager.order_by("pk").first()
-        if row is None and re.search(r"<(object_id|pk|id)>", self.route.replace("path:", "").replace("int:", "")):
+        if row is None and re.search(r"<(?:\w+:)?(object_id|pk|id)>", self.route):
             raise LookupError(f"no {model._meta.label} to open {self.route} with: give the walk's demo one")
         values.update(object_id=row and row.pk, pk=row and row.pk, id=row and row.pk)
         return ["/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), self.route)]
