@@ -9,6 +9,7 @@ from backoffice.dashboard import dashboard_view
 from backoffice.orders_api import OrderViewSet
 from inventory.api import ProductViewSet
 from kernel import signin
+from kernel.admin_tools import admin_page
 from notifications.webhooks import tracking_webhook
 from orders.api import BackorderViewSet
 from purchasing.api import (
@@ -42,7 +43,7 @@ urlpatterns = [
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
     path("metrics", health.metrics, name="metrics"),
-    path("admin/dashboard/", admin.site.admin_view(dashboard_view), name="dashboard"),
+    path("admin/dashboard/", admin_page(admin.site, dashboard_view, "orders.view_dashboard"), name="dashboard"),
     path("admin/login/", signin.admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("anymail/<str:esp>/tracking/", tracking_webhook, name="tracking-webhook"),

@@ -2,13 +2,14 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ImportExportMixin
 
 from kernel.admin_tools import (
+    ImportExportByRole,
     ReadOnlyAdmin,
     changelist_link,
     confirm_action,
     money_column,
+    role_permission,
 )
 from kernel.errors import DomainError
 
@@ -65,7 +66,7 @@ StockFormSet = forms.formset_factory(StockRowForm, extra=0)
 
 
 @admin.register(Product)
-class ProductAdmin(ImportExportMixin, admin.ModelAdmin):
+class ProductAdmin(ImportExportByRole, admin.ModelAdmin):
     list_display = ["sku", "name", "price_money", "on_hand", "allocated", "available", "backorderable", "dropship", "ledger"]
     list_select_related = ["stock"]
     list_filter = ["backorderable", "dropship", StockStateFilter]
@@ -100,8 +101,7 @@ class ProductAdmin(ImportExportMixin, admin.ModelAdmin):
     def ledger(self, product):
         return changelist_link(StockMovement, _("movements"), product__id__exact=product.pk)
 
-    def has_receive_permission(self, request):
-        return request.user.has_perm("inventory.add_stockmovement")
+    has_receive_permission = role_permission("inventory.add_stockmovement")  # the API's stock endpoint asks the same
 
     @admin.action(description=_("Receive stock"), permissions=["receive"])
     def receive_stock(self, request, queryset):

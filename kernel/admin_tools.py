@@ -1,16 +1,69 @@
-"""Small helpers the admin classes share: read-only admins, lists of a million rows, a
-confirmation page for actions, links."""
+"""Small helpers the admin classes share: the permission a page, button or action needs,
+read-only and one-row admins, lists of a million rows, a confirmation page for actions, links."""
+
+import functools
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from import_export.admin import ImportExportMixin
 
 from kernel import formats
+
+
+def require(request, *permissions):
+    """Refuse (the styled 403 page, naming what is missing) unless the user holds every one of
+    `permissions` ("app.codename", the codenames the API asks for the same act)."""
+    missing = [permission for permission in permissions if not request.user.has_perm(permission)]
+    if missing:
+        raise PermissionDenied(_("This needs the permission %(permissions)s, which your role does not grant.")
+                               % {"permissions": ", ".join(missing)})
+
+
+def admin_page(site, view, *permissions):
+    """A page an admin adds (get_urls) or puts beside the admin: staff only (anyone else goes
+    to the login page), and only with `permissions`. Every such page is made here, so what it
+    needs is stated where its URL is, and travels with the view (`required_perms`) for the
+    test that walks every admin page as every role (tests/test_admin_role_walk.py)."""
+
+    @functools.wraps(view)
+    def page(request, *args, **kwargs):
+        require(request, *permissions)
+        return view(request, *args, **kwargs)
+
+    page.required_perms = permissions
+    return site.admin_view(page)
+
+
+def role_permission(*permissions):
+    """A ModelAdmin's `has_<name>_permission` for an action or button of its own (ship,
+    receive, send an update): whether the user holds `permissions`, stated as data the role
+    walk reads (`required_perms`)."""
+
+    def has_permission(model_admin, request, obj=None):
+        return request.user.has_perms(permissions)
+
+    has_permission.required_perms = permissions
+    return has_permission
+
+
+class ImportExportByRole(ImportExportMixin):
+    """Import and export of a list (products, suppliers) by role: an import creates and
+    changes rows, so it needs the model's add and change permissions; an export reads them,
+    so view. (django-import-export's default lets every staff login do both.)"""
+
+    def has_import_permission(self, request):
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def has_export_permission(self, request):
+        return self.has_view_permission(request)
 
 
 def money_column(field, description):
@@ -63,6 +116,28 @@ class ReadOnlyAdmin(LargeTableAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class SingleRowAdmin(admin.ModelAdmin):
+    """A one-row policy (kernel.models.SingleRow): the list goes straight to the row, to
+    those who may see it; the row shows its defaults if it is gone (saving writes it); no
+    adding, no deleting."""
+
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        opts = self.model._meta
+        return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[self.model.current().pk]))
+
+    def get_object(self, request, object_id, from_field=None):
+        row = self.model.current()
+        return row if str(row.pk) == str(object_id) else None
+
+    def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):

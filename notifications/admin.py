@@ -1,7 +1,6 @@
 import uuid
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -13,7 +12,10 @@ from kernel.admin_tools import (
     CappedPaginator,
     ReadOnlyAdmin,
     ReadOnlyInline,
+    SingleRowAdmin,
     admin_link,
+    admin_page,
+    role_permission,
 )
 from kernel.errors import DomainError
 from orders.models import Order
@@ -36,24 +38,13 @@ SEND_PERMISSION = "notifications.send_customermessage"
 
 
 @admin.register(MessagePolicy)
-class MessagePolicyAdmin(admin.ModelAdmin):
-    """One row: the list goes straight to it."""
-
+class MessagePolicyAdmin(SingleRowAdmin):
     fieldsets = [
         (_("Backorder and delay notices"), {"fields": ["backorder_notice_after_days", "delay_notice_min_days"]}),
         (_("Apology and voucher"), {"fields": ["apology_days_past_promise", "apology_on_delay_number",
                                                 "voucher_kind", "voucher_value", "voucher_valid_days"]}),
         (_("Pacing"), {"fields": ["quiet_window_minutes", "min_hours_between_emails", "max_attempts"]}),
     ]
-
-    def changelist_view(self, request, extra_context=None):
-        return HttpResponseRedirect(reverse("admin:notifications_messagepolicy_change", args=[MessagePolicy.current().pk]))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class MessageEventInline(ReadOnlyInline):
@@ -113,16 +104,16 @@ class CustomerMessageAdmin(ReadOnlyAdmin):
 
 
     def get_urls(self):
-        view = self.admin_site.admin_view
+        site = self.admin_site
         return [
-            path("worklist/", view(self.worklist_view), name="notifications_customermessage_worklist"),
-            path("send-update/", view(self.send_update_view), name="notifications_customermessage_send_update"),
+            path("worklist/", admin_page(site, self.worklist_view, "notifications.view_customermessage"),
+                 name="notifications_customermessage_worklist"),
+            path("send-update/", admin_page(site, self.send_update_view, SEND_PERMISSION),
+                 name="notifications_customermessage_send_update"),
             *super().get_urls(),
         ]
 
     def worklist_view(self, request):
-        if not self.has_view_permission(request):
-            raise PermissionDenied
         if request.method == "POST" and "refresh" in request.POST:
             refresh_worklist()
             return HttpResponseRedirect(request.get_full_path())
@@ -150,9 +141,8 @@ class CustomerMessageAdmin(ReadOnlyAdmin):
 
     def send_update_view(self, request, order_ids=None):
         """Write to the customers of the chosen orders: form, preview, send. Reached from the
-        worklist and from the "send update" actions on orders, backorders, purchase orders."""
-        if not request.user.has_perm(SEND_PERMISSION):
-            raise PermissionDenied
+        worklist and from the "send update" actions on orders, backorders, purchase orders
+        (each needs SEND_PERMISSION: the page's URL and the actions say so)."""
         if order_ids is None and request.method != "POST":
             order_ids = request.GET.getlist("order")  # a link from one order's page
         elif order_ids is None and "order" in request.POST:
@@ -209,8 +199,7 @@ def send_update_action(description, orders_of):
 class SendMessagePermission:
     """Mixin for admins that carry the send-update actions."""
 
-    def has_send_message_permission(self, request):
-        return request.user.has_perm(SEND_PERMISSION)
+    has_send_message_permission = role_permission(SEND_PERMISSION)
 
 
 @admin.register(Voucher)

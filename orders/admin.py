@@ -16,9 +16,11 @@ from kernel.admin_tools import (
     ReadOnlyAdmin,
     ReadOnlyInline,
     admin_link,
+    admin_page,
     changelist_link,
     confirm_action,
     money_column,
+    role_permission,
 )
 from kernel.errors import DomainError
 from inventory.models import StockMovement
@@ -146,7 +148,8 @@ class OrderAdmin(LargeTableAdmin):
 
     def get_urls(self):
         return [
-            path("<int:pk>/ship/", self.admin_site.admin_view(self.ship_view), name="orders_order_ship"),
+            path("<int:pk>/ship/", admin_page(self.admin_site, self.ship_view, *self.has_ship_permission.required_perms),
+                 name="orders_order_ship"),
             *super().get_urls(),
         ]
 
@@ -154,8 +157,6 @@ class OrderAdmin(LargeTableAdmin):
         """Ship one order from its page, with the carrier's tracking number."""
         if request.method != "POST":
             return HttpResponseRedirect(reverse("admin:orders_order_change", args=[pk]))
-        if not self.has_ship_permission(request):
-            raise PermissionDenied
         order = get_object_or_404(Order, pk=pk)
         try:
             shipment = ship_order(order.number, user=request.user, tracking_number=request.POST.get("tracking_number", ""))
@@ -214,7 +215,11 @@ class OrderAdmin(LargeTableAdmin):
         return False  # an order's history is kept; cancel its units instead
 
     def add_view(self, request, form_url="", extra_context=None):
-        """Staff place orders (phone, e-mail) through the same service as the shop's API."""
+        """Staff place orders (phone, e-mail) through the same service as the shop's API, with
+        the permission the API asks (orders.add_order): this view stands in for Django's,
+        which would have checked it."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
         form = PlaceOrderForm(request.POST or None, initial={"fulfilment_policy": Order.Policy.SHIP_PARTIAL})
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
@@ -249,11 +254,8 @@ class OrderAdmin(LargeTableAdmin):
             obj.number, fulfilment_policy=obj.fulfilment_policy, expedite=obj.expedite, user=request.user
         )
 
-    def has_ship_permission(self, request):
-        return request.user.has_perm("orders.add_shipment")
-
-    def has_cancel_permission(self, request):
-        return request.user.has_perm("orders.cancel_units")
+    has_ship_permission = role_permission("orders.add_shipment")
+    has_cancel_permission = role_permission("orders.cancel_units")
 
     @admin.action(description=_("Ship ready orders"), permissions=["ship"])
     def ship_ready_orders(self, request, queryset):

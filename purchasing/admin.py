@@ -2,7 +2,6 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Prefetch, Q
@@ -13,13 +12,17 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from import_export.admin import ImportExportMixin
 
 from kernel.admin_tools import (
+    ImportExportByRole,
     LargeTableAdmin,
+    SingleRowAdmin,
     admin_link,
+    admin_page,
     confirm_action,
     money_column,
+    require,
+    role_permission,
 )
 from kernel.errors import DomainError
 from orders.admin import ready_to_ship_url
@@ -61,7 +64,7 @@ class SupplierItemInline(admin.TabularInline):
 
 
 @admin.register(Supplier)
-class SupplierAdmin(ImportExportMixin, admin.ModelAdmin):
+class SupplierAdmin(ImportExportByRole, admin.ModelAdmin):
     resource_classes = [SupplierResource]
     list_display = [
         "code", "name", "lead_time_days", "learned_lateness_days", "minimum", "max_wait_hours", "auto_send",
@@ -91,24 +94,12 @@ class SupplierAdmin(ImportExportMixin, admin.ModelAdmin):
 
 
 @admin.register(ReorderPolicy)
-class ReorderPolicyAdmin(admin.ModelAdmin):
-    """One row: the list goes straight to it."""
-
+class ReorderPolicyAdmin(SingleRowAdmin):
     fields = ["service_level", "review_period_days", "often_backordered_rate", "add_to_batch"]
-
-    def changelist_view(self, request, extra_context=None):
-        policy, _created = ReorderPolicy.objects.get_or_create(pk=1)
-        return HttpResponseRedirect(reverse("admin:purchasing_reorderpolicy_change", args=[policy.pk]))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(SupplierItem)
-class SupplierItemAdmin(ImportExportMixin, admin.ModelAdmin):
+class SupplierItemAdmin(ImportExportByRole, admin.ModelAdmin):
     resource_classes = [SupplierItemResource]
     list_display = ["product", "supplier", "supplier_sku", "cost", "min_order_quantity", "pack_size", "lead_time_days", "preferred"]
     cost = money_column("unit_cost", _("unit cost"))
@@ -225,8 +216,7 @@ class PurchaseOrderAdmin(LargeTableAdmin):
     def changelist_view(self, request, extra_context=None):
         return super().changelist_view(request, {**(extra_context or {}), "last_batch_run": BatchRun.objects.first()})
 
-    def has_receive_permission(self, request):
-        return request.user.has_perm("purchasing.receive_purchaseorder")
+    has_receive_permission = role_permission("purchasing.receive_purchaseorder")
 
     def get_list_display(self, request):
         if self.has_receive_permission(request):
@@ -241,11 +231,14 @@ class PurchaseOrderAdmin(LargeTableAdmin):
         return format_html('<a class="button" href="{}">{}</a>', url, _("Receive"))
 
     def get_urls(self):
-        view = self.admin_site.admin_view
+        site = self.admin_site
         return [
-            path("<int:pk>/receive/", view(self.receive_view), name="purchasing_purchaseorder_receive"),
-            path("drafts/", view(self.drafts_view), name="purchasing_purchaseorder_drafts"),
-            path("reorder/", view(self.reorder_view), name="purchasing_purchaseorder_reorder"),
+            path("<int:pk>/receive/", admin_page(site, self.receive_view, *self.has_receive_permission.required_perms),
+                 name="purchasing_purchaseorder_receive"),
+            path("drafts/", admin_page(site, self.drafts_view, "purchasing.change_purchaseorder"),
+                 name="purchasing_purchaseorder_drafts"),
+            path("reorder/", admin_page(site, self.reorder_view, "purchasing.view_reorderpolicy"),
+                 name="purchasing_purchaseorder_reorder"),
             *super().get_urls(),
         ]
 
@@ -257,8 +250,6 @@ class PurchaseOrderAdmin(LargeTableAdmin):
 
     def receive_view(self, request, pk):
         """Goods in for one purchase order: the warehouse's page, one click from the list."""
-        if not self.has_receive_permission(request):
-            raise PermissionDenied
         queryset = PurchaseOrder.objects.filter(pk=pk, status__in=PurchaseOrder.RECEIVABLE)
         if not queryset.exists():
             self.message_user(request, _("This purchase order has nothing left to receive."), messages.WARNING)
@@ -269,14 +260,11 @@ class PurchaseOrderAdmin(LargeTableAdmin):
     def drafts_view(self, request):
         """Purchasing's review of what the batch job drafted: per draft, its lines, the
         customers' units and the surplus, its value against the supplier's minimum."""
-        if not self.has_change_permission(request):
-            raise PermissionDenied
         if request.method == "POST" and "action" in request.POST:
             # Send or cancel a draft here: the list's actions, coming back to this page after.
             return self.changelist_view(request)
         if request.method == "POST" and "run_batch" in request.POST:
-            if not request.user.has_perm("purchasing.add_purchaseorder"):
-                raise PermissionDenied
+            require(request, "purchasing.add_purchaseorder")  # what the API's batch endpoint asks
             result = batch_backorders(trigger=f"admin:{request.user.get_username()}")
             self.message_user(request, _("Batch run: %(result)s") % {"result": describe_batch(result)})
             return HttpResponseRedirect(request.path)
@@ -302,12 +290,9 @@ class PurchaseOrderAdmin(LargeTableAdmin):
     def reorder_view(self, request):
         """Purchasing's reorder review: products below their reorder point first, by days of
         cover; products backordered too often flagged; the suggestions go to the drafts."""
-        if not request.user.has_perm("purchasing.view_reorderpolicy"):
-            raise PermissionDenied
         can_add = request.user.has_perm("purchasing.add_purchaseorder")
         if request.method == "POST":
-            if not can_add:
-                raise PermissionDenied
+            require(request, "purchasing.add_purchaseorder")
             skus = request.POST.getlist("sku")
             if not skus:
                 self.message_user(request, _("Choose at least one product."), messages.WARNING)

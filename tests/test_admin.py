@@ -215,3 +215,22 @@ def test_a_refused_page_and_a_missing_page_are_styled_pages_that_say_what_happen
     assert refused.status_code == 403 and "This page is not part of your role" in refused.content.decode()
     assert missing.status_code == 404 and "There is no page here" in missing.content.decode()
     assert "<style>" in refused.content.decode() and "<style>" in missing.content.decode()
+
+
+def test_a_policy_whose_row_is_gone_shows_its_defaults_and_saving_writes_it(staff):
+    from purchasing.models import ReorderPolicy
+
+    # Given the reorder policy's row is gone (a flushed database, say)
+    ReorderPolicy.objects.all().delete()
+    client = staff("Purchasing")
+
+    # When purchasing opens the policy from the list: the defaults, and nothing written yet
+    page = client.get(reverse("admin:purchasing_reorderpolicy_changelist"), follow=True)
+    assert page.status_code == 200 and page.context["original"].service_level == ReorderPolicy().service_level
+    assert not ReorderPolicy.objects.exists()
+
+    # Then saving it writes the one row
+    saved = client.post(reverse("admin:purchasing_reorderpolicy_change", args=[1]), {
+        "service_level": "0.900", "review_period_days": "7", "often_backordered_rate": "0.200",
+    })
+    assert saved.status_code == 302 and str(ReorderPolicy.objects.get(pk=1).service_level) == "0.900"
