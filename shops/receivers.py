@@ -1,0 +1,5 @@
+"""How shops listen to the apps below (connected in apps.py)."""
+
+
+def connect():
+    pass
