@@ -6,9 +6,20 @@ import hashlib
 import json
 from decimal import Decimal
 
-from ..http import ShopRefused, ShopUnavailable, call, pause, signed as hmac_signed
-from ..orderdata import Held, ShopLine, ShopOrderData, address, language, money, moment, per_unit, text
 from .. import secrets
+from ..http import ShopRefused, ShopUnavailable, call, pause
+from ..http import signed as hmac_signed
+from ..orderdata import (
+    Held,
+    ShopLine,
+    ShopOrderData,
+    address,
+    language,
+    moment,
+    money,
+    per_unit,
+    text,
+)
 
 API_VERSION = "2025-10"
 ORDER_TOPICS = {"orders/create", "orders/updated", "orders/cancelled", "orders/paid", "orders/partially_fulfilled",

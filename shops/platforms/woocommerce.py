@@ -7,9 +7,20 @@ import hashlib
 import json
 import re
 
-from ..http import call, signed as hmac_signed
-from ..orderdata import Held, ShopLine, ShopOrderData, address, language, money, moment, per_unit, text
 from .. import secrets
+from ..http import call
+from ..http import signed as hmac_signed
+from ..orderdata import (
+    Held,
+    ShopLine,
+    ShopOrderData,
+    address,
+    language,
+    moment,
+    money,
+    per_unit,
+    text,
+)
 
 PLACEABLE = {"processing", "on-hold"}
 CANCELLED = {"cancelled", "refunded", "failed"}

@@ -94,3 +94,44 @@ def on(connection, server):
     connection.url = server.url_for("").rstrip("/")
     connection.save(update_fields=["url"])
     return connection
+
+
+def as_graphql(order):
+    """The same order as the Admin GraphQL API answers it (the fields shops/platforms/shopify.py
+    asks for, named as in the API's Order and LineItem objects)."""
+    ship_to = order.get("shipping_address") or {}
+    return {
+        "legacyResourceId": str(order["id"]), "name": order["name"], "email": order["email"],
+        "customerLocale": order["customer_locale"], "currencyCode": order["currency"], "updatedAt": order["updated_at"],
+        "cancelledAt": order["cancelled_at"], "displayFinancialStatus": order["financial_status"].upper(),
+        "customer": {"firstName": order["customer"]["first_name"], "lastName": order["customer"]["last_name"],
+                     "email": order["customer"]["email"]},
+        "shippingAddress": {"name": ship_to.get("name"), "company": ship_to.get("company"), "address1": ship_to.get("address1"),
+                            "address2": ship_to.get("address2"), "zip": ship_to.get("zip"), "city": ship_to.get("city"),
+                            "province": ship_to.get("province"), "countryCodeV2": ship_to.get("country_code")},
+        "lineItems": {"nodes": [{
+            "id": item["admin_graphql_api_id"], "sku": item["sku"], "name": item["name"], "quantity": item["quantity"],
+            "currentQuantity": item["current_quantity"], "requiresShipping": item["requires_shipping"],
+            "isGiftCard": item["gift_card"], "originalUnitPriceSet": {"shopMoney": {"amount": item["price"]}},
+            "discountAllocations": [],
+        } for item in order["line_items"]]},
+    }
+
+
+def graphql_answer(data):
+    """A GraphQL answer with the cost extension Shopify adds (shopify-app-js README's shape)."""
+    answer = published("shopify_graphql_response_with_cost_extensions.json")
+    answer["data"] = data
+    return answer
+
+
+@pytest.fixture
+def deliver(client, settings, django_capture_on_commit_callbacks):
+    """Post a webhook, then let the worker do what the answer queued (the task runs eagerly)."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+
+    def post(code, body, headers, content_type="application/json"):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(f"/shops/{code}/webhook/", body, content_type=content_type, **headers)
+
+    return post
