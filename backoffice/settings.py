@@ -232,8 +232,11 @@ CELERY_BEAT_SCHEDULE = {
     "send-customer-messages": {"task": "notifications.tasks.send_messages", "schedule": crontab(minute="*")},
     "customer-service-digest": {"task": "notifications.tasks.send_digest", "schedule": crontab(hour=7, minute=0)},
     "refresh-summaries": {"task": "backoffice.tasks.refresh_summaries", "schedule": crontab(minute="*/5")},
-    # Shops: webhooks stored but never queued (or whose task was lost).
+    # Shops: orders changed in the shop (webhooks are not guaranteed), held events, failed pushes.
+    "sync-shops": {"task": "shops.tasks.sync_shops", "schedule": crontab(minute="*/10")},
+    # Webhooks stored but never queued (or whose task was lost), and pushes due.
     "shops-inbox": {"task": "shops.tasks.process_inbox", "schedule": crontab(minute="*")},
+    "push-to-shops": {"task": "shops.tasks.push_to_shops", "schedule": crontab(minute="*")},
     # Customers of a large re-date whose telling task was lost.
     "tell-delayed-customers": {"task": "notifications.tasks.tell_delayed", "schedule": crontab(minute="*/5")},
 }

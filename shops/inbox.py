@@ -32,7 +32,7 @@ def process_event(event_id):
     """Apply one event if it is still open; returns its status, or None when another worker
     has it or it was applied already."""
     with transaction.atomic():
-        event = (InboxEvent.objects.select_for_update(skip_locked=True).select_related("connection")
+        event = (InboxEvent.objects.select_for_update(skip_locked=True, of=("self",)).select_related("connection")
                  .filter(pk=event_id, status__in=OPEN).first())
         if event is None:
             return None

@@ -155,6 +155,8 @@ class OrderPush(models.Model):
     steps_done = models.JSONField(_("steps done"), default=list, blank=True)
     attempts = models.PositiveIntegerField(_("failed attempts"), default=0)
     due_at = models.DateTimeField(_("due at"))
+    # A worker pushing it holds it until then (one that died lets it go).
+    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created at"))
 

@@ -4,6 +4,9 @@
 
 from . import shopify, woocommerce
 
+# The topic of an order the reconciliation read (applied as if its webhook had come).
+SYNC_TOPIC = "reconciliation"
+
 MODULES = {"shopify": shopify, "woocommerce": woocommerce}
 
 

@@ -2,6 +2,7 @@
 header X-Shopify-Access-Token). Rate limits: a leaky bucket per shop; a THROTTLED answer
 (HTTP 200 or 429) pauses the connection for as long as the bucket needs to refill."""
 
+import datetime
 import hashlib
 import json
 from decimal import Decimal
@@ -56,8 +57,10 @@ def delivery(headers, body):
 
 def read_event(connection, topic, payload):
     """What an event asks: an order to apply, one to read first (orders/edited), or nothing."""
-    from . import Fetch
+    from . import SYNC_TOPIC, Fetch
 
+    if topic == SYNC_TOPIC:
+        return from_graphql(connection, payload)
     if topic == "orders/edited":
         try:
             return Fetch(payload["order_edit"]["order_id"])
@@ -188,15 +191,20 @@ def from_graphql(connection, node):
 
 
 def orders_since(connection, since):
-    """Every order changed after `since`, oldest change first, page by page."""
-    query, cursor = f"updated_at:>'{since.isoformat()}'", None
+    """Every order changed after `since`, oldest change first, page by page, as
+    (shop's order id, its version, the order as read) for the inbox."""
+    query, cursor = f"updated_at:>'{since.astimezone(datetime.UTC):%Y-%m-%dT%H:%M:%SZ}'", None
     while True:
         page = graphql(connection, ORDERS_SINCE, {"cursor": cursor, "q": query})["orders"]
         for node in page["nodes"]:
-            yield node["legacyResourceId"], lambda node=node: from_graphql(connection, node)
+            yield str(node.get("legacyResourceId", "")), str(node.get("updatedAt", "")), node
         if not page["pageInfo"]["hasNextPage"]:
             return
         cursor = page["pageInfo"]["endCursor"]
+
+
+def sync_key(shop_order_id, version):
+    return f"sync:{shop_order_id}:{version}"
 
 
 def order(connection, shop_order_id):

@@ -67,8 +67,15 @@ def delivery(headers, body):
     return key[:200], topic[:64], order_id[:64]
 
 
+def sync_key(shop_order_id, version):
+    """The webhook's key: an order read by the reconciliation and its webhook are one event."""
+    return f"{shop_order_id}:{version}"
+
+
 def read_event(connection, topic, payload):
-    if topic in ("order.created", "order.updated", "order.restored"):
+    from . import SYNC_TOPIC
+
+    if topic in ("order.created", "order.updated", "order.restored", SYNC_TOPIC):
         return from_rest(connection, payload)
     return None  # order.deleted carries only the id; products, customers, coupons: not ours
 
@@ -106,7 +113,8 @@ def from_rest(connection, order):
 # --- REST v3 ------------------------------------------------------------------------------
 
 def orders_since(connection, since):
-    """Every order modified after `since` (GMT), oldest change first, page by page."""
+    """Every order modified after `since` (GMT), oldest change first, page by page, as
+    (shop's order id, its version, the order as read) for the inbox."""
     page = 1
     while True:
         response = call(connection, "GET", _api(connection, "orders"), auth=_auth(connection), params={
@@ -114,7 +122,7 @@ def orders_since(connection, since):
             "dates_are_gmt": "true", "per_page": 100, "page": page, "orderby": "modified", "order": "asc",
         })
         for order in response.json():
-            yield str(order.get("id", "")), lambda order=order: from_rest(connection, order)
+            yield str(order.get("id", "")), str(order.get("date_modified_gmt", "")), order
         if page >= int(response.headers.get("X-WP-TotalPages") or 1):
             return
         page += 1
