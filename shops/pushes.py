@@ -48,6 +48,26 @@ def backoff(attempts, retry_after=None):
 
 # --- stock status and restock date ---------------------------------------------------------
 
+_active = {"until": None, "ids": []}
+ACTIVE_FOR = datetime.timedelta(seconds=10)
+
+
+def active_connections():
+    """The active shops' ids, read at most every ACTIVE_FOR per process: a stock change (an
+    order placed) asks no extra query. A shop connected in another process is seen within
+    that time; the sync's comparison makes up a change it missed meanwhile."""
+    now, until = clock.now(), _active["until"]
+    if until is None or not until - ACTIVE_FOR <= now < until:  # expired, or the clock went back (tests)
+        _active["ids"] = list(ShopConnection.objects.filter(active=True).values_list("pk", flat=True))
+        _active["until"] = now + ACTIVE_FOR
+    return _active["ids"]
+
+
+def forget_connections(**kwargs):
+    """A connection saved or deleted in this process: read them again at the next change."""
+    _active["until"] = None
+
+
 def mark_changed(product_ids):
     """The products' state may have changed: their row in every active shop is pending, due
     after the delay (a row pending already keeps its due time). Runs in the change's
@@ -55,7 +75,7 @@ def mark_changed(product_ids):
     product_ids = set(product_ids)
     if not product_ids:
         return
-    connections = list(ShopConnection.objects.filter(active=True).values_list("pk", flat=True))
+    connections = active_connections()
     if not connections:
         return
     due = clock.now() + datetime.timedelta(seconds=settings.SHOP_PUSH_DELAY_SECONDS)

@@ -2,7 +2,7 @@
 event's transaction and only writes outbox rows (pushes), which commit with the event; a
 worker makes the calls after commit."""
 
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -15,15 +15,16 @@ from orders.models import Backorder
 from purchasing import signals as purchasing_signals
 
 from .intake import applying
-from .models import OrderPush, ShopOrder
-from .pushes import mark_changed
+from .models import OrderPush, ShopConnection, ShopOrder
+from .pushes import forget_connections, mark_changed
 
 
 def connect():
     inventory_signals.stock_saved.connect(on_stock_saved, dispatch_uid="shops.stock_saved")
     post_save.connect(on_product_saved, sender=Product, dispatch_uid="shops.product_saved")
     purchasing_signals.etas_changed.connect(on_etas_changed, dispatch_uid="shops.etas_changed")
-    orders_signals.backorders_created.connect(on_backorders_created, dispatch_uid="shops.backorders_created")
+    post_save.connect(forget_connections, sender=ShopConnection, dispatch_uid="shops.connection_saved")
+    post_delete.connect(forget_connections, sender=ShopConnection, dispatch_uid="shops.connection_deleted")
     orders_signals.order_shipped.connect(on_order_shipped, dispatch_uid="shops.order_shipped")
     orders_signals.units_cancelled.connect(on_units_cancelled, dispatch_uid="shops.units_cancelled")
 
@@ -40,10 +41,6 @@ def on_product_saved(sender, instance, **kwargs):
 
 def on_etas_changed(sender, backorder_ids, **kwargs):
     """A purchase order made, re-dated, late, reviewed: the next restock date may have moved."""
-    mark_changed(Backorder.objects.filter(pk__in=backorder_ids).values_list("product_id", flat=True).distinct())
-
-
-def on_backorders_created(sender, order_ids, backorder_ids, **kwargs):
     mark_changed(Backorder.objects.filter(pk__in=backorder_ids).values_list("product_id", flat=True).distinct())
 
 
