@@ -24,8 +24,22 @@ SECRET_LABELS = {
 }
 
 
+def secret_field(label):
+    """Write-only: never rendered with its value; empty keeps what is stored."""
+    return forms.CharField(
+        label=label, required=False, strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("Stored encrypted and never shown again; leave empty to keep the stored one."),
+    )
+
+
 class ShopConnectionForm(forms.ModelForm):
     """The connection with one write-only field per secret: empty keeps what is stored."""
+
+    webhook_secret = secret_field(SECRET_LABELS["webhook_secret"])
+    access_token = secret_field(SECRET_LABELS["access_token"])
+    consumer_key = secret_field(SECRET_LABELS["consumer_key"])
+    consumer_secret = secret_field(SECRET_LABELS["consumer_secret"])
 
     url = forms.URLField(label=_("shop URL"), assume_scheme="https",
                          help_text=ShopConnection._meta.get_field("url").help_text)
@@ -33,15 +47,6 @@ class ShopConnectionForm(forms.ModelForm):
     class Meta:
         model = ShopConnection
         fields = ["code", "platform", "url", "language", "active"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name, label in SECRET_LABELS.items():
-            self.fields[name] = forms.CharField(
-                label=label, required=False, strip=True,
-                widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-                help_text=_("Stored encrypted and never shown again; leave empty to keep the stored one."),
-            )
 
     def clean(self):
         data = super().clean()
