@@ -13,6 +13,7 @@ from kernel.errors import DomainError
 from inventory.stock import stock_level
 from orders.selectors import waiting_units
 from purchasing.selectors import incoming
+from shops.availability import sell_state
 
 
 def availability(sku):
@@ -32,13 +33,13 @@ def availability(sku):
 
 def public_availability(sku):
     """What a product page may show: in stock or not, backorderable, the next restock date;
-    no stock figures."""
-    data = availability(sku)
+    no stock figures. The same rule as what the connected shops are sent (shops.availability)."""
+    state = sell_state(sku)
     return {
-        "sku": data["sku"],
-        "available": data["available"] > 0,
-        "backorderable": data["backorderable"],
-        "next_restock_date": data["next_restock_date"],
+        "sku": state.sku,
+        "available": state.free > 0,
+        "backorderable": state.backorderable,
+        "next_restock_date": state.restock_date,
     }
 
 

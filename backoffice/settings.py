@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "orders",
     "purchasing",
     "notifications",
+    "shops",  # the merchant's shops: above notifications, below backoffice
     "backoffice",  # last: the top layer composes the others' admin pages
 ]
 
@@ -231,6 +232,11 @@ CELERY_BEAT_SCHEDULE = {
     "send-customer-messages": {"task": "notifications.tasks.send_messages", "schedule": crontab(minute="*")},
     "customer-service-digest": {"task": "notifications.tasks.send_digest", "schedule": crontab(hour=7, minute=0)},
     "refresh-summaries": {"task": "backoffice.tasks.refresh_summaries", "schedule": crontab(minute="*/5")},
+    # Shops: orders changed in the shop (webhooks are not guaranteed), held events, failed pushes.
+    "sync-shops": {"task": "shops.tasks.sync_shops", "schedule": crontab(minute="*/10")},
+    # Webhooks stored but never queued (or whose task was lost), and pushes due.
+    "shops-inbox": {"task": "shops.tasks.process_inbox", "schedule": crontab(minute="*")},
+    "push-to-shops": {"task": "shops.tasks.push_to_shops", "schedule": crontab(minute="*")},
     # Customers of a large re-date whose telling task was lost.
     "tell-delayed-customers": {"task": "notifications.tasks.tell_delayed", "schedule": crontab(minute="*/5")},
 }
@@ -251,6 +257,22 @@ MESSAGE_SENDING_STALE_MINUTES = envint("MESSAGE_SENDING_STALE_MINUTES", 15, mini
 STAFF_LANGUAGE = envstr("STAFF_LANGUAGE", "de")
 if STAFF_LANGUAGE not in dict(LANGUAGES):
     raise ImproperlyConfigured(f"STAFF_LANGUAGE={STAFF_LANGUAGE!r}: expected one of {', '.join(dict(LANGUAGES))}")
+
+# Shops (Shopify, WooCommerce): their secrets are stored encrypted with this Fernet key.
+SHOP_SECRETS_KEY = envstr("SHOP_SECRETS_KEY", "")
+if SHOP_SECRETS_KEY:
+    from cryptography.fernet import Fernet
+
+    try:
+        Fernet(SHOP_SECRETS_KEY)
+    except ValueError:
+        raise ImproperlyConfigured("SHOP_SECRETS_KEY: expected a Fernet key (32 url-safe base64-encoded bytes)") from None
+# Reconciliation reads the orders changed since its last run minus this overlap (clocks differ).
+SHOP_SYNC_OVERLAP_MINUTES = envint("SHOP_SYNC_OVERLAP_MINUTES", 10, minimum=0)
+# Stock changes of a product wait this long before they are pushed, so a burst is one call.
+SHOP_PUSH_DELAY_SECONDS = envint("SHOP_PUSH_DELAY_SECONDS", 10, minimum=0)
+# Calls to a shop give up after this many seconds (the shop is then "down" and retried).
+SHOP_TIMEOUT_SECONDS = envint("SHOP_TIMEOUT_SECONDS", 20, minimum=1)
 
 # The status page answers at most this many requests per client address and minute.
 STATUS_PAGE_REQUESTS_PER_MINUTE = envint("STATUS_PAGE_REQUESTS_PER_MINUTE", 60, minimum=1)

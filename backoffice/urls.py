@@ -51,6 +51,7 @@ urlpatterns = [
     path("status/<str:token>/policy/", status_page.change_policy, name="order-status-policy"),
     path("status/<str:token>/cancel/", status_page.cancel, name="order-status-cancel"),
     path("availability/<str:sku>.json", public_availability_view, name="availability"),
+    path("shops/", include("shops.urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(permission_classes=[]), name="schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[]), name="api-docs"),
     path("api/v1/jobs/batch-backorders/", BatchBackordersView.as_view(), name="batch-backorders"),

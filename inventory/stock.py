@@ -15,7 +15,7 @@ from kernel import clock
 from kernel.errors import Conflict, InvalidInput, NotFound, Problem
 from kernel.permissions import acting_user
 
-from . import hooks
+from . import hooks, signals
 from .models import SKU_PATTERN, Product, StockLevel, StockMovement
 
 
@@ -88,6 +88,7 @@ def save_stock(levels):
     if rows:
         with connection.cursor() as cursor:
             cursor.executemany(f"UPDATE {StockLevel._meta.db_table} SET on_hand = %s, allocated = %s WHERE product_id = %s", rows)
+        signals.stock_saved.send(sender=StockLevel, product_ids=[product_id for _, _, product_id in rows])
 
 
 def products_by_sku(skus):

@@ -12,11 +12,13 @@ from django.db import transaction
 log = logging.getLogger(__name__)
 
 
-def enqueue_after_commit(task, *args):
+def enqueue_after_commit(task, *args, countdown=None):
+    """`countdown`: seconds the worker waits before it runs the task (changes in a burst are one run)."""
+
     def enqueue():
         try:
             # One attempt, no publish retries: a request must not wait for a broker that is down.
-            task.apply_async(args, retry=False)
+            task.apply_async(args, retry=False, countdown=countdown)
         except Exception as error:  # kombu's OperationalError, a timeout, a refused connection...
             log.warning("Could not queue %s%r (%s: %s); the beat sweep will do it.", task.name, args, type(error).__name__, error)
 

@@ -138,8 +138,10 @@ class OrderAdmin(LargeTableAdmin):
     fields = [
         "number", "customer_link", "status", "fulfilment_policy", "expedite", "placed_at",
         "authorised", "captured", "voided", "stock_ledger",
+        "shop", "shop_number", "currency", "shipping_address", "payment_problem",
     ]
-    readonly_fields = ["number", "customer_link", "status", "placed_at", "authorised", "captured", "voided", "stock_ledger"]
+    readonly_fields = ["number", "customer_link", "status", "placed_at", "authorised", "captured", "voided", "stock_ledger",
+                       "shop", "shop_number", "currency", "shipping_address", "payment_problem"]
     authorised = money_column("amount_authorised", _("authorised"))
     captured = money_column("amount_captured", _("captured"))
     voided = money_column("amount_voided", _("voided"))

@@ -30,10 +30,12 @@ class OrderFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Order.Status.choices)
     fulfilment_policy = django_filters.ChoiceFilter(choices=Order.Policy.choices)
     customer = django_filters.CharFilter(field_name="customer__email", lookup_expr="iexact")
+    shop = django_filters.CharFilter(help_text="The connected shop's code.")
+    shop_order_id = django_filters.CharFilter(help_text="The shop's id of the order (with shop).")
 
     class Meta:
         model = Order
-        fields = ["status", "fulfilment_policy", "expedite", "customer"]
+        fields = ["status", "fulfilment_policy", "expedite", "customer", "shop", "shop_order_id"]
 
 
 class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

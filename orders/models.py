@@ -58,6 +58,18 @@ class Order(models.Model):
     amount_authorised = models.DecimalField(_("authorised"), max_digits=14, decimal_places=2)
     amount_captured = models.DecimalField(_("captured"), max_digits=14, decimal_places=2, default=0)
     amount_voided = models.DecimalField(_("voided"), max_digits=14, decimal_places=2, default=0)
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    # An order from a connected shop: the connection's code (a plain code, not a link to the
+    # shops app above: orders' tables stand without it, and the code stays with the order)
+    # and the shop's id of it; the number the customer knows ("#1001"); where it goes.
+    shop = models.CharField(_("shop"), max_length=32, blank=True, default="")
+    shop_order_id = models.CharField(_("shop's order id"), max_length=64, blank=True, default="")
+    shop_number = models.CharField(_("number in the shop"), max_length=64, blank=True, default="")
+    shipping_address = models.JSONField(_("shipping address"), default=dict, blank=True)
+    payment_problem = models.CharField(
+        _("payment problem"), max_length=300, blank=True, default="",
+        help_text=_("The shop's payment provider refused to capture a shipment's amount: settle it with the customer."),
+    )
 
     class Meta:
         verbose_name = _("order")
@@ -79,10 +91,16 @@ class Order(models.Model):
                 condition=Q(amount_captured__lte=F("amount_authorised") - F("amount_voided")),
                 name="order_payment_within_authorisation",
             ),
+            models.UniqueConstraint(fields=["shop", "shop_order_id"], condition=~Q(shop=""), name="order_one_per_shop_order"),
         ]
 
     def __str__(self):
         return self.number
+
+    @property
+    def customer_number(self):
+        """The number the customer knows: the shop's ("#1001") for a shop's order."""
+        return self.shop_number or self.number
 
 
 class OrderLine(models.Model):

@@ -12,7 +12,7 @@ Rules:
   whose amount the books cannot hold (AMOUNT_LIMIT) is refused, naming the line.
 - One transaction; stock rows are locked in product id order (allocation's lock order)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -46,6 +46,18 @@ class LineRequest:
     sku: str
     quantity: int
     unit_price: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class OrderOrigin:
+    """Where an order comes from when a connected shop sends it: the shop's code and its id
+    of the order, the number its customer knows, its currency and the shipping address."""
+
+    shop: str = ""
+    shop_order_id: str = ""
+    shop_number: str = ""
+    currency: str = "EUR"
+    shipping_address: dict = field(default_factory=dict)
 
 
 def policy_problem(fulfilment_policy):
@@ -84,9 +96,10 @@ def _line_problems(lines, products):
     return problems
 
 
-def place_order(*, number, customer, fulfilment_policy, lines, expedite=False):
+def place_order(*, number, customer, fulfilment_policy, lines, expedite=False, origin=None):
     """Allocate what is in stock and backorder the rest. Returns (order, created): placing
-    an order number that exists returns that order untouched, so the shop may retry."""
+    an order number that exists returns that order untouched, so the shop may retry.
+    `origin` (OrderOrigin): the connected shop it came from."""
     problems = []
     if not number or not str(number).strip():
         problems.append(Problem("The order number is required.", field="number"))
@@ -103,7 +116,7 @@ def place_order(*, number, customer, fulfilment_policy, lines, expedite=False):
     for attempt in (1, 2):
         try:
             with transaction.atomic():
-                return _place(number, customer, fulfilment_policy, lines, expedite)
+                return _place(number, customer, fulfilment_policy, lines, expedite, origin or OrderOrigin())
         except IntegrityError:
             existing = Order.objects.filter(number=number).first()
             if existing:
@@ -112,7 +125,7 @@ def place_order(*, number, customer, fulfilment_policy, lines, expedite=False):
                 raise
 
 
-def _place(number, customer, fulfilment_policy, lines, expedite):
+def _place(number, customer, fulfilment_policy, lines, expedite, origin):
     existing = Order.objects.filter(number=number).first()
     if existing:
         return _same_order(existing, lines), False
@@ -157,6 +170,8 @@ def _place(number, customer, fulfilment_policy, lines, expedite):
         placed_at=now,
         status=order_status(fulfilment_policy, **totals),
         amount_authorised=sum((line.quantity * line.unit_price for line in new_lines), Decimal("0")),
+        shop=origin.shop, shop_order_id=origin.shop_order_id, shop_number=origin.shop_number,
+        currency=origin.currency, shipping_address=origin.shipping_address,
     )
 
     stock.save_stock(levels.values())

@@ -67,6 +67,11 @@ class OrderOutSerializer(serializers.Serializer):
     placed_at = serializers.DateTimeField()
     lines = LineOutSerializer(many=True)
     payment = PaymentSerializer(source="*")
+    currency = serializers.CharField()
+    shop = serializers.CharField(help_text="The connected shop it came from; empty for orders placed here.")
+    shop_order_id = serializers.CharField()
+    customer_number = serializers.CharField(help_text="The number the customer knows (the shop's, e.g. #1001).")
+    shipping_address = serializers.DictField(child=serializers.CharField())
 
 
 class ShipSerializer(serializers.Serializer):

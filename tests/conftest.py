@@ -76,3 +76,13 @@ def migrated_roles(transactional_db):
             for app_label, codename in grants:
                 wanted |= Q(content_type__app_label=app_label, codename=codename)
             group.permissions.set(Permission.objects.filter(wanted))
+
+
+@pytest.fixture(autouse=True)
+def forget_shop_connections():
+    """Shops keep the active connections' ids for a few seconds per process; a test's
+    connections are gone after it (rolled back or flushed)."""
+    yield
+    from shops.pushes import forget_connections
+
+    forget_connections()
