@@ -44,7 +44,7 @@ urlpatterns = [
     path("health/ready", health.ready, name="health-ready"),
     path("metrics", health.metrics, name="metrics"),
     path("admin/dashboard/", admin_page(admin.site, dashboard_view, "orders.view_dashboard"), name="dashboard"),
-    path("admin/login/", signin.admin_login, name="admin-login"),
+    path("admin/login/", signin.admin_login, name="login"),
     path("admin/", admin.site.urls),
     path("anymail/<str:esp>/tracking/", tracking_webhook, name="tracking-webhook"),
     path("status/<str:token>/", status_page.status_page_view, name="order-status"),

@@ -3,13 +3,12 @@ see what it sent that could not be applied and what could not be pushed, and ret
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from kernel.admin_tools import ReadOnlyInline
+from kernel.admin_tools import ReadOnlyInline, admin_page
 
 from . import secrets
 from .connections import webhook_url
@@ -136,7 +135,8 @@ class ShopConnectionAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         return [
-            path("<int:pk>/retry/", self.admin_site.admin_view(self.retry_view), name="shops_shopconnection_retry"),
+            path("<int:pk>/retry/", admin_page(self.admin_site, self.retry_view, "shops.change_shopconnection"),
+                 name="shops_shopconnection_retry"),
             *super().get_urls(),
         ]
 
@@ -144,8 +144,6 @@ class ShopConnectionAdmin(admin.ModelAdmin):
         """Try the held events again now (the sync does it every 10 minutes)."""
         connection = get_object_or_404(ShopConnection, pk=pk)
         if request.method == "POST":
-            if not self.has_change_permission(request, connection):
-                raise PermissionDenied
             counts = process_open(connection)
             held = counts.get(InboxEvent.Status.HELD, 0)
             self.message_user(request, _("Tried again: %(applied)s applied, %(held)s still held.") % {

@@ -9,6 +9,7 @@ import io
 import re
 
 import pytest
+from cryptography.fernet import Fernet
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth import get_permission_codename
@@ -30,6 +31,7 @@ from inventory.api import ProductViewSet
 from inventory.models import Product
 from kernel.permissions import missing_permissions
 from notifications.models import Digest
+from shops.connections import connect_shop
 from orders.api import OrderViewSet
 from orders.models import Order
 from purchasing.api import PurchaseOrderViewSet, ReorderListView, SupplierViewSet
@@ -59,7 +61,8 @@ ACTING_POST = {
 
 
 @pytest.fixture
-def demo(db):
+def demo(db, settings):
+    settings.SHOP_SECRETS_KEY = Fernet.generate_key().decode()
     call_command("seed_demo", stdout=io.StringIO())
     # What the demo has none of, so that every admin page has a row to open: a digest, and
     # beat's schedules (beat writes its jobs when it starts).
@@ -69,6 +72,8 @@ def demo(db):
     SolarSchedule.objects.create(event="sunrise", latitude="52.52", longitude="13.40")
     ClockedSchedule.objects.create(clocked_time=datetime.datetime(2026, 3, 2, 6, tzinfo=datetime.UTC))
     PeriodicTask.objects.create(name="walk", task="purchasing.tasks.batch_backorders", interval=every_day)
+    connect_shop("WALK", platform="woocommerce", url="https://shop.example.org", language="de",
+                 webhook_secret="walk", consumer_key="ck_walk", consumer_secret="cs_walk")
     users = {login: User.objects.get(username=login) for login in LOGINS if login != "no role"}
     users["no role"] = UserFactory(username="norole")
     return users
