@@ -26,6 +26,7 @@ from orders.admin import ready_to_ship_url
 from orders.models import WAITING, Backorder, Order
 
 from .batching import batch_backorders
+from .dates import ON_TIME_WINDOW_DAYS
 from .forms import ConfirmLineForm, OverReceiptForm, ReceiveLineForm
 from .lifecycle import (
     cancel_purchase_order,
@@ -87,7 +88,10 @@ class SupplierAdmin(ImportExportMixin, admin.ModelAdmin):
     @admin.display(description=_("on time"))
     def on_time_rate(self, supplier):
         record = self._record(supplier)
-        return "-" if record is None or record.on_time_rate is None else f"{record.on_time_rate:.0%}"
+        if record is None or record.on_time_rate is None:
+            return "-"
+        return _("%(rate)s (deliveries of the last %(days)s days)") % {
+            "rate": f"{record.on_time_rate:.0%}", "days": ON_TIME_WINDOW_DAYS}
 
 
 @admin.register(ReorderPolicy)

@@ -30,6 +30,7 @@ from kernel.locks import advisory_lock
 from kernel.queue import enqueue_after_commit
 from orders.models import WAITING_UNITS, Backorder, EtaChange, Order
 
+from . import dates
 from .lifecycle import auto_send_drafts
 from .models import (
     BatchRun,
@@ -52,7 +53,7 @@ class Candidate:
     oldest: datetime.datetime
 
 
-def _candidates():
+def _candidates(today):
     rows = (
         Backorder.objects.filter(
             status=Backorder.Status.OPEN, po_line__isnull=True,
@@ -62,12 +63,17 @@ def _candidates():
         .annotate(units=Sum(WAITING_UNITS), oldest=Min("created_at"))
     )
     rows = list(rows)
-    items = SupplierItem.objects.select_related("supplier").in_bulk([row["item_id"] for row in rows])
+    items = _items_ordered_on(today).in_bulk([row["item_id"] for row in rows])
     by_supplier = defaultdict(list)
     for row in rows:
         item = items[row["item_id"]]
         by_supplier[item.supplier].append(Candidate(item, row["units"], row["oldest"]))
     return by_supplier
+
+
+def _items_ordered_on(today):
+    """Supplier items with the expected date of a line ordered today (`line_date`)."""
+    return SupplierItem.objects.select_related("supplier").annotate(line_date=dates.new_line_date(today))
 
 
 def new_purchase_orders(pairs, now):
@@ -104,7 +110,7 @@ def batch_backorders(trigger="manual"):
         }
         need = pegged_need(draft_lines.values())
         released = []
-        for supplier, candidates in _candidates().items():
+        for supplier, candidates in _candidates(today).items():
             value = sum(c.item.order_quantity(c.units) * c.item.unit_cost for c in candidates)
             oldest = min(c.oldest for c in candidates)
             due = started - datetime.timedelta(hours=supplier.max_wait_hours)
@@ -120,13 +126,12 @@ def batch_backorders(trigger="manual"):
         for supplier, candidates in released:
             draft = drafts[supplier.pk]
             for c in candidates:
-                expected = today + datetime.timedelta(days=c.item.effective_lead_time_days)
                 line = draft_lines.get((draft.pk, c.item.product_id))
                 if line is None:
                     line = PurchaseOrderLine(
                         purchase_order=draft, product_id=c.item.product_id, supplier_sku=c.item.supplier_sku,
-                        quantity=c.item.order_quantity(c.units), unit_cost=c.item.unit_cost, expected_date=expected,
-                        first_expected_date=expected,
+                        quantity=c.item.order_quantity(c.units), unit_cost=c.item.unit_cost, expected_date=c.item.line_date,
+                        first_expected_date=c.item.line_date,
                     )
                     new_lines.append(line)
                 else:
@@ -185,7 +190,7 @@ def _dropship_purchase_orders(now, today):
     )
     if not rows:
         return []
-    items = SupplierItem.objects.select_related("supplier").in_bulk([row["item_id"] for row in rows])
+    items = _items_ordered_on(today).in_bulk([row["item_id"] for row in rows])
     order_rows = Order.objects.in_bulk({row["order_id"] for row in rows})
     pairs = list(dict.fromkeys((items[row["item_id"]].supplier, order_rows[row["order_id"]]) for row in rows))
     created = dict(zip([(supplier.pk, order.pk) for supplier, order in pairs], new_purchase_orders(pairs, now)))
@@ -195,8 +200,7 @@ def _dropship_purchase_orders(now, today):
         line = PurchaseOrderLine(
             purchase_order=created[(item.supplier_id, row["order_id"])], product_id=row["product_id"],
             supplier_sku=item.supplier_sku, quantity=item.order_quantity(row["units"]), unit_cost=item.unit_cost,
-            expected_date=today + datetime.timedelta(days=item.effective_lead_time_days),
-            first_expected_date=today + datetime.timedelta(days=item.effective_lead_time_days),
+            expected_date=item.line_date, first_expected_date=item.line_date,
         )
         lines.append((line, item))
     PurchaseOrderLine.objects.bulk_create([line for line, _ in lines])

@@ -40,6 +40,7 @@ from kernel import clock
 from kernel.locks import advisory_lock
 from orders.models import WAITING, WAITING_UNITS, Backorder
 
+from . import dates
 from .models import (
     DemandDay,
     PurchaseOrder,
@@ -113,7 +114,7 @@ class ReorderFigures:
 
 def figures_for(item, history, lead, policy, *, on_hand, allocated, incoming, waiting, lines, lines_backordered):
     """One product's figures (the rules in the module docstring)."""
-    lead_days = lead.days if lead.source == "observed" else item.effective_lead_time_days
+    lead_days = lead.days if lead.source == "observed" else item.lead_days
     ahead = forecast(history, lead_days + policy.review_period_days)
     service_level = float(policy.service_level)
     safety = _units(NormalDist().inv_cdf(service_level) * ahead.deviation * math.sqrt(lead_days))
@@ -141,7 +142,10 @@ def review(*, skus=None, supplier=None, policy=None):
     policy = policy or ReorderPolicy.current()
     today = clock.today()
     start = today - datetime.timedelta(days=HISTORY_DAYS)
-    items = SupplierItem.objects.filter(preferred=True, product__dropship=False).select_related("product__stock", "supplier")
+    items = (
+        SupplierItem.objects.filter(preferred=True, product__dropship=False).select_related("product__stock", "supplier")
+        .annotate(lead_days=dates.lead_time(), line_date=dates.new_line_date(today))
+    )
     if skus is not None:
         items = items.annotate(sku_key=Upper("product__sku")).filter(sku_key__in=[sku.upper() for sku in skus])  # any case
     if supplier:
@@ -203,7 +207,7 @@ def add_to_drafts(skus=None, policy=None):
         wanted = [f for f in review(skus=skus, policy=policy) if f.suggested_quantity]
         if not wanted:
             return {}
-        now, today = clock.now(), clock.today()
+        now = clock.now()
         drafts = {
             po.supplier_id: po for po in PurchaseOrder.objects.select_for_update().filter(
                 status=PurchaseOrder.Status.DRAFT, dropship_order__isnull=True,
@@ -222,10 +226,9 @@ def add_to_drafts(skus=None, policy=None):
             draft = drafts[f.item.supplier_id]
             line = lines.get((draft.pk, f.item.product_id))
             if line is None:
-                expected = today + datetime.timedelta(days=f.item.effective_lead_time_days)
                 line = PurchaseOrderLine(
                     purchase_order=draft, product_id=f.item.product_id, supplier_sku=f.item.supplier_sku, quantity=0,
-                    unit_cost=f.item.unit_cost, expected_date=expected, first_expected_date=expected,
+                    unit_cost=f.item.unit_cost, expected_date=f.item.line_date, first_expected_date=f.item.line_date,
                 )
                 new.append(line)
             else:
