@@ -14,55 +14,61 @@ import django_filters
 from django import forms
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Case, Count, DateField, DateTimeField, Exists, F, Max, Min, OuterRef, Q, Value, When
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from kernel import clock
 from kernel.locks import advisory_lock
-from orders.models import Order
+from orders.models import Backorder, Order
 from orders.selectors import matching_customers, numbered_order_ids
 
 from .models import CustomerMessage, WorklistEntry, WorklistRefresh
 from .rendering import UPDATE_TEMPLATES
 from .updates import ready_text_unfit, unfit_message
 
-# Set-based, portable (SQLite and PostgreSQL): one row per order with anything waiting, then
-# the orders of customers to call that wait for nothing.
-REFRESH = """
-INSERT INTO notifications_worklistentry (order_id, customer_id, waiting_units, next_eta, latest_eta, promised, waiting_since,
-                                         eta_slipped, po_late, message_count, last_message_at)
-SELECT w.order_id, w.customer_id, w.units, w.next_eta, w.latest_eta, w.promised, w.since, w.slipped = 1, w.late = 1,
-       COALESCE(m.n, 0), m.last_at
-FROM (
-    SELECT b.order_id, o.customer_id, SUM(b.quantity - b.filled - b.cancelled) AS units, MIN(b.eta) AS next_eta, MAX(b.eta) AS latest_eta,
-           MIN(b.promised_date) AS promised, MIN(b.created_at) AS since,
-           MAX(CASE WHEN b.eta > b.promised_date THEN 1 ELSE 0 END) AS slipped,
-           MAX(CASE WHEN l.late THEN 1 ELSE 0 END) AS late
-    FROM orders_backorder b JOIN orders_order o ON o.id = b.order_id
-    LEFT JOIN purchasing_purchaseorderline l ON l.id = b.po_line_id
-    WHERE b.status IN ('open', 'on_order')
-    GROUP BY b.order_id, o.customer_id
-    UNION ALL
-    SELECT o.id, o.customer_id, 0, NULL, NULL, NULL, NULL, 0, 0
-    FROM orders_order o JOIN orders_customer c ON c.id = o.customer_id
-    WHERE c.call_reason <> '' AND NOT EXISTS (
-        SELECT 1 FROM orders_backorder b WHERE b.order_id = o.id AND b.status IN ('open', 'on_order'))
-) w
-LEFT JOIN (
-    SELECT order_id, COUNT(*) AS n, MAX(created_at) AS last_at FROM notifications_customermessage GROUP BY order_id
-) m ON m.order_id = w.order_id
-"""
+def _at_risk():
+    """The summary's rows, as the ORM writes them (set-based, on SQLite and PostgreSQL alike):
+    one per order with anything waiting, then the orders of customers to call that wait for
+    nothing. Columns: order_id, customer, units, next_eta, latest_eta, promised, since,
+    slipped, late (1 or 0)."""
+    waiting = Backorder.objects.waiting().order_by()
+
+    def any_of(condition):
+        return Max(Case(When(condition, then=Value(1)), default=Value(0)))
+
+    by_order = waiting.units_waiting_by("order_id", customer=F("order__customer_id")).annotate(
+        next_eta=Min("eta"), latest_eta=Max("eta"), promised=Min("promised_date"), since=Min("created_at"),
+        slipped=any_of(Q(eta__gt=F("promised_date"))), late=any_of(Q(po_line__late=True)),
+    )
+    no_date, no_time = Value(None, output_field=DateField()), Value(None, output_field=DateTimeField())
+    to_call = (
+        Order.objects.exclude(customer__call_reason="").exclude(Exists(waiting.filter(order=OuterRef("pk")))).order_by()
+        .values("id", "customer_id", units=Value(0), next_eta=no_date, latest_eta=no_date, promised=no_date, since=no_time,
+                slipped=Value(0), late=Value(0))
+    )
+    return by_order.union(to_call, all=True)
 
 
 def refresh_worklist():
     """Rebuild the summary in one transaction (readers see the old one until it commits);
     two refreshes at once take turns. Returns the number of orders at risk."""
+    rows, row_params = _at_risk().query.sql_with_params()
+    messages, message_params = (
+        CustomerMessage.objects.order_by().values("order_id").annotate(n=Count("id"), last_at=Max("created_at"))
+        .query.sql_with_params()
+    )
     with transaction.atomic():
         advisory_lock("refresh-worklist")
         WorklistEntry.objects.all().delete()
         with connection.cursor() as cursor:
-            cursor.execute(REFRESH)
+            cursor.execute(
+                f"INSERT INTO {WorklistEntry._meta.db_table} (order_id, customer_id, waiting_units, next_eta, latest_eta, "
+                "promised, waiting_since, eta_slipped, po_late, message_count, last_message_at) "
+                "SELECT w.order_id, w.customer, w.units, w.next_eta, w.latest_eta, w.promised, w.since, w.slipped = 1, "
+                f"w.late = 1, COALESCE(m.n, 0), m.last_at FROM ({rows}) w LEFT JOIN ({messages}) m ON m.order_id = w.order_id",
+                [*row_params, *message_params],
+            )
         count = WorklistEntry.objects.count()
         WorklistRefresh.objects.update_or_create(pk=1, defaults={"refreshed_at": clock.now(), "orders": count})
     return count

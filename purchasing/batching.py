@@ -23,12 +23,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F, Min, Sum
+from django.db.models import F, Min
 
 from kernel import clock
 from kernel.locks import advisory_lock
 from kernel.queue import enqueue_after_commit
-from orders.models import WAITING_UNITS, Backorder, EtaChange, Order
+from orders.models import Backorder, EtaChange, Order
 
 from . import dates
 from .lifecycle import auto_send_drafts
@@ -41,6 +41,7 @@ from .models import (
 )
 from .pegging import peg_to_lines, pegged_need
 from .reorder import add_to_drafts
+from .selectors import has_supplier
 from .signals import announce
 
 
@@ -55,12 +56,8 @@ class Candidate:
 
 def _candidates(today):
     rows = (
-        Backorder.objects.filter(
-            status=Backorder.Status.OPEN, po_line__isnull=True,
-            product__dropship=False, product__supplier_items__preferred=True,
-        )
-        .values("product_id", item_id=F("product__supplier_items__id"))
-        .annotate(units=Sum(WAITING_UNITS), oldest=Min("created_at"))
+        Backorder.objects.not_ordered().filter(product__dropship=False, product__supplier_items__preferred=True)
+        .units_waiting_by("product_id", item_id=F("product__supplier_items__id")).annotate(oldest=Min("created_at"))
     )
     rows = list(rows)
     items = _items_ordered_on(today).in_bulk([row["item_id"] for row in rows])
@@ -151,9 +148,7 @@ def batch_backorders(trigger="manual"):
             "units_pegged": sum(pegged.values()),
             "stocked": {number: [list(pair) for pair in added] for number, added in stocked.items()},
             "waiting_for_quota": waiting,
-            "without_supplier": Backorder.objects.filter(
-                status=Backorder.Status.OPEN, po_line__isnull=True
-            ).exclude(product__supplier_items__preferred=True).count(),
+            "without_supplier": Backorder.objects.not_ordered().exclude(has_supplier()).count(),
         }
         BatchRun.objects.create(started_at=started, finished_at=clock.now(), trigger=trigger, result=result)
         from .tasks import send_purchase_order  # tasks import this module
@@ -180,12 +175,8 @@ def _dropship_purchase_orders(now, today):
     """Dropship products are never stocked: one purchase order per customer order and
     supplier, sent on at once, never batched with stock orders."""
     rows = list(
-        Backorder.objects.filter(
-            status=Backorder.Status.OPEN, po_line__isnull=True, product__dropship=True,
-            product__supplier_items__preferred=True,
-        )
-        .values("order_id", "product_id", item_id=F("product__supplier_items__id"))
-        .annotate(units=Sum(WAITING_UNITS))
+        Backorder.objects.not_ordered().filter(product__dropship=True, product__supplier_items__preferred=True)
+        .units_waiting_by("order_id", "product_id", item_id=F("product__supplier_items__id"))
         .order_by("order_id", "product_id")
     )
     if not rows:

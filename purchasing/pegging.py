@@ -17,14 +17,14 @@ Rules:
 from collections import defaultdict
 
 from django.db import connection
-from django.db.models import F, Q, Sum
+from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 
 from kernel import clock
 from kernel.sql import compiled
 from orders.etas import HISTORY_INSERT
 from orders.hooks import default_etas
-from orders.models import WAITING_UNITS, Backorder, EtaChange
+from orders.models import WAITING_UNITS, Backorder, EtaChange, still_waiting
 
 from . import dates
 from .models import PurchaseOrder, PurchaseOrderLine, Supplier, SupplierItem
@@ -45,7 +45,7 @@ def preferred_items(product_ids):
 def pegged_to(lines=None, purchase_orders=None):
     """The backorders still waiting on these purchase order lines (or on any line of these
     purchase orders)."""
-    waiting = Backorder.objects.filter(status=Backorder.Status.ON_ORDER)
+    waiting = Backorder.objects.on_order()
     if lines is not None:
         waiting = waiting.filter(po_line__in=lines)
     if purchase_orders is not None:
@@ -54,10 +54,7 @@ def pegged_to(lines=None, purchase_orders=None):
 
 
 # Per purchase order line: the units its pegged backorders still wait for.
-PEGGED_UNITS = Coalesce(Sum(
-    F("backorders__quantity") - F("backorders__filled") - F("backorders__cancelled"),
-    filter=Q(backorders__status=Backorder.Status.ON_ORDER),
-), 0)
+PEGGED_UNITS = Coalesce(Sum(still_waiting("backorders"), filter=Q(backorders__status=Backorder.Status.ON_ORDER)), 0)
 
 
 def pegged_need(lines):
@@ -82,7 +79,7 @@ def peg_to_lines(line_ids, *, same_order=False):
         quote(model._meta.db_table) for model in (Backorder, PurchaseOrderLine, PurchaseOrder, Supplier)
     )
     eta, eta_params = compiled(PurchaseOrderLine.objects.all(), dates.customer_date())
-    unpegged, unpegged_params = compiled(Backorder.objects.filter(status=Backorder.Status.OPEN, po_line__isnull=True))
+    unpegged, unpegged_params = compiled(Backorder.objects.not_ordered())
     waiting, waiting_params = compiled(Backorder.objects.all(), WAITING_UNITS)
     match = f"{lines}.product_id = {backorders}.product_id"
     if same_order:

@@ -38,7 +38,7 @@ from django.db.models.functions import Upper
 
 from kernel import clock
 from kernel.locks import advisory_lock
-from orders.models import WAITING, WAITING_UNITS, Backorder
+from orders.models import Backorder
 
 from . import dates
 from .models import (
@@ -173,10 +173,7 @@ def review(*, skus=None, supplier=None, policy=None):
         PurchaseOrderLine.objects.filter(scope, purchase_order__status__in=open_statuses, purchase_order__dropship_order__isnull=True)
         .values("product_id").annotate(units=Sum(F("quantity") - F("received"))).values_list("product_id", "units")
     )
-    waiting = dict(
-        Backorder.objects.filter(scope, status__in=WAITING).values("product_id")
-        .annotate(units=Sum(WAITING_UNITS)).values_list("product_id", "units")
-    )
+    waiting = dict(Backorder.objects.waiting().filter(scope).units_waiting_by("product_id").values_list("product_id", "units"))
     leads = lead_times({item.supplier_id: item.supplier.lead_time_days for item in items})
 
     result = []

@@ -1,9 +1,15 @@
-from django.db.models import Case, Count, DateField, F, Value, When
+from django.db.models import Case, Count, DateField, F, Q, Value, When
 
 from kernel import clock
 
 from . import dates
 from .models import PurchaseOrder, PurchaseOrderLine
+
+
+def has_supplier():
+    """For a Backorder row: a supplier delivers what it waits for: it is on a purchase order,
+    or its product has a preferred supplier."""
+    return Q(po_line__isnull=False) | Q(product__supplier_items__preferred=True)
 
 
 def incoming(product_id):
