@@ -26,7 +26,7 @@ from orders.etas import HISTORY_INSERT
 from orders.hooks import default_etas
 from orders.models import WAITING_UNITS, Backorder, EtaChange, still_waiting
 
-from . import dates
+from . import dates, drafts
 from .models import PurchaseOrder, PurchaseOrderLine, Supplier, SupplierItem
 
 
@@ -129,12 +129,12 @@ def shrink_draft_lines(line_ids):
     }
     gone, smaller = [], []
     for line in lines:
-        units = need.get(line.pk, 0) + line.stock_units
+        pegged = need.get(line.pk, 0)
         item = items.get((line.purchase_order.supplier_id, line.product_id))
-        if not units:
+        if not pegged + line.stock_units:
             gone.append(line.pk)
-        elif item and item.order_quantity(units) < line.quantity:
-            line.quantity = item.order_quantity(units)
+        elif item and drafts.line_quantity(item, pegged, line.stock_units) < line.quantity:
+            line.quantity = drafts.line_quantity(item, pegged, line.stock_units)
             smaller.append(line)
     PurchaseOrderLine.objects.bulk_update(smaller, ["quantity"])
     PurchaseOrderLine.objects.filter(pk__in=gone).delete()

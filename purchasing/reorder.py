@@ -37,10 +37,9 @@ from django.db.models import F, Min, Q, Sum
 from django.db.models.functions import Upper
 
 from kernel import clock
-from kernel.locks import advisory_lock
 from orders.models import Backorder
 
-from . import dates
+from . import dates, drafts
 from .models import (
     DemandDay,
     PurchaseOrder,
@@ -143,8 +142,8 @@ def review(*, skus=None, supplier=None, policy=None):
     today = clock.today()
     start = today - datetime.timedelta(days=HISTORY_DAYS)
     items = (
-        SupplierItem.objects.filter(preferred=True, product__dropship=False).select_related("product__stock", "supplier")
-        .annotate(lead_days=dates.lead_time(), line_date=dates.new_line_date(today))
+        drafts.items_ordered_on(today).filter(preferred=True, product__dropship=False).select_related("product__stock")
+        .annotate(lead_days=dates.lead_time())
     )
     if skus is not None:
         items = items.annotate(sku_key=Upper("product__sku")).filter(sku_key__in=[sku.upper() for sku in skus])  # any case
@@ -195,43 +194,26 @@ def add_to_drafts(skus=None, policy=None):
     """Add the review's suggestions (of `skus`, or all) to each supplier's stock draft as stock
     units, creating the draft where there is none (the batch's one-draft rule). Returns
     {purchase order number: [(sku, units), ...]}. Safe to run twice: the draft counts as incoming."""
-    from .batching import (
-        new_purchase_orders,  # batching imports this module (the policy's switch)
-    )
-
     with transaction.atomic():
-        advisory_lock("purchasing.batch_backorders")  # drafts change under one writer at a time
+        drafts.lock_drafts()  # drafts change under one writer at a time
         wanted = [f for f in review(skus=skus, policy=policy) if f.suggested_quantity]
         if not wanted:
             return {}
-        now = clock.now()
-        drafts = {
-            po.supplier_id: po for po in PurchaseOrder.objects.select_for_update().filter(
-                status=PurchaseOrder.Status.DRAFT, dropship_order__isnull=True,
-                supplier_id__in={f.item.supplier_id for f in wanted},
-            )
-        }
-        missing = list({f.item.supplier_id: f.item.supplier for f in wanted if f.item.supplier_id not in drafts}.values())
-        drafts.update({po.supplier_id: po for po in new_purchase_orders([(supplier, None) for supplier in missing], now)})
-        lines = {
-            (line.purchase_order_id, line.product_id): line
-            for line in PurchaseOrderLine.objects.select_for_update().filter(purchase_order__in=drafts.values())
-        }
+        stock_drafts = drafts.stock_drafts({f.item.supplier_id for f in wanted}, lock=True)
+        drafts.add_stock_drafts(stock_drafts, [f.item.supplier for f in wanted], clock.now())
+        lines = drafts.lines_of(stock_drafts.values(), lock=True)
         need = pegged_need(lines.values())
         new, changed, added = [], [], defaultdict(list)
         for f in wanted:
-            draft = drafts[f.item.supplier_id]
+            draft = stock_drafts[f.item.supplier_id]
             line = lines.get((draft.pk, f.item.product_id))
             if line is None:
-                line = PurchaseOrderLine(
-                    purchase_order=draft, product_id=f.item.product_id, supplier_sku=f.item.supplier_sku, quantity=0,
-                    unit_cost=f.item.unit_cost, expected_date=f.item.line_date, first_expected_date=f.item.line_date,
-                )
+                line = drafts.new_line(draft, f.item, 0)
                 new.append(line)
             else:
                 changed.append(line)
             line.stock_units += f.suggested_quantity
-            line.quantity = f.item.order_quantity(need.get(line.pk, 0) + line.stock_units)
+            line.quantity = drafts.line_quantity(f.item, need.get(line.pk, 0), line.stock_units)
             added[draft.number].append((f.sku, f.suggested_quantity))
         PurchaseOrderLine.objects.bulk_create(new)
         PurchaseOrderLine.objects.bulk_update(changed, ["stock_units", "quantity"])
