@@ -3,6 +3,7 @@ confirmation page for actions, links."""
 
 from django.contrib import admin
 from django.core.paginator import Paginator
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -63,6 +64,29 @@ class ReadOnlyAdmin(LargeTableAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class SingleRowAdmin(admin.ModelAdmin):
+    """The admin of a one-row policy (models.SingleRow): the list goes straight to its row,
+    nobody adds or deletes it, and opening it writes nothing. Where the row is gone the form
+    shows the defaults, and saving it writes the row back."""
+
+    def changelist_view(self, request, extra_context=None):
+        opts = self.model._meta
+        return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[self.model.current().pk]))
+
+    def get_object(self, request, object_id, from_field=None):
+        found = super().get_object(request, object_id, from_field)
+        if found is None:
+            policy = self.model.current()
+            return policy if str(policy.pk) == str(object_id) else None
+        return found
+
+    def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):

@@ -13,6 +13,7 @@ from kernel.admin_tools import (
     CappedPaginator,
     ReadOnlyAdmin,
     ReadOnlyInline,
+    SingleRowAdmin,
     admin_link,
 )
 from kernel.errors import DomainError
@@ -36,24 +37,13 @@ SEND_PERMISSION = "notifications.send_customermessage"
 
 
 @admin.register(MessagePolicy)
-class MessagePolicyAdmin(admin.ModelAdmin):
-    """One row: the list goes straight to it."""
-
+class MessagePolicyAdmin(SingleRowAdmin):
     fieldsets = [
         (_("Backorder and delay notices"), {"fields": ["backorder_notice_after_days", "delay_notice_min_days"]}),
         (_("Apology and voucher"), {"fields": ["apology_days_past_promise", "apology_on_delay_number",
                                                 "voucher_kind", "voucher_value", "voucher_valid_days"]}),
         (_("Pacing"), {"fields": ["quiet_window_minutes", "min_hours_between_emails", "max_attempts"]}),
     ]
-
-    def changelist_view(self, request, extra_context=None):
-        return HttpResponseRedirect(reverse("admin:notifications_messagepolicy_change", args=[MessagePolicy.current().pk]))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class MessageEventInline(ReadOnlyInline):

@@ -17,6 +17,7 @@ from import_export.admin import ImportExportMixin
 
 from kernel.admin_tools import (
     LargeTableAdmin,
+    SingleRowAdmin,
     admin_link,
     confirm_action,
     money_column,
@@ -95,20 +96,8 @@ class SupplierAdmin(ImportExportMixin, admin.ModelAdmin):
 
 
 @admin.register(ReorderPolicy)
-class ReorderPolicyAdmin(admin.ModelAdmin):
-    """One row: the list goes straight to it."""
-
+class ReorderPolicyAdmin(SingleRowAdmin):
     fields = ["service_level", "review_period_days", "often_backordered_rate", "add_to_batch"]
-
-    def changelist_view(self, request, extra_context=None):
-        policy, _created = ReorderPolicy.objects.get_or_create(pk=1)
-        return HttpResponseRedirect(reverse("admin:purchasing_reorderpolicy_change", args=[policy.pk]))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(SupplierItem)
