@@ -40,10 +40,6 @@ from .models import PurchaseOrder, PurchaseOrderLine, SupplierItem
 ON_TIME_WINDOW_DAYS = 90
 
 
-def _path(prefix, name):
-    return f"{prefix}__{name}" if prefix else name
-
-
 def _date(value):
     return Value(value, output_field=DateField())
 
@@ -61,20 +57,19 @@ def line_lead_time():
     return lead_time(Subquery(own.values("lead_time_days")[:1]), F("purchase_order__supplier__lead_time_days"))
 
 
-def lateness_pad(supplier=""):
+def lateness_pad(supplier):
     """The days a supplier's learned lateness adds to its customers' dates; `supplier` is the
-    path to the Supplier from the row ("" for a Supplier row)."""
+    path to the Supplier from the row."""
     return Case(
-        When(**{_path(supplier, "pad_with_lateness"): True}, then=F(_path(supplier, "learned_lateness_days"))),
+        When(**{f"{supplier}__pad_with_lateness": True}, then=F(f"{supplier}__learned_lateness_days")),
         default=Value(0),
     )
 
 
-def customer_date(line=""):
-    """The date waiting customers are told from a purchase order line; `line` is the path to
-    the PurchaseOrderLine from the row ("" for a PurchaseOrderLine row)."""
-    pad = lateness_pad(_path(line, "purchase_order__supplier"))
-    return AddDays(F(_path(line, "expected_date")), pad + settings.PURCHASING_HANDLING_DAYS)
+def customer_date():
+    """For a PurchaseOrderLine row: the date its waiting customers are told."""
+    pad = lateness_pad("purchase_order__supplier")
+    return AddDays(F("expected_date"), pad + settings.PURCHASING_HANDLING_DAYS)
 
 
 def line_customer_date(line_ref="po_line_id"):
@@ -83,10 +78,10 @@ def line_customer_date(line_ref="po_line_id"):
     return Subquery(line.annotate(eta=customer_date()).values("eta"))
 
 
-def batch_window_days(supplier="supplier"):
-    """A supplier's batching window in whole days: its maximum wait in hours, rounded up
-    (by default for a SupplierItem row)."""
-    return (F(_path(supplier, "max_wait_hours")) + 23) / 24
+def batch_window_days():
+    """For a SupplierItem row: its supplier's batching window in whole days, the maximum wait
+    in hours rounded up."""
+    return (F("supplier__max_wait_hours") + 23) / 24
 
 
 def arrival(today, lead_days, ordered_on=None):
@@ -136,7 +131,8 @@ def late_line_date(today):
 
 
 def received_on_time():
-    """PurchaseOrderLine rows received in full by the date first asked for."""
+    """PurchaseOrderLine rows received in full (received_at is when the last unit came) by the
+    date first asked for."""
     return Q(received_at__date__lte=F("first_expected_date"))
 
 
