@@ -21,6 +21,7 @@ from orders.models import Backorder, Order
 from purchasing import admin as purchasing
 from purchasing.models import PurchaseOrder
 from purchasing.pegging import pegged_to
+from purchasing.selectors import has_supplier
 
 # Staff see the shop's back office, not "Django administration"; there is no public site to view.
 admin.site.site_header = admin.site.site_title = format_lazy(_("{shop} back office"), shop=settings.SHOP_NAME)
@@ -84,11 +85,11 @@ class SupplierFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "none":
-            return queryset.exclude(product__supplier_items__preferred=True)
+            return queryset.exclude(has_supplier())
         if self.value() == "pegged":
             return queryset.filter(po_line__isnull=False)
         if self.value() == "unpegged":
-            return queryset.filter(status=Backorder.Status.OPEN, po_line__isnull=True)
+            return queryset.not_ordered()
         return queryset
 
 

@@ -16,6 +16,7 @@ from kernel import clock
 from backoffice.models import DashboardSnapshot
 from notifications.selectors import message_figures
 from orders.selectors import backorder_figures
+from purchasing.dates import ON_TIME_WINDOW_DAYS
 from purchasing.selectors import supplier_figures
 
 
@@ -66,5 +67,6 @@ def dashboard_view(request):
         "age_bars": bars(figures["ages"], "units", age_label),
         "sku_bars": bars(figures["top_skus"], "units", "product__sku"),
         "fill_rows": [(days, figures["fill"][str(days)]) for days in (30, 90)],
+        "on_time_days": ON_TIME_WINDOW_DAYS,
     }
     return TemplateResponse(request, "admin/dashboard.html", context)

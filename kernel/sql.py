@@ -41,3 +41,14 @@ def chunks(items, size):
     items = list(items)
     for start in range(0, len(items), size):
         yield items[start:start + size]
+
+
+def compiled(queryset, expression=None):
+    """The SQL text and parameters the ORM writes for `expression` on `queryset`'s rows (for
+    the queryset's filter when no expression is given): for a statement the ORM cannot write
+    (an UPDATE … FROM), so that a rule stated once as an ORM expression is not written again
+    as SQL. Columns come out named by their table's name (the ORM's alias for a table's first
+    join), so the statement names its tables that way, without aliases of its own."""
+    query = (queryset if expression is None else queryset.annotate(compiled_=expression)).query
+    compiler = query.get_compiler(connection=connection)
+    return compiler.compile(query.where if expression is None else query.annotations["compiled_"])

@@ -23,16 +23,10 @@ from orders.selectors import looks_like_email, numbered_order_ids
 
 from .models import CustomerMessage, Digest, MessageEvent, MessagePolicy, Voucher
 from .updates import preview_update, send_update
-from .worklist import (
-    COLUMNS,
-    SendUpdateForm,
-    WorklistFilter,
-    at_risk_orders,
-    csv_response,
-    refresh_worklist,
-    row,
-    worklist_as_of,
-)
+from .update_form import SendUpdateForm
+from .worklist import at_risk_orders, refresh_worklist, worklist_as_of
+from .worklist_csv import COLUMNS, csv_response, row
+from .worklist_filters import WorklistFilter
 
 SEND_PERMISSION = "notifications.send_customermessage"
 

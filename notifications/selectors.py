@@ -10,7 +10,7 @@ from django.db.models import Count, F, Max, Q
 
 from kernel import clock
 from orders.models import (
-    WAITING,
+    WAITING_UNITS,
     Backorder,
     Customer,
     EtaChange,
@@ -88,12 +88,12 @@ def order_states(order_ids, *, delay_days, new_backorder_ids=(), vouchers=True):
         lines[line.pk] = LineState(line)
         states[line.order_id].lines.append(lines[line.pk])
     new = set(new_backorder_ids)
-    backorders = Backorder.objects.filter(order_id__in=order_ids, status__in=WAITING).values_list(
-        "id", "line_id", "eta", "told_eta", "promised_date", "quantity", "filled", "cancelled"
+    backorders = Backorder.objects.waiting().filter(order_id__in=order_ids).values_list(
+        "id", "line_id", "eta", "told_eta", "promised_date", WAITING_UNITS
     )
-    for pk, line_id, eta, told, promised, quantity, filled, cancelled in backorders:
+    for pk, line_id, eta, told, promised, units in backorders:
         state = lines[line_id]
-        state.waiting += quantity - filled - cancelled
+        state.waiting += units
         state.eta = max(state.eta or eta, eta)
         state.told = max(state.told or told, told)
         state.promised = min(state.promised or promised, promised)

@@ -5,14 +5,15 @@ Rules: the submission's request key makes sending the same form twice queue noth
 personal messages go at once (no quiet window, no cap); each is signed by its author."""
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from kernel import clock
 from kernel.errors import InvalidInput
 from kernel.permissions import acting_user
 from kernel.sql import chunks
-from orders.models import WAITING, Backorder, Order
+from orders.models import Backorder, Order
+from purchasing.selectors import has_supplier
 
 from .models import CustomerMessage, MessagePolicy
 from . import outbox
@@ -60,15 +61,13 @@ def send_update(order_ids, *, text="", template="", title="", user=None, request
 
 def ready_text_unfit(template, order_ids):
     """The numbers of the orders a ready text would not be true for: "our supplier told us of
-    a delay" only for orders waiting for an item a supplier delivers (on a purchase order,
-    or with a preferred supplier)."""
+    a delay" only for orders waiting for an item a supplier delivers
+    (purchasing.selectors.has_supplier)."""
     if template != "supplier_delay":
         return []
     return sorted(
         Order.objects.filter(pk__in=order_ids)
-        .exclude(Exists(Backorder.objects.filter(
-            Q(po_line__isnull=False) | Q(product__supplier_items__preferred=True), order=OuterRef("pk"), status__in=WAITING,
-        )))
+        .exclude(Exists(Backorder.objects.waiting().filter(has_supplier(), order=OuterRef("pk"))))
         .values_list("number", flat=True)
     )
 

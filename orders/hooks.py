@@ -8,10 +8,13 @@ from kernel import clock
 from kernel.hooks import Hook
 
 
-def default_etas(product_ids):
+def default_eta():
     """Without a supplier to ask: today + the default lead time."""
-    eta = clock.today() + datetime.timedelta(days=settings.BACKORDER_DEFAULT_LEAD_TIME_DAYS)
-    return dict.fromkeys(product_ids, eta)
+    return clock.today() + datetime.timedelta(days=settings.BACKORDER_DEFAULT_LEAD_TIME_DAYS)
+
+
+def default_etas(product_ids):
+    return dict.fromkeys(product_ids, default_eta())
 
 
 # backorder_etas(product_ids) -> {product_id: date}: the date to tell a customer for a new

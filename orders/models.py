@@ -2,7 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Sum
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
@@ -144,8 +144,57 @@ class OrderLine(models.Model):
         return self.allocated + self.backordered
 
 
+def _waiting(quantity, filled, cancelled):
+    """What still waits of a backorder: of its quantity, neither filled nor cancelled (numbers
+    for one row, or column expressions for SQL: the one statement of the rule)."""
+    return quantity - filled - cancelled
+
+
+def still_waiting(backorder=""):
+    """What still waits of a backorder, as an expression; `backorder` is the path to the
+    Backorder from the row ("" for a Backorder row)."""
+    return _waiting(*(F(f"{backorder}__{name}" if backorder else name) for name in ("quantity", "filled", "cancelled")))
+
+
 # What still waits of a backorder, as an expression for filters and sums.
-WAITING_UNITS = F("quantity") - F("filled") - F("cancelled")
+WAITING_UNITS = still_waiting()
+
+
+class BackorderStatus(models.TextChoices):
+    OPEN = "open", _("open")
+    ON_ORDER = "on_order", _("on order")
+    ALLOCATED = "allocated", _("allocated")
+    SHIPPED = "shipped", _("shipped")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+# Backorders whose units still wait: for stock (open) or for a purchase order (on order).
+WAITING = (BackorderStatus.OPEN, BackorderStatus.ON_ORDER)
+
+
+class BackorderQuerySet(models.QuerySet):
+    """The words for backorders, each stated once: statuses come from the choices, never typed
+    into SQL; what still waits is WAITING_UNITS."""
+
+    def waiting(self):
+        """Units still wait on them: open or on order."""
+        return self.filter(status__in=WAITING)
+
+    def not_ordered(self):
+        """Waiting for stock and on no purchase order yet: what the batch orders."""
+        return self.filter(status=BackorderStatus.OPEN, po_line__isnull=True)
+
+    def on_order(self):
+        """Pegged to a purchase order line that will fill them."""
+        return self.filter(status=BackorderStatus.ON_ORDER)
+
+    def units_waiting(self):
+        """The units that still wait on these backorders, in all."""
+        return self.aggregate(units=Sum(WAITING_UNITS))["units"] or 0
+
+    def units_waiting_by(self, *fields, **expressions):
+        """The units that still wait (`units`) per value of these fields."""
+        return self.values(*fields, **expressions).annotate(units=Sum(WAITING_UNITS))
 
 
 class Backorder(models.Model):
@@ -153,12 +202,7 @@ class Backorder(models.Model):
     arrives units are `filled` (they become allocated on the line), or the customer
     cancels them. What still waits is quantity - filled - cancelled."""
 
-    class Status(models.TextChoices):
-        OPEN = "open", _("open")
-        ON_ORDER = "on_order", _("on order")
-        ALLOCATED = "allocated", _("allocated")
-        SHIPPED = "shipped", _("shipped")
-        CANCELLED = "cancelled", _("cancelled")
+    Status = BackorderStatus
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="backorders", verbose_name=_("order"))
     line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="backorders", verbose_name=_("order line"))
@@ -179,6 +223,8 @@ class Backorder(models.Model):
         verbose_name=_("purchase order line"), help_text=_("The supplier order line that will fill this backorder."),
     )
 
+    objects = BackorderQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("backorder")
         verbose_name_plural = _("backorders")
@@ -186,7 +232,7 @@ class Backorder(models.Model):
         indexes = [
             models.Index(fields=["product", "status"], name="backorder_product_status"),
             # What waits, by age: the "waiting since" filters and the worklist.
-            models.Index(fields=["order", "created_at"], condition=Q(status__in=["open", "on_order"]), name="backorder_waiting_since"),
+            models.Index(fields=["order", "created_at"], condition=Q(status__in=WAITING), name="backorder_waiting_since"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="backorder_quantity_positive"),
@@ -195,11 +241,11 @@ class Backorder(models.Model):
                 condition=Q(quantity__gte=F("filled") + F("cancelled")), name="backorder_parts_within_quantity"
             ),
             models.CheckConstraint(
-                condition=~Q(status__in=["open", "on_order"]) | Q(quantity__gt=F("filled") + F("cancelled")),
+                condition=~Q(status__in=WAITING) | Q(quantity__gt=F("filled") + F("cancelled")),
                 name="backorder_open_means_waiting",
             ),
             models.CheckConstraint(
-                condition=Q(status="on_order", po_line__isnull=False) | ~Q(status="on_order"),
+                condition=Q(status=BackorderStatus.ON_ORDER, po_line__isnull=False) | ~Q(status=BackorderStatus.ON_ORDER),
                 name="backorder_on_order_is_pegged",
             ),
         ]
@@ -216,11 +262,7 @@ class Backorder(models.Model):
 
     @property
     def waiting(self):
-        return self.quantity - self.filled - self.cancelled
-
-
-# Backorders whose units still wait: for stock (open) or for a purchase order (on order).
-WAITING = (Backorder.Status.OPEN, Backorder.Status.ON_ORDER)
+        return _waiting(self.quantity, self.filled, self.cancelled)
 
 
 def policy_allows_shipping(policy, *, allocated, backordered):

@@ -112,7 +112,7 @@ def backorder_figures(now):
     """The manager's view of backorders, in a fixed number of queries: what waits (lines,
     units, value, age), how fast and how reliably backorders were filled, how often orders
     go to backorder, what customers gave up on, which SKUs most are waiting for."""
-    waiting = Backorder.objects.filter(status__in=WAITING)
+    waiting = Backorder.objects.waiting()
     buckets = {}
     for low, high in AGE_BUCKETS:
         window = Q(created_at__lte=now - datetime.timedelta(days=low))

@@ -23,23 +23,18 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F, Min, Sum
+from django.db.models import F, Min
 
 from kernel import clock
-from kernel.locks import advisory_lock
 from kernel.queue import enqueue_after_commit
-from orders.models import WAITING_UNITS, Backorder, EtaChange, Order
+from orders.models import Backorder, EtaChange, Order
 
+from . import drafts
 from .lifecycle import auto_send_drafts
-from .models import (
-    BatchRun,
-    PurchaseOrder,
-    PurchaseOrderLine,
-    ReorderPolicy,
-    SupplierItem,
-)
+from .models import BatchRun, PurchaseOrderLine, ReorderPolicy, SupplierItem
 from .pegging import peg_to_lines, pegged_need
 from .reorder import add_to_drafts
+from .selectors import has_supplier
 from .signals import announce
 
 
@@ -52,35 +47,18 @@ class Candidate:
     oldest: datetime.datetime
 
 
-def _candidates():
+def _candidates(today):
     rows = (
-        Backorder.objects.filter(
-            status=Backorder.Status.OPEN, po_line__isnull=True,
-            product__dropship=False, product__supplier_items__preferred=True,
-        )
-        .values("product_id", item_id=F("product__supplier_items__id"))
-        .annotate(units=Sum(WAITING_UNITS), oldest=Min("created_at"))
+        Backorder.objects.not_ordered().filter(product__dropship=False, product__supplier_items__preferred=True)
+        .units_waiting_by("product_id", item_id=F("product__supplier_items__id")).annotate(oldest=Min("created_at"))
     )
     rows = list(rows)
-    items = SupplierItem.objects.select_related("supplier").in_bulk([row["item_id"] for row in rows])
+    items = drafts.items_ordered_on(today).in_bulk([row["item_id"] for row in rows])
     by_supplier = defaultdict(list)
     for row in rows:
         item = items[row["item_id"]]
         by_supplier[item.supplier].append(Candidate(item, row["units"], row["oldest"]))
     return by_supplier
-
-
-def new_purchase_orders(pairs, now):
-    """Create purchase orders for (supplier, dropship order or None) pairs in two
-    statements; the number comes from the id, so it is set once the ids are known."""
-    orders = PurchaseOrder.objects.bulk_create([
-        PurchaseOrder(number=f"new-{index}-{now.timestamp()}", supplier=supplier, created_at=now, dropship_order=order)
-        for index, (supplier, order) in enumerate(pairs)
-    ])
-    for po in orders:
-        po.number = f"PO-{po.pk:06d}"
-    PurchaseOrder.objects.bulk_update(orders, ["number"])
-    return orders
 
 
 def batch_backorders(trigger="manual"):
@@ -90,47 +68,34 @@ def batch_backorders(trigger="manual"):
     of opening a second. Safe to run twice and concurrently: one run at a time holds the
     lock, and a second finds nothing left unpegged."""
     with transaction.atomic():
-        advisory_lock("purchasing.batch_backorders")
+        drafts.lock_drafts()
         started = clock.now()
         today = clock.today()
         waiting, pegs = [], []  # pegs: (purchase order line, supplier item)
-        drafts = {
-            po.supplier_id: po
-            for po in PurchaseOrder.objects.filter(status=PurchaseOrder.Status.DRAFT, dropship_order__isnull=True)
-        }
-        draft_lines = {
-            (line.purchase_order_id, line.product_id): line
-            for line in PurchaseOrderLine.objects.filter(purchase_order__in=drafts.values())
-        }
+        stock_drafts = drafts.stock_drafts()
+        draft_lines = drafts.lines_of(stock_drafts.values())
         need = pegged_need(draft_lines.values())
         released = []
-        for supplier, candidates in _candidates().items():
+        for supplier, candidates in _candidates(today).items():
             value = sum(c.item.order_quantity(c.units) * c.item.unit_cost for c in candidates)
             oldest = min(c.oldest for c in candidates)
             due = started - datetime.timedelta(hours=supplier.max_wait_hours)
-            if supplier.pk not in drafts and value < supplier.min_order_value and oldest > due:
+            if supplier.pk not in stock_drafts and value < supplier.min_order_value and oldest > due:
                 waiting.append({"supplier": supplier.code, "value": str(value), "oldest": oldest.isoformat()})
             else:
                 released.append((supplier, candidates))
-        fresh = [supplier for supplier, _ in released if supplier.pk not in drafts]
-        created = new_purchase_orders([(supplier, None) for supplier in fresh], started)
-        topped_up = [drafts[supplier.pk] for supplier, _ in released if supplier.pk in drafts]
-        drafts.update({po.supplier_id: po for po in created})
+        topped_up = [stock_drafts[supplier.pk] for supplier, _ in released if supplier.pk in stock_drafts]
+        created = drafts.add_stock_drafts(stock_drafts, [supplier for supplier, _ in released], started)
         new_lines, changed_lines = [], []
         for supplier, candidates in released:
-            draft = drafts[supplier.pk]
+            draft = stock_drafts[supplier.pk]
             for c in candidates:
-                expected = today + datetime.timedelta(days=c.item.effective_lead_time_days)
                 line = draft_lines.get((draft.pk, c.item.product_id))
                 if line is None:
-                    line = PurchaseOrderLine(
-                        purchase_order=draft, product_id=c.item.product_id, supplier_sku=c.item.supplier_sku,
-                        quantity=c.item.order_quantity(c.units), unit_cost=c.item.unit_cost, expected_date=expected,
-                        first_expected_date=expected,
-                    )
+                    line = drafts.new_line(draft, c.item, drafts.line_quantity(c.item, c.units))
                     new_lines.append(line)
                 else:
-                    line.quantity = c.item.order_quantity(need.get(line.pk, 0) + c.units + line.stock_units)
+                    line.quantity = drafts.line_quantity(c.item, need.get(line.pk, 0) + c.units, line.stock_units)
                     changed_lines.append(line)
                 pegs.append((line, c.item))
         PurchaseOrderLine.objects.bulk_create(new_lines)
@@ -146,9 +111,7 @@ def batch_backorders(trigger="manual"):
             "units_pegged": sum(pegged.values()),
             "stocked": {number: [list(pair) for pair in added] for number, added in stocked.items()},
             "waiting_for_quota": waiting,
-            "without_supplier": Backorder.objects.filter(
-                status=Backorder.Status.OPEN, po_line__isnull=True
-            ).exclude(product__supplier_items__preferred=True).count(),
+            "without_supplier": Backorder.objects.not_ordered().exclude(has_supplier()).count(),
         }
         BatchRun.objects.create(started_at=started, finished_at=clock.now(), trigger=trigger, result=result)
         from .tasks import send_purchase_order  # tasks import this module
@@ -164,7 +127,7 @@ def _fit_lines(pegs, pegged, pegged_before):
     the totals and the pegging is pegged too, and its units must be on the line."""
     wrong = []
     for line, item in pegs:
-        quantity = item.order_quantity(pegged_before.get(line.pk, 0) + pegged.get(line.pk, 0) + line.stock_units)
+        quantity = drafts.line_quantity(item, pegged_before.get(line.pk, 0) + pegged.get(line.pk, 0), line.stock_units)
         if quantity != line.quantity:
             line.quantity = quantity
             wrong.append(line)
@@ -175,30 +138,21 @@ def _dropship_purchase_orders(now, today):
     """Dropship products are never stocked: one purchase order per customer order and
     supplier, sent on at once, never batched with stock orders."""
     rows = list(
-        Backorder.objects.filter(
-            status=Backorder.Status.OPEN, po_line__isnull=True, product__dropship=True,
-            product__supplier_items__preferred=True,
-        )
-        .values("order_id", "product_id", item_id=F("product__supplier_items__id"))
-        .annotate(units=Sum(WAITING_UNITS))
+        Backorder.objects.not_ordered().filter(product__dropship=True, product__supplier_items__preferred=True)
+        .units_waiting_by("order_id", "product_id", item_id=F("product__supplier_items__id"))
         .order_by("order_id", "product_id")
     )
     if not rows:
         return []
-    items = SupplierItem.objects.select_related("supplier").in_bulk([row["item_id"] for row in rows])
+    items = drafts.items_ordered_on(today).in_bulk([row["item_id"] for row in rows])
     order_rows = Order.objects.in_bulk({row["order_id"] for row in rows})
     pairs = list(dict.fromkeys((items[row["item_id"]].supplier, order_rows[row["order_id"]]) for row in rows))
-    created = dict(zip([(supplier.pk, order.pk) for supplier, order in pairs], new_purchase_orders(pairs, now)))
+    created = dict(zip([(supplier.pk, order.pk) for supplier, order in pairs], drafts.new_purchase_orders(pairs, now)))
     lines = []
     for row in rows:
         item = items[row["item_id"]]
-        line = PurchaseOrderLine(
-            purchase_order=created[(item.supplier_id, row["order_id"])], product_id=row["product_id"],
-            supplier_sku=item.supplier_sku, quantity=item.order_quantity(row["units"]), unit_cost=item.unit_cost,
-            expected_date=today + datetime.timedelta(days=item.effective_lead_time_days),
-            first_expected_date=today + datetime.timedelta(days=item.effective_lead_time_days),
-        )
-        lines.append((line, item))
+        po = created[(item.supplier_id, row["order_id"])]
+        lines.append((drafts.new_line(po, item, drafts.line_quantity(item, row["units"])), item))
     PurchaseOrderLine.objects.bulk_create([line for line, _ in lines])
     moved, pegged = peg_to_lines([line.pk for line, _ in lines], same_order=True)
     _fit_lines(lines, pegged, {})

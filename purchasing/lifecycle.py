@@ -4,10 +4,10 @@ re-dated, late, cancelled.
 Rules:
 - Sending flips draft → sent with a conditional update held until commit, so two senders
   cannot both send; the mail goes before commit, so a failed send leaves a draft to retry.
-- A confirmation or re-date moves the ETA of every backorder pegged to the line (expected
-  date + handling days), with history, in bulk; a re-dated line is no longer late.
-- A line past its expected date and not fully received is late: its backorders' ETA moves
-  to today + the grace days until the supplier gives a date (a beat job, safe to run twice).
+- A confirmation or re-date moves the ETA of every backorder pegged to the line
+  (dates.customer_date), with history, in bulk; a re-dated line is no longer late.
+- A late line (dates.late_lines) moves its backorders' ETA to dates.late_line_date until the
+  supplier gives a date (a beat job, safe to run twice).
 - Only an order nothing was received on can be cancelled; its waiting backorders are
   un-pegged with the ETA a new purchase order would give, so the next batch orders them.
 - Every ETA move is announced (signals.etas_changed) inside its transaction."""
@@ -16,7 +16,7 @@ import logging
 from collections import defaultdict
 
 from django.db import transaction
-from django.db.models import DateField, F, Value
+from django.db.models import DateField, Value
 
 from kernel import clock
 from kernel.errors import Conflict, InvalidInput, NotFound, Problem
@@ -24,9 +24,9 @@ from kernel.locks import advisory_lock
 from orders.etas import set_etas
 from orders.models import Backorder, EtaChange
 
+from . import dates
 from .models import PurchaseOrder, PurchaseOrderLine
-from .pegging import customer_date, pegged_to, unpegged_etas
-from .selectors import late_line_date
+from .pegging import pegged_to, unpegged_etas
 from .signals import announce
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ def _move_etas(lines, cause, eta=None):
     else:
         by_date = defaultdict(list)
         for pk, date in PurchaseOrderLine.objects.filter(pk__in=[line.pk for line in lines]).values_list(
-            "pk", customer_date()
+            "pk", dates.customer_date()
         ):
             by_date[date].append(pk)
     moved = []
@@ -104,12 +104,8 @@ def mark_late_lines():
     with transaction.atomic():
         advisory_lock("purchasing.mark_late_lines")
         today = clock.today()
-        grace = late_line_date(today)
-        lines = list(
-            PurchaseOrderLine.objects.select_for_update()
-            .filter(expected_date__lt=today, received__lt=F("quantity"),
-                    purchase_order__status__in=PurchaseOrder.RECEIVABLE)
-        )
+        grace = dates.late_line_date(today)
+        lines = list(PurchaseOrderLine.objects.select_for_update().filter(dates.late_lines(today)))
         newly_late = [line for line in lines if not line.late]
         for line in newly_late:
             line.late = True

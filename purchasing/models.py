@@ -51,10 +51,6 @@ class Supplier(models.Model):
     def __str__(self):
         return f"{self.code} {self.name}"
 
-    @property
-    def eta_pad_days(self):
-        return self.learned_lateness_days if self.pad_with_lateness else 0
-
 
 class SupplierItem(models.Model):
     supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="items", verbose_name=_("supplier"))
@@ -85,10 +81,6 @@ class SupplierItem(models.Model):
 
     def __str__(self):
         return f"{self.supplier.code}: {self.supplier_sku}"
-
-    @property
-    def effective_lead_time_days(self):
-        return self.supplier.lead_time_days if self.lead_time_days is None else self.lead_time_days
 
     def order_quantity(self, units):
         """What to order for `units`: at least the minimum order quantity, then whole packs."""

@@ -2,77 +2,50 @@
 
 Rules:
 - An open backorder not yet on a purchase order is told the date a new purchase order
-  would give: today + the preferred supplier's lead time + its wait window (the default
+  would give: dates.open_backorder_date from its preferred supplier's item (the default
   lead time without a supplier); orders ask through `orders.hooks.backorder_etas`.
-- A customer's date from a purchase order line is the line's expected date + the handling
-  days + the supplier's learned lateness where it pads with it (`customer_date`, stated once
-  for SQL and the ORM alike; record.py learns the lateness).
+- A customer's date from a purchase order line is dates.customer_date (the line's expected
+  date + the handling days + the supplier's lateness pad), for SQL and the ORM alike.
 - Pegging puts every open, unpegged backorder of a line's product on that line (for a
   dropship line, only those of its own order) and sets its ETA to the line's expected date
-  + the handling days, with history; the backorder is then on order.
+  + the handling days + the pad, with history; the backorder is then on order.
 - A line orders exactly what its pegged backorders still need, rounded up to the supplier's
   minimum and packs (`pegged_need` is that sum, stated once). When pegged units are cancelled
   (`orders.hooks.pegs_released`), a line of a draft shrinks to that; a line nobody needs goes,
   and so does a draft left empty. Sent orders are left alone: their surplus goes to stock."""
 
-import datetime
-import math
 from collections import defaultdict
 
-from django.conf import settings
 from django.db import connection
-from django.db.models import Case, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 
 from kernel import clock
-from kernel.sql import AddDays, add_days_sql
+from kernel.sql import compiled
 from orders.etas import HISTORY_INSERT
 from orders.hooks import default_etas
-from orders.models import Backorder, EtaChange
+from orders.models import WAITING_UNITS, Backorder, EtaChange, still_waiting
 
+from . import dates, drafts
 from .models import PurchaseOrder, PurchaseOrderLine, Supplier, SupplierItem
 
 
 def unpegged_etas(product_ids):
     """orders.hooks.backorder_etas: the date for a backorder not yet on a purchase order."""
-    today = clock.today()
     etas = default_etas(product_ids)
-    for item in preferred_items(etas):
-        etas[item.product_id] = today + datetime.timedelta(days=item.wait_days + item.lead_days)
+    etas.update(preferred_items(etas).values_list("product_id", dates.new_backorder_date(clock.today())))
     return etas
 
 
 def preferred_items(product_ids):
-    """The preferred supplier items of these products, each with `wait_days` (the batching
-    window, in whole days) and `lead_days` (lead time + learned lateness where it pads)."""
-    items = list(SupplierItem.objects.filter(product_id__in=product_ids, preferred=True).select_related("supplier"))
-    for item in items:
-        item.wait_days = math.ceil(item.supplier.max_wait_hours / 24)
-        item.lead_days = item.effective_lead_time_days + item.supplier.eta_pad_days
-    return items
-
-
-def _pad_sql(supplier_alias):
-    return f"CASE WHEN {supplier_alias}.pad_with_lateness THEN {supplier_alias}.learned_lateness_days ELSE 0 END"
-
-
-def line_customer_date(line_ref="po_line_id"):
-    """For a Backorder row: the date its purchase order line gives (a subquery)."""
-    line = PurchaseOrderLine.objects.filter(pk=OuterRef(line_ref)).order_by()
-    return Subquery(line.annotate(eta=customer_date()).values("eta"))
-
-
-def customer_date():
-    """For a PurchaseOrderLine row: the date its waiting customers are told."""
-    pad = Case(When(purchase_order__supplier__pad_with_lateness=True, then=F("purchase_order__supplier__learned_lateness_days")),
-               default=Value(0))
-    return AddDays(F("expected_date"), pad + settings.PURCHASING_HANDLING_DAYS)
+    """The preferred supplier items of these products."""
+    return SupplierItem.objects.filter(product_id__in=product_ids, preferred=True)
 
 
 def pegged_to(lines=None, purchase_orders=None):
     """The backorders still waiting on these purchase order lines (or on any line of these
     purchase orders)."""
-    waiting = Backorder.objects.filter(status=Backorder.Status.ON_ORDER)
+    waiting = Backorder.objects.on_order()
     if lines is not None:
         waiting = waiting.filter(po_line__in=lines)
     if purchase_orders is not None:
@@ -81,10 +54,7 @@ def pegged_to(lines=None, purchase_orders=None):
 
 
 # Per purchase order line: the units its pegged backorders still wait for.
-PEGGED_UNITS = Coalesce(Sum(
-    F("backorders__quantity") - F("backorders__filled") - F("backorders__cancelled"),
-    filter=Q(backorders__status=Backorder.Status.ON_ORDER),
-), 0)
+PEGGED_UNITS = Coalesce(Sum(still_waiting("backorders"), filter=Q(backorders__status=Backorder.Status.ON_ORDER)), 0)
 
 
 def pegged_need(lines):
@@ -104,31 +74,36 @@ def peg_to_lines(line_ids, *, same_order=False):
     backorders whose ETA changed, and the units pegged per line."""
     if not line_ids:
         return [], {}
-    eta = add_days_sql("l.expected_date", f"{int(settings.PURCHASING_HANDLING_DAYS)} + {_pad_sql('s')}")
-    match = "l.product_id = b.product_id" + (" AND po.dropship_order_id = b.order_id" if same_order else "")
-    backorders, lines, orders = Backorder._meta.db_table, PurchaseOrderLine._meta.db_table, PurchaseOrder._meta.db_table
-    joined = f"{lines} l, {orders} po, {Supplier._meta.db_table} s"
-    where = (
-        f"po.id = l.purchase_order_id AND s.id = po.supplier_id AND {match} "
-        f"AND l.id IN ({', '.join(['%s'] * len(line_ids))}) AND b.status = 'open' AND b.po_line_id IS NULL"
+    quote = connection.ops.quote_name
+    backorders, lines, orders, suppliers = (
+        quote(model._meta.db_table) for model in (Backorder, PurchaseOrderLine, PurchaseOrder, Supplier)
     )
+    eta, eta_params = compiled(PurchaseOrderLine.objects.all(), dates.customer_date())
+    unpegged, unpegged_params = compiled(Backorder.objects.not_ordered())
+    waiting, waiting_params = compiled(Backorder.objects.all(), WAITING_UNITS)
+    match = f"{lines}.product_id = {backorders}.product_id"
+    if same_order:
+        match += f" AND {orders}.dropship_order_id = {backorders}.order_id"
+    joined = f"{lines}, {orders}, {suppliers}"
+    where = (
+        f"{orders}.id = {lines}.purchase_order_id AND {suppliers}.id = {orders}.supplier_id AND {match} "
+        f"AND {lines}.id IN ({', '.join(['%s'] * len(line_ids))}) AND {unpegged}"
+    )
+    where_params = [*line_ids, *unpegged_params]
     now = connection.ops.adapt_datetimefield_value(clock.now())
-    # PostgreSQL's RETURNING sees the joined line table too (which also has a quantity);
-    # SQLite's sees only the updated table and refuses the alias.
-    returned = "po_line_id, quantity - filled - cancelled"
-    if connection.vendor == "postgresql":
-        returned = "b.po_line_id, b.quantity - b.filled - b.cancelled"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"{HISTORY_INSERT}SELECT b.id, b.eta, {eta}, %s, %s FROM {backorders} b, {joined} "
-            f"WHERE {where} AND b.eta <> {eta} RETURNING backorder_id",
-            [EtaChange.Cause.PURCHASE_ORDER, now, *line_ids],
+            f"{HISTORY_INSERT}SELECT {backorders}.id, {backorders}.eta, {eta}, %s, %s FROM {backorders}, {joined} "
+            f"WHERE {where} AND {backorders}.eta <> {eta} RETURNING backorder_id",
+            [*eta_params, EtaChange.Cause.PURCHASE_ORDER, now, *where_params, *eta_params],
         )
         moved = [row[0] for row in cursor.fetchall()]
+        # The table's own name, not an alias: SQLite's RETURNING refuses an alias, and
+        # PostgreSQL's needs the columns qualified (the line table has a quantity too).
         cursor.execute(
-            f"UPDATE {backorders} AS b SET po_line_id = l.id, eta = {eta}, status = 'on_order' "
-            f"FROM {joined} WHERE {where} RETURNING {returned}",
-            line_ids,
+            f"UPDATE {backorders} SET po_line_id = {lines}.id, eta = {eta}, status = %s "
+            f"FROM {joined} WHERE {where} RETURNING {backorders}.po_line_id, {waiting}",
+            [*eta_params, Backorder.Status.ON_ORDER, *where_params, *waiting_params],
         )
         units = defaultdict(int)
         for line_id, waiting in cursor.fetchall():
@@ -154,12 +129,12 @@ def shrink_draft_lines(line_ids):
     }
     gone, smaller = [], []
     for line in lines:
-        units = need.get(line.pk, 0) + line.stock_units
+        pegged = need.get(line.pk, 0)
         item = items.get((line.purchase_order.supplier_id, line.product_id))
-        if not units:
+        if not pegged + line.stock_units:
             gone.append(line.pk)
-        elif item and item.order_quantity(units) < line.quantity:
-            line.quantity = item.order_quantity(units)
+        elif item and drafts.line_quantity(item, pegged, line.stock_units) < line.quantity:
+            line.quantity = drafts.line_quantity(item, pegged, line.stock_units)
             smaller.append(line)
     PurchaseOrderLine.objects.bulk_update(smaller, ["quantity"])
     PurchaseOrderLine.objects.filter(pk__in=gone).delete()

@@ -37,9 +37,9 @@ from django.db.models import F, Min, Q, Sum
 from django.db.models.functions import Upper
 
 from kernel import clock
-from kernel.locks import advisory_lock
-from orders.models import WAITING, WAITING_UNITS, Backorder
+from orders.models import Backorder
 
+from . import dates, drafts
 from .models import (
     DemandDay,
     PurchaseOrder,
@@ -113,7 +113,7 @@ class ReorderFigures:
 
 def figures_for(item, history, lead, policy, *, on_hand, allocated, incoming, waiting, lines, lines_backordered):
     """One product's figures (the rules in the module docstring)."""
-    lead_days = lead.days if lead.source == "observed" else item.effective_lead_time_days
+    lead_days = lead.days if lead.source == "observed" else item.lead_days
     ahead = forecast(history, lead_days + policy.review_period_days)
     service_level = float(policy.service_level)
     safety = _units(NormalDist().inv_cdf(service_level) * ahead.deviation * math.sqrt(lead_days))
@@ -141,7 +141,10 @@ def review(*, skus=None, supplier=None, policy=None):
     policy = policy or ReorderPolicy.current()
     today = clock.today()
     start = today - datetime.timedelta(days=HISTORY_DAYS)
-    items = SupplierItem.objects.filter(preferred=True, product__dropship=False).select_related("product__stock", "supplier")
+    items = (
+        drafts.items_ordered_on(today).filter(preferred=True, product__dropship=False).select_related("product__stock")
+        .annotate(lead_days=dates.lead_time())
+    )
     if skus is not None:
         items = items.annotate(sku_key=Upper("product__sku")).filter(sku_key__in=[sku.upper() for sku in skus])  # any case
     if supplier:
@@ -169,10 +172,7 @@ def review(*, skus=None, supplier=None, policy=None):
         PurchaseOrderLine.objects.filter(scope, purchase_order__status__in=open_statuses, purchase_order__dropship_order__isnull=True)
         .values("product_id").annotate(units=Sum(F("quantity") - F("received"))).values_list("product_id", "units")
     )
-    waiting = dict(
-        Backorder.objects.filter(scope, status__in=WAITING).values("product_id")
-        .annotate(units=Sum(WAITING_UNITS)).values_list("product_id", "units")
-    )
+    waiting = dict(Backorder.objects.waiting().filter(scope).units_waiting_by("product_id").values_list("product_id", "units"))
     leads = lead_times({item.supplier_id: item.supplier.lead_time_days for item in items})
 
     result = []
@@ -194,44 +194,26 @@ def add_to_drafts(skus=None, policy=None):
     """Add the review's suggestions (of `skus`, or all) to each supplier's stock draft as stock
     units, creating the draft where there is none (the batch's one-draft rule). Returns
     {purchase order number: [(sku, units), ...]}. Safe to run twice: the draft counts as incoming."""
-    from .batching import (
-        new_purchase_orders,  # batching imports this module (the policy's switch)
-    )
-
     with transaction.atomic():
-        advisory_lock("purchasing.batch_backorders")  # drafts change under one writer at a time
+        drafts.lock_drafts()  # drafts change under one writer at a time
         wanted = [f for f in review(skus=skus, policy=policy) if f.suggested_quantity]
         if not wanted:
             return {}
-        now, today = clock.now(), clock.today()
-        drafts = {
-            po.supplier_id: po for po in PurchaseOrder.objects.select_for_update().filter(
-                status=PurchaseOrder.Status.DRAFT, dropship_order__isnull=True,
-                supplier_id__in={f.item.supplier_id for f in wanted},
-            )
-        }
-        missing = list({f.item.supplier_id: f.item.supplier for f in wanted if f.item.supplier_id not in drafts}.values())
-        drafts.update({po.supplier_id: po for po in new_purchase_orders([(supplier, None) for supplier in missing], now)})
-        lines = {
-            (line.purchase_order_id, line.product_id): line
-            for line in PurchaseOrderLine.objects.select_for_update().filter(purchase_order__in=drafts.values())
-        }
+        stock_drafts = drafts.stock_drafts({f.item.supplier_id for f in wanted}, lock=True)
+        drafts.add_stock_drafts(stock_drafts, [f.item.supplier for f in wanted], clock.now())
+        lines = drafts.lines_of(stock_drafts.values(), lock=True)
         need = pegged_need(lines.values())
         new, changed, added = [], [], defaultdict(list)
         for f in wanted:
-            draft = drafts[f.item.supplier_id]
+            draft = stock_drafts[f.item.supplier_id]
             line = lines.get((draft.pk, f.item.product_id))
             if line is None:
-                expected = today + datetime.timedelta(days=f.item.effective_lead_time_days)
-                line = PurchaseOrderLine(
-                    purchase_order=draft, product_id=f.item.product_id, supplier_sku=f.item.supplier_sku, quantity=0,
-                    unit_cost=f.item.unit_cost, expected_date=expected, first_expected_date=expected,
-                )
+                line = drafts.new_line(draft, f.item, 0)
                 new.append(line)
             else:
                 changed.append(line)
             line.stock_units += f.suggested_quantity
-            line.quantity = f.item.order_quantity(need.get(line.pk, 0) + line.stock_units)
+            line.quantity = drafts.line_quantity(f.item, need.get(line.pk, 0), line.stock_units)
             added[draft.number].append((f.sku, f.suggested_quantity))
         PurchaseOrderLine.objects.bulk_create(new)
         PurchaseOrderLine.objects.bulk_update(changed, ["stock_units", "quantity"])

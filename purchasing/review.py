@@ -5,12 +5,12 @@ pass, not only at the event that made it.
 Rules:
 - The earliest date a backorder's goods can arrive:
   - on a line of a purchase order the supplier has (sent, confirmed, partly received): the
-    line's expected date + handling days + the supplier's learned lateness (a line past its
-    date is late, and mark_late_lines gives its customers today + the grace days);
-  - on a draft line, or not yet on a purchase order: the day the batch orders it at the latest
-    (created + the supplier's wait window, or today if that has passed) + lead time + learned
-    lateness, as a new backorder is told (pegging.unpegged_etas);
-  - for a product without a supplier: today + the default lead time.
+    customer's date that line gives (dates.customer_date; a late line is mark_late_lines'
+    to move, to dates.late_line_date);
+  - not yet on a purchase order: dates.open_backorder_date with the preferred supplier's
+    item (the day the batch orders it at the latest + lead time + lateness pad), as a new
+    backorder is told; on a draft line the same with the window closed (it can go today);
+  - for a product without a supplier: today + the default lead time (orders.hooks.default_eta).
 - A date earlier than that moves to it: cause `overdue` when the date has passed, `review`
   otherwise. A date is never moved earlier here (the supplier's confirmation does that).
 - Any date within the review horizon (ETA_REVIEW_HORIZON_DAYS, default 2) with no goods arriving
@@ -26,16 +26,17 @@ from collections import defaultdict
 from django.conf import settings
 from django.db import transaction
 from django.db.models import DateField, F, Q, Value
-from django.db.models.functions import Greatest, TruncDate
+from django.db.models.functions import Greatest
 
 from kernel import clock
 from kernel.locks import advisory_lock
-from kernel.sql import AddDays
 from orders.etas import set_etas
+from orders.hooks import default_eta
 from orders.models import Backorder, EtaChange
 
+from . import dates
 from .models import PurchaseOrder
-from .pegging import line_customer_date, preferred_items
+from .pegging import preferred_items
 from .record import refresh_learned_lateness
 from .signals import announce
 
@@ -69,7 +70,7 @@ def review_etas():
         with_supplier = Backorder.objects.filter(
             status=Backorder.Status.ON_ORDER, po_line__purchase_order__status__in=PurchaseOrder.RECEIVABLE,
         )
-        moved += _move(with_supplier, line_customer_date(), today)
+        moved += _move(with_supplier, dates.line_customer_date(), today)
 
         # Not ordered yet: waiting for the quota, or on a draft nobody sent.
         unpegged = Backorder.objects.filter(status=Backorder.Status.OPEN)
@@ -77,17 +78,20 @@ def review_etas():
         product_ids = set(unpegged.values_list("product_id", flat=True)) | set(on_draft.values_list("product_id", flat=True))
         groups = defaultdict(list)  # (wait days, lead days) -> products
         supplied = set()
-        for item in preferred_items(product_ids):
-            groups[(item.wait_days, item.lead_days)].append(item.product_id)
-            supplied.add(item.product_id)
+        items = preferred_items(product_ids).values_list(
+            "product_id", dates.batch_window_days(), dates.customer_lead_days()
+        )
+        for product_id, wait_days, lead_days in items:
+            groups[(wait_days, lead_days)].append(product_id)
+            supplied.add(product_id)
         for (wait_days, lead_days), products in groups.items():
+            # On a draft: it can go today, as if its window had closed.
             for backorders, wait in ((unpegged, wait_days), (on_draft, 0)):
-                ordered_by = Greatest(_date(today), AddDays(TruncDate("created_at"), wait))
-                moved += _review(backorders.filter(product_id__in=products), AddDays(ordered_by, lead_days), today, past_horizon)
+                earliest = dates.open_backorder_date(today, wait, lead_days)
+                moved += _review(backorders.filter(product_id__in=products), earliest, today, past_horizon)
         without = product_ids - supplied
         if without:
-            default = today + datetime.timedelta(days=settings.BACKORDER_DEFAULT_LEAD_TIME_DAYS)
-            moved += _review(unpegged.filter(product_id__in=without), _date(default), today, past_horizon)
+            moved += _review(unpegged.filter(product_id__in=without), _date(default_eta()), today, past_horizon)
         return {"backorders_moved": len(moved)}
 
 

@@ -1,49 +1,44 @@
-import datetime
-
-from django.conf import settings
-from django.db.models import Count, F, Q
+from django.db.models import Case, Count, DateField, F, Q, Value, When
 
 from kernel import clock
 
+from . import dates
 from .models import PurchaseOrder, PurchaseOrderLine
 
 
-def late_line_date(today):
-    """What a line past its date gives until the supplier names a new one: today + the grace days."""
-    return today + datetime.timedelta(days=settings.PURCHASING_LATE_GRACE_DAYS)
+def has_supplier():
+    """For a Backorder row: a supplier delivers what it waits for: it is on a purchase order,
+    or its product has a preferred supplier."""
+    return Q(po_line__isnull=False) | Q(product__supplier_items__preferred=True)
 
 
 def incoming(product_id):
-    """Units on purchase orders not yet received, by the date they can arrive: a line past
-    its date (late) as its customers are told, today + the grace days; a draft nobody sent,
-    today + the supplier's lead time at the earliest. Never a date that has passed."""
+    """Units on purchase orders not yet received, by the date they can arrive: a late line at
+    dates.late_line_date; a draft nobody sent at dates.draft_arrival. Never a date that has passed."""
     today = clock.today()
     open_statuses = [PurchaseOrder.Status.DRAFT, *PurchaseOrder.RECEIVABLE]
+    arrives = Case(
+        When(purchase_order__status=PurchaseOrder.Status.DRAFT, then=dates.draft_arrival(today)),
+        When(dates.late_lines(today), then=Value(dates.late_line_date(today))),
+        default=F("expected_date"), output_field=DateField(),
+    )
     lines = PurchaseOrderLine.objects.filter(
         product_id=product_id, purchase_order__status__in=open_statuses, purchase_order__dropship_order__isnull=True,
-    ).select_related("purchase_order__supplier")
-    arriving = []
-    for line in lines:
-        if not line.outstanding:
-            continue
-        date = line.expected_date
-        if line.purchase_order.status == PurchaseOrder.Status.DRAFT:
-            date = max(date, today + datetime.timedelta(days=line.purchase_order.supplier.lead_time_days))
-        elif date < today:
-            date = late_line_date(today)
-        arriving.append({"quantity": line.outstanding, "expected_date": date})
+    ).annotate(arrives=arrives)
+    arriving = [
+        {"quantity": line.outstanding, "expected_date": line.arrives} for line in lines if line.outstanding
+    ]
     return sorted(arriving, key=lambda row: row["expected_date"])
 
 
 def supplier_figures(now):
-    """Late purchase orders now, and each supplier's on-time rate over 90 days: the share of
-    lines received in full by the date first asked for."""
-    since = now - datetime.timedelta(days=90)
+    """Late purchase orders now, and each supplier's on-time rate over the on-time window: the
+    share of lines received in full by the date first asked for (dates.received_on_time)."""
     late = PurchaseOrder.objects.filter(lines__late=True).distinct()
     suppliers = list(
-        PurchaseOrderLine.objects.filter(received_at__gte=since)
+        PurchaseOrderLine.objects.filter(received_at__gte=dates.on_time_since(now))
         .values("purchase_order__supplier__code", "purchase_order__supplier__name")
-        .annotate(lines=Count("id"), on_time=Count("id", filter=Q(received_at__date__lte=F("first_expected_date"))))
+        .annotate(lines=Count("id"), on_time=Count("id", filter=dates.received_on_time()))
         .order_by("purchase_order__supplier__code")
     )
     for row in suppliers:

@@ -6,7 +6,7 @@ from django import template
 from notifications.models import WorklistRefresh
 from orders.admin import ready_to_ship_url
 from orders.models import Order
-from purchasing.admin import receive_list_url
+from purchasing.pages.goods_in import receive_list_url
 from purchasing.models import PurchaseOrder
 
 register = template.Library()

@@ -1,0 +1,61 @@
+"""The reorder review page: the figures of purchasing/reorder.py with a demand sparkline per
+product, and the chosen suggestions put on the drafts."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from kernel.admin_tools import require
+
+from ..models import ReorderPolicy, Supplier
+from ..reorder import add_to_drafts, review
+
+
+def sparkline(units, width=84, height=20):
+    """SVG polyline points for a row of daily units (server-rendered, no script)."""
+    if len(units) < 2:
+        return ""
+    top = max(units) or 1
+    step = width / (len(units) - 1)
+    return " ".join(f"{index * step:.1f},{height - 1 - (height - 2) * value / top:.1f}" for index, value in enumerate(units))
+
+
+class ReorderReview:
+    """The reorder review page."""
+
+    def reorder_view(self, request):
+        """Purchasing's reorder review: products below their reorder point first, by days of
+        cover; products backordered too often flagged; the suggestions go to the drafts."""
+        can_add = request.user.has_perm("purchasing.add_purchaseorder")
+        if request.method == "POST":
+            require(request, "purchasing.add_purchaseorder")
+            skus = request.POST.getlist("sku")
+            if not skus:
+                self.message_user(request, _("Choose at least one product."), messages.WARNING)
+                return HttpResponseRedirect(request.get_full_path())
+            added = add_to_drafts(skus=skus)
+            if not added:
+                self.message_user(request, _("Nothing to add: no chosen product is below its reorder point any more."), messages.WARNING)
+                return HttpResponseRedirect(request.get_full_path())
+            for number, pairs in added.items():
+                self.message_user(request, _("%(number)s: added for stock %(lines)s.") % {
+                    "number": number, "lines": ", ".join(f"{units} × {sku}" for sku, units in pairs)})
+            return HttpResponseRedirect(reverse("admin:purchasing_purchaseorder_drafts"))
+        supplier = request.GET.get("supplier", "")
+        below = request.GET.get("below") == "1"
+        figures = review(supplier=supplier or None)
+        if below:
+            figures = [f for f in figures if f.below_reorder_point]
+        page = Paginator(figures, 100).get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        context = {
+            **self.admin_site.each_context(request), "title": _("Reorder review"), "opts": self.model._meta,
+            "rows": [(f, sparkline(f.history)) for f in page], "page": page, "query": query.urlencode(),
+            "suppliers": Supplier.objects.order_by("code").values_list("code", "name"), "supplier": supplier,
+            "below": below, "policy": ReorderPolicy.current(), "can_add": can_add,
+        }
+        return TemplateResponse(request, "admin/purchasing/reorder_review.html", context)
