@@ -6,8 +6,12 @@ Rules:
 - Sending claims due messages with a conditional update (SKIP LOCKED on PostgreSQL, so
   workers share the queue without waiting on each other) and records the result per
   message; an ESP error puts it back with backoff until the policy's attempts run out.
-- A message claimed but never recorded (a worker died) is sent again after
-  MESSAGE_SENDING_STALE_MINUTES, flagged as a possible duplicate: better twice than never.
+- A claim is a lease of MESSAGE_CLAIM_SECONDS, renewed just before the ESP is called, in a
+  write of its own that records that moment (`esp_called_at`). A claim that outlives its
+  worker (killed, or its database connection lost) is taken back by the next run: sent again
+  as if new when the ESP was never called, flagged as a possible duplicate when it was (it may
+  have gone out): better twice than never, and flagged only where twice is possible. While it
+  waits it counts as due since its `send_after`, as any queued message does.
 - A proactive message superseded by a newer one for its order is not sent again.
 - A worker is asked to send after commit when a message is due now; the beat job sends
   whatever is due every minute, so a task that could not be queued loses nothing."""
@@ -86,8 +90,10 @@ def send_soon(send_afters):
 def send_due_messages(limit=50):
     """Claim up to `limit` due messages (a conditional update; SKIP LOCKED on PostgreSQL, so
     workers share the queue without waiting on each other) and send each once. Returns
-    counts. An ESP error puts a message back with backoff until the policy's attempts run out."""
-    requeue_stale()
+    counts. An ESP error puts a message back with backoff until the policy's attempts run out.
+    Called outside a transaction (a worker, a command): the moment of each ESP call must be
+    committed before the call."""
+    take_back_stale_claims()
     policy, now = MessagePolicy.current(), clock.now()
     with transaction.atomic():
         ids = list(
@@ -96,9 +102,9 @@ def send_due_messages(limit=50):
             .order_by("send_after", "id").values_list("pk", flat=True)[:limit]
         )
         claimed = CustomerMessage.objects.filter(pk__in=ids, status=Status.QUEUED).update(
-            status=Status.SENDING, claimed_at=now, status_changed_at=now, attempts=F("attempts") + 1
+            status=Status.SENDING, claimed_at=now, esp_called_at=None, status_changed_at=now, attempts=F("attempts") + 1
         )
-    counts = {"claimed": claimed, "sent": 0, "retrying": 0, "failed": 0}
+    counts = {"claimed": claimed, "sent": 0, "retrying": 0, "failed": 0, "taken_over": 0}
     if not claimed:
         return counts
     messages = (
@@ -122,8 +128,14 @@ def _send_one(message, connection, policy):
         )
         email.attach_alternative(content.html, "text/html")
         email.metadata = {"customer_message": str(message.pk)}  # anymail passes it to the ESP
+    except Exception as error:  # a template error: try again later, never lose the message
+        log.warning("rendering customer message %s failed (attempt %s): %s", message.pk, message.attempts, error)
+        return _sending_failed(message, error, policy, now)
+    if not _calling_esp(message, now):
+        return "taken_over"
+    try:
         email.send()
-    except Exception as error:  # an ESP, network or template error: try again later, never lose the message
+    except Exception as error:  # an ESP or network error: try again later, never lose the message
         log.warning("sending customer message %s failed (attempt %s): %s", message.pk, message.attempts, error)
         return _sending_failed(message, error, policy, now)
     status = getattr(email, "anymail_status", None)
@@ -135,35 +147,57 @@ def _send_one(message, connection, policy):
     return "sent"
 
 
+def _calling_esp(message, now):
+    """Record, committed before the call, that the ESP is being called, and renew the claim
+    for the call. False when the claim was taken back meanwhile (this worker was slower than
+    the lease): another run sends it, this one must not."""
+    return bool(
+        CustomerMessage.objects.filter(pk=message.pk, status=Status.SENDING, claimed_at=message.claimed_at)
+        .update(esp_called_at=now, claimed_at=now)
+    )
+
+
 def _sending_failed(message, error, policy, now):
     update = {"last_error": f"{type(error).__name__}: {error}"[:2000], "status_changed_at": now}
+    claim = CustomerMessage.objects.filter(pk=message.pk, status=Status.SENDING)
     if message.attempts >= policy.max_attempts:
-        CustomerMessage.objects.filter(pk=message.pk).update(status=Status.FAILED, **update)
+        claim.update(status=Status.FAILED, **update)
         return "failed"
     backoff = datetime.timedelta(minutes=min(2 ** (message.attempts - 1), 60))
-    if _requeue(message.pk, send_after=now + backoff, **update):
+    if _requeue(claim, send_after=now + backoff, **update):
         return "retrying"
     return "failed"
 
 
-def _requeue(pk, **fields):
-    """Back to queued; a proactive message that meanwhile has a newer queued one for its
-    order is superseded by it (that one says everything this one did, and more)."""
+def _requeue(claim, **fields):
+    """Back to queued (`claim`: the message's row while it is claimed). A proactive message
+    that meanwhile has a newer queued one for its order is superseded by it (that one says
+    everything this one did, and more)."""
     try:
         with transaction.atomic():
-            CustomerMessage.objects.filter(pk=pk, status=Status.SENDING).update(status=Status.QUEUED, **fields)
+            claim.update(status=Status.QUEUED, **fields)
         return True
     except IntegrityError:
-        CustomerMessage.objects.filter(pk=pk, status=Status.SENDING).update(
+        claim.update(
             status=Status.FAILED, last_error="Superseded by a newer message to the same order.", status_changed_at=clock.now(),
         )
         return False
 
 
-def requeue_stale():
-    """A worker that stopped between claiming and recording a message may or may not have
-    sent it: send it again, marked as a possible duplicate, rather than never."""
-    stale_before = clock.now() - datetime.timedelta(minutes=settings.MESSAGE_SENDING_STALE_MINUTES)
-    for pk in CustomerMessage.objects.filter(status=Status.SENDING, claimed_at__lt=stale_before).values_list("pk", flat=True):
-        _requeue(pk, possible_duplicate=True, send_after=clock.now(), status_changed_at=clock.now(),
-                 last_error="A worker stopped while sending; it may have been sent already.")
+def take_back_stale_claims():
+    """Claims not renewed for MESSAGE_CLAIM_SECONDS belong to a worker that stopped (a live
+    one renews its claim before each ESP call, and the call gives up well within the lease).
+    Each is taken back only if it is still that claim (a worker renewing it at that moment
+    keeps it), keeping its due time: it has waited since then. One whose ESP call had begun
+    may have gone out: it is sent again flagged as a possible duplicate, rather than never."""
+    now = clock.now()
+    stale = CustomerMessage.objects.filter(
+        status=Status.SENDING, claimed_at__lt=now - datetime.timedelta(seconds=settings.MESSAGE_CLAIM_SECONDS),
+    )
+    for pk, claimed_at, esp_called_at in stale.values_list("pk", "claimed_at", "esp_called_at"):
+        claim = CustomerMessage.objects.filter(pk=pk, status=Status.SENDING, claimed_at=claimed_at)
+        if esp_called_at is None:
+            _requeue(claim, status_changed_at=now, last_error="The worker sending it stopped before calling the ESP.")
+        else:
+            _requeue(claim, possible_duplicate=True, status_changed_at=now,
+                     last_error="The worker sending it stopped while calling the ESP; it may have been sent already.")

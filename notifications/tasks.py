@@ -9,7 +9,7 @@ from . import digest, outbox, rules
 def send_messages(rounds=20):
     """Send what is due, in batches, until nothing is due (or `rounds` batches went; beat
     comes back every minute)."""
-    totals = {"claimed": 0, "sent": 0, "retrying": 0, "failed": 0}
+    totals = {"claimed": 0, "sent": 0, "retrying": 0, "failed": 0, "taken_over": 0}
     for _ in range(rounds):
         counts = outbox.send_due_messages()
         for key, value in counts.items():
