@@ -2,7 +2,7 @@ from celery import shared_task
 
 from kernel.queue import enqueue_after_commit
 
-from . import digest, outbox, rules
+from . import digest, rules, sending
 
 
 @shared_task
@@ -11,7 +11,7 @@ def send_messages(rounds=20):
     comes back every minute)."""
     totals = {"claimed": 0, "sent": 0, "retrying": 0, "failed": 0, "taken_over": 0}
     for _ in range(rounds):
-        counts = outbox.send_due_messages()
+        counts = sending.send_due_messages()
         for key, value in counts.items():
             totals[key] += value
         if not counts["claimed"]:

@@ -8,7 +8,7 @@ from anymail.exceptions import AnymailAPIError
 from django.core import mail
 
 from notifications.models import CustomerMessage
-from notifications.outbox import send_due_messages
+from notifications.sending import send_due_messages
 from orders.fulfilment import ship_order
 from tests.factories import CustomerFactory, ProductFactory, place, receive
 

@@ -10,7 +10,7 @@ from django.core import mail
 
 from kernel import clock as kernel_clock
 from notifications.models import CustomerMessage
-from notifications.outbox import send_due_messages
+from notifications.sending import send_due_messages
 from tests.factories import ProductFactory, place, receive
 
 from .conftest import MONDAY
