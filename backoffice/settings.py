@@ -123,6 +123,10 @@ DATABASES = {
         conn_max_age=envint("DATABASE_CONN_MAX_AGE", 0, minimum=0),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database host that does not answer costs a connection attempt this long, not the
+    # kernel's two minutes of retries: the request is then answered 503 (backoffice/failures.py).
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = envint("DATABASE_CONNECT_TIMEOUT_SECONDS", 3, minimum=1)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers queue instead of failing at once with "database is locked"; IMMEDIATE takes
     # the write lock at BEGIN, so a transaction never upgrades its lock halfway through.
@@ -256,6 +260,8 @@ ANYMAIL = {name[len("ANYMAIL_"):]: value for name, value in os.environ.items() i
 # renewed belongs to a worker that stopped and is taken back. Longer than the ESP call's own
 # timeout (anymail's REQUESTS_TIMEOUT, 30 s).
 MESSAGE_CLAIM_SECONDS = envint("MESSAGE_CLAIM_SECONDS", 60, minimum=1)
+# An SMTP call gives up well within the claim (anymail's ESPs: its REQUESTS_TIMEOUT, 30 s).
+EMAIL_TIMEOUT = max(MESSAGE_CLAIM_SECONDS // 2, 1)
 if "MESSAGE_SENDING_STALE_MINUTES" in os.environ:
     raise ImproperlyConfigured("MESSAGE_SENDING_STALE_MINUTES is replaced by MESSAGE_CLAIM_SECONDS (default 60)")
 # Emails to staff (the daily digest) are written in this language.

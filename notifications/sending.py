@@ -76,6 +76,7 @@ def _send_one(message, connection, policy):
         return _sending_failed(message, error, policy, now)
     if not _calling_esp(message, now):
         return "taken_over"
+    message.claimed_at = now  # the renewed claim
     try:
         email.send()
     except Exception as error:  # an ESP or network error: try again later, never lose the message
@@ -83,6 +84,8 @@ def _send_one(message, connection, policy):
         return _sending_failed(message, error, policy, now)
     status = getattr(email, "anymail_status", None)
     esp_id = str(status.message_id) if status is not None and status.message_id is not None else message_id
+    # Sent, whoever holds the claim now: a worker that took it back after this call outlived its
+    # lease then finds it sent and does not call the ESP again.
     CustomerMessage.objects.filter(pk=message.pk, status=Status.SENDING).update(
         status=Status.SENT, sent_at=now, status_changed_at=now, esp_message_id=esp_id, last_error="",
         subject=content.subject, text=content.text, html=content.html,  # what was sent, kept
@@ -102,7 +105,8 @@ def _calling_esp(message, now):
 
 def _sending_failed(message, error, policy, now):
     update = {"last_error": f"{type(error).__name__}: {error}"[:2000], "status_changed_at": now}
-    claim = CustomerMessage.objects.filter(pk=message.pk, status=Status.SENDING)
+    # Only this worker's claim: one taken back meanwhile belongs to another worker's attempt.
+    claim = CustomerMessage.objects.filter(pk=message.pk, status=Status.SENDING, claimed_at=message.claimed_at)
     if message.attempts >= policy.max_attempts:
         claim.update(status=Status.FAILED, **update)
         return "failed"
