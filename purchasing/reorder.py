@@ -38,6 +38,7 @@ from django.db.models.functions import Upper
 
 from kernel import clock
 from kernel.locks import advisory_lock
+from kernel.parsers import case_key
 from orders.models import WAITING, WAITING_UNITS, Backorder
 
 from .models import (
@@ -143,7 +144,7 @@ def review(*, skus=None, supplier=None, policy=None):
     start = today - datetime.timedelta(days=HISTORY_DAYS)
     items = SupplierItem.objects.filter(preferred=True, product__dropship=False).select_related("product__stock", "supplier")
     if skus is not None:
-        items = items.annotate(sku_key=Upper("product__sku")).filter(sku_key__in=[sku.upper() for sku in skus])  # any case
+        items = items.annotate(sku_key=Upper("product__sku")).filter(sku_key__in=[case_key(sku) for sku in skus])  # any case
     if supplier:
         items = items.filter(supplier__code=supplier)
     items = list(items)

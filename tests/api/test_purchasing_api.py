@@ -98,7 +98,7 @@ def test_batch_send_confirm_receive_over_the_api(api_as, settings):
     assert (order_line["eta"], order_line["promised_date"]) == ("2026-04-21", "2026-04-08")
 
     over = warehouse.post(f"/api/v1/purchase-orders/{number}/receive/", {"lines": [{"sku": "LAMP-1", "quantity": 5}]}, format="json")
-    assert over.status_code == 400
+    assert over.status_code == 409
     assert (over.json()["errors"][0]["sku"], over.json()["errors"][0]["code"]) == ("LAMP-1", "over_receipt")
 
     received = warehouse.post(f"/api/v1/purchase-orders/{number}/receive/", {"lines": [{"sku": "LAMP-1", "quantity": 4}]}, format="json")
