@@ -71,7 +71,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "import_export",
     "anymail",
-    "kernel",  # the ground floor: template tags only, no models
+    "kernel",  # the ground floor: template tags and the admin's choice filters, no models
     "inventory",
     "orders",
     "purchasing",

@@ -130,8 +130,12 @@ def _error_response(exc, context):
             data = context["request"].data
         except Exception:  # the body itself was the problem
             data = None
-        response.data = {"errors": [_problem(path, message, data) for path, message in _flatten(exc.detail)]}
-        response.status_code = status.HTTP_400_BAD_REQUEST
+        problems = [_problem(path, message, data) for path, message in _flatten(exc.detail)]
+        response.data = {"errors": problems}
+        # A body whose only fault is naming what does not exist (a supplier's code) is well
+        # formed: a 404, as kernel.errors.refuse answers it.
+        unknown = bool(problems) and all(problem["code"] == "does_not_exist" for problem in problems)
+        response.status_code = status.HTTP_404_NOT_FOUND if unknown else status.HTTP_400_BAD_REQUEST
     else:
         detail = response.data.get("detail", response.data) if isinstance(response.data, dict) else response.data
         response.data = error_body(str(detail), getattr(detail, "code", exc.default_code))

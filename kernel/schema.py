@@ -2,7 +2,8 @@
 body and codes of every operation, the least and most items of a list, and what text may hold."""
 
 from drf_spectacular import openapi
-from drf_spectacular.plumbing import is_list_serializer
+from drf_spectacular.plumbing import force_instance, is_list_serializer
+from drf_spectacular.utils import PolymorphicProxySerializer
 
 ERRORS_SCHEMA = {
     "type": "object",
@@ -46,8 +47,16 @@ NOT_BLANK = rf"^[^\u0000]*[^\u0000{SPACES}][^\u0000]*$"
 
 
 class AutoSchema(openapi.AutoSchema):
-    """drf-spectacular's schema with the least and most items of a list (a ListSerializer's
-    allow_empty, min_length and max_length), which it leaves out."""
+    """drf-spectacular's schema with what it leaves out: the least and most items of a list (a
+    ListSerializer's allow_empty, min_length and max_length), and that a body of one of several
+    shapes (a stock change by its reason) is required when each shape requires a field."""
+
+    def _get_request_for_media_type(self, serializer, direction="request"):
+        schema, required = super()._get_request_for_media_type(serializer, direction)
+        if isinstance(serializer, PolymorphicProxySerializer):
+            shapes = serializer.serializers.values() if isinstance(serializer.serializers, dict) else serializer.serializers
+            required = all(any(field.required for field in force_instance(shape).fields.values()) for shape in shapes)
+        return schema, required
 
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
