@@ -1,12 +1,34 @@
-"""The API's list filters (django-filter), held to the schema they publish."""
+"""List filters (django-filter): the API's, held to the schema they publish, and a whole-number
+filter for pages that read one from the query string."""
 
 import re
 
+import django_filters
+from django import forms
 from django_filters import BooleanFilter, IsoDateTimeFilter
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 
-from kernel.parsers import FLAGS, query_value
+from kernel.errors import InvalidInput
+from kernel.parsers import FLAGS, parse_count, query_value
+
+
+class CountField(forms.IntegerField):
+    """A whole number typed into a form, read by kernel.parsers.parse_count: "٣" and "1e3" are
+    no number of days (Django's IntegerField took the first, the DecimalField behind
+    django-filter's NumberFilter both)."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return parse_count(str(value).strip(), str(self.label or "number"))
+        except InvalidInput:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class CountFilter(django_filters.NumberFilter):
+    field_class = CountField
 
 # A date and time as RFC 3339 (the schema's "date-time") writes it: with a zone, in ASCII digits.
 RFC3339 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})")

@@ -19,7 +19,10 @@ from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from kernel import clock
+from kernel.errors import InvalidInput
+from kernel.filters import CountFilter
 from kernel.locks import advisory_lock
+from kernel.parsers import parse_count
 from orders.models import Order
 from orders.selectors import matching_customers, numbered_order_ids
 
@@ -94,15 +97,15 @@ def _yes_no(**kwargs):
 class WorklistFilter(django_filters.FilterSet):
     eta_slipped = _yes_no(method="filter_eta_slipped", label=_("ETA later than promised"))
     past_promised = _yes_no(method="filter_past_promised", label=_("past the promised date"))
-    due_within = django_filters.NumberFilter(
+    due_within = CountFilter(
         method="filter_due_within", label=_("ETA passed or due within (days)"), min_value=0, max_value=365,
     )
     po_late = _yes_no(field_name="po_late", label=_("purchase order late"))
-    waiting_days = django_filters.NumberFilter(
+    waiting_days = CountFilter(
         method="filter_waiting_days", label=_("waiting longer than (days)"), min_value=0, max_value=3650,
     )
     bounced = _yes_no(method="filter_bounced", label=_("email bounced or customer to call"))
-    min_messages = django_filters.NumberFilter(
+    min_messages = CountFilter(
         field_name="message_count", lookup_expr="gte", label=_("at least this many messages"), min_value=0, max_value=10000,
     )
     q = django_filters.CharFilter(
@@ -124,7 +127,7 @@ class WorklistFilter(django_filters.FilterSet):
     def filter_due_within(self, queryset, name, value):
         if value is None:
             return queryset
-        return queryset.filter(next_eta__lte=clock.today() + datetime.timedelta(days=int(value)))
+        return queryset.filter(next_eta__lte=clock.today() + datetime.timedelta(days=value))
 
     def filter_past_promised(self, queryset, name, value):
         return self._flag(queryset, value, Q(promised__lt=clock.today()))
@@ -132,7 +135,7 @@ class WorklistFilter(django_filters.FilterSet):
     def filter_waiting_days(self, queryset, name, value):
         if value is None:
             return queryset
-        return queryset.filter(waiting_since__lt=clock.now() - datetime.timedelta(days=int(value)))
+        return queryset.filter(waiting_since__lt=clock.now() - datetime.timedelta(days=value))
 
     def filter_bounced(self, queryset, name, value):
         bounced = CustomerMessage.objects.filter(
@@ -186,8 +189,8 @@ READY_TEXT_NAMES = {
 
 def _ids(text):
     try:
-        return sorted({int(pk) for pk in str(text).split(",") if pk.strip()})
-    except ValueError:
+        return sorted({parse_count(pk.strip(), "orders", 1, 2**63 - 1) for pk in str(text).split(",") if pk.strip()})
+    except InvalidInput:
         return None
 
 

@@ -1,14 +1,19 @@
 """The people's forms read numbers as the API does (kernel.parsers): the customer's cancel form
-with "²" for a line, staff's order form with "SCL-070 ²", and an order list filtered by a
-status no order can have (a NUL, which PostgreSQL refuses) each answered with a 500. Now the
-form says what is wrong (a 400 on the status page), and the list says the filter is invalid."""
+with "²" for a line, staff's order form with "SCL-070 ²", the warehouse's receipt of more units
+than a database integer holds, and an order list filtered by a status no order can have (a
+NUL, which PostgreSQL refuses) each answered with a 500. Now the form says what is wrong (a
+400 on the status page), and the list says the filter is invalid."""
 
 import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 
 from orders.models import Order, OrderLine
 from orders.status_links import status_token
-from tests.factories import ProductFactory, UserFactory, place
+from purchasing.batching import batch_backorders
+from purchasing.lifecycle import send_purchase_order
+from purchasing.models import PurchaseOrder, PurchaseOrderLine
+from tests.factories import ProductFactory, SupplierItemFactory, UserFactory, place
 
 pytestmark = pytest.mark.django_db
 
@@ -63,3 +68,22 @@ def test_an_order_list_filtered_by_a_choice_lists_those_orders(staff, order):
     response = staff.get(reverse("admin:orders_order_changelist"), {"status__exact": order.status})
 
     assert list(response.context["cl"].result_list) == [order]
+
+
+@pytest.mark.parametrize("units, says", [("99999999999999999999", "less than or equal to 1000000"),
+                                         ("٣", "Enter a whole number.")])
+def test_the_warehouses_receipt_form_refuses_a_number_it_cannot_book(staff, units, says):
+    item = SupplierItemFactory(pack_size=5)
+    place((item.product, 3))
+    batch_backorders()
+    purchase_order = PurchaseOrder.objects.get()
+    send_purchase_order(purchase_order.number)
+    line = purchase_order.lines.get()
+
+    response = staff.post(reverse("admin:purchasing_purchaseorder_changelist"), {
+        "action": "receive", ACTION_CHECKBOX_NAME: [purchase_order.pk], "apply": "1", "allow_over": "on",
+        "form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1", "form-0-line": line.pk, "form-0-quantity": units,
+    })
+
+    assert response.status_code == 200 and says in response.content.decode()  # the first was a 500 on PostgreSQL
+    assert PurchaseOrderLine.objects.get(pk=line.pk).received == 0
