@@ -11,14 +11,14 @@ from kernel.fields import (
     StrictIntegerField,
 )
 
-from .models import SKU_PATTERN, Product, StockMovement
+from .models import SKU_PATTERN, SKU_VALIDATOR, Product, StockMovement
 
 MAX_UNITS = 1_000_000
 
 
 class ProductSerializer(ModelSerializer):
     # The SKU's uniqueness is the service's to name (409), not a 400 here.
-    sku = RegexField(rf"^{SKU_PATTERN.pattern}$", max_length=64)
+    sku = RegexField(rf"^{SKU_PATTERN.pattern}$", max_length=64, error_messages={"invalid": SKU_VALIDATOR.message})
     price = MoneyField()
     backorderable = StrictBooleanField(default=True)
     dropship = StrictBooleanField(default=False)

@@ -27,9 +27,9 @@ class StrictIntegerField(serializers.IntegerField):
 
 
 class TextMixin:
-    """Text as JSON sends it: a string (a number is refused, not turned into "0"), with no NUL,
-    no longer than max_length as sent (DRF measured it after trimming the spaces around it, so
-    the schema's maxLength and the server disagreed)."""
+    """Text as JSON sends it: a string (a number is refused, not turned into "0"), no longer than
+    max_length as sent (DRF measured it after trimming the spaces around it, so the schema's
+    maxLength and the server disagreed)."""
 
     def to_internal_value(self, data):
         if not isinstance(data, str):

@@ -62,6 +62,18 @@ def match_keys(asked, known):
     return {key: by_key[case_key(key)] for key in asked if case_key(key) in by_key}
 
 
+def repeated(keys):
+    """The indexes of the keys that repeat an earlier one under case_key (text that is no key
+    repeats only itself)."""
+    seen, repeats = set(), []
+    for index, key in enumerate(keys):
+        folded = case_key(key) or key
+        if folded in seen:
+            repeats.append(index)
+        seen.add(folded)
+    return repeats
+
+
 def query_value(request, name):
     """One query parameter's value, None when it is not given; given twice it is a 400 naming
     it (which of the two would count?)."""
@@ -81,37 +93,25 @@ def query_dict(request):
 FLAGS = {"true": True, "false": False}
 
 
-def repeated(keys):
-    """The indexes of the keys that repeat an earlier one under case_key (text that is no key
-    repeats only itself)."""
-    seen, repeats = set(), []
-    for index, key in enumerate(keys):
-        folded = case_key(key) or key
-        if folded in seen:
-            repeats.append(index)
-        seen.add(folded)
-    return repeats
-
-
 # No body the API or a webhook reads nests deeper than this; an order is three levels deep.
 MAX_DEPTH = 32
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_NOT_BRACKET = re.compile(rb"[^\[\]{}]+")
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 
 
-def _too_deep(body):
-    if body.count(b"[") + body.count(b"{") <= MAX_DEPTH:  # most bodies: no scan
+def _too_deep(text):
+    if text.count("[") + text.count("{") <= MAX_DEPTH:  # most bodies: no scan
         return False
     depth = 0
-    for bracket in _NOT_BRACKET.sub(b"", _STRING.sub(b"", body)):
-        depth += 1 if bracket in b"[{" else -1
+    for bracket in _NOT_BRACKET.sub("", _STRING.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
         if depth > MAX_DEPTH:
             return True
     return False
 
 
-def _refuse_constant(name):
-    raise ValueError(f"{name} is not a JSON number")
+class DuplicateKey(ValueError):
+    pass
 
 
 def _object(pairs):
@@ -123,24 +123,25 @@ def _object(pairs):
     return dict(pairs)
 
 
-class DuplicateKey(ValueError):
-    pass
+def _refuse_constant(name):
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def parse_json(body, encoding="utf-8"):
-    """A JSON body (bytes), read strictly: nested at most MAX_DEPTH levels (checked before
+    """A JSON body (bytes), read strictly: nested at most MAX_DEPTH levels (counted before
     parsing: a body 100,000 levels deep made Python's parser give up with a RecursionError), each
     key once per object (a repeated key would otherwise silently be its last value), no NaN or
     Infinity. Anything else is InvalidInput with code parse_error, naming what is wrong."""
-    if _too_deep(body):
-        raise InvalidInput.one(f"JSON parse error - nested deeper than {MAX_DEPTH} levels.", code="parse_error")
     try:
-        return json.loads(body.decode(encoding), object_pairs_hook=_object, parse_constant=_refuse_constant)
+        text = body.decode(encoding)
+        if _too_deep(text):
+            raise InvalidInput.one(f"JSON parse error - nested deeper than {MAX_DEPTH} levels.", code="parse_error")
+        return json.loads(text, object_pairs_hook=_object, parse_constant=_refuse_constant)
     except DuplicateKey as error:
         key = str(error)[:64]
         raise InvalidInput.one(f"JSON parse error - the key {key!r} appears twice in one object.", field=key,
                                code="parse_error") from None
-    except (ValueError, RecursionError) as error:  # UnicodeDecodeError is a ValueError
+    except ValueError as error:  # also a body that is not in its charset (UnicodeDecodeError)
         raise InvalidInput.one(f"JSON parse error - {error}", code="parse_error") from None
 
 
