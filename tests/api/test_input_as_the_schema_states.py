@@ -40,6 +40,7 @@ def test_a_key_given_twice_is_a_400_naming_it_not_its_last_value(shop):
 
 def test_an_amount_in_exponent_notation_is_refused_naming_field_and_line(shop):
     ProductFactory(sku="TEA-1")
+    ProductFactory(sku="TEA-2")  # "1e3" was stored as a unit price of 1000.00
 
     response = post(shop, order_body([{"sku": "TEA-1", "quantity": 1}, {"sku": "TEA-2", "quantity": 1, "unit_price": "1e3"}]))
 
