@@ -71,7 +71,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "import_export",
     "anymail",
-    "kernel",  # the ground floor: template tags only, no models
+    "kernel",  # the ground floor: template tags and the admin's choice filters, no models
     "inventory",
     "orders",
     "purchasing",
@@ -168,11 +168,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["kernel.permissions.RolePermission"],
     # JSON only: the shop speaks JSON, people use /api/v1/docs/.
     "DEFAULT_PARSER_CLASSES": ["kernel.parsers.JSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "kernel.parsers.JSONOnly",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["kernel.filters.FilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "kernel.api.Pagination",
     "PAGE_SIZE": 100,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "kernel.schema.AutoSchema",
     "EXCEPTION_HANDLER": "kernel.api.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
 }
@@ -184,7 +185,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "kernel.api.document_errors",
+        "kernel.schema.document_errors",
     ],
 }
 

@@ -24,6 +24,7 @@ from django.db import transaction
 
 from kernel.errors import DomainError
 from kernel.locks import advisory_lock
+from kernel.parsers import case_key
 from orders.cancellation import CancelRequest, cancel_units
 from orders.models import Order
 from orders.placement import CustomerDetails, LineRequest, OrderOrigin, place_order
@@ -66,7 +67,7 @@ def _quantities(data):
             continue  # removed in an edit
         if not line.sku:
             raise Held(f"Line {index + 1} ({line.name}) has no SKU.")
-        units[line.sku.upper()] += line.quantity
+        units[case_key(line.sku)] += line.quantity
     return dict(units)
 
 
@@ -81,8 +82,8 @@ def _place(connection, data):
     totals, names = defaultdict(lambda: 0), {}
     for line in data.lines:
         if line.quantity > 0:
-            totals[line.sku.upper()] += line.quantity * line.unit_price
-            names.setdefault(line.sku.upper(), line.sku)
+            totals[case_key(line.sku)] += line.quantity * line.unit_price
+            names.setdefault(case_key(line.sku), line.sku)
     lines = [LineRequest(names[sku], units, per_unit(totals[sku], units)) for sku, units in quantities.items()]
     try:
         order, _created = place_order(
@@ -122,7 +123,7 @@ def _cancel(order, keep):
     everything (None). Aimed at the shop's quantity, not by the shop's change: units the back
     office cancelled already (and the merchant then refunded in the shop) are not cancelled
     twice."""
-    lines = {line.product.sku.upper(): line for line in order.lines.select_related("product")}
+    lines = {case_key(line.product.sku): line for line in order.lines.select_related("product")}
     if keep is None:
         requests = [CancelRequest(line.product.sku, line.unshipped) for line in lines.values() if line.unshipped]
     else:

@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models import Case, F, Q, Value, When
 
 from kernel import clock
+from kernel.parsers import case_key
 from kernel.queue import enqueue_after_commit
 from orders.models import Order
 
@@ -126,7 +127,7 @@ def push_stock(connection, force=False):
         if unknown:
             found = platform.find_products(connection, [row.product.sku for row in unknown])
             for row in unknown:
-                row.remote, row.found = found.get(row.product.sku.upper(), {}), row.product.sku.upper() in found
+                row.remote, row.found = found.get(case_key(row.product.sku), {}), case_key(row.product.sku) in found
                 ShopProduct.objects.filter(pk=row.pk).update(remote=row.remote, found=row.found)
         states = sell_states([row.product_id for row in rows])
         changed = [(row, states[row.product_id]) for row in rows
