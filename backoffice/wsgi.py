@@ -8,6 +8,6 @@ application = get_wsgi_application()
 
 # Web processes only: gunicorn and runserver load this module, workers and beat do not.
 # (Imported here, once the settings are known.)
-from backoffice.failures import bound_database_waits
+from backoffice.failures import bound_database_waits  # noqa: E402  (after the settings module is named)
 
 connection_created.connect(bound_database_waits, dispatch_uid="backoffice.bound_database_waits")

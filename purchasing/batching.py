@@ -49,8 +49,10 @@ class Candidate:
 
 def _candidates(today):
     rows = (
-        Backorder.objects.not_ordered().filter(product__dropship=False, product__supplier_items__preferred=True)
-        .units_waiting_by("product_id", item_id=F("product__supplier_items__id")).annotate(oldest=Min("created_at"))
+        Backorder.objects.not_ordered()
+        .filter(product__dropship=False, product__supplier_items__preferred=True)
+        .units_waiting_by("product_id", item_id=F("product__supplier_items__id"))
+        .annotate(oldest=Min("created_at"))
     )
     rows = list(rows)
     items = drafts.items_ordered_on(today).in_bulk([row["item_id"] for row in rows])
@@ -138,7 +140,8 @@ def _dropship_purchase_orders(now, today):
     """Dropship products are never stocked: one purchase order per customer order and
     supplier, sent on at once, never batched with stock orders."""
     rows = list(
-        Backorder.objects.not_ordered().filter(product__dropship=True, product__supplier_items__preferred=True)
+        Backorder.objects.not_ordered()
+        .filter(product__dropship=True, product__supplier_items__preferred=True)
         .units_waiting_by("order_id", "product_id", item_id=F("product__supplier_items__id"))
         .order_by("order_id", "product_id")
     )
@@ -147,7 +150,9 @@ def _dropship_purchase_orders(now, today):
     items = drafts.items_ordered_on(today).in_bulk([row["item_id"] for row in rows])
     order_rows = Order.objects.in_bulk({row["order_id"] for row in rows})
     pairs = list(dict.fromkeys((items[row["item_id"]].supplier, order_rows[row["order_id"]]) for row in rows))
-    created = dict(zip([(supplier.pk, order.pk) for supplier, order in pairs], drafts.new_purchase_orders(pairs, now)))
+    created = dict(
+        zip([(supplier.pk, order.pk) for supplier, order in pairs], drafts.new_purchase_orders(pairs, now), strict=True)
+    )
     lines = []
     for row in rows:
         item = items[row["item_id"]]
@@ -158,5 +163,3 @@ def _dropship_purchase_orders(now, today):
     _fit_lines(lines, pegged, {})
     announce(moved, EtaChange.Cause.PURCHASE_ORDER)
     return list(created.values())
-
-
