@@ -114,6 +114,7 @@ class FailedOrderPushInline(ReadOnlyInline):
 class ShopConnectionAdmin(admin.ModelAdmin):
     form = ShopConnectionForm
     list_display = ["code", "platform", "url", "active", "last_sync_at", "held_events", "sync_problem"]
+    list_filter = ["platform", "language", "active"]
     readonly_fields = ["webhook", "watermark", "last_sync_at", "last_sync_error"]
     inlines = [HeldEventInline, FailedProductInline, FailedOrderPushInline]
     change_form_template = "admin/shops/shopconnection/change_form.html"

@@ -49,7 +49,9 @@ def test_a_receipt_filling_1000_pegged_backorders_stays_within_a_fixed_budget(dj
 
     # One statement per step on PostgreSQL; SQLite's cap on query parameters splits each
     # bulk update of 1,000 rows into a handful of statements.
-    with django_assert_max_num_queries(18 if connection.vendor == "postgresql" else 32):
+    # 19 on PostgreSQL: 18, and the one read of which shops are connected (shops.pushes, at most
+    # every 10 s per process, however many rows; a slow setup here lets it expire).
+    with django_assert_max_num_queries(19 if connection.vendor == "postgresql" else 32):
         receive_purchase_order(po.number, {sku: 1000})
 
     assert Backorder.objects.filter(status="allocated").count() == 1000
