@@ -14,6 +14,7 @@ import json
 import logging
 from decimal import Decimal
 
+from django.db import connection as database
 from django.db import transaction
 
 from kernel import clock
@@ -68,6 +69,22 @@ def _apply(event):
     if isinstance(wanted, platforms.Fetch):
         wanted = platform.order(connection, wanted.shop_order_id)
     return apply_order(connection, wanted)
+
+
+def store(connection, delivery_key, topic, shop_order_id, body):
+    """A webhook's event, stored in one statement unless its delivery is stored already (the
+    answer's only write: no transaction around it, no read before it). Returns the new row's
+    id, or None for a delivery that came before."""
+    columns = ("connection_id", "delivery_key", "topic", "shop_order_id", "body", "received_at", "status", "reason",
+               "attempts")
+    with database.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {InboxEvent._meta.db_table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "
+            "ON CONFLICT (connection_id, delivery_key) DO NOTHING RETURNING id",
+            [connection.pk, delivery_key[:200], topic, shop_order_id, body,
+             database.ops.adapt_datetimefield_value(clock.now()), InboxEvent.Status.PENDING, "", 0])
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def record(connection, delivery_key, topic, shop_order_id, body):
