@@ -77,11 +77,13 @@ def serve():
         port = probe.getsockname()[1]
     database = urlsplit(os.environ["DATABASE_URL"])._replace(path="/" + connection.settings_dict["NAME"]).geturl()
     environment = {**os.environ, "DATABASE_URL": database, "DEBUG": "false", "SECRET_KEY": "bench-not-secret",
-                   "ALLOWED_HOSTS": "127.0.0.1", "GUNICORN_BIND": f"127.0.0.1:{port}", "LOG_LEVEL": "WARNING"}
+                   "ALLOWED_HOSTS": "127.0.0.1", "GUNICORN_BIND": f"127.0.0.1:{port}"}
     environment.setdefault("DATABASE_CONN_MAX_AGE", "60")
     root = Path(__file__).resolve().parents[1]
+    # Its log (a line per request, as in production) goes to a file beside the broker's.
+    log = open(Path(os.environ["BACKOFFICE_VAR_DIR"]) / "gunicorn.log", "ab")  # noqa: SIM115  (open while it runs)
     process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(root / "gunicorn.conf.py"),
-                                "backoffice.wsgi:application"], cwd=root, env=environment)
+                                "backoffice.wsgi:application"], cwd=root, env=environment, stdout=log, stderr=log)
     deadline = time.monotonic() + 60
     while True:
         try:
