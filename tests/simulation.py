@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from inventory.stock import StockChange, change_stock, create_product
 from notifications.models import CustomerMessage, Voucher
-from notifications.outbox import send_due_messages
+from notifications.sending import send_due_messages
 from orders.cancellation import cancel_units
 from orders.fulfilment import change_preferences, ship_order
 from orders.models import WAITING, Backorder, EtaChange, Order, OrderLine

@@ -12,7 +12,7 @@ from django.test import Client
 
 from kernel import clock
 from notifications.models import CustomerMessage
-from notifications.outbox import send_due_messages
+from notifications.sending import send_due_messages
 from orders.models import WAITING, Backorder, EtaChange
 from purchasing import batching, lifecycle, receiving
 from purchasing.models import PurchaseOrder, Supplier
