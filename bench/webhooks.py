@@ -53,19 +53,34 @@ def main():
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--skus", type=int, default=50)
     parser.add_argument("--stock-changes", type=int, default=1000)
-    parser.add_argument("--answers-only", action="store_true", help="measure the answers and their floor, nothing after")
+    parser.add_argument(
+        "--answers-only", action="store_true", help="measure the answers and their floor, nothing after"
+    )
     args = parser.parse_args()
     settings.ALLOWED_HOSTS = ["*"]
     in_throwaway_database(lambda: run(args), "webhooks.py")
 
 
 def woo_order(number, rng, skus):
-    return {"id": number, "number": str(number), "status": "processing", "currency": "EUR",
-            "date_modified_gmt": "2026-03-01T10:00:00",
-            "billing": {"first_name": "Bench", "last_name": str(number % 50), "email": f"c{number % 400}@example.org"},
-            "shipping": {"first_name": "Bench", "address_1": "Marktplatz 1", "postcode": "10115", "city": "Berlin", "country": "DE"},
-            "line_items": [{"id": i, "name": sku, "sku": sku, "quantity": rng.randint(1, 3), "total": "19.80"}
-                           for i, sku in enumerate(rng.sample(skus, rng.randint(1, 4)))]}
+    return {
+        "id": number,
+        "number": str(number),
+        "status": "processing",
+        "currency": "EUR",
+        "date_modified_gmt": "2026-03-01T10:00:00",
+        "billing": {"first_name": "Bench", "last_name": str(number % 50), "email": f"c{number % 400}@example.org"},
+        "shipping": {
+            "first_name": "Bench",
+            "address_1": "Marktplatz 1",
+            "postcode": "10115",
+            "city": "Berlin",
+            "country": "DE",
+        },
+        "line_items": [
+            {"id": i, "name": sku, "sku": sku, "quantity": rng.randint(1, 3), "total": "19.80"}
+            for i, sku in enumerate(rng.sample(skus, rng.randint(1, 4)))
+        ],
+    }
 
 
 def serve():
@@ -76,14 +91,25 @@ def serve():
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     database = urlsplit(os.environ["DATABASE_URL"])._replace(path="/" + connection.settings_dict["NAME"]).geturl()
-    environment = {**os.environ, "DATABASE_URL": database, "DEBUG": "false", "SECRET_KEY": "bench-not-secret",
-                   "ALLOWED_HOSTS": "127.0.0.1", "GUNICORN_BIND": f"127.0.0.1:{port}"}
+    environment = {
+        **os.environ,
+        "DATABASE_URL": database,
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-not-secret",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+    }
     environment.setdefault("DATABASE_CONN_MAX_AGE", "60")
     root = Path(__file__).resolve().parents[1]
     # Its log (a line per request, as in production) goes to a file beside the broker's.
     log = open(Path(os.environ["BACKOFFICE_VAR_DIR"]) / "gunicorn.log", "ab")  # noqa: SIM115  (open while it runs)
-    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(root / "gunicorn.conf.py"),
-                                "backoffice.wsgi:application"], cwd=root, env=environment, stdout=log, stderr=log)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", str(root / "gunicorn.conf.py"), "backoffice.wsgi:application"],
+        cwd=root,
+        env=environment,
+        stdout=log,
+        stderr=log,
+    )
     deadline = time.monotonic() + 60
     while True:
         try:
@@ -144,8 +170,14 @@ def run(args):
     for sku in skus:
         create_product(sku=sku, name=sku, price="9.90")
     change_stock([StockChange(sku, 30, "receipt") for sku in skus])
-    shop, _ = connect_shop("WOO", platform="woocommerce", url="http://127.0.0.1:9", webhook_secret=SECRET,
-                           consumer_key="ck", consumer_secret="cs")
+    shop, _ = connect_shop(
+        "WOO",
+        platform="woocommerce",
+        url="http://127.0.0.1:9",
+        webhook_secret=SECRET,
+        consumer_key="ck",
+        consumer_secret="cs",
+    )
     user = User.objects.create_user("bench-shop")
     user.groups.add(Group.objects.get(name="Shop"))
     token = Token.objects.create(user=user).key
@@ -153,8 +185,10 @@ def run(args):
     bodies = {}
     for index in range(args.clients):
         rng = random.Random(index)
-        bodies[index] = [json.dumps(woo_order(index * per_client + n + 1, rng, skus), separators=(",", ":")).encode()
-                         for n in range(per_client)]
+        bodies[index] = [
+            json.dumps(woo_order(index * per_client + n + 1, rng, skus), separators=(",", ":")).encode()
+            for n in range(per_client)
+        ]
     connections.close_all()
     context = multiprocessing.get_context("fork")
     server, port = serve()
@@ -165,9 +199,17 @@ def run(args):
         for body in bodies[index]:
             signature = base64.b64encode(hmac.new(SECRET.encode(), body, hashlib.sha256).digest()).decode()
             started = time.perf_counter()
-            status = request(link, "POST", "/shops/WOO/webhook/", body, {
-                "Content-Type": "application/json", "X-WC-Webhook-Signature": signature,
-                "X-WC-Webhook-Topic": "order.created"})
+            status = request(
+                link,
+                "POST",
+                "/shops/WOO/webhook/",
+                body,
+                {
+                    "Content-Type": "application/json",
+                    "X-WC-Webhook-Signature": signature,
+                    "X-WC-Webhook-Topic": "order.created",
+                },
+            )
             times.append(time.perf_counter() - started)
             codes[status] = codes.get(status, 0) + 1
         results.put((times, codes))
@@ -182,7 +224,9 @@ def run(args):
                 cursor.execute(
                     "INSERT INTO shops_inboxevent (connection_id, delivery_key, topic, shop_order_id, body, received_at, "
                     "status, reason, attempts) VALUES (%s, %s, 'order.created', %s, %s, now(), 'floor', '', 0) "
-                    "ON CONFLICT DO NOTHING", [shop.pk, f"floor:{order['id']}", str(order["id"]), body.decode()])
+                    "ON CONFLICT DO NOTHING",
+                    [shop.pk, f"floor:{order['id']}", str(order["id"]), body.decode()],
+                )
                 times.append(time.perf_counter() - started)
         connections.close_all()
         results.put((times, {200: len(times)}))
@@ -203,11 +247,20 @@ def run(args):
         barrier.wait()
         for body in bodies[index]:
             order = json.loads(body)
-            status = request(link, "POST", "/api/v1/orders/", json.dumps({
-                "number": f"API-{order['id']}", "customer": {"email": order["billing"]["email"], "name": "Bench"},
-                "fulfilment_policy": "ship_partial",
-                "lines": [{"sku": line["sku"], "quantity": line["quantity"]} for line in order["line_items"]],
-            }).encode(), {"Content-Type": "application/json", "Authorization": f"Token {token}"})
+            status = request(
+                link,
+                "POST",
+                "/api/v1/orders/",
+                json.dumps(
+                    {
+                        "number": f"API-{order['id']}",
+                        "customer": {"email": order["billing"]["email"], "name": "Bench"},
+                        "fulfilment_policy": "ship_partial",
+                        "lines": [{"sku": line["sku"], "quantity": line["quantity"]} for line in order["line_items"]],
+                    }
+                ).encode(),
+                {"Content-Type": "application/json", "Authorization": f"Token {token}"},
+            )
             codes[status] = codes.get(status, 0) + 1
         results.put(([], codes))
 
@@ -230,7 +283,9 @@ def run(args):
     print(f"answered per second         {rate:.0f}   (goal >= 300)")
     print(f"p99 answer time             {p99:.1f} ms   (goal <= 100)")
     print(f"server CPU per answer       {1000 * server_cpu / sum(codes.values()):.2f} ms (gunicorn's workers)")
-    print(f"floor, bare SQL insert      {floor_rate:.0f} rows/s, p99 {floor_p99:.1f} ms  ->  view / floor {100 * rate / floor_rate:.0f} %")
+    print(
+        f"floor, bare SQL insert      {floor_rate:.0f} rows/s, p99 {floor_p99:.1f} ms  ->  view / floor {100 * rate / floor_rate:.0f} %"
+    )
 
     if args.answers_only:
         server.terminate()
@@ -239,14 +294,20 @@ def run(args):
     connections.close_all()
     _, drained = race(context, worker, args.clients)
     placed = Order.objects.filter(shop="WOO").count()
-    print(f"all placed by {args.clients} workers    {placed} orders in {drained:.2f} s ({placed / drained:.0f} orders/s)")
+    print(
+        f"all placed by {args.clients} workers    {placed} orders in {drained:.2f} s ({placed / drained:.0f} orders/s)"
+    )
     held = InboxEvent.objects.exclude(status__in=["done", "ignored"]).count()
     connections.close_all()
     api_outcomes, api_elapsed = race(context, api_client, args.clients)
     _, _, api_codes = figures([([1], c) for _, c in api_outcomes], api_elapsed)
-    print(f"same orders, JSON API       {api_codes.get(201, 0)} placed in {api_elapsed:.2f} s "
-          f"({api_codes.get(201, 0) / api_elapsed:.0f} orders/s); answers {api_codes}")
-    print(f"webhooks + workers          {elapsed + drained:.2f} s until all placed vs {api_elapsed:.2f} s through the API")
+    print(
+        f"same orders, JSON API       {api_codes.get(201, 0)} placed in {api_elapsed:.2f} s "
+        f"({api_codes.get(201, 0) / api_elapsed:.0f} orders/s); answers {api_codes}"
+    )
+    print(
+        f"webhooks + workers          {elapsed + drained:.2f} s until all placed vs {api_elapsed:.2f} s through the API"
+    )
     server.terminate()
     server.wait()
 
@@ -305,8 +366,10 @@ def run(args):
     thread.join()
     pushes.push_due(shop)
     server.shutdown()
-    print(f"stock changes               {args.stock_changes} over {args.skus} SKUs in {changed:.1f} s "
-          f"(push delay {settings.SHOP_PUSH_DELAY_SECONDS} s)")
+    print(
+        f"stock changes               {args.stock_changes} over {args.skus} SKUs in {changed:.1f} s "
+        f"(push delay {settings.SHOP_PUSH_DELAY_SECONDS} s)"
+    )
     print(f"shop calls                  {calls['count']}   (goal <= 100)")
     if held or codes.keys() != {200}:
         print(f"FAILED: {held} events not applied, answers {codes}")

@@ -20,8 +20,8 @@ from kernel import clock
 from kernel.sql import AddDays, chunks
 from orders.models import WAITING, Backorder
 
-from .models import CustomerMessage, MessagePolicy, Voucher
 from . import outbox
+from .models import CustomerMessage, MessagePolicy, Voucher
 from .outbox import Kind, Status, fill, new_message, send_soon, told
 from .selectors import about_to_pass, message_history, no_history, order_states
 
@@ -48,7 +48,8 @@ def delayed_order_ids(policy, backorder_ids=None):
     need a message for. Among `backorder_ids`, or all (the sweep)."""
     later = AddDays(F("told_eta"), policy.delay_notice_min_days)
     delayed = Backorder.objects.filter(
-        Q(eta__gte=later) | Q(eta__gt=F("told_eta"), told_eta__lte=about_to_pass()), status__in=WAITING,
+        Q(eta__gte=later) | Q(eta__gt=F("told_eta"), told_eta__lte=about_to_pass()),
+        status__in=WAITING,
     )
     if backorder_ids is None:
         return set(delayed.order_by().values_list("order_id", flat=True).distinct())
@@ -90,8 +91,9 @@ def _wanted_kind(state, history, policy, today):
 
 
 def _notify_chunk(order_ids, new_backorder_ids, policy, now, second_pass=False, fresh=False):
-    states = order_states(order_ids, delay_days=policy.delay_notice_min_days, new_backorder_ids=new_backorder_ids,
-                          vouchers=not fresh)
+    states = order_states(
+        order_ids, delay_days=policy.delay_notice_min_days, new_backorder_ids=new_backorder_ids, vouchers=not fresh
+    )
     history = no_history() if fresh else message_history(order_ids)
     today = clock.today()
     wanted = {}
@@ -102,12 +104,16 @@ def _notify_chunk(order_ids, new_backorder_ids, policy, now, second_pass=False, 
     if not wanted:
         return []
     # Lock the queued proactive messages we merge into; a sender skips locked rows.
-    queued = {} if fresh else {
-        message.order_id: message
-        for message in CustomerMessage.objects.select_for_update().filter(
-            order_id__in=wanted, status=Status.QUEUED, kind__in=CustomerMessage.PROACTIVE
-        )
-    }
+    queued = (
+        {}
+        if fresh
+        else {
+            message.order_id: message
+            for message in CustomerMessage.objects.select_for_update().filter(
+                order_id__in=wanted, status=Status.QUEUED, kind__in=CustomerMessage.PROACTIVE
+            )
+        }
+    )
     for order_id, message in queued.items():
         wanted[order_id] = max(wanted[order_id], message.kind, key=SEVERITY.get)
     _issue_vouchers(states, [order_id for order_id, kind in wanted.items() if kind == Kind.APOLOGY], policy, now)
@@ -121,7 +127,9 @@ def _notify_chunk(order_ids, new_backorder_ids, policy, now, second_pass=False, 
             cap = history[order_id]["last_sent"]
             message.send_after = now + datetime.timedelta(minutes=policy.quiet_window_minutes)
             if cap:
-                message.send_after = max(message.send_after, cap + datetime.timedelta(hours=policy.min_hours_between_emails))
+                message.send_after = max(
+                    message.send_after, cap + datetime.timedelta(hours=policy.min_hours_between_emails)
+                )
         fill(message, kind, state, _announcement_key(kind, state), voucher=voucher)
         (merged if message.pk else new).append(message)
     # The same announcement made before (a job run twice) is not made again: a merged message
@@ -129,15 +137,22 @@ def _notify_chunk(order_ids, new_backorder_ids, policy, now, second_pass=False, 
     if merged:
         taken = set(
             CustomerMessage.objects.filter(dedupe_key__in=[m.dedupe_key for m in merged])
-            .exclude(pk__in=[m.pk for m in merged]).values_list("dedupe_key", flat=True)
+            .exclude(pk__in=[m.pk for m in merged])
+            .values_list("dedupe_key", flat=True)
         )
         merged = [m for m in merged if m.dedupe_key not in taken]
-    CustomerMessage.objects.bulk_update(merged, ["kind", "language", "to_email", "data", "subject", "text", "html", "dedupe_key"])
+    CustomerMessage.objects.bulk_update(
+        merged, ["kind", "language", "to_email", "data", "subject", "text", "html", "dedupe_key"]
+    )
     CustomerMessage.objects.bulk_create(new, ignore_conflicts=True)
     if new and not fresh:
         # A concurrent transaction queued a proactive message for some of these orders
         # first (the one-queued-per-order constraint dropped ours): merge into it instead.
-        written = set(CustomerMessage.objects.filter(dedupe_key__in=[m.dedupe_key for m in new]).values_list("dedupe_key", flat=True))
+        written = set(
+            CustomerMessage.objects.filter(dedupe_key__in=[m.dedupe_key for m in new]).values_list(
+                "dedupe_key", flat=True
+            )
+        )
         lost = [m.order_id for m in new if m.dedupe_key not in written]
         if lost and not second_pass:
             return _notify_chunk(lost, new_backorder_ids, policy, now, second_pass=True) + told(wanted, merged + new)
@@ -152,8 +167,17 @@ def _issue_vouchers(states, order_ids, policy, now):
     valid_until = clock.today() + datetime.timedelta(days=policy.voucher_valid_days)
     value = 0 if policy.voucher_kind == Voucher.Kind.FREE_SHIPPING else policy.voucher_value
     Voucher.objects.bulk_create(
-        [Voucher(order_id=order_id, code=new_voucher_code(), kind=policy.voucher_kind, value=value,
-                 valid_until=valid_until, issued_at=now) for order_id in missing],
+        [
+            Voucher(
+                order_id=order_id,
+                code=new_voucher_code(),
+                kind=policy.voucher_kind,
+                value=value,
+                valid_until=valid_until,
+                issued_at=now,
+            )
+            for order_id in missing
+        ],
         ignore_conflicts=True,  # a concurrent apology issued it: one per order, theirs stands
     )
     for voucher in Voucher.objects.filter(order_id__in=missing):

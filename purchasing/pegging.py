@@ -61,7 +61,8 @@ def pegged_need(lines):
     """Units still waiting on the backorders pegged to each of these lines (none: absent)."""
     rows = (
         PurchaseOrderLine.objects.filter(pk__in=[line.pk for line in lines])
-        .annotate(units=PEGGED_UNITS).values_list("pk", "units")
+        .annotate(units=PEGGED_UNITS)
+        .values_list("pk", "units")
     )
     return {pk: units for pk, units in rows if units}
 

@@ -68,14 +68,19 @@ def review_etas():
 
         # With the supplier: the line's date (late lines are mark_late_lines' to move).
         with_supplier = Backorder.objects.filter(
-            status=Backorder.Status.ON_ORDER, po_line__purchase_order__status__in=PurchaseOrder.RECEIVABLE,
+            status=Backorder.Status.ON_ORDER,
+            po_line__purchase_order__status__in=PurchaseOrder.RECEIVABLE,
         )
         moved += _move(with_supplier, dates.line_customer_date(), today)
 
         # Not ordered yet: waiting for the quota, or on a draft nobody sent.
         unpegged = Backorder.objects.filter(status=Backorder.Status.OPEN)
-        on_draft = Backorder.objects.filter(status=Backorder.Status.ON_ORDER, po_line__purchase_order__status=PurchaseOrder.Status.DRAFT)
-        product_ids = set(unpegged.values_list("product_id", flat=True)) | set(on_draft.values_list("product_id", flat=True))
+        on_draft = Backorder.objects.filter(
+            status=Backorder.Status.ON_ORDER, po_line__purchase_order__status=PurchaseOrder.Status.DRAFT
+        )
+        product_ids = set(unpegged.values_list("product_id", flat=True)) | set(
+            on_draft.values_list("product_id", flat=True)
+        )
         groups = defaultdict(list)  # (wait days, lead days) -> products
         supplied = set()
         items = preferred_items(product_ids).values_list(
@@ -98,7 +103,6 @@ def review_etas():
 def _review(backorders, earliest, today, past_horizon):
     """Nothing ordered arrives by the horizon: a date within it moves past it too."""
     within = Q(eta__lt=past_horizon)
-    return (
-        _move(backorders.exclude(within), earliest, today)
-        + _move(backorders.filter(within), Greatest(earliest, _date(past_horizon)), today)
+    return _move(backorders.exclude(within), earliest, today) + _move(
+        backorders.filter(within), Greatest(earliest, _date(past_horizon)), today
     )

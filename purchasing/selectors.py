@@ -27,10 +27,12 @@ def incoming_by_product(product_ids):
     arrives = Case(
         When(purchase_order__status=PurchaseOrder.Status.DRAFT, then=dates.draft_arrival(today)),
         When(dates.late_lines(today), then=Value(dates.late_line_date(today))),
-        default=F("expected_date"), output_field=DateField(),
+        default=F("expected_date"),
+        output_field=DateField(),
     )
     lines = PurchaseOrderLine.objects.filter(
-        product_id__in=set(product_ids), purchase_order__status__in=open_statuses,
+        product_id__in=set(product_ids),
+        purchase_order__status__in=open_statuses,
         purchase_order__dropship_order__isnull=True,
     ).annotate(arrives=arrives)
     arriving = defaultdict(list)
@@ -52,5 +54,8 @@ def supplier_figures(now):
     )
     for row in suppliers:
         row["rate"] = row["on_time"] / row["lines"]
-    return {"late_purchase_orders": late.count(), "late_lines": PurchaseOrderLine.objects.filter(late=True).count(),
-            "suppliers": suppliers}
+    return {
+        "late_purchase_orders": late.count(),
+        "late_lines": PurchaseOrderLine.objects.filter(late=True).count(),
+        "suppliers": suppliers,
+    }

@@ -34,7 +34,8 @@ def signed(secret, body, given):
     # As bytes: compare_digest refuses text with non-ASCII characters, and a header is whatever
     # the sender wrote (a 401, never a 500).
     return bool(secret and given and body) and hmac.compare_digest(
-        signature(secret, body).encode(), given.strip().encode("utf-8", "replace"))
+        signature(secret, body).encode(), given.strip().encode("utf-8", "replace")
+    )
 
 
 def pause(connection, seconds):

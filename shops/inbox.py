@@ -34,8 +34,12 @@ def process_event(event_id):
     """Apply one event if it is still open; returns its status, or None when another worker
     has it or it was applied already."""
     with transaction.atomic():
-        event = (InboxEvent.objects.select_for_update(skip_locked=True, of=("self",)).select_related("connection")
-                 .filter(pk=event_id, status__in=OPEN).first())
+        event = (
+            InboxEvent.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("connection")
+            .filter(pk=event_id, status__in=OPEN)
+            .first()
+        )
         if event is None:
             return None
         event.attempts += 1
@@ -50,7 +54,9 @@ def process_event(event_id):
             log.exception("Shop event %s could not be applied", event.pk)
             event.status, event.reason = InboxEvent.Status.HELD, f"Unexpected error: {type(error).__name__}: {error}"
         else:
-            event.status = InboxEvent.Status.DONE if outcome.startswith(("placed", "cancelled")) else InboxEvent.Status.IGNORED
+            event.status = (
+                InboxEvent.Status.DONE if outcome.startswith(("placed", "cancelled")) else InboxEvent.Status.IGNORED
+            )
             event.reason = outcome
         event.processed_at = clock.now()
         event.save(update_fields=["status", "reason", "attempts", "processed_at"])
@@ -78,20 +84,41 @@ def store(connection, delivery_key, topic, shop_order_id, body, *, if_unchanged=
     delivery that came before. `if_unchanged`: `connection` is a copy kept from an earlier
     read, so the row is written only while the connection is still active with the same
     secrets (None otherwise too)."""
-    columns = ("connection_id", "delivery_key", "topic", "shop_order_id", "body", "received_at", "status", "reason",
-               "attempts")
-    values = [delivery_key[:200], topic, shop_order_id, body, database.ops.adapt_datetimefield_value(clock.now()),
-              InboxEvent.Status.PENDING, "", 0]
+    columns = (
+        "connection_id",
+        "delivery_key",
+        "topic",
+        "shop_order_id",
+        "body",
+        "received_at",
+        "status",
+        "reason",
+        "attempts",
+    )
+    values = [
+        delivery_key[:200],
+        topic,
+        shop_order_id,
+        body,
+        database.ops.adapt_datetimefield_value(clock.now()),
+        InboxEvent.Status.PENDING,
+        "",
+        0,
+    ]
     placeholders = ", ".join(["%s"] * len(values))
     if if_unchanged:
-        source = (f"SELECT id, {placeholders} FROM {ShopConnection._meta.db_table} "
-                  "WHERE id = %s AND active AND secrets = %s")
+        source = (
+            f"SELECT id, {placeholders} FROM {ShopConnection._meta.db_table} WHERE id = %s AND active AND secrets = %s"
+        )
         values += [connection.pk, connection.secrets]
     else:
         source, values = f"VALUES (%s, {placeholders})", [connection.pk, *values]
     with database.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {InboxEvent._meta.db_table} ({', '.join(columns)}) {source} "
-                       "ON CONFLICT (connection_id, delivery_key) DO NOTHING RETURNING id", values)
+        cursor.execute(
+            f"INSERT INTO {InboxEvent._meta.db_table} ({', '.join(columns)}) {source} "
+            "ON CONFLICT (connection_id, delivery_key) DO NOTHING RETURNING id",
+            values,
+        )
         row = cursor.fetchone()
     return row[0] if row else None
 
@@ -99,7 +126,8 @@ def store(connection, delivery_key, topic, shop_order_id, body, *, if_unchanged=
 def record(connection, delivery_key, topic, shop_order_id, body):
     """Store an event unless its delivery is stored already; returns the row (new or old)."""
     event, _created = InboxEvent.objects.get_or_create(
-        connection=connection, delivery_key=delivery_key[:200],
+        connection=connection,
+        delivery_key=delivery_key[:200],
         defaults={"topic": topic, "shop_order_id": shop_order_id, "body": body, "received_at": clock.now()},
     )
     return event

@@ -31,8 +31,9 @@ log = logging.getLogger(__name__)
 
 
 def _refused(status, message):
-    return JsonResponse({"errors": [{"message": message, "code": "refused" if status == 401 else "not_found"}]},
-                        status=status)
+    return JsonResponse(
+        {"errors": [{"message": message, "code": "refused" if status == 401 else "not_found"}]}, status=status
+    )
 
 
 # Each connection as this process last read it, by code: a webhook for it is answered without
@@ -43,8 +44,14 @@ _known = {}
 def _connection(code):
     """Read the active connection `code`, with only what answering needs (the ORM's query
     building would cost more than the query), and remember it."""
-    connection = next(iter(ShopConnection.objects.raw(
-        f"SELECT id, platform, secrets FROM {ShopConnection._meta.db_table} WHERE code = %s AND active", [code])), None)
+    connection = next(
+        iter(
+            ShopConnection.objects.raw(
+                f"SELECT id, platform, secrets FROM {ShopConnection._meta.db_table} WHERE code = %s AND active", [code]
+            )
+        ),
+        None,
+    )
     if connection is None:
         _known.pop(code, None)
     else:
@@ -79,8 +86,9 @@ def _answer(request, code, body, connection, *, remembered):
         log.warning("Shop %s: a webhook with a wrong or missing signature was refused.", code)
         return _refused(401, "The signature does not match this body.")
     key, topic, shop_order_id = platform.delivery(request.headers, body)
-    event_id = inbox.store(connection, key, topic, shop_order_id, body.decode("utf-8", errors="replace"),
-                           if_unchanged=remembered)
+    event_id = inbox.store(
+        connection, key, topic, shop_order_id, body.decode("utf-8", errors="replace"), if_unchanged=remembered
+    )
     if event_id is None:  # the same delivery again (stored the first time), or the remembered connection changed
         return None if remembered else HttpResponse(status=200)
     enqueue_after_commit(process_event, event_id)

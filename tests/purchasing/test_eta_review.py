@@ -188,7 +188,9 @@ def test_two_workers_reviewing_at_once_move_and_tell_each_backorder_once():
 
 
 def test_availability_never_names_a_restock_date_that_has_passed():
-    item = SupplierItemFactory(product=ProductFactory(sku="CUP-9"), supplier=SupplierFactory(lead_time_days=4, max_wait_hours=0))
+    item = SupplierItemFactory(
+        product=ProductFactory(sku="CUP-9"), supplier=SupplierFactory(lead_time_days=4, max_wait_hours=0)
+    )
     with time_machine.travel(MONDAY, tick=False):
         place((item.product, 1))
         batching.batch_backorders()
@@ -264,7 +266,6 @@ def test_the_review_job_is_scheduled_every_morning_after_the_late_lines():
     assert schedule["review-etas"]["task"] == "purchasing.tasks.review_etas"
     late, review = schedule["mark-late-purchase-order-lines"]["schedule"], schedule["review-etas"]["schedule"]
     assert (late.hour, review.hour) == ({6}, {6}) and min(late.minute) < min(review.minute)
-
 
 
 def test_the_review_costs_the_same_queries_for_30_as_for_300_backorders():
