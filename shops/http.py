@@ -31,8 +31,8 @@ def signature(secret, body):
 
 
 def signed(secret, body, given):
-    # As bytes: compare_digest refuses str with non-ASCII characters (a forged header's "é"
-    # would be a 500, not a 401).
+    # As bytes: compare_digest refuses text with non-ASCII characters, and a header is whatever
+    # the sender wrote (a 401, never a 500).
     return bool(secret and given and body) and hmac.compare_digest(
         signature(secret, body).encode(), given.strip().encode("utf-8", "replace")
     )

@@ -15,6 +15,7 @@ import logging
 import time
 from decimal import Decimal
 
+from django.db import connection as database
 from django.db import transaction
 
 from kernel import clock
@@ -22,7 +23,7 @@ from kernel import clock
 from . import platforms
 from .http import ShopRefused, ShopUnavailable
 from .intake import apply_order
-from .models import InboxEvent
+from .models import InboxEvent, ShopConnection
 from .orderdata import Held
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,51 @@ def _apply(event):
     if isinstance(wanted, platforms.Fetch):
         wanted = platform.order(connection, wanted.shop_order_id)
     return apply_order(connection, wanted)
+
+
+def store(connection, delivery_key, topic, shop_order_id, body, *, if_unchanged=False):
+    """A webhook's event, stored in one statement unless its delivery is stored already (the
+    answer's only write: no transaction around it). Returns the new row's id, or None for a
+    delivery that came before. `if_unchanged`: `connection` is a copy kept from an earlier
+    read, so the row is written only while the connection is still active with the same
+    secrets (None otherwise too)."""
+    columns = (
+        "connection_id",
+        "delivery_key",
+        "topic",
+        "shop_order_id",
+        "body",
+        "received_at",
+        "status",
+        "reason",
+        "attempts",
+    )
+    values = [
+        delivery_key[:200],
+        topic,
+        shop_order_id,
+        body,
+        database.ops.adapt_datetimefield_value(clock.now()),
+        InboxEvent.Status.PENDING,
+        "",
+        0,
+    ]
+    placeholders = ", ".join(["%s"] * len(values))
+    if if_unchanged:
+        source = (
+            f"SELECT id, {placeholders} FROM {ShopConnection._meta.db_table} WHERE id = %s AND active AND secrets = %s"
+        )
+        values += [connection.pk, connection.secrets]
+    else:
+        source, values = f"VALUES (%s, {placeholders})", [connection.pk, *values]
+    with database.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {InboxEvent._meta.db_table} ({', '.join(columns)}) {source} "
+            "ON CONFLICT (connection_id, delivery_key) DO NOTHING RETURNING id",
+            values,
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def record(connection, delivery_key, topic, shop_order_id, body):

@@ -8,8 +8,8 @@ Rules:
   lines that ship nothing are skipped; two lines of one SKU are one line.
 - An event older than, or as old as, the version applied changes nothing.
 - A later quantity lower than the shop's earlier one cancels the difference (of what is not
-  shipped); a cancelled order (Shopify cancelled, WooCommerce cancelled, refunded, failed)
-  cancels every unshipped unit. A higher quantity or a new line cannot be placed after the
+  shipped); a cancelled order (Shopify cancelled, WooCommerce cancelled, refunded, failed,
+  or trashed/deleted: order.deleted) cancels every unshipped unit. A higher quantity or a new line cannot be placed after the
   order was: the event is held.
 - What cannot be placed (an unknown or missing SKU, malformed data) raises Held with the
   reason; nothing is written then.

@@ -7,23 +7,25 @@ Rules:
   (a body re-serialised on its way): 401, nothing stored. An unknown code: 404.
 - WooCommerce's ping when a webhook is created (form body `webhook_id=N`, unsigned): 200.
 - A signed event is stored in the inbox, once per (connection, delivery key), and answered
-  200; a worker applies it (asked after commit; beat's sweep finds one that was not asked).
-  Answering parses nothing but the delivery's key: it must stay fast (the shop gives up after
-  seconds and WooCommerce disables a webhook after 5 failures)."""
+  200; a worker applies it (asked once the row is stored; beat's sweep finds one that was not
+  asked). Answering is one write (inbox.store) and one publish, parsing nothing but the
+  delivery's key: it must stay fast (the shop gives up after seconds and WooCommerce disables
+  a webhook after 5 failures). The connection is read once per process and kept; the write
+  checks it is still active with the same secrets, and a webhook it refuses or that fails
+  its signature is answered with the connection read again (a change in admin counts at once)."""
 
 import logging
 
-from django.db import IntegrityError, transaction
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from kernel import clock
 from kernel.errors import NotFound
 from kernel.queue import enqueue_after_commit
 
-from . import platforms, secrets
-from .models import InboxEvent, ShopConnection
+from . import inbox, platforms, secrets
+from .models import ShopConnection
+from .tasks import process_event
 
 log = logging.getLogger(__name__)
 
@@ -34,33 +36,60 @@ def _refused(status, message):
     )
 
 
+# Each connection as this process last read it, by code: a webhook for it is answered without
+# reading it again (inbox.store writes the row only while it is unchanged).
+_known = {}
+
+
+def _connection(code):
+    """Read the active connection `code`, with only what answering needs (the ORM's query
+    building would cost more than the query), and remember it."""
+    connection = next(
+        iter(
+            ShopConnection.objects.raw(
+                f"SELECT id, platform, secrets FROM {ShopConnection._meta.db_table} WHERE code = %s AND active", [code]
+            )
+        ),
+        None,
+    )
+    if connection is None:
+        _known.pop(code, None)
+    else:
+        _known[code] = connection
+    return connection
+
+
 @csrf_exempt
 @require_POST
 def webhook(request, code):
-    connection = ShopConnection.objects.filter(code=code, active=True).first()
+    """With the connection remembered from an earlier webhook first; when that one may be out
+    of date (its signature fails, or it changed: inbox.store writes nothing), with the one
+    read now."""
+    body = request.body
+    remembered = _known.get(code)
+    if remembered is not None and (answer := _answer(request, code, body, remembered, remembered=True)):
+        return answer
+    connection = _connection(code)
     if connection is None:
         return JsonResponse(NotFound.one(f"No shop {code}.", field="code", code="not_found").as_body(), status=404)
+    return _answer(request, code, body, connection, remembered=False)
+
+
+def _answer(request, code, body, connection, *, remembered):
+    """The answer with this connection; None when a remembered one may be out of date."""
     platform = platforms.of(connection)
-    body = request.body
     if platform.is_ping(request.headers, body):
         return HttpResponse(status=200)
     if not platform.signed(secrets.secret(connection, "webhook_secret"), request.headers, body):
+        if remembered:
+            return None  # the secret may have changed since: read it again
         log.warning("Shop %s: a webhook with a wrong or missing signature was refused.", code)
         return _refused(401, "The signature does not match this body.")
     key, topic, shop_order_id = platform.delivery(request.headers, body)
-    try:
-        with transaction.atomic():
-            event = InboxEvent.objects.create(
-                connection=connection,
-                delivery_key=key,
-                topic=topic,
-                shop_order_id=shop_order_id,
-                body=body.decode("utf-8", errors="replace"),
-                received_at=clock.now(),
-            )
-            from .tasks import process_event
-
-            enqueue_after_commit(process_event, event.pk)
-    except IntegrityError:
-        pass  # the same delivery again: stored the first time
+    event_id = inbox.store(
+        connection, key, topic, shop_order_id, body.decode("utf-8", errors="replace"), if_unchanged=remembered
+    )
+    if event_id is None:  # the same delivery again (stored the first time), or the remembered connection changed
+        return None if remembered else HttpResponse(status=200)
+    enqueue_after_commit(process_event, event_id)
     return HttpResponse(status=200)

@@ -50,6 +50,20 @@ def test_an_amount_is_written_as_the_language_writes_money(language, amount, wri
     assert money(Decimal(amount), language) == written
 
 
+@pytest.mark.parametrize(
+    ("language", "currency", "written"),
+    [
+        ("en", "USD", "$1,234.50"),
+        ("de", "USD", f"1.234,50{NBSP}$"),
+        ("en", "EUR", "€1,234.50"),
+        ("en", "chf", f"CHF{NBSP}1,234.50"),
+        ("de", "CHF", f"1.234,50{NBSP}CHF"),
+    ],
+)
+def test_an_amount_in_another_currency_is_written_in_it(language, currency, written):
+    assert money(Decimal("1234.50"), language, currency) == written
+
+
 @pytest.mark.parametrize(("language", "written"), [("en", "8 Dec 2026"), ("de", "8. Dezember 2026")])
 def test_a_date_is_written_in_words_no_country_reads_differently(language, written):
     assert day(datetime.date(2026, 12, 8), language) == written
@@ -117,3 +131,23 @@ def test_the_status_page_and_the_cancellation_email_write_the_refund_in_the_cust
     # Then the page and the email both write the amount as their language does
     assert refund in review
     assert refund in CustomerMessage.objects.get(order=order, kind="cancellation").content().text
+
+
+@pytest.mark.parametrize(("language", "refund"), [("en", "$17.00"), ("de", f"17,00{NBSP}$")])
+def test_an_order_from_a_shop_selling_in_dollars_is_refunded_in_dollars(client, clock, language, refund):
+    # Given an order a shop sold in US dollars, one item of 17.00
+    order = place((ProductFactory(price=Decimal("17.00")), 1), customer=CustomerFactory.build(language=language))
+    order.currency = "USD"
+    order.save(update_fields=["currency"])
+    line = order.lines.get()
+    cancel = status_url(order) + "cancel/"
+
+    # When the customer cancels it on the status page
+    review = client.post(cancel, {f"line-{line.pk}": "1", "step": "review", "lang": language}).content.decode()
+    client.post(cancel, {f"line-{line.pk}": "1", "step": "confirm", "lang": language})
+    status = client.get(status_url(order), {"lang": language}).content.decode()
+
+    # Then the page, its history and the email say dollars, never euros
+    email = CustomerMessage.objects.get(order=order, kind="cancellation").content()
+    for text in (review, status, email.text, email.html):
+        assert refund in text and "€" not in text

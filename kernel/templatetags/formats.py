@@ -9,5 +9,6 @@ register = template.Library()
 
 
 @register.filter
-def money(amount):
-    return formats.money(amount)
+def money(amount, currency=None):
+    """`amount|money`, or `amount|money:order.currency` for an amount in the order's currency."""
+    return formats.money(amount, currency=currency)

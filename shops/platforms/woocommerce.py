@@ -7,6 +7,8 @@ import hashlib
 import json
 import re
 
+from kernel import clock
+
 from .. import secrets
 from ..http import call
 from ..http import signed as hmac_signed
@@ -85,7 +87,32 @@ def read_event(connection, topic, payload):
 
     if topic in ("order.created", "order.updated", "order.restored", SYNC_TOPIC):
         return from_rest(connection, payload)
-    return None  # order.deleted carries only the id; products, customers, coupons: not ours
+    if topic == "order.deleted":
+        return deleted(payload)
+    return None  # products, customers, coupons: not ours
+
+
+def deleted(payload):
+    """order.deleted (trashed or deleted for good) carries only {"id": N}: the order is gone
+    from the shop, so every unshipped unit is cancelled, as for a cancelled one. Its version is
+    now: news of the order sent before the deletion changes nothing after it."""
+    if not isinstance(payload, dict) or not str(payload.get("id") or "").strip():
+        raise Held("Malformed WooCommerce order.deleted: no order id.")
+    shop_order_id = str(payload["id"])
+    return ShopOrderData(
+        shop_order_id=shop_order_id,
+        number=shop_order_id,
+        version=clock.now(),
+        email="",
+        name="",
+        language="",
+        currency="",
+        shipping_address={},
+        lines=[],
+        placeable=False,
+        cancelled=True,
+        payment="deleted",
+    )
 
 
 def from_rest(connection, order):

@@ -12,10 +12,14 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
+from shops.platforms.shopify import API_VERSION
+
 FIXTURES = Path(__file__).parent / "fixtures"
 KEY = Fernet.generate_key().decode()
 SHOPIFY_SECRET = "shpss_client-secret-of-the-app"
 WOO_SECRET = "woo webhook secret & more"
+# The fake Shopify answers on the pinned version's path only: a call to another version is unanswered.
+SHOPIFY_GRAPHQL = f"/admin/api/{API_VERSION}/graphql.json"
 
 
 @pytest.fixture(autouse=True)
@@ -55,7 +59,7 @@ def shopify_headers(
         "HTTP_X_SHOPIFY_HMAC_SHA256": sign(secret, body),
         "HTTP_X_SHOPIFY_TOPIC": topic,
         "HTTP_X_SHOPIFY_SHOP_DOMAIN": "jsmith.myshopify.com",
-        "HTTP_X_SHOPIFY_API_VERSION": "2025-10",
+        "HTTP_X_SHOPIFY_API_VERSION": API_VERSION,
         "HTTP_X_SHOPIFY_WEBHOOK_ID": webhook_id,
     }
 

@@ -16,7 +16,14 @@ from shops.platforms import shopify as shopify_platform
 from shops.sync import sync_shop
 from tests.factories import ProductFactory
 
-from .conftest import as_graphql, body_of, graphql_answer, on, shopify_order
+from .conftest import (
+    SHOPIFY_GRAPHQL,
+    as_graphql,
+    body_of,
+    graphql_answer,
+    on,
+    shopify_order,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -67,7 +74,7 @@ def test_the_same_order_by_webhook_and_by_sync_at_once_is_one_order(shopify, htt
         )
         return Response(json.dumps(graphql_answer(data)), status=200, content_type="application/json")
 
-    httpserver.expect_request("/admin/api/2025-10/graphql.json", method="POST").respond_with_handler(shop)
+    httpserver.expect_request(SHOPIFY_GRAPHQL, method="POST").respond_with_handler(shop)
 
     # When the webhook's task and the sync apply it at the same moment
     outcomes = at_once(lambda: inbox.process_event(event.pk), lambda: sync_shop(shopify))

@@ -16,7 +16,14 @@ from shops.models import InboxEvent, ShopConnection
 from shops.sync import sync_shops
 from tests.factories import ProductFactory
 
-from .conftest import as_graphql, graphql_answer, on, shopify_order, woo_order
+from .conftest import (
+    SHOPIFY_GRAPHQL,
+    as_graphql,
+    graphql_answer,
+    on,
+    shopify_order,
+    woo_order,
+)
 
 pytestmark = pytest.mark.django_db
 NOW = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
@@ -113,7 +120,7 @@ def test_a_shop_that_is_down_is_reported_and_never_stops_the_others(woo, shopify
     on(shopify, httpserver)
     ProductFactory(sku="SKU2006-001"), ProductFactory(sku="SKU2006-020"), ProductFactory(sku="SKU2006-035")
     httpserver.expect_request("/down/wp-json/wc/v3/orders").respond_with_data("Service Unavailable", status=503)
-    httpserver.expect_request("/admin/api/2025-10/graphql.json", method="POST").respond_with_handler(
+    httpserver.expect_request(SHOPIFY_GRAPHQL, method="POST").respond_with_handler(
         lambda request: Response(
             status=200,
             content_type="application/json",

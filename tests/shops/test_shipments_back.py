@@ -16,6 +16,7 @@ from shops.models import OrderPush
 from tests.factories import ProductFactory, receive
 
 from .conftest import (
+    SHOPIFY_GRAPHQL,
     body_of,
     on,
     shopify_headers,
@@ -100,7 +101,7 @@ def shopify_fake(server, capture_errors=(), down=0):
         return Response(json.dumps({"data": data}), content_type="application/json")
 
     server.expect_request(
-        "/admin/api/2025-10/graphql.json", method="POST", headers={"X-Shopify-Access-Token": "shpat_token"}
+        SHOPIFY_GRAPHQL, method="POST", headers={"X-Shopify-Access-Token": "shpat_token"}
     ).respond_with_handler(answer)
 
 
@@ -168,7 +169,7 @@ def test_a_shop_down_mid_push_gets_the_rest_once_it_is_up_and_no_step_twice(shop
         if "FulfillmentOrders" in query and seen["n"] > 2:
             from shops.http import ShopUnavailable
 
-            raise ShopUnavailable("POST /admin/api/2025-10/graphql.json: 503 Service Unavailable")
+            raise ShopUnavailable(f"POST {SHOPIFY_GRAPHQL}: 503 Service Unavailable")
         return original(connection, query, variables)
 
     pushes.platforms.shopify.graphql = flaky

@@ -13,6 +13,7 @@ from shops.models import InboxEvent
 from tests.factories import ProductFactory, receive
 
 from .conftest import (
+    SHOPIFY_GRAPHQL,
     as_graphql,
     body_of,
     graphql_answer,
@@ -140,7 +141,7 @@ def test_orders_edited_reads_the_order_over_graphql_and_applies_it(deliver, shop
     now = shopify_order(updated_at="2022-01-03T09:00:00-05:00")
     now["line_items"][1]["current_quantity"] = 0
     httpserver.expect_oneshot_request(
-        "/admin/api/2025-10/graphql.json",
+        SHOPIFY_GRAPHQL,
         method="POST",
         headers={"X-Shopify-Access-Token": "shpat_token"},
     ).respond_with_json(graphql_answer({"order": as_graphql(now)}))

@@ -16,7 +16,7 @@ from shops.models import ShopProduct
 from shops.sync import sync_shops
 from tests.factories import ProductFactory, SupplierItemFactory, place, receive
 
-from .conftest import graphql_answer, on, published
+from .conftest import SHOPIFY_GRAPHQL, graphql_answer, on, published
 
 pytestmark = pytest.mark.django_db
 NOW = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
@@ -171,6 +171,23 @@ def test_429_pauses_the_shop_for_its_retry_after(woo, httpserver):
     assert ShopProduct.objects.get().due_at == NOW + datetime.timedelta(seconds=120)
 
 
+def refused_as_of_2026_04(call):
+    """What inventorySetQuantities answers from 2026-04: each quantity must say changeFromQuantity
+    (null opts out of the compare), ignoreCompareQuantity is gone, an idempotency key is asked."""
+    errors = [
+        {"field": ["input", "quantities", str(i)], "message": "changeFromQuantity is required"}
+        for i, quantity in enumerate(call["variables"]["quantities"])
+        if "changeFromQuantity" not in quantity
+    ]
+    if "ignoreCompareQuantity" in call["query"]:
+        errors.append(
+            {"field": ["input", "ignoreCompareQuantity"], "message": "ignoreCompareQuantity is not an argument"}
+        )
+    if "@idempotent(key:" not in call["query"]:
+        errors.append({"field": None, "message": "An idempotency key is required"})
+    return errors
+
+
 def shopify_shop(server, throttle_first=False):
     state = {"throttled": not throttle_first}
 
@@ -205,11 +222,11 @@ def shopify_shop(server, throttle_first=False):
             }
             return Response(json.dumps(body), content_type="application/json")
         else:
-            data = {"stock": {"userErrors": []}, "p0": {"userErrors": []}}
+            data = {"stock": {"userErrors": refused_as_of_2026_04(request.get_json())}, "p0": {"userErrors": []}}
         return Response(json.dumps(graphql_answer(data)), content_type="application/json")
 
     server.expect_request(
-        "/admin/api/2025-10/graphql.json", method="POST", headers={"X-Shopify-Access-Token": "shpat_token"}
+        SHOPIFY_GRAPHQL, method="POST", headers={"X-Shopify-Access-Token": "shpat_token"}
     ).respond_with_handler(answer)
 
 
@@ -225,10 +242,16 @@ def test_shopify_gets_the_variants_quantity_policy_and_restock_metafield_in_one_
     push = [r.get_json() for r in calls(httpserver) if "PushStock" in r.get_json()["query"]]
     assert len(push) == 1
     query, variables = push[0]["query"], push[0]["variables"]
-    assert "inventorySetQuantities" in query and "ignoreCompareQuantity: true" in query
+    assert "inventorySetQuantities" in query and "@idempotent(key: $key)" in query and variables["key"]
     assert variables["quantities"] == [
-        {"inventoryItemId": "gid://shopify/InventoryItem/21", "locationId": "gid://shopify/Location/5", "quantity": 0}
+        {
+            "inventoryItemId": "gid://shopify/InventoryItem/21",
+            "locationId": "gid://shopify/Location/5",
+            "quantity": 0,
+            "changeFromQuantity": None,
+        }
     ]
+    assert ShopProduct.objects.get().last_error == ""  # the pinned version took it
     assert variables["p0"] == "gid://shopify/Product/1"
     assert variables["v0"] == [
         {

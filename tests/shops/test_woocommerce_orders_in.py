@@ -76,6 +76,27 @@ def test_on_hold_places_and_a_later_refund_cancels_every_unshipped_unit(deliver,
     assert InboxEvent.objects.count() == 2
 
 
+def test_a_deleted_order_cancels_every_unshipped_unit_and_news_sent_before_changes_nothing(deliver, woo, products):
+    send(deliver, with_skus(woo_order()))
+
+    send(deliver, {"id": 727}, topic="order.deleted")  # all WooCommerce sends when an order is trashed or deleted
+    send(deliver, with_skus(woo_order(date_modified_gmt="2017-03-23T08:00:00")), topic="order.updated")  # late
+
+    order = Order.objects.get()
+    assert order.status == Order.Status.CANCELLED
+    assert [line.cancelled for line in order.lines.order_by("position")] == [2, 1]
+    deleted, late = InboxEvent.objects.exclude(topic="order.created").order_by("id")
+    assert (deleted.status, deleted.reason) == ("done", "cancelled 2 × WOO-SINGLE-1, 1 × bar3")
+    assert late.reason.startswith("not newer than what was applied")
+
+
+def test_a_deleted_order_the_back_office_never_placed_is_nothing_to_do(deliver, woo, products):
+    send(deliver, {"id": 999}, topic="order.deleted")
+
+    assert not Order.objects.exists()
+    assert InboxEvent.objects.get().status == "ignored"
+
+
 def test_the_same_state_delivered_again_is_one_event(deliver, woo, products):
     # WooCommerce gives each attempt a new delivery id: the order id and its modification time are the key.
     send(deliver, with_skus(woo_order()))
