@@ -167,6 +167,29 @@ def test_orders_edited_reads_the_order_over_graphql_and_applies_it(deliver, shop
     assert Order.objects.get().lines.get(product=lounger).cancelled == 1
 
 
+def test_an_order_read_over_graphql_with_more_lines_than_one_page_is_held_not_cut(
+    deliver, shopify, catalogue, httpserver
+):
+    # Given a placed order, and Shopify answering its edit with a first page of lines and more after it
+    on(shopify, httpserver)
+    send(deliver, shopify_order())
+    edited = as_graphql(shopify_order(updated_at="2022-01-03T09:00:00-05:00"))
+    edited["lineItems"]["nodes"] = edited["lineItems"]["nodes"][:1]
+    edited["lineItems"]["pageInfo"] = {"hasNextPage": True}
+    httpserver.expect_oneshot_request(SHOPIFY_GRAPHQL, method="POST").respond_with_json(
+        graphql_answer({"order": edited})
+    )
+
+    # When the edit arrives
+    edit = {"order_edit": {"id": 1, "order_id": 820982911946154508, "created_at": "2022-01-03T09:00:00-05:00"}}
+    send(deliver, edit, topic="orders/edited", webhook_id="edit-long")
+
+    # Then the lines past the page are not taken as removed: the event is held, nothing cancelled
+    held = InboxEvent.objects.get(delivery_key="edit-long")
+    assert held.status == InboxEvent.Status.HELD and "more than 50 lines" in held.reason
+    assert not OrderLine.objects.filter(cancelled__gt=0).exists()
+
+
 def test_orders_cancelled_cancels_every_unshipped_unit(deliver, shopify, catalogue):
     send(deliver, shopify_order())
 
