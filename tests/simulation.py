@@ -8,7 +8,8 @@ What it measures at every hourly check: who could see a date that has passed (th
 page, the API and the emails show the current ETA), and whose *told* date passed while the
 goods still had not come (a slip not told in time). At the end: slips, time from the event
 that caused a slip to the email about it, the most proactive emails one customer got in a
-day, apologies and vouchers, and promise accuracy (backorders filled by their promised date)."""
+day, proactive emails per order (median, p95, max, over the orders that got any) and the
+orders that got two within a week, apologies and vouchers, and promise accuracy (backorders filled by their promised date)."""
 
 import datetime
 import math
@@ -202,6 +203,11 @@ def figures(shop, days, seconds):
         if after:
             latencies.append((min(after) - changed_at).total_seconds() / 3600)
     latencies.sort()
+    per_order = defaultdict(list)
+    for order_id, sent_at in proactive.order_by("sent_at").values_list("order_id", "sent_at"):
+        per_order[order_id].append(sent_at)
+    counts = sorted(len(times) for times in per_order.values())
+    week = datetime.timedelta(days=7)
     filled = list(Backorder.objects.filter(filled_at__isnull=False).values_list("filled_at", "promised_date"))
     kept = sum(1 for filled_at, promised in filled if timezone.localdate(filled_at) <= promised)
     return {
@@ -213,9 +219,15 @@ def figures(shop, days, seconds):
         "told_before_date_passed": 1 - len(shop.told_late & slipped) / len(slipped) if slipped else 1.0,
         "told_dates_passed_untold": len(shop.told_late),
         "slip_to_email_hours_median": statistics.median(latencies) if latencies else None,
-        "slip_to_email_hours_p95": latencies[max(0, math.ceil(0.95 * len(latencies)) - 1)] if latencies else None,
+        "slip_to_email_hours_p95": _p95(latencies),
         "past_dates_seen": len(shop.seen_past),
         "most_proactive_emails_one_customer_one_day": max(per_customer_day.values(), default=0),
+        "proactive_per_order_median": statistics.median(counts) if counts else None,
+        "proactive_per_order_p95": _p95(counts),
+        "proactive_per_order_max": max(counts, default=0),
+        "orders_two_within_a_week": sum(
+            1 for times in per_order.values() if any(later - earlier < week for earlier, later in zip(times, times[1:]))
+        ),
         "apologies": sent.filter(kind="apology").count(),
         "vouchers": Voucher.objects.count(),
         "promise_accuracy": kept / len(filled) if filled else None,
@@ -225,3 +237,7 @@ def figures(shop, days, seconds):
         "learned_lateness": dict(Supplier.objects.values_list("code", "learned_lateness_days")),
         "wall_seconds": round(seconds, 1),
     }
+
+
+def _p95(ordered):
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)] if ordered else None
