@@ -28,6 +28,7 @@ SHOWN = [
     ("proactive_per_order_p95", "proactive emails per order told, p95"),
     ("proactive_per_order_max", "proactive emails per order told, max"),
     ("orders_two_within_a_week", "orders with two proactive emails within 7 days"),
+    ("orders_handed_to_the_worklist", "orders handed to the worklist (a personal word)"),
     ("apologies", "apologies"), ("vouchers", "vouchers"), ("backorders_filled", "backorders filled"),
     ("promise_accuracy", "promise accuracy (filled by the promised date)"),
     ("backorder_rate", "backorder rate (order lines that waited)"), ("learned_lateness", "learned lateness (days)"),

@@ -37,7 +37,8 @@ class MessagePolicyAdmin(SingleRowAdmin):
         (_("Backorder and delay notices"), {"fields": ["backorder_notice_after_days", "delay_notice_min_days"]}),
         (_("Apology and voucher"), {"fields": ["apology_days_past_promise", "apology_on_delay_number",
                                                 "voucher_kind", "voucher_value", "voucher_valid_days"]}),
-        (_("Pacing"), {"fields": ["quiet_window_minutes", "min_hours_between_emails", "max_attempts"]}),
+        (_("Pacing"), {"fields": ["quiet_window_minutes", "min_hours_between_emails", "proactive_emails_per_order",
+                                  "max_attempts"]}),
     ]
 
 

@@ -26,6 +26,7 @@ class WorklistFilter(django_filters.FilterSet):
         method="filter_due_within", label=_("ETA passed or due within (days)"), min_value=0, max_value=365,
     )
     po_late = _yes_no(field_name="po_late", label=_("purchase order late"))
+    needs_personal_word = _yes_no(field_name="needs_personal_word", label=_("needs a personal word"))
     waiting_days = django_filters.NumberFilter(
         method="filter_waiting_days", label=_("waiting longer than (days)"), min_value=0, max_value=3650,
     )
