@@ -19,6 +19,8 @@ from orders.models import (
     policy_allows_shipping,
 )
 
+from purchasing.selectors import without_supplier
+
 from .models import CustomerMessage, Voucher
 
 
@@ -134,7 +136,8 @@ def no_history(rows=()):
 
 
 def digest_figures(now):
-    """The last day in figures for customer service's morning digest."""
+    """The last day in figures for the morning digest (customer service and purchasing): also
+    what customers wait for that nobody supplies, most units first."""
     since = now - datetime.timedelta(days=1)
     new_backorders = Backorder.objects.filter(created_at__gte=since)
     slipped = EtaChange.objects.filter(changed_at__gte=since, new_eta__gt=F("old_eta"))
@@ -154,6 +157,7 @@ def digest_figures(now):
         "to_call": list(Customer.objects.exclude(call_reason="").order_by("name").values("name", "email", "call_reason")[:50]),
         "to_call_count": Customer.objects.exclude(call_reason="").count(),
         "told_of_delay": told.values("order_id").distinct().count(),
+        "without_supplier": without_supplier()[:20],
     }
 
 

@@ -186,8 +186,10 @@ def describe_batch(result):
         parts.append(_("below their minimum: %(suppliers)s") % {"suppliers": ", ".join(
             f"{waiting['supplier']} ({money(waiting['value'])})" for waiting in result["waiting_for_quota"])})
     if result.get("without_supplier"):
+        skus = result.get("without_supplier_skus", [])  # runs before it was kept have only the count
         parts.append(ngettext("%(count)s backorder without a supplier", "%(count)s backorders without a supplier",
-                              result["without_supplier"]) % {"count": result["without_supplier"]})
+                              result["without_supplier"]) % {"count": result["without_supplier"]}
+                     + (f" ({', '.join(skus)})" if skus else ""))
     return "; ".join(parts) + "."
 
 
