@@ -2,13 +2,17 @@
 
 /health/live: the process answers. /health/ready: the database is reachable and migrated,
 the broker reachable, beat alive, and no customer message waits past its time to be sent;
-200, or 503 naming what is wrong (never a secret). /metrics: request metrics and the business
-gauges operators page on, for a bearer token (METRICS_TOKEN) or an allowed address only."""
+200, or 503 naming what is wrong (never a secret), within CHECK_SECONDS whatever hangs: each
+check runs in a thread of its own with that deadline. /metrics: request metrics and the
+business gauges operators page on, for a bearer token (METRICS_TOKEN) or an allowed address only."""
 
+import contextvars
 import hmac
+import threading
+import time
 
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Count, Min, Sum
 from django.http import HttpResponse, JsonResponse
@@ -25,6 +29,11 @@ from orders.models import WAITING, WAITING_UNITS, Backorder
 from purchasing.models import BatchRun, PurchaseOrderLine
 
 _migrated = False
+# A load balancer's probe is answered within this many seconds, whatever hangs.
+CHECK_SECONDS = 2.5
+# The broker is pinged with this bound on connecting and on the answer: a frozen one is
+# unreachable well within CHECK_SECONDS.
+BROKER_PING_SECONDS = 1
 
 
 def _database():
@@ -43,9 +52,10 @@ def _database():
 def _broker():
     from backoffice.celery import app
 
+    bound = {"socket_connect_timeout": BROKER_PING_SECONDS, "socket_timeout": BROKER_PING_SECONDS}
     try:
-        with app.connection_for_write() as broker:
-            broker.ensure_connection(max_retries=1, interval_start=0, timeout=2)
+        with app.connection_for_write(transport_options=bound) as broker:
+            broker.ensure_connection(max_retries=1, interval_start=0, timeout=BROKER_PING_SECONDS)
     except Exception:  # kombu's OperationalError, a timeout: never the URL (it holds a password)
         return "unreachable"
     return "ok"
@@ -60,8 +70,10 @@ def _beat(now):
 
 
 def oldest_message_due(now):
-    """Seconds the longest-waiting due customer message has waited, 0 for none."""
-    due = CustomerMessage.objects.filter(status=CustomerMessage.Status.QUEUED, send_after__lte=now)
+    """Seconds the longest-waiting due customer message has waited, 0 for none. A claimed one
+    waits too until it is sent (its worker may have died: the claim is taken back later)."""
+    Status = CustomerMessage.Status
+    due = CustomerMessage.objects.filter(status__in=[Status.QUEUED, Status.SENDING], send_after__lte=now)
     oldest = due.aggregate(oldest=Min("send_after"))["oldest"]
     return (now - oldest).total_seconds() if oldest else 0.0
 
@@ -75,18 +87,47 @@ def live(request):
     return JsonResponse({"status": "ok"})
 
 
+def _database_checks(now):
+    try:
+        state = _database()
+        if state != "ok":
+            return {"database": state}
+        return {"database": "ok", "beat": _beat(now), "messages": _messages(now)}
+    except DatabaseError:
+        return {"database": "unreachable"}
+
+
+def _within(seconds, **checks):
+    """Run each check (returning {name: state}) in a thread of its own; one that has not
+    answered after `seconds` is reported so. Its thread ends by itself (socket and statement
+    timeouts bound it) and closes its own database connection."""
+    answers = {}
+
+    def run(name, check):
+        try:
+            answers[name] = check()
+        finally:
+            connections.close_all()  # this thread's connections only
+
+    threads = [
+        threading.Thread(target=contextvars.copy_context().run, args=(run, name, check), daemon=True)
+        for name, check in checks.items()
+    ]
+    deadline = time.monotonic() + seconds
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    states = {}
+    for name in checks:
+        states |= answers.get(name) or {name: f"no answer within {seconds} s"}
+    return states
+
+
 @never_cache
 def ready(request):
     now = clock.now()
-    checks = {}
-    try:
-        checks["database"] = _database()
-    except DatabaseError:
-        checks["database"] = "unreachable"
-    checks["broker"] = _broker()
-    if checks["database"] == "ok":
-        checks["beat"] = _beat(now)
-        checks["messages"] = _messages(now)
+    checks = _within(CHECK_SECONDS, database=lambda: _database_checks(now), broker=lambda: {"broker": _broker()})
     healthy = all(state == "ok" for state in checks.values())
     return JsonResponse({"status": "ok" if healthy else "unavailable", "checks": checks}, status=200 if healthy else 503)
 

@@ -71,7 +71,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "import_export",
     "anymail",
-    "kernel",  # the ground floor: template tags only, no models
+    "kernel",  # the ground floor: template tags and the admin's choice filters, no models
     "inventory",
     "orders",
     "purchasing",
@@ -123,6 +123,10 @@ DATABASES = {
         conn_max_age=envint("DATABASE_CONN_MAX_AGE", 0, minimum=0),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database host that does not answer costs a connection attempt this long, not the
+    # kernel's two minutes of retries: the request is then answered 503 (backoffice/failures.py).
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = envint("DATABASE_CONNECT_TIMEOUT_SECONDS", 3, minimum=1)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers queue instead of failing at once with "database is locked"; IMMEDIATE takes
     # the write lock at BEGIN, so a transaction never upgrades its lock halfway through.
@@ -164,11 +168,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["kernel.permissions.RolePermission"],
     # JSON only: the shop speaks JSON, people use /api/v1/docs/.
     "DEFAULT_PARSER_CLASSES": ["kernel.parsers.JSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "kernel.parsers.JSONOnly",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["kernel.filters.FilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "kernel.api.Pagination",
     "PAGE_SIZE": 100,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "kernel.schema.AutoSchema",
     "EXCEPTION_HANDLER": "kernel.api.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
 }
@@ -180,7 +185,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "kernel.api.document_errors",
+        "kernel.schema.document_errors",
     ],
 }
 
@@ -188,9 +193,10 @@ SPECTACULAR_SETTINGS = {
 # sets CELERY_BROKER_URL=redis://...
 CELERY_BROKER_URL = envstr("CELERY_BROKER_URL", "filesystem://")
 # Queueing a task after commit tries the broker once (kombu would retry for about 6 s while
-# the request waits) and waits at most 2 s for an unreachable one; what could not be queued
-# the beat sweeps find. The worker's own reconnecting is not affected (its retry settings).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "max_retries": 0}
+# the request waits) and waits at most BROKER_TIMEOUT_SECONDS (below) for one that is down or
+# frozen; what could not be queued the beat sweeps find. The worker's own reconnecting is not
+# affected (its retry settings).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 0}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -251,8 +257,14 @@ EMAIL_FILE_PATH = envstr("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 # ANYMAIL_POSTMARK_SERVER_TOKEN, and ANYMAIL_WEBHOOK_SECRET ("user:password") guards the
 # tracking webhooks at /anymail/<esp>/tracking/ with basic auth.
 ANYMAIL = {name[len("ANYMAIL_"):]: value for name, value in os.environ.items() if name.startswith("ANYMAIL_") and value}
-# A message claimed this long ago and neither sent nor failed belongs to a worker that stopped.
-MESSAGE_SENDING_STALE_MINUTES = envint("MESSAGE_SENDING_STALE_MINUTES", 15, minimum=1)
+# A worker's claim on a message lasts this long, renewed just before the ESP call; one not
+# renewed belongs to a worker that stopped and is taken back. Longer than the ESP call's own
+# timeout (anymail's REQUESTS_TIMEOUT, 30 s).
+MESSAGE_CLAIM_SECONDS = envint("MESSAGE_CLAIM_SECONDS", 60, minimum=1)
+# An SMTP call gives up well within the claim (anymail's ESPs: its REQUESTS_TIMEOUT, 30 s).
+EMAIL_TIMEOUT = max(MESSAGE_CLAIM_SECONDS // 2, 1)
+if "MESSAGE_SENDING_STALE_MINUTES" in os.environ:
+    raise ImproperlyConfigured("MESSAGE_SENDING_STALE_MINUTES is replaced by MESSAGE_CLAIM_SECONDS (default 60)")
 # Emails to staff (the daily digest) are written in this language.
 STAFF_LANGUAGE = envstr("STAFF_LANGUAGE", "de")
 if STAFF_LANGUAGE not in dict(LANGUAGES):
@@ -295,6 +307,22 @@ if envstr("CACHE_URL", ""):
         "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": envstr("CACHE_URL", ""),
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
+
+# Bounds on waiting: a frozen broker or cache, a row lock held long or a runaway query costs a
+# web request seconds, not minutes (the 503 it then gets: backoffice/failures.py; a request
+# stuck anywhere else is cut by gunicorn's timeout: gunicorn.conf.py).
+# The broker: connecting, and each read or write, at most this long; a worker on a frozen
+# broker reconnects after it too, instead of hanging. At least 2: a worker's BRPOP waits 1 s
+# (kombu's polling interval) for its answer, which must come within this. (The shared cache
+# has its own half second, above: the limits it keeps let requests through while it is away.)
+BROKER_TIMEOUT_SECONDS = envint("BROKER_TIMEOUT_SECONDS", 2, minimum=2)
+if not CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS |= {"socket_connect_timeout": BROKER_TIMEOUT_SECONDS, "socket_timeout": BROKER_TIMEOUT_SECONDS}
+# A web request's database statement may run this long, and wait this long for a row lock
+# (0: no limit). Web processes only (backoffice/wsgi.py): jobs in workers and beat may
+# rightly run longer. Below gunicorn's timeout, so the request is answered (503), not cut.
+REQUEST_STATEMENT_TIMEOUT_SECONDS = envint("REQUEST_STATEMENT_TIMEOUT_SECONDS", 20, minimum=0)
+REQUEST_LOCK_TIMEOUT_SECONDS = envint("REQUEST_LOCK_TIMEOUT_SECONDS", 5, minimum=0)
 
 # Where customers reach the status page: links in emails are absolute.
 SITE_URL = envstr("SITE_URL", "http://localhost:8000").rstrip("/")

@@ -13,7 +13,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kernel.errors import DomainError, NotFound
+from kernel.errors import DomainError, InvalidInput, NotFound
+from kernel.parsers import parse_count
 from kernel.ratelimit import rate_limited
 from notifications.models import CustomerMessage
 from orders.cancellation import CancelRequest, cancel_units
@@ -75,11 +76,11 @@ def _status_page(view):
     return wrapper
 
 
-def _page(request, template, order, token, language, page=None, **context):
+def _page(request, template, order, token, language, page=None, status=200, **context):
     return render(request, template, {
         **(page or status_page(order)), "token": token, "language": language, "shop_name": settings.SHOP_NAME,
         "other_language": "en" if language == "de" else "de", **context,
-    })
+    }, status=status)
 
 
 @require_GET
@@ -93,7 +94,8 @@ def status_page_view(request, order, token, language):
 def change_policy(request, order, token, language):
     policy = request.POST.get("fulfilment_policy")
     if policy not in Order.Policy.values:
-        return _page(request, "status/order.html", order, token, language, error=_("Please choose how we should ship."))
+        return _page(request, "status/order.html", order, token, language, status=400,
+                     error=_("Please choose how we should ship."))
     change_preferences(order.number, fulfilment_policy=policy, by_customer=True)
     return HttpResponseRedirect(f"/status/{token}/?lang={language}&done=policy")
 
@@ -101,16 +103,21 @@ def change_policy(request, order, token, language):
 @require_http_methods(["GET", "POST"])
 @_status_page
 def cancel(request, order, token, language):
-    """Step one: how many of each line; step two: the refund, confirmed; then cancelled."""
+    """Step one: how many of each line; step two: the refund, confirmed; then cancelled. A
+    choice the page cannot take (not a number from 0 to what is left) is shown on the page,
+    answered 400."""
     page = status_page(order)
-    wanted, problems = {}, []
+    wanted, problems, status = {}, [], 400
     if request.method == "POST":
         for line in page["lines"]:
-            raw = request.POST.get(f"line-{line['line'].pk}", "0").strip() or "0"
-            if not raw.isdigit() or int(raw) > line["cancellable"]:
+            name = f"line-{line['line'].pk}"
+            try:
+                units = parse_count(request.POST.get(name, "0").strip() or "0", name, 0, line["cancellable"])
+            except InvalidInput:
                 problems.append(_("%(name)s: choose between 0 and %(most)s.") % {"name": line["name"], "most": line["cancellable"]})
-            elif int(raw):
-                wanted[line["sku"]] = (line, int(raw))
+            else:
+                if units:
+                    wanted[line["sku"]] = (line, units)
         if not wanted and not problems:
             problems.append(_("Choose at least one item to cancel."))
     refund = sum((line["line"].unit_price * units for line, units in wanted.values()), Decimal("0"))
@@ -122,10 +129,11 @@ def cancel(request, order, token, language):
             )
         except DomainError as error:
             problems.append(str(error))
+            status = error.status
         else:
             return HttpResponseRedirect(f"/status/{token}/?lang={language}&done=cancelled")
     return _page(
         request, "status/cancel.html", order, token, language, page=page, problems=problems, refund=refund,
         chosen={line["line"].pk: units for line, units in wanted.values()},
-        review=step == "review" and not problems,
+        review=step == "review" and not problems, status=status if problems else 200,
     )

@@ -96,7 +96,7 @@ def tell_chunks(chunks):
 
 def run(args):
     from notifications.models import CustomerMessage
-    from notifications.outbox import send_due_messages
+    from notifications.sending import send_due_messages
     from notifications.rules import tell_delayed
     from purchasing.lifecycle import confirm_purchase_order
 

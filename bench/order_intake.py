@@ -121,7 +121,7 @@ def run(args):
     def client(index):
         rng = random.Random(index)
         http = Client(HTTP_AUTHORIZATION=f"Token {token}")
-        counts = {"201": 0, "400": 0, "other": 0}
+        counts = {"201": 0, "409": 0, "other": 0}
         barrier.wait()
         for n in range(per_client):
             lines = [{"sku": p.sku, "quantity": rng.randint(1, 3)} for p in rng.sample(products, rng.randint(1, 4))]
@@ -129,19 +129,19 @@ def run(args):
                 "number": f"B{index}-{n}", "customer": {"email": f"c{index}-{n % 50}@example.org", "name": "Bench"},
                 "fulfilment_policy": "ship_partial", "lines": lines,
             }, content_type="application/json")
-            key = str(response.status_code) if response.status_code in (201, 400) else "other"
+            key = str(response.status_code) if response.status_code in (201, 409) else "other"
             counts[key] += 1
         connections.close_all()
         results.put(counts)
 
     def floor_client(index):
         rng = random.Random(index)
-        counts = {"201": 0, "400": 0, "other": 0}
+        counts = {"201": 0, "409": 0, "other": 0}
         barrier.wait()
         with connection.cursor() as cursor:
             for n in range(per_client):
                 lines = [(f"FLOOR-{p.sku}", rng.randint(1, 3)) for p in rng.sample(products, rng.randint(1, 4))]
-                counts["201" if floor_order(cursor, f"F{index}-{n}", f"c{index}-{n % 50}@example.org", lines) else "400"] += 1
+                counts["201" if floor_order(cursor, f"F{index}-{n}", f"c{index}-{n % 50}@example.org", lines) else "409"] += 1
         connections.close_all()
         results.put(counts)
 
@@ -151,7 +151,7 @@ def run(args):
             process.start()
         barrier.wait()
         started = time.perf_counter()
-        outcomes = {"201": 0, "400": 0, "other": 0}
+        outcomes = {"201": 0, "409": 0, "other": 0}
         for _ in processes:
             for key, value in results.get().items():
                 outcomes[key] += value
@@ -176,11 +176,11 @@ def run(args):
     print(f"requests                {total} in {elapsed:.2f} s")
     print(f"requests per second     {total / elapsed:.1f}")
     print(f"orders placed (201)     {outcomes['201']}  ->  {outcomes['201'] / elapsed:.1f} orders/s")
-    print(f"refused, short (400)    {outcomes['400']}")
+    print(f"refused, short (409)    {outcomes['409']}")
     print(f"other responses         {outcomes['other']}")
     print(f"oversold units          {oversold}")
     floor_rate, rate = floor_outcomes["201"] / floor_elapsed, outcomes["201"] / elapsed
-    print(f"floor, bare SQL         {floor_outcomes['201']} orders placed, {floor_outcomes['400']} refused in {floor_elapsed:.2f} s "
+    print(f"floor, bare SQL         {floor_outcomes['201']} orders placed, {floor_outcomes['409']} refused in {floor_elapsed:.2f} s "
           f"->  {floor_rate:.1f} orders/s")
     print(f"API / floor             {100 * rate / floor_rate:.1f} %")
     if oversold or outcomes["other"]:

@@ -12,10 +12,12 @@ from kernel.admin_tools import (
     role_permission,
 )
 from kernel.errors import DomainError
+from kernel.filters import CountField
 
 from . import stock
 from .models import Product, StockLevel, StockMovement
 from .resources import ProductResource
+from .serializers import MAX_UNITS
 from .stock import StockChange
 
 
@@ -58,7 +60,7 @@ class StockLevelInline(admin.StackedInline):
 class StockRowForm(forms.Form):
     product = forms.ModelChoiceField(queryset=Product.objects.all(), widget=forms.HiddenInput)
     sku = forms.CharField(label=_("SKU"), disabled=True, required=False)
-    quantity = forms.IntegerField(label=_("units"), min_value=0, required=False, help_text=_("Leave empty to skip."))
+    quantity = CountField(label=_("units"), min_value=0, max_value=MAX_UNITS, required=False, help_text=_("Leave empty to skip."))
     note = forms.CharField(label=_("note"), max_length=255, required=False)
 
 

@@ -15,7 +15,8 @@ class ProductResource(CatalogResource):
     def before_import_row(self, row, **kwargs):
         # "tea-003" is TEA-003 (SKUs match in any case): the row updates it and keeps its spelling.
         if row.get("sku"):
-            row["sku"] = Product.objects.filter(sku__iexact=row["sku"]).values_list("sku", flat=True).first() or row["sku"]
+            found = stock.products_by_sku([str(row["sku"])]).get(str(row["sku"]))
+            row["sku"] = found.sku if found else row["sku"]
 
     def after_save_instance(self, instance, row, **kwargs):
         stock.ensure_stock_levels([instance.pk])

@@ -12,7 +12,8 @@ from django.db import connection, transaction
 from django.db.models.functions import Upper
 
 from kernel import clock
-from kernel.errors import Conflict, InvalidInput, NotFound, Problem
+from kernel.errors import Conflict, NotFound, Problem, refuse
+from kernel.parsers import case_key, match_keys, repeated
 from kernel.permissions import acting_user
 
 from . import hooks, signals
@@ -32,7 +33,7 @@ class StockChange:
 
 def create_product(*, sku, name, price, backorderable=True, dropship=False):
     with transaction.atomic():
-        if same := Product.objects.filter(sku__iexact=sku).first():
+        if same := products_by_sku([sku]).get(sku):
             raise Conflict.one(f"A product with SKU {same.sku} already exists (SKUs are the same in any case).",
                                field="sku", sku=sku, code="unique")
         product = Product.objects.create(
@@ -92,15 +93,13 @@ def save_stock(levels):
 
 
 def products_by_sku(skus):
-    """Products by the SKU as it was given: SKUs match regardless of case ("tea-003" is
-    TEA-003; the database keeps them unique regardless of case, and its index on UPPER(sku)
-    serves this lookup)."""
+    """Products by the SKU as it was given: SKUs match in any case, under the one rule of
+    kernel.parsers.case_key ("tea-003" is TEA-003; "ſcl-070" is no SKU); the database keeps them
+    unique in any case, and its index on UPPER(sku) serves this lookup."""
     skus = set(skus)
-    found = {
-        product.sku.upper(): product
-        for product in Product.objects.annotate(sku_key=Upper("sku")).filter(sku_key__in={sku.upper() for sku in skus})
-    }
-    return {sku: found[sku.upper()] for sku in skus if sku.upper() in found}
+    keys = {key for sku in skus if (key := case_key(sku))}
+    found = {product.sku: product for product in Product.objects.annotate(sku_key=Upper("sku")).filter(sku_key__in=keys)}
+    return match_keys(skus, found)
 
 
 def move_stock(level, *, reason, quantity, note="", reference="", user=None):
@@ -108,7 +107,7 @@ def move_stock(level, *, reason, quantity, note="", reference="", user=None):
     saves the level and bulk-creates the movements with `record_movements`."""
     after = level.on_hand + quantity
     if after < 0:
-        raise InvalidInput.one(
+        raise Conflict.one(
             f"SKU {level.product.sku}: removing {-quantity} would leave {after} on hand; "
             f"only {level.on_hand} are on hand.",
             field="quantity",
@@ -134,40 +133,43 @@ def record_movements(movements):
 
 def plan_stock_changes(changes):
     """Validate requested changes and lock their stock rows. Returns the locked levels and,
-    per change, its level and signed delta. Every bad change is reported, none applied."""
-    problems = []
+    per change, its level and signed delta. Every bad change is reported, none applied
+    (kernel.errors.refuse: a malformed change 400, an unknown SKU 404, a dropship one 409)."""
+    invalid, unknown, conflicting = [], [], []
     products = products_by_sku(change.sku for change in changes)
     for index, change in enumerate(changes):
         product = products.get(change.sku)
         where = {"line": index, "sku": change.sku} if len(changes) > 1 else {"sku": change.sku}
         if product is None:
-            problems.append(Problem(f"Unknown SKU {change.sku}.", field="sku", code="unknown_sku", **where))
+            unknown.append(Problem(f"Unknown SKU {change.sku}.", field="sku", code="unknown_sku", **where))
         elif product.dropship:
-            problems.append(
+            conflicting.append(
                 Problem(f"SKU {change.sku} is a dropship product and is never stocked.", field="sku", code="dropship", **where)
             )
         if change.reason not in StockMovement.Reason.values or change.reason == StockMovement.Reason.SHIPMENT:
-            problems.append(
+            invalid.append(
                 Problem(f"Reason must be receipt, adjustment or count, not {change.reason!r}.", field="reason", **where)
             )
         elif change.reason == StockMovement.Reason.RECEIPT and change.quantity <= 0:
-            problems.append(Problem("A receipt must bring at least 1 unit.", field="quantity", **where))
+            invalid.append(Problem("A receipt must bring at least 1 unit.", field="quantity", **where))
         elif change.reason == StockMovement.Reason.ADJUSTMENT and change.quantity == 0:
-            problems.append(Problem("An adjustment of 0 changes nothing.", field="quantity", **where))
+            invalid.append(Problem("An adjustment of 0 changes nothing.", field="quantity", **where))
         elif change.reason == StockMovement.Reason.COUNT and change.quantity < 0:
-            problems.append(Problem("A count cannot be negative.", field="quantity", **where))
-    if len({change.sku.upper() for change in changes}) != len(changes):
-        problems.append(Problem("Each SKU may appear only once per stock change.", field="sku", code="duplicate"))
-    if problems:
-        raise InvalidInput(problems)
+            invalid.append(Problem("A count cannot be negative.", field="quantity", **where))
+    for index in repeated(change.sku for change in changes):
+        invalid.append(Problem("Each SKU may appear only once per stock change.", field="sku", line=index,
+                               sku=changes[index].sku, code="duplicate"))
+    refuse(invalid, unknown, conflicting)
     levels = lock_stock(products[change.sku].pk for change in changes)
     return levels, [(change, levels[products[change.sku].pk]) for change in changes]
 
 
 def stock_level(sku):
-    if not SKU_PATTERN.fullmatch(sku):  # no such SKU can exist (and PostgreSQL refuses a NUL)
+    """A SKU's stock row with its product, found as products_by_sku finds it, or NotFound."""
+    level = None
+    if SKU_PATTERN.fullmatch(sku):  # else no such SKU can exist (and PostgreSQL refuses a NUL)
+        level = StockLevel.objects.select_related("product").annotate(sku_key=Upper("product__sku")).filter(
+            sku_key=case_key(sku)).first()
+    if level is None:
         raise NotFound.one(f"Unknown SKU {sku}.", field="sku", sku=sku, code="unknown_sku")
-    try:
-        return StockLevel.objects.select_related("product").get(product__sku__iexact=sku)
-    except StockLevel.DoesNotExist:
-        raise NotFound.one(f"Unknown SKU {sku}.", field="sku", sku=sku, code="unknown_sku") from None
+    return level

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from kernel.errors import DomainError, Problem
+from kernel.parsers import parse_count, query_value
 
 
 class Pagination(LimitOffsetPagination):
@@ -25,13 +26,8 @@ class Pagination(LimitOffsetPagination):
     max_offset = 10**9
 
     def _number(self, request, name, minimum, maximum, default):
-        values = request.query_params.getlist(name)
-        if not values:
-            return default
-        if len(values) > 1 or not values[0].isdigit() or not minimum <= int(values[0]) <= (maximum or int(values[0])):
-            most = f" to {maximum:,}" if maximum else " or more (larger pages are cut to 1,000 rows)"
-            raise exceptions.ValidationError({name: [f"Give {name} once, as a whole number from {minimum}{most}."]})
-        return int(values[0])
+        value = query_value(request, name)
+        return default if value is None else parse_count(value, name, minimum, maximum)
 
     def get_limit(self, request):
         return min(self._number(request, self.limit_query_param, 1, None, self.default_limit), self.max_limit)
@@ -134,59 +130,13 @@ def _error_response(exc, context):
             data = context["request"].data
         except Exception:  # the body itself was the problem
             data = None
-        response.data = {"errors": [_problem(path, message, data) for path, message in _flatten(exc.detail)]}
-        response.status_code = status.HTTP_400_BAD_REQUEST
+        problems = [_problem(path, message, data) for path, message in _flatten(exc.detail)]
+        response.data = {"errors": problems}
+        # A body whose only fault is naming what does not exist (a supplier's code) is well
+        # formed: a 404, as kernel.errors.refuse answers it.
+        unknown = bool(problems) and all(problem["code"] == "does_not_exist" for problem in problems)
+        response.status_code = status.HTTP_404_NOT_FOUND if unknown else status.HTTP_400_BAD_REQUEST
     else:
         detail = response.data.get("detail", response.data) if isinstance(response.data, dict) else response.data
         response.data = error_body(str(detail), getattr(detail, "code", exc.default_code))
     return response
-
-
-ERRORS_SCHEMA = {
-    "type": "object",
-    "required": ["errors"],
-    "properties": {
-        "errors": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["message", "code"],
-                "properties": {
-                    "message": {"type": "string"},
-                    "code": {"type": "string"},
-                    "field": {"type": "string", "description": "Dotted path of the field at fault, e.g. lines[2].quantity"},
-                    "line": {"type": "integer", "description": "Index of the line at fault"},
-                    "sku": {"type": "string", "description": "SKU of the line at fault"},
-                },
-            },
-        }
-    },
-}
-ERROR_RESPONSES = {
-    "400": "The input is invalid; each error names the field, line and SKU at fault. Nothing was changed.",
-    "401": "No or an unknown token: send `Authorization: Token KEY`.",
-    "403": "The token's user lacks the role for this call.",
-    "404": "No such order or SKU.",
-    "409": "The request conflicts with the state of things; the message says why. Nothing was changed.",
-    "413": "The body is larger than the API accepts.",
-    "415": "The body must be JSON (Content-Type: application/json).",
-    "503": "The database is briefly unavailable (a restart); retry after the seconds in Retry-After. Nothing was changed.",
-}
-
-
-def document_errors(result, generator, request, public):
-    """drf-spectacular post-processing hook: every operation documents the error body."""
-    result.setdefault("components", {}).setdefault("schemas", {})["Errors"] = ERRORS_SCHEMA
-    reference = {"application/json": {"schema": {"$ref": "#/components/schemas/Errors"}}}
-    for path, operations in result.get("paths", {}).items():
-        for method, operation in operations.items():
-            codes = ["400", "401", "403", "503"]
-            if "{" in path:
-                codes.append("404")
-            if method == "post":
-                codes += ["409", "413", "415"]
-            for code in codes:
-                operation.setdefault("responses", {}).setdefault(
-                    code, {"description": ERROR_RESPONSES[code], "content": reference}
-                )
-    return result

@@ -3,7 +3,10 @@ column and the value at fault."""
 
 from decimal import InvalidOperation
 
+from django.db.models.functions import Upper
 from import_export import resources, widgets
+
+from kernel.parsers import case_key
 
 
 class MissingReference(ValueError):
@@ -13,15 +16,21 @@ class MissingReference(ValueError):
 
 
 class LookupWidget(widgets.ForeignKeyWidget):
-    """A foreign key by its natural key, with an error that names the column and value."""
+    """A foreign key by its natural key, with an error that names the column and value.
+    `ignore_case`: the key matches in any case under kernel.parsers.case_key (SKUs)."""
 
     def __init__(self, model, field, column, ignore_case=False):
         super().__init__(model, field)
         self.column = column
         self.ignore_case = ignore_case
 
+    def get_queryset(self, value, row, *args, **kwargs):
+        if not self.ignore_case:
+            return super().get_queryset(value, row, *args, **kwargs)
+        return self.model.objects.annotate(natural_key=Upper(self.field))
+
     def get_lookup_kwargs(self, value, row=None, **kwargs):
-        return {f"{self.field}__iexact" if self.ignore_case else self.field: value}
+        return {"natural_key": case_key(str(value))} if self.ignore_case else {self.field: value}
 
     def clean(self, value, row=None, **kwargs):
         try:

@@ -121,7 +121,10 @@ class CustomerMessage(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created at"), db_index=True)
     send_after = models.DateTimeField(_("send after"))
+    # A worker's claim: taken, then renewed just before the ESP call, whose moment is kept too
+    # (a claim that outlived its worker is flagged as a possible duplicate only if it got that far).
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    esp_called_at = models.DateTimeField(_("ESP called at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True, db_index=True)
     status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
     created_by = models.ForeignKey(

@@ -1,24 +1,14 @@
-"""The outbox: every email to a customer is a row first, then sent exactly once.
+"""The outbox, writing: every email to a customer is a row first, then sent exactly once
+(`sending.py` sends it).
 
 Rules:
 - A message is written in the transaction of the event that caused it, with a unique
   dedupe key naming what it announces: the same announcement is never queued twice.
-- Sending claims due messages with a conditional update (SKIP LOCKED on PostgreSQL, so
-  workers share the queue without waiting on each other) and records the result per
-  message; an ESP error puts it back with backoff until the policy's attempts run out.
-- A message claimed but never recorded (a worker died) is sent again after
-  MESSAGE_SENDING_STALE_MINUTES, flagged as a possible duplicate: better twice than never.
-- A proactive message superseded by a newer one for its order is not sent again.
+- Writing a message marks the order's waiting backorders as told (`told`): their current
+  ETA is what the customer now knows.
 - A worker is asked to send after commit when a message is due now; the beat job sends
   whatever is due every minute, so a task that could not be queued loses nothing."""
 
-import datetime
-import logging
-
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
-from django.core.mail.message import make_msgid
-from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from kernel import clock
@@ -28,8 +18,6 @@ from orders.models import WAITING, Backorder
 from .models import CustomerMessage, MessagePolicy
 from .rendering import snapshot
 from .selectors import order_states
-
-log = logging.getLogger(__name__)
 
 Kind, Status = CustomerMessage.Kind, CustomerMessage.Status
 # Orders handled per round of queries: bounded statements per chunk, bounded parameters per statement.
@@ -81,89 +69,3 @@ def send_soon(send_afters):
         from .tasks import send_messages
 
         enqueue_after_commit(send_messages)
-
-
-def send_due_messages(limit=50):
-    """Claim up to `limit` due messages (a conditional update; SKIP LOCKED on PostgreSQL, so
-    workers share the queue without waiting on each other) and send each once. Returns
-    counts. An ESP error puts a message back with backoff until the policy's attempts run out."""
-    requeue_stale()
-    policy, now = MessagePolicy.current(), clock.now()
-    with transaction.atomic():
-        ids = list(
-            CustomerMessage.objects.select_for_update(skip_locked=True)
-            .filter(status=Status.QUEUED, send_after__lte=now)
-            .order_by("send_after", "id").values_list("pk", flat=True)[:limit]
-        )
-        claimed = CustomerMessage.objects.filter(pk__in=ids, status=Status.QUEUED).update(
-            status=Status.SENDING, claimed_at=now, status_changed_at=now, attempts=F("attempts") + 1
-        )
-    counts = {"claimed": claimed, "sent": 0, "retrying": 0, "failed": 0}
-    if not claimed:
-        return counts
-    messages = (
-        CustomerMessage.objects.filter(pk__in=ids, status=Status.SENDING, claimed_at=now)
-        .select_related("order__customer").order_by("send_after", "id")
-    )
-    with get_connection() as connection:
-        for message in messages:
-            counts[_send_one(message, connection, policy)] += 1
-    return counts
-
-
-def _send_one(message, connection, policy):
-    message_id = make_msgid(idstring=f"m{message.pk}", domain=settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or None)
-    now = clock.now()
-    try:
-        content = message.content()
-        email = EmailMultiAlternatives(
-            content.subject, content.text, settings.DEFAULT_FROM_EMAIL, [message.to_email],
-            connection=connection, headers={"Message-ID": message_id},
-        )
-        email.attach_alternative(content.html, "text/html")
-        email.metadata = {"customer_message": str(message.pk)}  # anymail passes it to the ESP
-        email.send()
-    except Exception as error:  # an ESP, network or template error: try again later, never lose the message
-        log.warning("sending customer message %s failed (attempt %s): %s", message.pk, message.attempts, error)
-        return _sending_failed(message, error, policy, now)
-    status = getattr(email, "anymail_status", None)
-    esp_id = str(status.message_id) if status is not None and status.message_id is not None else message_id
-    CustomerMessage.objects.filter(pk=message.pk, status=Status.SENDING).update(
-        status=Status.SENT, sent_at=now, status_changed_at=now, esp_message_id=esp_id, last_error="",
-        subject=content.subject, text=content.text, html=content.html,  # what was sent, kept
-    )
-    return "sent"
-
-
-def _sending_failed(message, error, policy, now):
-    update = {"last_error": f"{type(error).__name__}: {error}"[:2000], "status_changed_at": now}
-    if message.attempts >= policy.max_attempts:
-        CustomerMessage.objects.filter(pk=message.pk).update(status=Status.FAILED, **update)
-        return "failed"
-    backoff = datetime.timedelta(minutes=min(2 ** (message.attempts - 1), 60))
-    if _requeue(message.pk, send_after=now + backoff, **update):
-        return "retrying"
-    return "failed"
-
-
-def _requeue(pk, **fields):
-    """Back to queued; a proactive message that meanwhile has a newer queued one for its
-    order is superseded by it (that one says everything this one did, and more)."""
-    try:
-        with transaction.atomic():
-            CustomerMessage.objects.filter(pk=pk, status=Status.SENDING).update(status=Status.QUEUED, **fields)
-        return True
-    except IntegrityError:
-        CustomerMessage.objects.filter(pk=pk, status=Status.SENDING).update(
-            status=Status.FAILED, last_error="Superseded by a newer message to the same order.", status_changed_at=clock.now(),
-        )
-        return False
-
-
-def requeue_stale():
-    """A worker that stopped between claiming and recording a message may or may not have
-    sent it: send it again, marked as a possible duplicate, rather than never."""
-    stale_before = clock.now() - datetime.timedelta(minutes=settings.MESSAGE_SENDING_STALE_MINUTES)
-    for pk in CustomerMessage.objects.filter(status=Status.SENDING, claimed_at__lt=stale_before).values_list("pk", flat=True):
-        _requeue(pk, possible_duplicate=True, send_after=clock.now(), status_changed_at=clock.now(),
-                 last_error="A worker stopped while sending; it may have been sent already.")

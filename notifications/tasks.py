@@ -2,16 +2,16 @@ from celery import shared_task
 
 from kernel.queue import enqueue_after_commit
 
-from . import digest, outbox, rules
+from . import digest, rules, sending
 
 
 @shared_task
 def send_messages(rounds=20):
     """Send what is due, in batches, until nothing is due (or `rounds` batches went; beat
     comes back every minute)."""
-    totals = {"claimed": 0, "sent": 0, "retrying": 0, "failed": 0}
+    totals = {"claimed": 0, "sent": 0, "retrying": 0, "failed": 0, "taken_over": 0}
     for _ in range(rounds):
-        counts = outbox.send_due_messages()
+        counts = sending.send_due_messages()
         for key, value in counts.items():
             totals[key] += value
         if not counts["claimed"]:

@@ -4,6 +4,8 @@ is true (updates.ready_text_unfit)."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kernel.errors import InvalidInput
+from kernel.parsers import parse_count
 from orders.models import Order
 
 from .rendering import UPDATE_TEMPLATES
@@ -20,8 +22,8 @@ READY_TEXT_NAMES = {
 
 def _ids(text):
     try:
-        return sorted({int(pk) for pk in str(text).split(",") if pk.strip()})
-    except ValueError:
+        return sorted({parse_count(pk.strip(), "orders", 1, 2**63 - 1) for pk in str(text).split(",") if pk.strip()})
+    except InvalidInput:
         return None
 
 

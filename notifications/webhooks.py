@@ -2,19 +2,25 @@
 
 Rules: only the ESP the messages go through (EMAIL_BACKEND) has a webhook; it is closed (403)
 until ANYMAIL_WEBHOOK_SECRET is set, so no one can forge a bounce and put a customer on the
-call list; an authorised body that cannot be read is a 400, not a 500; after
+call list; a caller without the secret (or the ESP's signature) is a 401; after
 LOGIN_FAILURES_PER_ADDRESS wrong credentials from one client address it answers that address
-429 for LOGIN_FAILURE_WINDOW_MINUTES from the first, without checking (no guessing the secret)."""
+429 for LOGIN_FAILURE_WINDOW_MINUTES from the first, without checking (no guessing the secret);
+a JSON body is read first as the API reads one (kernel.parsers.parse_json: nested too deep, a
+key twice, not JSON: 400), and an authorised body anymail cannot read is a 400, never a 500.
+Every refusal is JSON in the API's error shape."""
 
 import logging
 
 from anymail import urls as anymail_urls
 from anymail.exceptions import AnymailWebhookValidationFailure
+from anymail.webhooks.base import AnymailBasicAuthMixin
 from django.conf import settings
 from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from kernel.api import error_body
+from kernel.errors import InvalidInput
+from kernel.parsers import is_json, parse_json
 from kernel.ratelimit import FailureLimit, client_address
 
 log = logging.getLogger(__name__)
@@ -58,10 +64,20 @@ def tracking_webhook(request, esp):
             status=429, headers={"Retry-After": str(refused.seconds)},
         )
     try:
+        # The secret first (anymail's own check, which its view repeats), then the body as the
+        # API reads one: anymail's json.loads recursed on a deep body until it failed (a 500).
+        AnymailBasicAuthMixin.validate_request(view.view_class(**view.view_initkwargs), request)
+        if is_json(request.content_type):
+            parse_json(request.body)
         return view(request)
-    except AnymailWebhookValidationFailure:
+    except InvalidInput as error:
+        log.warning("Unreadable %s tracking event (%s)", esp, error)
+        return JsonResponse(error.as_body(), status=400)
+    except AnymailWebhookValidationFailure:  # no secret, or the ESP's signature; anymail answers an HTML 400
         WRONG_CREDENTIALS.failed(address)
-        raise
+        response = JsonResponse(error_body(f"This {esp} webhook needs its credentials.", "unauthorised"), status=401)
+        response["WWW-Authenticate"] = 'Basic realm="tracking webhook"'
+        return response
     except (ValueError, KeyError, TypeError, AttributeError, IndexError) as error:  # the ESP's body, not ours
         log.warning("Unreadable %s tracking event (%s: %s)", esp, type(error).__name__, error)
         return JsonResponse(error_body(f"This {esp} event could not be read.", "malformed_event"), status=400)

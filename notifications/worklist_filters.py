@@ -8,6 +8,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from kernel import clock
+from kernel.filters import CountFilter
 from orders.selectors import matching_customers, numbered_order_ids
 
 from .models import CustomerMessage, WorklistEntry
@@ -22,16 +23,16 @@ def _yes_no(**kwargs):
 class WorklistFilter(django_filters.FilterSet):
     eta_slipped = _yes_no(method="filter_eta_slipped", label=_("ETA later than promised"))
     past_promised = _yes_no(method="filter_past_promised", label=_("past the promised date"))
-    due_within = django_filters.NumberFilter(
+    due_within = CountFilter(
         method="filter_due_within", label=_("ETA passed or due within (days)"), min_value=0, max_value=365,
     )
     po_late = _yes_no(field_name="po_late", label=_("purchase order late"))
     needs_personal_word = _yes_no(field_name="needs_personal_word", label=_("needs a personal word"))
-    waiting_days = django_filters.NumberFilter(
+    waiting_days = CountFilter(
         method="filter_waiting_days", label=_("waiting longer than (days)"), min_value=0, max_value=3650,
     )
     bounced = _yes_no(method="filter_bounced", label=_("email bounced or customer to call"))
-    min_messages = django_filters.NumberFilter(
+    min_messages = CountFilter(
         field_name="message_count", lookup_expr="gte", label=_("at least this many messages"), min_value=0, max_value=10000,
     )
     q = django_filters.CharFilter(
@@ -53,7 +54,7 @@ class WorklistFilter(django_filters.FilterSet):
     def filter_due_within(self, queryset, name, value):
         if value is None:
             return queryset
-        return queryset.filter(next_eta__lte=clock.today() + datetime.timedelta(days=int(value)))
+        return queryset.filter(next_eta__lte=clock.today() + datetime.timedelta(days=value))
 
     def filter_past_promised(self, queryset, name, value):
         return self._flag(queryset, value, Q(promised__lt=clock.today()))
@@ -61,7 +62,7 @@ class WorklistFilter(django_filters.FilterSet):
     def filter_waiting_days(self, queryset, name, value):
         if value is None:
             return queryset
-        return queryset.filter(waiting_since__lt=clock.now() - datetime.timedelta(days=int(value)))
+        return queryset.filter(waiting_since__lt=clock.now() - datetime.timedelta(days=value))
 
     def filter_bounced(self, queryset, name, value):
         bounced = CustomerMessage.objects.filter(

@@ -2,6 +2,7 @@ import datetime
 
 import django_filters
 from django import forms
+from django.db.models.functions import Upper
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -9,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from kernel.errors import NotFound
+from kernel.parsers import case_key
 
 from . import selectors
 from .cancellation import CancelRequest, cancel_units
@@ -134,7 +136,7 @@ class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
 
 class BackorderFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Backorder.Status.choices)
-    sku = django_filters.CharFilter(field_name="product__sku", lookup_expr="iexact")
+    sku = django_filters.CharFilter(method="filter_sku")
     customer = django_filters.CharFilter(field_name="order__customer__email", lookup_expr="iexact")
     created_after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = UtcDateTimeFilter(field_name="created_at", lookup_expr="lt")
@@ -142,6 +144,10 @@ class BackorderFilter(django_filters.FilterSet):
     class Meta:
         model = Backorder
         fields = ["status", "sku", "customer", "created_after", "created_before"]
+
+    def filter_sku(self, queryset, name, value):
+        # In any case, as inventory.stock.products_by_sku finds a SKU.
+        return queryset.annotate(sku_key=Upper("product__sku")).filter(sku_key=case_key(value))
 
 
 class BackorderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

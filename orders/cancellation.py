@@ -1,7 +1,9 @@
 """Cancellation: the customer (status page) or staff give up unshipped units.
 
 Rules:
-- Shipped units cannot be cancelled; every asked line is checked and every problem named.
+- Shipped units cannot be cancelled; every asked line is checked and every problem named
+  (kernel.errors.refuse: malformed 400, a SKU the order lacks 404, too many units 409). SKUs
+  match in any case (kernel.parsers.case_key).
 - Waiting units go first (youngest backorder first), then allocated ones, whose stock goes
   at once to the next waiting order (allocation's fill order).
 - Units taken off a purchase order line are released to purchasing (`hooks.pegs_released`):
@@ -17,7 +19,8 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from kernel.errors import Conflict, InvalidInput, Problem
+from kernel.errors import Conflict, Problem, refuse
+from kernel.parsers import match_keys, repeated
 from inventory import stock
 
 from . import hooks, signals
@@ -33,30 +36,34 @@ class CancelRequest:
 
 
 def _problems(order, by_sku, requests):
-    problems = []
+    """Malformed requests (no lines, a quantity below 1, a SKU twice), SKUs the order has no
+    line for, and more units than are left to cancel."""
+    invalid, unknown, conflicting = [], [], []
     if not requests:
-        problems.append(Problem("Name at least one line to cancel.", field="lines"))
+        invalid.append(Problem("Name at least one line to cancel.", field="lines"))
+    for index in repeated(request.sku for request in requests):
+        invalid.append(Problem(f"Line {index + 1}: SKU {requests[index].sku} appears more than once.", field="sku",
+                               line=index, sku=requests[index].sku, code="duplicate"))
     for index, request in enumerate(requests):
         line = by_sku.get(request.sku)
         where = {"line": index, "sku": request.sku}
-        if line is None:
-            problems.append(Problem(
-                f"Line {index + 1}: order {order.number} has no line for SKU {request.sku}.", field="sku", **where
-            ))
-        elif not isinstance(request.quantity, int) or request.quantity <= 0:
-            problems.append(Problem(
+        if not isinstance(request.quantity, int) or request.quantity <= 0:
+            invalid.append(Problem(
                 f"Line {index + 1} (SKU {request.sku}): quantity must be a whole number of at least 1.",
                 field="quantity", **where,
             ))
+        elif line is None:
+            unknown.append(Problem(
+                f"Line {index + 1}: order {order.number} has no line for SKU {request.sku}.", field="sku",
+                code="unknown_sku", **where,
+            ))
         elif request.quantity > line.unshipped:
-            problems.append(Problem(
+            conflicting.append(Problem(
                 f"Line {index + 1} (SKU {request.sku}): only {line.unshipped} unshipped units can be cancelled"
                 + (f"; {line.shipped} have shipped and cannot be cancelled." if line.shipped else "."),
                 field="quantity", code="too_many", **where,
             ))
-    if len({request.sku for request in requests}) != len(requests):
-        problems.append(Problem("Each SKU may appear only once.", field="lines", code="duplicate"))
-    return problems
+    return invalid, unknown, conflicting
 
 
 def cancel_units(number, requests=None, user=None, by_customer=False):
@@ -65,14 +72,12 @@ def cancel_units(number, requests=None, user=None, by_customer=False):
     payment authorisation is voided. Shipped units cannot be cancelled."""
     with transaction.atomic():
         order, lines, levels = lock_order(number)
-        by_sku = {line.product.sku: line for line in lines}
         if requests is None:
             requests = [CancelRequest(line.product.sku, line.unshipped) for line in lines if line.unshipped]
             if not requests:
                 raise Conflict.one(f"Order {order.number} has nothing left to cancel.", code="nothing_to_cancel")
-        problems = _problems(order, by_sku, requests)
-        if problems:
-            raise InvalidInput(problems)
+        by_sku = match_keys((request.sku for request in requests), {line.product.sku: line for line in lines})
+        refuse(*_problems(order, by_sku, requests))
 
         backorders = defaultdict(list)
         for backorder in order.backorders.filter(status__in=WAITING).order_by("-created_at", "-id"):
@@ -110,7 +115,7 @@ def cancel_units(number, requests=None, user=None, by_customer=False):
         refresh_statuses(touched)
         record_event(
             order, OrderEvent.Kind.UNITS_CANCELLED, user, by_customer,
-            lines=[{"sku": r.sku, "quantity": r.quantity} for r in requests], refund=str(voided),
+            lines=[{"sku": by_sku[r.sku].product.sku, "quantity": r.quantity} for r in requests], refund=str(voided),
         )
         signals.units_cancelled.send(
             sender=Order, order=order, cancelled=[(by_sku[r.sku], r.quantity) for r in requests], voided=voided

@@ -1,10 +1,13 @@
 """Forms of the order pages in admin."""
 
 import re
-from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from kernel.errors import InvalidInput
+from kernel.parsers import parse_amount, parse_count
+from inventory.serializers import MAX_UNITS
 
 from .models import Customer, Order
 from .placement import LineRequest
@@ -24,20 +27,26 @@ class PlaceOrderForm(forms.Form):
     )
 
     def clean_lines(self):
+        """Each row "SKU quantity [unit price]", read as the API reads them (kernel.parsers): a
+        quantity in ASCII digits ("²" is not 2), a price with at most two decimals."""
         parsed = []
         for number, text in enumerate(self.cleaned_data["lines"].splitlines(), start=1):
             if not text.strip():
                 continue
             parts = re.split(r"[\s;,]+", text.strip())
-            if len(parts) not in (2, 3) or not parts[1].isdigit():
+            try:
+                quantity = parse_count(parts[1], "quantity", 0, MAX_UNITS) if len(parts) in (2, 3) else None
+            except InvalidInput:
+                quantity = None
+            if quantity is None:
                 raise forms.ValidationError(
                     _("Row %(row)s: write “SKU quantity [unit price]”, not “%(text)s”.") % {"row": number, "text": text}
                 )
             try:
-                price = Decimal(parts[2]) if len(parts) == 3 else None
-            except InvalidOperation:
+                price = parse_amount(parts[2], "unit price") if len(parts) == 3 else None
+            except InvalidInput:
                 raise forms.ValidationError(_("Row %(row)s: “%(price)s” is not a price.") % {"row": number, "price": parts[2]}) from None
-            parsed.append(LineRequest(sku=parts[0], quantity=int(parts[1]), unit_price=price))
+            parsed.append(LineRequest(sku=parts[0], quantity=quantity, unit_price=price))
         if not parsed:
             raise forms.ValidationError(_("Enter at least one line."))
         return parsed

@@ -15,7 +15,8 @@ from decimal import Decimal
 from django.db import transaction
 
 from kernel import clock
-from kernel.errors import Conflict, InvalidInput, Problem
+from kernel.errors import Conflict, InvalidInput, Problem, refuse
+from kernel.parsers import match_keys
 from kernel.permissions import acting_user
 from inventory import stock
 from inventory.models import StockMovement
@@ -103,19 +104,17 @@ def record_dropship_shipment(number, quantities, user=None):
     no stock moves. The oldest backorders of each line are filled first."""
     with transaction.atomic():
         order, lines, levels = lock_order(number)
-        by_key = {line.product.sku.upper(): line for line in lines}
-        by_sku = {sku: by_key[sku.upper()] for sku in quantities if sku.upper() in by_key}  # SKUs in any case
-        problems = []
+        by_sku = match_keys(quantities, {line.product.sku: line for line in lines})  # SKUs in any case
+        unknown, conflicting = [], []
         for index, (sku, units) in enumerate(quantities.items()):
             line = by_sku.get(sku)
             if line is None or not line.product.dropship:
-                problems.append(Problem(f"Line {index + 1}: order {order.number} has no dropship line for SKU {sku}.",
-                                        field="sku", line=index, sku=sku))
+                unknown.append(Problem(f"Line {index + 1}: order {order.number} has no dropship line for SKU {sku}.",
+                                       field="sku", line=index, sku=sku, code="unknown_sku"))
             elif units > line.backordered:
-                problems.append(Problem(f"Line {index + 1} (SKU {sku}): only {line.backordered} units wait for the supplier.",
-                                        field="quantity", line=index, sku=sku, code="too_many"))
-        if problems:
-            raise InvalidInput(problems)
+                conflicting.append(Problem(f"Line {index + 1} (SKU {sku}): only {line.backordered} units wait for the supplier.",
+                                           field="quantity", line=index, sku=sku, code="too_many"))
+        refuse(unknown=unknown, conflicting=conflicting)
         now, changed = clock.now(), []
         waiting = defaultdict(list)
         for backorder in order.backorders.filter(status__in=WAITING).order_by("created_at", "id"):

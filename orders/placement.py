@@ -3,7 +3,8 @@
 Rules:
 - All or nothing: every line is checked (known SKU, whole quantity of at least 1, price not
   negative, one line per SKU, enough stock for what is not backorderable) and every problem
-  is reported, naming the line and SKU; nothing is written then.
+  is reported, naming the line and SKU; nothing is written then. Malformed lines are a 400,
+  else an unknown SKU a 404, else too little stock a 409 (kernel.errors.refuse).
 - What is in stock is allocated at once; the rest becomes backorders with the ETA the
   purchasing hook gives (`hooks.backorder_etas`). Dropship lines are never allocated.
 - The order number is the idempotency key: placing a number that exists returns that order
@@ -18,7 +19,8 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 
 from kernel import clock
-from kernel.errors import Conflict, InvalidInput, Problem
+from kernel.errors import Conflict, InvalidInput, Problem, refuse
+from kernel.parsers import case_key, repeated
 from inventory import stock
 
 from . import hooks, signals
@@ -70,30 +72,30 @@ def policy_problem(fulfilment_policy):
 
 
 def _line_problems(lines, products):
-    problems = []
-    seen = set()
+    """The lines' malformed input (quantity, price, a SKU named twice) and their unknown SKUs."""
+    invalid, unknown = [], []
+    repeats = set(repeated(line.sku for line in lines))
     for index, line in enumerate(lines):
         if not isinstance(line.quantity, int) or isinstance(line.quantity, bool) or line.quantity <= 0:
-            problems.append(Problem(
+            invalid.append(Problem(
                 f"Line {index + 1} (SKU {line.sku}): quantity must be a whole number of at least 1.",
                 field="quantity", line=index, sku=line.sku,
             ))
         if line.unit_price is not None and line.unit_price < 0:
-            problems.append(Problem(
+            invalid.append(Problem(
                 f"Line {index + 1} (SKU {line.sku}): unit price cannot be negative.",
                 field="unit_price", line=index, sku=line.sku,
             ))
         if line.sku not in products:
-            problems.append(Problem(
+            unknown.append(Problem(
                 f"Line {index + 1}: unknown SKU {line.sku}.", field="sku", line=index, sku=line.sku, code="unknown_sku"
             ))
-        if line.sku.upper() in seen:
-            problems.append(Problem(
+        if index in repeats:
+            invalid.append(Problem(
                 f"Line {index + 1}: SKU {line.sku} appears on more than one line; put its total on one line.",
                 field="sku", line=index, sku=line.sku, code="duplicate",
             ))
-        seen.add(line.sku.upper())
-    return problems
+    return invalid, unknown
 
 
 def place_order(*, number, customer, fulfilment_policy, lines, expedite=False, origin=None):
@@ -130,20 +132,18 @@ def _place(number, customer, fulfilment_policy, lines, expedite, origin):
     if existing:
         return _same_order(existing, lines), False
     products = stock.products_by_sku(line.sku for line in lines)
-    problems = _line_problems(lines, products)
-    if problems:
-        raise InvalidInput(problems)
+    refuse(*_line_problems(lines, products))
 
     levels = stock.lock_stock(product.pk for product in products.values())
     now = clock.now()
-    new_lines, waiting = [], []
+    new_lines, waiting, short_of_stock = [], [], []
     for position, request in enumerate(lines):
         product = products[request.sku]
         level = levels[product.pk]
         allocate = 0 if product.dropship else min(request.quantity, max(level.available, 0))
         short = request.quantity - allocate
         if short and not product.backorderable:
-            problems.append(Problem(
+            short_of_stock.append(Problem(
                 f"Line {position + 1}: SKU {product.sku} is not backorderable and only "
                 f"{max(level.available, 0)} of {request.quantity} are available.",
                 field="quantity", line=position, sku=product.sku, code="insufficient_stock",
@@ -157,9 +157,7 @@ def _place(number, customer, fulfilment_policy, lines, expedite, origin):
         ))
         if short:
             waiting.append((position, product, short))
-    problems += _amount_problems(new_lines)
-    if problems:
-        raise InvalidInput(problems)
+    refuse(invalid=_amount_problems(new_lines), conflicting=short_of_stock)
 
     totals = sum_parts(new_lines)
     order = Order.objects.create(
@@ -225,8 +223,8 @@ def _customer(details):
 
 
 def _same_order(order, lines):
-    asked = {line.sku.upper(): line.quantity for line in lines}  # SKUs in any case
-    have = {sku.upper(): quantity for sku, quantity in order.lines.values_list("product__sku", "quantity")}
+    asked = {case_key(line.sku) or line.sku: line.quantity for line in lines}  # SKUs in any case
+    have = {case_key(sku): quantity for sku, quantity in order.lines.values_list("product__sku", "quantity")}
     if asked != have:
         raise Conflict.one(
             f"Order {order.number} already exists with different lines; use a new order number.",

@@ -1,8 +1,11 @@
 from rest_framework import serializers
 
 from kernel.fields import (
+    CharField,
     ChoiceField,
+    EmailField,
     MoneyField,
+    RegexField,
     StrictBooleanField,
     StrictIntegerField,
 )
@@ -14,19 +17,19 @@ ORDER_NUMBER = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 
 
 class CustomerSerializer(serializers.Serializer):
-    email = serializers.EmailField(max_length=254)
-    name = serializers.CharField(max_length=200)
+    email = EmailField(max_length=254)
+    name = CharField(max_length=200)
     language = ChoiceField(choices=Customer.Language.choices, default=Customer.Language.DE)
 
 
 class LineInSerializer(serializers.Serializer):
-    sku = serializers.CharField(max_length=64)
+    sku = CharField(max_length=64)
     quantity = StrictIntegerField(min_value=1, max_value=MAX_UNITS)
     unit_price = MoneyField(required=False, help_text="Defaults to the product's price.")
 
 
 class OrderInSerializer(serializers.Serializer):
-    number = serializers.RegexField(ORDER_NUMBER, max_length=64, help_text="The shop's order number (unique).")
+    number = RegexField(ORDER_NUMBER, max_length=64, help_text="The shop's order number (unique).")
     customer = CustomerSerializer()
     fulfilment_policy = ChoiceField(choices=Order.Policy.choices)
     expedite = StrictBooleanField(default=False)
@@ -75,7 +78,7 @@ class OrderOutSerializer(serializers.Serializer):
 
 
 class ShipSerializer(serializers.Serializer):
-    tracking_number = serializers.CharField(max_length=64, required=False, default="", allow_blank=True)
+    tracking_number = CharField(max_length=64, required=False, default="", allow_blank=True)
 
 
 class ShipmentLineSerializer(serializers.Serializer):
@@ -93,7 +96,7 @@ class ShipmentSerializer(serializers.ModelSerializer):
 
 
 class CancelLineSerializer(serializers.Serializer):
-    sku = serializers.CharField(max_length=64)
+    sku = CharField(max_length=64)
     quantity = StrictIntegerField(min_value=1, max_value=MAX_UNITS)
 
 

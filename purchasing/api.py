@@ -7,6 +7,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kernel.errors import InvalidInput, NotFound, Problem
+from kernel.fields import QueryBooleanField, SlugField
+from kernel.parsers import query_dict, repeated
 from inventory.models import SKU_PATTERN
 
 from .batching import batch_backorders
@@ -112,10 +114,10 @@ class PurchaseOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         data.is_valid(raise_exception=True)
         lines = data.validated_data["lines"]
         skus = [line["sku"] for line in lines]
-        keys = [sku.upper() for sku in skus]  # SKUs match in any case
         duplicates = [
-            Problem(f"Line {index + 1}: SKU {sku} appears more than once.", field="sku", line=index, sku=sku, code="duplicate")
-            for index, sku in enumerate(skus) if keys[index] in keys[:index]
+            Problem(f"Line {index + 1}: SKU {skus[index]} appears more than once.", field="sku", line=index, sku=skus[index],
+                    code="duplicate")
+            for index in repeated(skus)  # SKUs match in any case
         ]
         if duplicates:
             raise InvalidInput(duplicates)
@@ -173,8 +175,8 @@ class ReorderSerializer(serializers.Serializer):
 
 
 class ReorderFilterSerializer(serializers.Serializer):
-    below_reorder_point = serializers.BooleanField(required=False, default=False)
-    supplier = serializers.SlugField(required=False, allow_blank=True)
+    below_reorder_point = QueryBooleanField(required=False, default=False)
+    supplier = SlugField(required=False)
 
 
 class ProductReorderView(APIView):
@@ -196,7 +198,7 @@ class ReorderListView(APIView):
     @extend_schema(parameters=[ReorderFilterSerializer], responses=ReorderSerializer(many=True))
     def get(self, request):
         """Every stocked product's reorder figures, below the reorder point first, by days of cover."""
-        query = ReorderFilterSerializer(data=request.query_params)
+        query = ReorderFilterSerializer(data=query_dict(request))
         query.is_valid(raise_exception=True)
         figures = review(supplier=query.validated_data.get("supplier") or None)
         if query.validated_data["below_reorder_point"]:

@@ -4,6 +4,9 @@ from django import forms
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from kernel.filters import CountField
+from inventory.serializers import MAX_UNITS
+
 from .models import PurchaseOrderLine
 
 
@@ -17,7 +20,7 @@ class Text(forms.Widget):
 class ReceiveLineForm(forms.Form):
     line = forms.ModelChoiceField(queryset=PurchaseOrderLine.objects.all(), widget=forms.HiddenInput)
     what = forms.CharField(label=_("line"), disabled=True, required=False, widget=Text)
-    quantity = forms.IntegerField(label=_("units received"), min_value=0, required=False)
+    quantity = CountField(label=_("units received"), min_value=0, max_value=MAX_UNITS, required=False)
 
 
 class ConfirmLineForm(forms.Form):

@@ -19,8 +19,9 @@ from django.db import transaction
 from django.db.models import DateField, Value
 
 from kernel import clock
-from kernel.errors import Conflict, InvalidInput, NotFound, Problem
+from kernel.errors import Conflict, NotFound, Problem, refuse
 from kernel.locks import advisory_lock
+from kernel.parsers import match_keys
 from orders.etas import set_etas
 from orders.models import Backorder, EtaChange
 
@@ -65,10 +66,10 @@ def lines_by_sku(po, skus):
     """The purchase order's lines by SKU as asked (in any case), a problem for each asked SKU it
     lacks, and all its lines."""
     every = list(po.lines.select_related("product"))
-    by_key = {line.product.sku.upper(): line for line in every}
-    lines = {sku: by_key[sku.upper()] for sku in skus if sku.upper() in by_key}
+    lines = match_keys(skus, {line.product.sku: line for line in every})
     problems = [
-        Problem(f"Line {index + 1}: purchase order {po.number} has no line for SKU {sku}.", field="sku", line=index, sku=sku)
+        Problem(f"Line {index + 1}: purchase order {po.number} has no line for SKU {sku}.", field="sku", line=index, sku=sku,
+                code="unknown_sku")
         for index, sku in enumerate(skus) if sku not in lines
     ]
     return lines, problems, every
@@ -81,9 +82,8 @@ def confirm_purchase_order(number, dates):
         po = get_purchase_order(number, lock=True)
         if po.status in (PurchaseOrder.Status.DRAFT, PurchaseOrder.Status.CANCELLED, PurchaseOrder.Status.RECEIVED):
             raise Conflict.one(f"Purchase order {po.number} is {po.get_status_display()}; only sent orders can be confirmed.", code="bad_status")
-        lines, problems, _every = lines_by_sku(po, dates)
-        if problems:
-            raise InvalidInput(problems)
+        lines, unknown, _every = lines_by_sku(po, dates)
+        refuse(unknown=unknown)
         changed = []
         for sku, expected in dates.items():
             line = lines[sku]

@@ -13,7 +13,7 @@ One transaction, the purchase order row locked first."""
 from django.db import transaction
 
 from kernel import clock
-from kernel.errors import Conflict, InvalidInput, Problem
+from kernel.errors import Conflict, Problem, refuse
 from inventory.stock import StockChange, change_stock
 from orders.fulfilment import record_dropship_shipment
 
@@ -31,21 +31,21 @@ def receive_purchase_order(number, quantities, user=None, allow_over=False):
         po = get_purchase_order(number, lock=True)
         if po.status in (PurchaseOrder.Status.DRAFT, PurchaseOrder.Status.CANCELLED, PurchaseOrder.Status.RECEIVED):
             raise Conflict.one(f"Purchase order {po.number} is {po.get_status_display()}; nothing can be received against it.", code="bad_status")
-        lines, problems, every = lines_by_sku(po, quantities)
+        lines, unknown, every = lines_by_sku(po, quantities)
+        invalid, conflicting = [], []
         for index, (sku, units) in enumerate(quantities.items()):
             line = lines.get(sku)
             where = {"line": index, "sku": sku}
             if line is None:
                 continue
             if not isinstance(units, int) or units <= 0:
-                problems.append(Problem(f"Line {index + 1} (SKU {sku}): quantity must be at least 1.", field="quantity", **where))
+                invalid.append(Problem(f"Line {index + 1} (SKU {sku}): quantity must be at least 1.", field="quantity", **where))
             elif line.received + units > line.quantity and not allow_over:
-                problems.append(Problem(
+                conflicting.append(Problem(
                     f"Line {index + 1} (SKU {sku}): {units} would exceed the {line.outstanding} still outstanding "
                     f"of {line.quantity} ordered.", field="quantity", code="over_receipt", **where,
                 ))
-        if problems:
-            raise InvalidInput(sorted(problems, key=lambda problem: problem.line))
+        refuse(invalid, unknown, conflicting)
         received = [lines[sku] for sku in quantities]
         now = clock.now()
         for sku, units in quantities.items():

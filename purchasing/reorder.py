@@ -37,6 +37,7 @@ from django.db.models import F, Min, Q, Sum
 from django.db.models.functions import Upper
 
 from kernel import clock
+from kernel.parsers import case_key
 from orders.models import Backorder
 
 from . import dates, drafts
@@ -146,7 +147,7 @@ def review(*, skus=None, supplier=None, policy=None):
         .annotate(lead_days=dates.lead_time())
     )
     if skus is not None:
-        items = items.annotate(sku_key=Upper("product__sku")).filter(sku_key__in=[sku.upper() for sku in skus])  # any case
+        items = items.annotate(sku_key=Upper("product__sku")).filter(sku_key__in=[case_key(sku) for sku in skus])  # any case
     if supplier:
         items = items.filter(supplier__code=supplier)
     items = list(items)

@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from django.db.models import Case, Count, DateField, F, Min, Q, Value, When
 
 from kernel import clock
@@ -27,6 +29,11 @@ def without_supplier():
 def incoming(product_id):
     """Units on purchase orders not yet received, by the date they can arrive: a late line at
     dates.late_line_date; a draft nobody sent at dates.draft_arrival. Never a date that has passed."""
+    return incoming_by_product([product_id]).get(product_id, [])
+
+
+def incoming_by_product(product_ids):
+    """`incoming` for many products in one query: {product id: [{quantity, expected_date}], earliest first}."""
     today = clock.today()
     open_statuses = [PurchaseOrder.Status.DRAFT, *PurchaseOrder.RECEIVABLE]
     arrives = Case(
@@ -35,12 +42,14 @@ def incoming(product_id):
         default=F("expected_date"), output_field=DateField(),
     )
     lines = PurchaseOrderLine.objects.filter(
-        product_id=product_id, purchase_order__status__in=open_statuses, purchase_order__dropship_order__isnull=True,
+        product_id__in=set(product_ids), purchase_order__status__in=open_statuses,
+        purchase_order__dropship_order__isnull=True,
     ).annotate(arrives=arrives)
-    arriving = [
-        {"quantity": line.outstanding, "expected_date": line.arrives} for line in lines if line.outstanding
-    ]
-    return sorted(arriving, key=lambda row: row["expected_date"])
+    arriving = defaultdict(list)
+    for line in lines:
+        if line.outstanding:
+            arriving[line.product_id].append({"quantity": line.outstanding, "expected_date": line.arrives})
+    return {product_id: sorted(rows, key=lambda row: row["expected_date"]) for product_id, rows in arriving.items()}
 
 
 def supplier_figures(now):

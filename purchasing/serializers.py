@@ -1,7 +1,9 @@
 from rest_framework import serializers
 
 from kernel.fields import (
+    CharField,
     ChoiceField,
+    ModelSerializer,
     MoneyField,
     NaturalKeyField,
     StrictBooleanField,
@@ -13,7 +15,7 @@ from inventory.serializers import MAX_UNITS
 from .models import PurchaseOrder, Supplier, SupplierItem
 
 
-class SupplierSerializer(serializers.ModelSerializer):
+class SupplierSerializer(ModelSerializer):
     serializer_choice_field = ChoiceField
 
     min_order_value = MoneyField(default="0")
@@ -28,7 +30,7 @@ class SupplierSerializer(serializers.ModelSerializer):
         extra_kwargs = {"code": {"validators": []}}
 
 
-class SupplierItemSerializer(serializers.ModelSerializer):
+class SupplierItemSerializer(ModelSerializer):
     supplier = NaturalKeyField(slug_field="code", queryset=Supplier.objects.all())
     sku = NaturalKeyField(source="product", slug_field="sku", queryset=Product.objects.all(), ignore_case=True)
     unit_cost = MoneyField()
@@ -70,7 +72,7 @@ class PurchaseOrderSerializer(serializers.ModelSerializer):
 
 
 class ConfirmLineSerializer(serializers.Serializer):
-    sku = serializers.CharField(max_length=64)
+    sku = CharField(max_length=64)
     expected_date = serializers.DateField()
 
 
@@ -79,7 +81,7 @@ class ConfirmSerializer(serializers.Serializer):
 
 
 class ReceiveLineSerializer(serializers.Serializer):
-    sku = serializers.CharField(max_length=64)
+    sku = CharField(max_length=64)
     quantity = StrictIntegerField(min_value=1, max_value=MAX_UNITS)
 
 

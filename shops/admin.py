@@ -12,7 +12,10 @@ from kernel.admin_tools import ReadOnlyInline, admin_page
 
 from . import secrets
 from .connections import webhook_url
-from .inbox import process_open
+from .inbox import OPEN, process_open
+
+# The retry button applies held events for this long at most (gunicorn cuts a request at 30 s).
+RETRY_BUDGET_SECONDS = 10
 from .models import InboxEvent, OrderPush, ShopConnection, ShopProduct
 
 SECRET_LABELS = {
@@ -144,8 +147,13 @@ class ShopConnectionAdmin(admin.ModelAdmin):
         """Try the held events again now (the sync does it every 10 minutes)."""
         connection = get_object_or_404(ShopConnection, pk=pk)
         if request.method == "POST":
-            counts = process_open(connection)
+            # Bounded, as a page is: what is left the sync retries (every 10 minutes).
+            counts = process_open(connection, budget_seconds=RETRY_BUDGET_SECONDS)
             held = counts.get(InboxEvent.Status.HELD, 0)
-            self.message_user(request, _("Tried again: %(applied)s applied, %(held)s still held.") % {
-                "applied": sum(counts.values()) - held, "held": held}, messages.WARNING if held else messages.SUCCESS)
+            left = InboxEvent.objects.filter(connection=connection, status__in=OPEN).count() - held
+            text = _("Tried again: %(applied)s applied, %(held)s still held.") % {
+                "applied": sum(counts.values()) - held, "held": held}
+            if left > 0:
+                text += " " + _("%(left)s more are left for the next sync.") % {"left": left}
+            self.message_user(request, text, messages.WARNING if held or left > 0 else messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:shops_shopconnection_change", args=[pk]))

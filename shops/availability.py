@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from inventory.models import StockLevel
 from inventory.stock import stock_level
-from purchasing.selectors import incoming
+from purchasing.selectors import incoming_by_product
 
 
 @dataclass(frozen=True)
@@ -23,18 +23,19 @@ class SellState:
                 "restock_date": self.restock_date.isoformat() if self.restock_date else None}
 
 
-def _state(level):
-    arriving = incoming(level.product_id)
+def _state(level, arriving):
     return SellState(sku=level.product.sku, free=max(level.available, 0), backorderable=level.product.backorderable,
                      restock_date=arriving[0]["expected_date"] if arriving else None)
 
 
 def sell_state(sku):
     """One SKU (any case); NotFound for an unknown one."""
-    return _state(stock_level(sku))
+    level = stock_level(sku)
+    return _state(level, incoming_by_product([level.product_id]).get(level.product_id))
 
 
 def sell_states(product_ids):
     """{product id: SellState} for these products."""
     levels = StockLevel.objects.select_related("product").filter(product_id__in=set(product_ids))
-    return {level.product_id: _state(level) for level in levels}
+    arriving = incoming_by_product(product_ids)  # one query for all, not one per product
+    return {level.product_id: _state(level, arriving.get(level.product_id)) for level in levels}

@@ -23,6 +23,9 @@ def webhook_url(code):
     return settings.SITE_URL + reverse("shop-webhook", args=[code])
 
 
+LOCAL_URL = r"http://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?(/\S*)?"
+
+
 def connect_shop(code, *, platform, url, language=None, **given):
     """Create or update the connection `code`; returns (connection, created)."""
     problems = []
@@ -32,8 +35,10 @@ def connect_shop(code, *, platform, url, language=None, **given):
     if platform not in ShopConnection.Platform.values:
         problems.append(Problem(f"Platform must be one of {', '.join(ShopConnection.Platform.values)}, not {platform!r}.",
                                 field="platform"))
-    if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", url or ""):
-        problems.append(Problem(f"Shop URL {url!r}: give the address with http:// or https://.", field="url"))
+    if not re.fullmatch(r"https://[^\s/]+(/\S*)?", url or "") and not re.fullmatch(LOCAL_URL, url or ""):
+        # The shop's keys go with every call: over plain http anyone on the way could read them.
+        problems.append(Problem(f"Shop URL {url!r}: give the address with https:// (plain http only for this machine).",
+                                field="url"))
     if language is not None and language not in Language.values:
         problems.append(Problem(f"Language must be one of {', '.join(Language.values)}, not {language!r}.", field="language"))
     unknown = set(given) - set(secrets.NAMES)

@@ -31,7 +31,10 @@ def signature(secret, body):
 
 
 def signed(secret, body, given):
-    return bool(secret and given and body) and hmac.compare_digest(signature(secret, body), given.strip())
+    # As bytes: compare_digest refuses str with non-ASCII characters (a forged header's "é"
+    # would be a 500, not a 401).
+    return bool(secret and given and body) and hmac.compare_digest(
+        signature(secret, body).encode(), given.strip().encode("utf-8", "replace"))
 
 
 def pause(connection, seconds):

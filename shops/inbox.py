@@ -12,6 +12,7 @@ Rules:
 import datetime
 import json
 import logging
+import time
 from decimal import Decimal
 
 from django.db import transaction
@@ -79,10 +80,12 @@ def record(connection, delivery_key, topic, shop_order_id, body):
     return event
 
 
-def process_open(connection=None, *, held=True, older_than_seconds=0):
+def process_open(connection=None, *, held=True, older_than_seconds=0, budget_seconds=None):
     """Apply the open events (pending; held too unless `held` is false), oldest first; the
     sweep skips the pending ones younger than `older_than_seconds` (their task is on its way).
-    Returns {status: count}."""
+    With `budget_seconds` (a page waiting for the answer) it starts no event after that long;
+    the rest waits for the sync. Returns {status: count}."""
+    started = time.monotonic()
     events = InboxEvent.objects.filter(status__in=OPEN if held else [InboxEvent.Status.PENDING])
     if connection is not None:
         events = events.filter(connection=connection)
@@ -90,6 +93,8 @@ def process_open(connection=None, *, held=True, older_than_seconds=0):
         events = events.filter(received_at__lte=clock.now() - datetime.timedelta(seconds=older_than_seconds))
     counts = {}
     for event_id in events.order_by("received_at", "id").values_list("pk", flat=True):
+        if budget_seconds is not None and time.monotonic() - started > budget_seconds:
+            break
         status = process_event(event_id)
         if status:
             counts[status] = counts.get(status, 0) + 1

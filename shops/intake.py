@@ -24,6 +24,7 @@ from django.db import transaction
 
 from kernel.errors import DomainError
 from kernel.locks import advisory_lock
+from kernel.parsers import case_key
 from orders.cancellation import CancelRequest, cancel_units
 from orders.models import Order
 from orders.placement import CustomerDetails, LineRequest, OrderOrigin, place_order
@@ -45,7 +46,9 @@ def apply_order(connection, data):
     try:
         with transaction.atomic():
             advisory_lock(f"shop-order:{connection.pk}:{data.shop_order_id}")
-            known = (ShopOrder.objects.select_for_update().select_related("order")
+            # Only the shop order's row: the order's own row is locked by cancellation after its
+            # stock rows (the lock order), never before them.
+            known = (ShopOrder.objects.select_for_update(of=("self",)).select_related("order")
                      .filter(connection=connection, shop_order_id=data.shop_order_id).first())
             if known is None:
                 return _place(connection, data)
@@ -64,7 +67,7 @@ def _quantities(data):
             continue  # removed in an edit
         if not line.sku:
             raise Held(f"Line {index + 1} ({line.name}) has no SKU.")
-        units[line.sku.upper()] += line.quantity
+        units[case_key(line.sku)] += line.quantity
     return dict(units)
 
 
@@ -79,8 +82,8 @@ def _place(connection, data):
     totals, names = defaultdict(lambda: 0), {}
     for line in data.lines:
         if line.quantity > 0:
-            totals[line.sku.upper()] += line.quantity * line.unit_price
-            names.setdefault(line.sku.upper(), line.sku)
+            totals[case_key(line.sku)] += line.quantity * line.unit_price
+            names.setdefault(case_key(line.sku), line.sku)
     lines = [LineRequest(names[sku], units, per_unit(totals[sku], units)) for sku, units in quantities.items()]
     try:
         order, _created = place_order(
@@ -107,22 +110,26 @@ def _change(known, data):
         if raised:
             raise Held("Lines added or raised after the order was placed cannot be placed: " + ", ".join(raised)
                        + ". Place them as a new order, or lower them in the shop.")
-        lowered = {sku: units - now.get(sku, 0) for sku, units in before.items() if units > now.get(sku, 0)}
-        done = _cancel(order, lowered) if lowered else "no change to the lines"
+        lowered = any(units > now.get(sku, 0) for sku, units in before.items())
+        done = _cancel(order, now) if lowered else "no change to the lines"
         known.quantities = now
     known.version, known.payment = data.version, data.payment
     known.save(update_fields=["version", "quantities", "payment"])
     return done
 
 
-def _cancel(order, lowered):
-    """Cancel `lowered` ({SKU: units}) of what is not shipped, or everything (None)."""
-    lines = {line.product.sku.upper(): line for line in order.lines.select_related("product")}
-    if lowered is None:
+def _cancel(order, keep):
+    """Cancel what is not shipped down to `keep` ({SKU: units the shop's order still has}), or
+    everything (None). Aimed at the shop's quantity, not by the shop's change: units the back
+    office cancelled already (and the merchant then refunded in the shop) are not cancelled
+    twice."""
+    lines = {case_key(line.product.sku): line for line in order.lines.select_related("product")}
+    if keep is None:
         requests = [CancelRequest(line.product.sku, line.unshipped) for line in lines.values() if line.unshipped]
     else:
-        requests = [CancelRequest(lines[sku].product.sku, min(units, lines[sku].unshipped))
-                    for sku, units in lowered.items() if sku in lines and lines[sku].unshipped]
+        surplus = {sku: line.quantity - line.cancelled - keep.get(sku, 0) for sku, line in lines.items()}
+        requests = [CancelRequest(line.product.sku, min(surplus[sku], line.unshipped))
+                    for sku, line in lines.items() if surplus[sku] > 0 and line.unshipped]
     if not requests:
         return "nothing left to cancel"
     cancel_units(order.number, requests)

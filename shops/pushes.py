@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models import Case, F, Q, Value, When
 
 from kernel import clock
+from kernel.parsers import case_key
 from kernel.queue import enqueue_after_commit
 from orders.models import Order
 
@@ -126,13 +127,13 @@ def push_stock(connection, force=False):
         if unknown:
             found = platform.find_products(connection, [row.product.sku for row in unknown])
             for row in unknown:
-                row.remote, row.found = found.get(row.product.sku.upper(), {}), row.product.sku.upper() in found
+                row.remote, row.found = found.get(case_key(row.product.sku), {}), case_key(row.product.sku) in found
                 ShopProduct.objects.filter(pk=row.pk).update(remote=row.remote, found=row.found)
         states = sell_states([row.product_id for row in rows])
         changed = [(row, states[row.product_id]) for row in rows
                    if row.found and states[row.product_id].as_pushed() != row.pushed]
         errors = platform.push_stock(connection, changed) if changed else {}
-    except (ShopUnavailable, ShopRefused) as error:
+    except Exception as error:  # whatever went wrong, the claimed rows go back, never lost
         for row in rows:
             _failed(row, str(error), getattr(error, "retry_after", None))
         raise
@@ -217,5 +218,13 @@ def push_due(connection, with_retries=False):
 
 
 def push_all():
-    return [{"shop": connection.code, **push_due(connection)}
-            for connection in ShopConnection.objects.filter(active=True).order_by("code")]
+    """push_due for every active shop; one shop's unexpected error is logged and stops none
+    of the others."""
+    results = []
+    for connection in ShopConnection.objects.filter(active=True).order_by("code"):
+        try:
+            results.append({"shop": connection.code, **push_due(connection)})
+        except Exception as error:
+            log.exception("Pushes to shop %s failed", connection.code)
+            results.append({"shop": connection.code, "push_error": f"{type(error).__name__}: {error}"})
+    return results

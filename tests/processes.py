@@ -51,7 +51,15 @@ class Redis:
         )
         wait_for(lambda: accepts(self.port), "redis-server to accept connections")
 
+    def freeze(self):
+        """A hung host: the port still accepts connections (the kernel answers), Redis never does."""
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self):
+        self.process.send_signal(signal.SIGCONT)
+
     def stop(self):
+        self.thaw()  # a frozen one would never act on the terminate
         self.process.terminate()
         self.process.wait(timeout=30)
         wait_for(lambda: not accepts(self.port), "redis-server to be gone")

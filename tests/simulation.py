@@ -26,8 +26,8 @@ from django.utils import timezone
 
 from inventory.stock import StockChange, change_stock, create_product
 from notifications.models import CustomerMessage, MessagePolicy, Voucher
-from notifications.outbox import send_due_messages
 from notifications.rules import needs_personal_word
+from notifications.sending import send_due_messages
 from notifications.updates import send_update
 from orders.cancellation import cancel_units
 from orders.fulfilment import change_preferences, ship_order

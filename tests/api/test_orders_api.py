@@ -72,7 +72,6 @@ def test_getting_an_order_by_number(shop):
 @pytest.mark.parametrize(
     "lines, field, line, sku",
     [
-        ([{"sku": "GHOST", "quantity": 1}], "sku", 0, "GHOST"),
         ([{"sku": "VASE-1", "quantity": 1}, {"sku": "VASE-1", "quantity": 0}], "lines[1].quantity", 1, "VASE-1"),
         ([{"sku": "VASE-1", "quantity": -4}], "lines[0].quantity", 0, "VASE-1"),
         ([{"sku": "VASE-1", "quantity": 1.5}], "lines[0].quantity", 0, "VASE-1"),
@@ -116,13 +115,13 @@ def test_bad_order_fields_are_400_naming_the_field(shop, overrides, field):
     assert not Order.objects.exists()
 
 
-def test_a_short_non_backorderable_sku_is_400_naming_it(shop):
+def test_a_short_non_backorderable_sku_is_a_409_conflict_naming_it(shop):
     scarce = ProductFactory(sku="RARE-1", backorderable=False)
     receive(scarce, 1)
 
     response = shop.post("/api/v1/orders/", order_body(lines=[{"sku": "RARE-1", "quantity": 2}]), format="json")
 
-    assert response.status_code == 400
+    assert response.status_code == 409
     [error] = response.json()["errors"]
     assert (error["sku"], error["line"], error["code"]) == ("RARE-1", 0, "insufficient_stock")
     scarce.stock.refresh_from_db()
@@ -177,7 +176,7 @@ def test_cancelling_backordered_units_over_the_api(shop):
     assert response.json()["payment"]["voided"] == "40.00"
 
 
-def test_cancelling_more_than_is_unshipped_is_400_naming_the_sku(api_as):
+def test_cancelling_more_than_is_unshipped_is_a_409_conflict_naming_the_sku(api_as):
     shop, warehouse = api_as("Shop"), api_as("Warehouse")
     vase = ProductFactory(sku="VASE-1")
     receive(vase, 2)
@@ -186,7 +185,7 @@ def test_cancelling_more_than_is_unshipped_is_400_naming_the_sku(api_as):
 
     response = shop.post("/api/v1/orders/SHOP-1/cancel/", {"lines": [{"sku": "VASE-1", "quantity": 1}]}, format="json")
 
-    assert response.status_code == 400
+    assert response.status_code == 409
     [error] = response.json()["errors"]
     assert (error["sku"], error["line"]) == ("VASE-1", 0)
     assert "2 have shipped and cannot be cancelled" in error["message"]

@@ -100,7 +100,8 @@ def test_adjustments_are_signed_and_counts_set_on_hand(api_as):
         ({"quantity": 0, "reason": "receipt"}, "quantity"),
         ({"quantity": 2.5, "reason": "receipt"}, "quantity"),
         ({"quantity": 3, "reason": "theft"}, "reason"),
-        ({"quantity": -20, "reason": "adjustment"}, "quantity"),
+        ({"quantity": 0, "reason": "adjustment"}, "quantity"),
+        ({"quantity": -1, "reason": "count"}, "quantity"),
         ({"reason": "receipt"}, "quantity"),
     ],
 )
@@ -113,6 +114,18 @@ def test_a_bad_stock_change_is_400_and_writes_nothing(api_as, body, field):
 
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == field
+    assert StockMovement.objects.count() == 1
+
+
+def test_removing_more_than_is_on_hand_is_a_409_conflict_and_writes_nothing(api_as):
+    lamp = ProductFactory(sku="LAMP-1")
+    receive(lamp, 10)
+
+    response = api_as("Warehouse").post("/api/v1/products/LAMP-1/stock/", {"quantity": -20, "reason": "adjustment"},
+                                        format="json")
+
+    assert response.status_code == 409
+    assert response.json()["errors"][0]["code"] == "insufficient_stock"
     assert StockMovement.objects.count() == 1
 
 

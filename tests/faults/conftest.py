@@ -70,12 +70,15 @@ def faults(tmp_path, migrated_roles):
             started.append(service)
             return service
 
-        def web(self):
+        def web(self, gunicorn=False, **extra):
+            """The web app with DEBUG off: Django's runserver, or gunicorn as in production (one worker)."""
             port = free_port()
+            command = ([sys.executable, "-m", "gunicorn", "backoffice.wsgi:application", "--bind", f"127.0.0.1:{port}"]
+                       if gunicorn else [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"])
             service = Service(
-                [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
-                env("faults-web", DEBUG="false", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="127.0.0.1",
-                    SECURE_SSL_REDIRECT="false"),
+                command,
+                env("faults-web", **{"DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1",
+                                     "SECURE_SSL_REDIRECT": "false", "WEB_CONCURRENCY": "1", **extra}),
                 tmp_path / "web.log",
             ).start()
             started.append(service)
@@ -116,10 +119,10 @@ def order_body(number, sku, quantity=1):
             "fulfilment_policy": "ship_partial", "lines": [{"sku": sku, "quantity": quantity}]}
 
 
-def post_order(session, web, token, number, sku):
+def post_order(session, web, token, number, sku, timeout=30):
     started = time.monotonic()
     response = session.post(f"{web.url}/api/v1/orders/", json=order_body(number, sku),
-                            headers={"Authorization": f"Token {token}"}, timeout=30)
+                            headers={"Authorization": f"Token {token}"}, timeout=timeout)
     return response, time.monotonic() - started
 
 

@@ -1,11 +1,12 @@
-"""A worker is SIGKILLed while it sends 300 customer messages. Restarted, the back office
-sends every message; a message may go twice only where the worker died between sending it
-and recording that, and then it is flagged `possible_duplicate` for customer service."""
+"""A worker is SIGKILLed while it sends 300 customer messages. Its claims are taken back once
+they are two minutes old (not fifteen), and the back office sends every message; a message
+may go twice only where the worker died while calling the ESP, and then it is flagged
+`possible_duplicate` for customer service: at most the one it was sending, not every claim
+it held."""
 
 import datetime
 
 import pytest
-from django.conf import settings
 from django.db.models import F
 
 from kernel import clock
@@ -42,9 +43,10 @@ def test_a_worker_killed_mid_sending_loses_no_message_and_flags_what_may_have_go
     wait_for(lambda: sum(faults.sent().values()) >= 80, "the worker to be sending")
     worker.kill()
     claimed = CustomerMessage.objects.filter(status="sending")
-    assert claimed.exists()  # it died holding claims
-    # ...and the claims grow stale (the worker's clock cannot be moved; the rows' can)
-    claimed.update(claimed_at=F("claimed_at") - datetime.timedelta(minutes=settings.MESSAGE_SENDING_STALE_MINUTES + 1))
+    held = claimed.count()
+    assert held > 1  # it died holding claims
+    # ...and two minutes pass (the worker's clock cannot be moved; the rows' can)
+    claimed.update(claimed_at=F("claimed_at") - datetime.timedelta(minutes=2))
 
     # When a worker is started again and beat's sweep arrives
     faults.worker()
@@ -57,5 +59,6 @@ def test_a_worker_killed_mid_sending_loses_no_message_and_flags_what_may_have_go
     assert set(sent) == {str(message.pk) for message in messages}
     assert {pk for pk, times in sent.items() if times > 1} <= flagged
     assert max(sent.values()) <= 2
-    assert flagged  # the killed worker's claims were sent again, flagged
-    print(f"\nworker killed mid-send: 300 messages, {sum(sent.values()) - 300} sent twice, {len(flagged)} flagged")
+    assert len(flagged) <= 1  # only a message whose ESP call was under way; the others never reached it
+    print(f"\nworker killed mid-send holding {held} claims: 300 messages, {sum(sent.values()) - 300} sent twice, "
+          f"{len(flagged)} flagged")

@@ -4,7 +4,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
-from kernel.errors import InvalidInput
+from kernel.errors import Conflict, InvalidInput, NotFound
 from inventory.models import StockLevel, StockMovement
 from inventory.stock import StockChange, change_stock
 from tests.factories import ProductFactory, place
@@ -44,23 +44,23 @@ def test_a_count_that_confirms_the_shelf_is_recorded_with_zero_change():
 
 
 @pytest.mark.parametrize(
-    "change, field, fragment",
+    "change, refusal, field, fragment",
     [
-        (StockChange("NOPE-1", 1, "receipt"), "sku", "Unknown SKU NOPE-1"),
-        (StockChange("{sku}", 0, "receipt"), "quantity", "at least 1 unit"),
-        (StockChange("{sku}", -1, "receipt"), "quantity", "at least 1 unit"),
-        (StockChange("{sku}", 0, "adjustment"), "quantity", "changes nothing"),
-        (StockChange("{sku}", -1, "count"), "quantity", "cannot be negative"),
-        (StockChange("{sku}", -3, "adjustment"), "quantity", "only 2 are on hand"),
-        (StockChange("{sku}", 1, "shipment"), "reason", "receipt, adjustment or count"),
+        (StockChange("NOPE-1", 1, "receipt"), NotFound, "sku", "Unknown SKU NOPE-1"),
+        (StockChange("{sku}", 0, "receipt"), InvalidInput, "quantity", "at least 1 unit"),
+        (StockChange("{sku}", -1, "receipt"), InvalidInput, "quantity", "at least 1 unit"),
+        (StockChange("{sku}", 0, "adjustment"), InvalidInput, "quantity", "changes nothing"),
+        (StockChange("{sku}", -1, "count"), InvalidInput, "quantity", "cannot be negative"),
+        (StockChange("{sku}", -3, "adjustment"), Conflict, "quantity", "only 2 are on hand"),
+        (StockChange("{sku}", 1, "shipment"), InvalidInput, "reason", "receipt, adjustment or count"),
     ],
 )
-def test_a_bad_stock_change_names_what_is_wrong_and_changes_nothing(change, field, fragment):
+def test_a_bad_stock_change_names_what_is_wrong_and_changes_nothing(change, refusal, field, fragment):
     product = ProductFactory()
     change_stock([StockChange(product.sku, 2, "receipt")])
     change = StockChange(change.sku.format(sku=product.sku), change.quantity, change.reason)
 
-    with pytest.raises(InvalidInput) as raised:
+    with pytest.raises(refusal) as raised:
         change_stock([change])
 
     assert raised.value.problems[0].field == field
@@ -74,7 +74,7 @@ def test_a_bad_stock_change_names_what_is_wrong_and_changes_nothing(change, fiel
 def test_one_bad_line_in_a_multi_product_receipt_rejects_all_of_it():
     good, dropshipped = ProductFactory(), ProductFactory(dropship=True)
 
-    with pytest.raises(InvalidInput) as raised:
+    with pytest.raises(Conflict) as raised:
         change_stock([StockChange(good.sku, 5, "receipt"), StockChange(dropshipped.sku, 5, "receipt")])
 
     assert raised.value.problems[0].line == 1

@@ -3,10 +3,11 @@ import datetime
 import pytest
 import time_machine
 
+from kernel import clock as kernel_clock
 from notifications.models import CustomerMessage, MessagePolicy
 from purchasing import batching, lifecycle
 from purchasing.models import PurchaseOrder
-from tests.factories import CustomerFactory, SupplierFactory, SupplierItemFactory, place
+from tests.factories import CustomerFactory, ProductFactory, SupplierFactory, SupplierItemFactory, place
 
 MONDAY = datetime.datetime(2026, 3, 2, 8, 0, tzinfo=datetime.UTC)
 TODAY = MONDAY.date()
@@ -55,3 +56,22 @@ def mark_sent(*messages, at=None):
         CustomerMessage.objects.filter(pk=message.pk).update(
             status="sent", sent_at=at, subject=content.subject, text=content.text, html=content.html,
         )
+
+
+@pytest.fixture
+def postmark(settings):
+    """Email goes through Postmark: its tracking webhook is the one mounted."""
+    settings.EMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"
+    settings.ANYMAIL = {"WEBHOOK_SECRET": "hooks:s3cret", "POSTMARK_SERVER_TOKEN": "test"}
+    return settings
+
+
+@pytest.fixture
+def sent_message(postmark, clock):
+    """A backorder notice to bo@example.org, sent through Postmark as pm-123."""
+    postmark.BACKORDER_DEFAULT_LEAD_TIME_DAYS = 20
+    order = place((ProductFactory(), 1), customer=CustomerFactory.build(email="bo@example.org"))
+    message = CustomerMessage.objects.get(order=order)
+    CustomerMessage.objects.filter(pk=message.pk).update(status="sent", sent_at=kernel_clock.now(), esp_message_id="pm-123")
+    return message
+

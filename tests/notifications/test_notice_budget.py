@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from notifications.models import CustomerMessage, WorklistEntry
-from notifications.outbox import send_due_messages
+from notifications.sending import send_due_messages
 from notifications.updates import send_update
 from notifications.worklist import refresh_worklist
 from orders.models import Backorder

@@ -6,7 +6,7 @@ import datetime
 import pytest
 
 from notifications.models import CustomerMessage
-from notifications.outbox import send_due_messages
+from notifications.sending import send_due_messages
 from orders.cancellation import CancelRequest, cancel_units
 from orders.models import Backorder
 from purchasing import batching

@@ -9,7 +9,7 @@ from django.core import mail
 
 from notifications import receivers
 from notifications.models import CustomerMessage
-from notifications.outbox import send_due_messages
+from notifications.sending import send_due_messages
 from orders.models import Backorder
 from purchasing import batching, lifecycle
 from purchasing.models import PurchaseOrder

@@ -35,7 +35,7 @@ def post(auth, address="192.0.2.10"):
 def test_wrong_credentials_from_one_address_are_stopped_until_the_window_passes(postmark, clock, caplog):
     # Given someone guessing the webhook's secret: five wrong guesses are ordinary refusals
     guesses = [post(f"hooks:guess-{n}").status_code for n in range(5)]
-    assert guesses == [400] * 5
+    assert guesses == [401] * 5
 
     # When that address comes with the right secret
     refused = post("hooks:s3cret")

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from notifications.models import CustomerMessage
-from notifications.outbox import send_due_messages
+from notifications.sending import send_due_messages
 from notifications.rules import tell_delayed
 from tests.factories import CustomerFactory
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from kernel.errors import Conflict, InvalidInput
+from kernel.errors import Conflict, NotFound
 from orders.cancellation import CancelRequest, cancel_units
 from orders.fulfilment import ship_order
 from orders.models import Backorder, Order
@@ -71,7 +71,7 @@ def test_shipped_units_cannot_be_cancelled_and_nothing_changes():
     order = place((clock_, 3))
     ship_order(order.number)
 
-    with pytest.raises(InvalidInput) as refused:
+    with pytest.raises(Conflict) as refused:
         cancel_units(order.number, [CancelRequest(clock_.sku, 2)])
 
     [problem] = refused.value.problems
@@ -85,7 +85,7 @@ def test_a_sku_not_on_the_order_is_named():
     clock_, other = ProductFactory(), ProductFactory()
     order = place((clock_, 1))
 
-    with pytest.raises(InvalidInput, match=f"no line for SKU {other.sku}"):
+    with pytest.raises(NotFound, match=f"no line for SKU {other.sku}"):
         cancel_units(order.number, [CancelRequest(other.sku, 1)])
 
 

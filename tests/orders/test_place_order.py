@@ -62,7 +62,7 @@ def test_a_short_non_backorderable_line_rejects_the_whole_order_and_writes_nothi
     receive(fine, 10)
     receive(scarce, 1)
 
-    with pytest.raises(InvalidInput) as raised:
+    with pytest.raises(Conflict) as raised:
         place((fine, 2), (scarce, 2), customer=CustomerFactory.build(email="new@example.org"))
 
     [problem] = raised.value.problems

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from kernel import clock
 from notifications.models import CustomerMessage, WorklistEntry
-from notifications.outbox import send_due_messages
+from notifications.sending import send_due_messages
 from notifications.worklist import refresh_worklist
 from orders.models import WAITING, Backorder, EtaChange
 from purchasing import batching, lifecycle, receiving

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.core import mail
 
-from kernel.errors import Conflict, InvalidInput
+from kernel.errors import Conflict, NotFound
 from orders.cancellation import CancelRequest, cancel_units
 from orders.models import Backorder, EtaChange, Order
 from purchasing import batching, lifecycle, receiving
@@ -100,7 +100,7 @@ def test_confirming_an_unknown_sku_is_refused_naming_it(clock):
     _, po = ordered(item, 1)
     lifecycle.send_purchase_order(po.number)
 
-    with pytest.raises(InvalidInput, match="no line for SKU NOPE"):
+    with pytest.raises(NotFound, match="no line for SKU NOPE"):
         lifecycle.confirm_purchase_order(po.number, {"NOPE": datetime.date(2026, 4, 1)})
 
 
@@ -166,7 +166,7 @@ def test_receiving_more_than_ordered_is_refused_unless_confirmed(clock):
     _, po = ordered(item, 2)
     lifecycle.send_purchase_order(po.number)
 
-    with pytest.raises(InvalidInput, match="exceed the 2 still outstanding"):
+    with pytest.raises(Conflict, match="exceed the 2 still outstanding"):
         receiving.receive_purchase_order(po.number, {item.product.sku: 3})
     item.product.stock.refresh_from_db()
     assert item.product.stock.on_hand == 0

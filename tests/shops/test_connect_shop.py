@@ -72,6 +72,18 @@ def test_a_bad_code_or_url_is_refused(monkeypatch):
         call_command("connect_shop", "my shop", "--platform", "shopify", "--url", "teehaus", stdout=io.StringIO())
 
 
+def test_a_shop_over_plain_http_is_refused_its_keys_would_travel_in_clear(monkeypatch):
+    monkeypatch.setenv("SHOP_WEBHOOK_SECRET", "x")
+    monkeypatch.setenv("SHOP_CONSUMER_KEY", "ck")
+    monkeypatch.setenv("SHOP_CONSUMER_SECRET", "cs")
+
+    with pytest.raises(CommandError, match="Shop URL 'http://shop.example.org': give the address with https://"):
+        call_command("connect_shop", "W", "--platform", "woocommerce", "--url", "http://shop.example.org",
+                     stdout=io.StringIO())
+
+    assert not ShopConnection.objects.exists()
+
+
 def test_check_deploy_fails_when_a_shop_is_connected_and_the_key_is_missing(shopify, settings):
     settings.SHOP_SECRETS_KEY = ""
 

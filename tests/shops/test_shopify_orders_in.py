@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from orders.cancellation import CancelRequest, cancel_units
 from orders.models import Order, OrderLine
 from shops.inbox import process_open
 from shops.models import InboxEvent
@@ -91,6 +92,25 @@ def test_an_edit_that_lowers_a_quantity_or_removes_a_line_cancels_the_difference
     assert lines[lounger].cancelled == 0
     sunglasses.stock.refresh_from_db()
     assert sunglasses.stock.allocated == 1  # the released units are free to sell again
+
+
+def test_units_cancelled_here_and_then_refunded_in_the_shop_are_not_cancelled_twice(deliver, shopify, catalogue):
+    # Given a Shopify order for 3 sunglasses, of which staff cancel 2 here (the shop gets a note)
+    sunglasses, _lounger, _table = catalogue
+    order = shopify_order()
+    order["line_items"][0].update(quantity=3, current_quantity=3)
+    send(deliver, order)
+    placed = Order.objects.get()
+    cancel_units(placed.number, [CancelRequest(sunglasses.sku, 2)])
+
+    # When the merchant refunds those 2 in Shopify, which then says 1 is left
+    refunded = shopify_order(updated_at="2022-01-02T10:00:00-05:00")
+    refunded["line_items"][0].update(quantity=3, current_quantity=1)
+    send(deliver, refunded, topic="orders/updated", webhook_id="refund-1")
+
+    # Then the customer still gets the 1 the shop's order holds: nothing more is cancelled
+    line = placed.lines.get(product=sunglasses)
+    assert (line.quantity, line.cancelled, line.allocated) == (3, 2, 1)
 
 
 def test_orders_edited_reads_the_order_over_graphql_and_applies_it(deliver, shopify, catalogue, httpserver):

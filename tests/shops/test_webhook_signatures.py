@@ -32,7 +32,7 @@ def test_a_shopify_webhook_signed_with_the_apps_secret_is_stored_and_answered_20
     assert event.body.encode() == body
 
 
-@pytest.mark.parametrize("tamper", ["forged", "re-serialised", "unsigned", "other secret"])
+@pytest.mark.parametrize("tamper", ["forged", "re-serialised", "unsigned", "other secret", "not ascii"])
 def test_a_webhook_not_signed_over_these_bytes_is_401_and_stores_nothing(client, shopify, tamper):
     body = body_of(shopify_order())
     headers = shopify_headers(body)
@@ -42,6 +42,8 @@ def test_a_webhook_not_signed_over_these_bytes_is_401_and_stores_nothing(client,
         body = json.dumps(json.loads(body), indent=2, sort_keys=True).encode()
     elif tamper == "unsigned":
         del headers["HTTP_X_SHOPIFY_HMAC_SHA256"]
+    elif tamper == "not ascii":
+        headers["HTTP_X_SHOPIFY_HMAC_SHA256"] = "\xe9" + headers["HTTP_X_SHOPIFY_HMAC_SHA256"][1:]
     else:
         headers = shopify_headers(body, secret=SHOPIFY_SECRET + "x")
 

@@ -17,7 +17,7 @@ from kernel import clock
 from kernel.errors import DomainError
 from inventory.models import Product
 from inventory.stock import StockChange, change_stock, create_product
-from notifications.outbox import send_due_messages
+from notifications.sending import send_due_messages
 from orders.cancellation import cancel_units
 from orders.fulfilment import ship_order
 from orders.models import Order
