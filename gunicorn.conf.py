@@ -27,8 +27,10 @@ bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{_int('PORT', 8000)}")
 # reverse proxy's to buffer (deploy/systemd/backoffice-web.service).
 worker_class = "sync"
 if "GUNICORN_THREADS" in os.environ:
-    raise SystemExit("GUNICORN_THREADS is no longer read: each worker serves one request at a time, so that "
-                     "GUNICORN_TIMEOUT can cut a stuck one. Set WEB_CONCURRENCY (worker processes) instead.")
+    raise SystemExit(
+        "GUNICORN_THREADS is no longer read: each worker serves one request at a time, so that "
+        "GUNICORN_TIMEOUT can cut a stuck one. Set WEB_CONCURRENCY (worker processes) instead."
+    )
 # Worker processes: 2 × cores + 1 is gunicorn's rule for a mostly waiting (database) app.
 workers = _int("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1)
 # A request that takes longer is stuck: it is cut and its worker replaced.
@@ -58,5 +60,11 @@ def worker_abort(worker):
     serving = getattr(worker, "serving", None)
     if serving:
         started, method, path, request_id = serving
-        worker.log.critical("Request cut after %.1f s: %s %s (X-Request-ID %s), stuck at:\n%s",
-                            time.monotonic() - started, method, path, request_id, "".join(traceback.format_stack()))
+        worker.log.critical(
+            "Request cut after %.1f s: %s %s (X-Request-ID %s), stuck at:\n%s",
+            time.monotonic() - started,
+            method,
+            path,
+            request_id,
+            "".join(traceback.format_stack()),
+        )

@@ -11,9 +11,9 @@ from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from kernel.admin_tools import ReadOnlyInline
 from inventory import admin as inventory
 from inventory.models import Product
+from kernel.admin_tools import ReadOnlyInline
 from notifications.admin import SendMessagePermission, send_update_action
 from notifications.models import CustomerMessage, Voucher
 from orders import admin as orders
@@ -47,6 +47,7 @@ class MessageInline(ReadOnlyInline):
     @admin.display(description=_("subject"))
     def subject(self, message):
         return message.content().subject
+
     ordering = ["created_at", "id"]
     show_change_link = True
     verbose_name_plural = _("messages to the customer")
@@ -60,14 +61,21 @@ class VoucherInline(ReadOnlyInline):
 
 class OrderAdmin(SendMessagePermission, orders.OrderAdmin):
     inlines = [
-        orders.OrderLineInline, orders.BackorderInline, orders.ShipmentInline, MessageInline, VoucherInline,
+        orders.OrderLineInline,
+        orders.BackorderInline,
+        orders.ShipmentInline,
+        MessageInline,
+        VoucherInline,
         orders.OrderEventInline,
     ]
     fields = [*orders.OrderAdmin.fields, "write_to_customer"]
     readonly_fields = [*orders.OrderAdmin.readonly_fields, "write_to_customer"]
     actions = [
         *orders.OrderAdmin.actions,
-        send_update_action(_("Send an update to the customers of the selected orders"), lambda orders: orders.values_list("pk", flat=True)),
+        send_update_action(
+            _("Send an update to the customers of the selected orders"),
+            lambda orders: orders.values_list("pk", flat=True),
+        ),
     ]
 
     @admin.display(description=_("personal message"))
@@ -98,8 +106,12 @@ class BackorderAdmin(SendMessagePermission, orders.BackorderAdmin):
     list_select_related = [*orders.BackorderAdmin.list_select_related, "po_line__purchase_order", "po_line__product"]
     list_filter = ["status", SupplierFilter, *orders.BackorderAdmin.list_filter[1:]]
     readonly_fields = [*orders.BackorderAdmin.readonly_fields, "po_line"]
-    actions = [send_update_action(_("Send an update to the customers of the selected backorders"),
-                                  lambda backorders: backorders.values_list("order_id", flat=True))]
+    actions = [
+        send_update_action(
+            _("Send an update to the customers of the selected backorders"),
+            lambda backorders: backorders.values_list("order_id", flat=True),
+        )
+    ]
 
     @admin.display(description=_("purchase order"))
     def purchase_order(self, backorder):

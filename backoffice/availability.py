@@ -9,8 +9,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kernel.errors import DomainError
 from inventory.stock import stock_level
+from kernel.errors import DomainError
 from orders.selectors import waiting_units
 from purchasing.selectors import incoming
 from shops.availability import sell_state

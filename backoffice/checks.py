@@ -8,10 +8,12 @@ from notifications.webhooks import configured_esp, webhook_secret
 @register(Tags.security, deploy=True)
 def tracking_webhook_has_a_secret(app_configs, **kwargs):
     if configured_esp() and not webhook_secret():
-        return [Error(
-            f"Email goes through {configured_esp()} but ANYMAIL_WEBHOOK_SECRET is not set: its tracking "
-            "webhook would let anyone forge bounces, so it stays closed (403).",
-            hint="Set ANYMAIL_WEBHOOK_SECRET=user:password and give the same in the ESP's webhook URL.",
-            id="backoffice.E001",
-        )]
+        return [
+            Error(
+                f"Email goes through {configured_esp()} but ANYMAIL_WEBHOOK_SECRET is not set: its tracking "
+                "webhook would let anyone forge bounces, so it stays closed (403).",
+                hint="Set ANYMAIL_WEBHOOK_SECRET=user:password and give the same in the ESP's webhook URL.",
+                id="backoffice.E001",
+            )
+        ]
     return []

@@ -12,8 +12,8 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
-from kernel import clock
 from backoffice.models import DashboardSnapshot
+from kernel import clock
 from notifications.selectors import message_figures
 from orders.selectors import backorder_figures
 from purchasing.dates import ON_TIME_WINDOW_DAYS
@@ -24,8 +24,12 @@ def bars(rows, value, label, width=420):
     """Rows for a horizontal SVG bar chart: each with its label, value and bar width."""
     largest = max((row[value] or 0 for row in rows), default=0)
     return [
-        {"label": row[label] if isinstance(label, str) else label(row), "value": row[value] or 0,
-         "width": round(width * (row[value] or 0) / largest) if largest else 0, "y": index * 26}
+        {
+            "label": row[label] if isinstance(label, str) else label(row),
+            "value": row[value] or 0,
+            "width": round(width * (row[value] or 0) / largest) if largest else 0,
+            "y": index * 26,
+        }
         for index, row in enumerate(rows)
     ]
 
@@ -58,7 +62,9 @@ def dashboard_view(request):
         return HttpResponseRedirect(request.path)
     snapshot = current_figures()
     figures = snapshot.figures
-    age_label = lambda row: (_("%(low)s–%(high)s days") % row) if row["high"] else (_("over %(low)s days") % {"low": row["low"] - 1})
+    age_label = lambda row: (
+        (_("%(low)s–%(high)s days") % row) if row["high"] else (_("over %(low)s days") % {"low": row["low"] - 1})
+    )
     context = {
         **admin.site.each_context(request),
         "title": _("Dashboard"),

@@ -49,7 +49,9 @@ def server_error(request):
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
     if request.path.startswith("/api/"):
-        return JsonResponse(error_body("Something went wrong on our side; it has been logged.", "server_error"), status=500)
+        return JsonResponse(
+            error_body("Something went wrong on our side; it has been logged.", "server_error"), status=500
+        )
     return defaults.server_error(request)
 
 

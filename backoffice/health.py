@@ -20,9 +20,9 @@ from django.views.decorators.cache import never_cache
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 
+from backoffice.models import Heartbeat
 from kernel import clock
 from kernel.api import error_body
-from backoffice.models import Heartbeat
 from kernel.ratelimit import client_address
 from notifications.models import CustomerMessage
 from orders.models import WAITING, WAITING_UNITS, Backorder
@@ -129,7 +129,9 @@ def ready(request):
     now = clock.now()
     checks = _within(CHECK_SECONDS, database=lambda: _database_checks(now), broker=lambda: {"broker": _broker()})
     healthy = all(state == "ok" for state in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "unavailable", "checks": checks}, status=200 if healthy else 503)
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", "checks": checks}, status=200 if healthy else 503
+    )
 
 
 class BusinessCollector:
@@ -141,20 +143,38 @@ class BusinessCollector:
     def collect(self):
         now = clock.now()
         waiting = Backorder.objects.filter(status__in=WAITING).aggregate(
-            backorders=Count("id"), units=Sum(WAITING_UNITS),
+            backorders=Count("id"),
+            units=Sum(WAITING_UNITS),
         )
         last = BatchRun.objects.order_by("-started_at").first()
         gauges = [
             ("backoffice_backorders_open", "Backorders with units waiting", waiting["backorders"] or 0),
             ("backoffice_units_waiting", "Units customers wait for", waiting["units"] or 0),
-            ("backoffice_message_due_oldest_seconds", "How long the oldest due customer message has waited", oldest_message_due(now)),
-            ("backoffice_purchase_order_lines_late", "Purchase order lines past their date", PurchaseOrderLine.objects.filter(late=True).count()),
-            ("backoffice_messages_failed", "Customer messages that failed for good",
-             CustomerMessage.objects.filter(status=CustomerMessage.Status.FAILED).count()),
-            ("backoffice_batch_last_run_age_seconds", "Seconds since the batch job last ran",
-             (now - last.started_at).total_seconds() if last else float("nan")),
-            ("backoffice_batch_last_run_duration_seconds", "How long the batch job's last run took",
-             (last.finished_at - last.started_at).total_seconds() if last else float("nan")),
+            (
+                "backoffice_message_due_oldest_seconds",
+                "How long the oldest due customer message has waited",
+                oldest_message_due(now),
+            ),
+            (
+                "backoffice_purchase_order_lines_late",
+                "Purchase order lines past their date",
+                PurchaseOrderLine.objects.filter(late=True).count(),
+            ),
+            (
+                "backoffice_messages_failed",
+                "Customer messages that failed for good",
+                CustomerMessage.objects.filter(status=CustomerMessage.Status.FAILED).count(),
+            ),
+            (
+                "backoffice_batch_last_run_age_seconds",
+                "Seconds since the batch job last ran",
+                (now - last.started_at).total_seconds() if last else float("nan"),
+            ),
+            (
+                "backoffice_batch_last_run_duration_seconds",
+                "How long the batch job's last run took",
+                (last.finished_at - last.started_at).total_seconds() if last else float("nan"),
+            ),
         ]
         for name, documentation, value in gauges:
             gauge = GaugeMetricFamily(name, documentation)
@@ -178,4 +198,3 @@ def metrics(request):
     if not _allowed(request):
         return JsonResponse(error_body("Metrics need the bearer token or an allowed address.", "forbidden"), status=403)
     return HttpResponse(generate_latest(REGISTRY), content_type=CONTENT_TYPE_LATEST)
-

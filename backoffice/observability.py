@@ -46,8 +46,11 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record):
         line = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"), "level": record.levelname, "logger": record.name,
-            "message": record.getMessage(), "id": getattr(record, "request_id", "-"),
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "id": getattr(record, "request_id", "-"),
             **{field: getattr(record, field) for field in self.FIELDS if hasattr(record, field)},
         }
         if record.exc_info:
@@ -84,11 +87,21 @@ class RequestLogMiddleware:
             milliseconds = (time.monotonic() - started) * 1000
             DB_SECONDS.labels(request.method).observe(database["seconds"])
             log.info(
-                "%s %s %s %.0f ms, %s queries %.0f ms", request.method, request.path, response.status_code, milliseconds,
-                database["queries"], database["seconds"] * 1000,
-                extra={"method": request.method, "path": request.path, "status": response.status_code,
-                       "duration_ms": round(milliseconds, 1), "db_queries": database["queries"],
-                       "db_ms": round(database["seconds"] * 1000, 1)},
+                "%s %s %s %.0f ms, %s queries %.0f ms",
+                request.method,
+                request.path,
+                response.status_code,
+                milliseconds,
+                database["queries"],
+                database["seconds"] * 1000,
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": round(milliseconds, 1),
+                    "db_queries": database["queries"],
+                    "db_ms": round(database["seconds"] * 1000, 1),
+                },
             )
             return response
         finally:
@@ -105,8 +118,13 @@ def task_started(task_id=None, task=None, **kwargs):
 def task_finished(task_id=None, task=None, state=None, **kwargs):
     began, token = _started.pop(task_id, (None, None))
     milliseconds = (time.monotonic() - began) * 1000 if began else 0
-    jobs.info("%s %s %.0f ms", task.name if task else "?", state, milliseconds,
-              extra={"task": task.name if task else "?", "state": state, "duration_ms": round(milliseconds, 1)})
+    jobs.info(
+        "%s %s %.0f ms",
+        task.name if task else "?",
+        state,
+        milliseconds,
+        extra={"task": task.name if task else "?", "state": state, "duration_ms": round(milliseconds, 1)},
+    )
     if token is not None:
         CURRENT_ID.reset(token)
 

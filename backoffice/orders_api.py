@@ -21,8 +21,12 @@ class VoucherSerializer(serializers.Serializer):
 
 
 class MessageSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=["backorder_notice", "delay_notice", "apology", "shipped", "cancellation", "personal"])
-    status = serializers.ChoiceField(choices=["queued", "sending", "sent", "failed", "delivered", "bounced", "complained"])
+    kind = serializers.ChoiceField(
+        choices=["backorder_notice", "delay_notice", "apology", "shipped", "cancellation", "personal"]
+    )
+    status = serializers.ChoiceField(
+        choices=["queued", "sending", "sent", "failed", "delivered", "bounced", "complained"]
+    )
     language = serializers.CharField()
     subject = serializers.CharField(source="content.subject", help_text="As sent, or as it will be sent.")
     created_at = serializers.DateTimeField()
@@ -36,7 +40,10 @@ class OrderOutSerializer(OrderOnlySerializer):
 @extend_schema_view(
     create=extend_schema(
         request=OrderInSerializer,
-        responses={201: OrderOutSerializer, 200: OpenApiResponse(OrderOutSerializer, description="The order already existed.")},
+        responses={
+            201: OrderOutSerializer,
+            200: OpenApiResponse(OrderOutSerializer, description="The order already existed."),
+        },
     ),
     cancel=extend_schema(request=orders.CancelSerializer, responses=OrderOutSerializer),
 )

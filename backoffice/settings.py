@@ -126,7 +126,9 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A database host that does not answer costs a connection attempt this long, not the
     # kernel's two minutes of retries: the request is then answered 503 (backoffice/failures.py).
-    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = envint("DATABASE_CONNECT_TIMEOUT_SECONDS", 3, minimum=1)
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = envint(
+        "DATABASE_CONNECT_TIMEOUT_SECONDS", 3, minimum=1
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers queue instead of failing at once with "database is locked"; IMMEDIATE takes
     # the write lock at BEGIN, so a transaction never upgrades its lock halfway through.
@@ -156,8 +158,11 @@ WHITENOISE_USE_FINDERS = DEBUG
 # a year's cache; in the demo Django's finders serve the sources.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage" if DEBUG
-                    else "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
 }
 
 REST_FRAMEWORK = {
@@ -229,11 +234,17 @@ CELERY_BEAT_SCHEDULE = {
         # BATCH_EVERY_SECONDS replaces the quarter-hourly run (a test or a busy shop).
         "schedule": envint("BATCH_EVERY_SECONDS", 0, minimum=0) or crontab(minute="*/15"),
     },
-    "mark-late-purchase-order-lines": {"task": "purchasing.tasks.mark_late_lines", "schedule": crontab(hour=6, minute=0)},
+    "mark-late-purchase-order-lines": {
+        "task": "purchasing.tasks.mark_late_lines",
+        "schedule": crontab(hour=6, minute=0),
+    },
     # After the late lines: every waiting date that can no longer be met moves before it passes.
     "review-etas": {"task": "purchasing.tasks.review_etas", "schedule": crontab(hour=6, minute=15)},
     # Sends auto-send purchase orders whose send could not be queued or failed.
-    "send-auto-purchase-orders": {"task": "purchasing.tasks.send_auto_purchase_orders", "schedule": crontab(minute="*/5")},
+    "send-auto-purchase-orders": {
+        "task": "purchasing.tasks.send_auto_purchase_orders",
+        "schedule": crontab(minute="*/5"),
+    },
     # Picks up what the quiet window held back, retries, and anything a lost task left.
     "send-customer-messages": {"task": "notifications.tasks.send_messages", "schedule": crontab(minute="*")},
     "customer-service-digest": {"task": "notifications.tasks.send_digest", "schedule": crontab(hour=7, minute=0)},
@@ -256,7 +267,9 @@ EMAIL_FILE_PATH = envstr("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 # django-anymail: every ANYMAIL_<NAME> variable becomes ANYMAIL["<NAME>"], e.g.
 # ANYMAIL_POSTMARK_SERVER_TOKEN, and ANYMAIL_WEBHOOK_SECRET ("user:password") guards the
 # tracking webhooks at /anymail/<esp>/tracking/ with basic auth.
-ANYMAIL = {name[len("ANYMAIL_"):]: value for name, value in os.environ.items() if name.startswith("ANYMAIL_") and value}
+ANYMAIL = {
+    name[len("ANYMAIL_") :]: value for name, value in os.environ.items() if name.startswith("ANYMAIL_") and value
+}
 # A worker's claim on a message lasts this long, renewed just before the ESP call; one not
 # renewed belongs to a worker that stopped and is taken back. Longer than the ESP call's own
 # timeout (anymail's REQUESTS_TIMEOUT, 30 s).
@@ -278,7 +291,9 @@ if SHOP_SECRETS_KEY:
     try:
         Fernet(SHOP_SECRETS_KEY)
     except ValueError:
-        raise ImproperlyConfigured("SHOP_SECRETS_KEY: expected a Fernet key (32 url-safe base64-encoded bytes)") from None
+        raise ImproperlyConfigured(
+            "SHOP_SECRETS_KEY: expected a Fernet key (32 url-safe base64-encoded bytes)"
+        ) from None
 # Reconciliation reads the orders changed since its last run minus this overlap (clocks differ).
 SHOP_SYNC_OVERLAP_MINUTES = envint("SHOP_SYNC_OVERLAP_MINUTES", 10, minimum=0)
 # Stock changes of a product wait this long before they are pushed, so a burst is one call.
@@ -304,7 +319,8 @@ TRUST_X_FORWARDED_FOR = envbool("TRUST_X_FORWARDED_FOR", False)
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if envstr("CACHE_URL", ""):
     CACHES["default"] = {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": envstr("CACHE_URL", ""),
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": envstr("CACHE_URL", ""),
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
 
@@ -317,7 +333,10 @@ if envstr("CACHE_URL", ""):
 # has its own half second, above: the limits it keeps let requests through while it is away.)
 BROKER_TIMEOUT_SECONDS = envint("BROKER_TIMEOUT_SECONDS", 2, minimum=2)
 if not CELERY_BROKER_URL.startswith("filesystem://"):
-    CELERY_BROKER_TRANSPORT_OPTIONS |= {"socket_connect_timeout": BROKER_TIMEOUT_SECONDS, "socket_timeout": BROKER_TIMEOUT_SECONDS}
+    CELERY_BROKER_TRANSPORT_OPTIONS |= {
+        "socket_connect_timeout": BROKER_TIMEOUT_SECONDS,
+        "socket_timeout": BROKER_TIMEOUT_SECONDS,
+    }
 # A web request's database statement may run this long, and wait this long for a row lock
 # (0: no limit). Web processes only (backoffice/wsgi.py): jobs in workers and beat may
 # rightly run longer. Below gunicorn's timeout, so the request is answered (503), not cut.
@@ -363,7 +382,9 @@ LOGGING = {
         "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
         "json": {"()": "backoffice.observability.JsonFormatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["current_id", "refusals"]}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["current_id", "refusals"]}
+    },
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
     # Each request has its own line already.
     # Django's own loggers go through this handler only (its default console handler would
@@ -376,8 +397,12 @@ SENTRY_DSN = envstr("SENTRY_DSN", "")
 if SENTRY_DSN:
     import sentry_sdk
 
-    sentry_sdk.init(dsn=SENTRY_DSN, send_default_pii=False, environment=envstr("SENTRY_ENVIRONMENT", "production"),
-                    traces_sample_rate=float(envstr("SENTRY_TRACES_SAMPLE_RATE", "0")))
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        send_default_pii=False,
+        environment=envstr("SENTRY_ENVIRONMENT", "production"),
+        traces_sample_rate=float(envstr("SENTRY_TRACES_SAMPLE_RATE", "0")),
+    )
 
 # /metrics answers a request with `Authorization: Bearer METRICS_TOKEN` or from an address in
 # METRICS_ALLOWED_ADDRESSES; nobody else.

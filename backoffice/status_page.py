@@ -30,15 +30,22 @@ def status_page(order):
     waiting = {
         row["line_id"]: row
         for row in Backorder.objects.filter(order=order, status__in=WAITING)
-        .values("line_id").annotate(eta=Max("eta"), promised=Min("promised_date"))
+        .values("line_id")
+        .annotate(eta=Max("eta"), promised=Min("promised_date"))
     }
     lines = []
     for line in order.lines.select_related("product").order_by("position"):
         dates = waiting.get(line.pk, {})
-        lines.append({
-            "line": line, "sku": line.product.sku, "name": line.product.name,
-            "eta": dates.get("eta"), "promised": dates.get("promised"), "cancellable": line.unshipped,
-        })
+        lines.append(
+            {
+                "line": line,
+                "sku": line.product.sku,
+                "name": line.product.name,
+                "eta": dates.get("eta"),
+                "promised": dates.get("promised"),
+                "cancellable": line.unshipped,
+            }
+        )
     shipments = list(order.shipments.prefetch_related("lines__line__product").order_by("shipped_at", "id"))
     return {
         "order": order,
@@ -67,7 +74,9 @@ def _status_page(view):
         except NotFound:
             language = request.GET.get("lang") if request.GET.get("lang") in languages else settings.LANGUAGE_CODE
             with translation.override(language):
-                return render(request, "status/invalid.html", {"language": language, "shop_name": settings.SHOP_NAME}, status=404)
+                return render(
+                    request, "status/invalid.html", {"language": language, "shop_name": settings.SHOP_NAME}, status=404
+                )
         asked = request.GET.get("lang") or request.POST.get("lang")
         language = asked if asked in languages else order.customer.language
         with translation.override(language):
@@ -77,10 +86,19 @@ def _status_page(view):
 
 
 def _page(request, template, order, token, language, page=None, status=200, **context):
-    return render(request, template, {
-        **(page or status_page(order)), "token": token, "language": language, "shop_name": settings.SHOP_NAME,
-        "other_language": "en" if language == "de" else "de", **context,
-    }, status=status)
+    return render(
+        request,
+        template,
+        {
+            **(page or status_page(order)),
+            "token": token,
+            "language": language,
+            "shop_name": settings.SHOP_NAME,
+            "other_language": "en" if language == "de" else "de",
+            **context,
+        },
+        status=status,
+    )
 
 
 @require_GET
@@ -94,8 +112,15 @@ def status_page_view(request, order, token, language):
 def change_policy(request, order, token, language):
     policy = request.POST.get("fulfilment_policy")
     if policy not in Order.Policy.values:
-        return _page(request, "status/order.html", order, token, language, status=400,
-                     error=_("Please choose how we should ship."))
+        return _page(
+            request,
+            "status/order.html",
+            order,
+            token,
+            language,
+            status=400,
+            error=_("Please choose how we should ship."),
+        )
     change_preferences(order.number, fulfilment_policy=policy, by_customer=True)
     return HttpResponseRedirect(f"/status/{token}/?lang={language}&done=policy")
 
@@ -114,7 +139,9 @@ def cancel(request, order, token, language):
             try:
                 units = parse_count(request.POST.get(name, "0").strip() or "0", name, 0, line["cancellable"])
             except InvalidInput:
-                problems.append(_("%(name)s: choose between 0 and %(most)s.") % {"name": line["name"], "most": line["cancellable"]})
+                problems.append(
+                    _("%(name)s: choose between 0 and %(most)s.") % {"name": line["name"], "most": line["cancellable"]}
+                )
             else:
                 if units:
                     wanted[line["sku"]] = (line, units)
@@ -125,7 +152,9 @@ def cancel(request, order, token, language):
     if step == "confirm":
         try:
             cancel_units(
-                order.number, [CancelRequest(sku, units) for sku, (_line, units) in wanted.items()], by_customer=True,
+                order.number,
+                [CancelRequest(sku, units) for sku, (_line, units) in wanted.items()],
+                by_customer=True,
             )
         except DomainError as error:
             problems.append(str(error))
@@ -133,7 +162,15 @@ def cancel(request, order, token, language):
         else:
             return HttpResponseRedirect(f"/status/{token}/?lang={language}&done=cancelled")
     return _page(
-        request, "status/cancel.html", order, token, language, page=page, problems=problems, refund=refund,
+        request,
+        "status/cancel.html",
+        order,
+        token,
+        language,
+        page=page,
+        problems=problems,
+        refund=refund,
         chosen={line["line"].pk: units for line, units in wanted.values()},
-        review=step == "review" and not problems, status=status if problems else 200,
+        review=step == "review" and not problems,
+        status=status if problems else 200,
     )

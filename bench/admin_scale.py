@@ -101,8 +101,15 @@ FILL = [
               o.placed_at + interval '2 hours', c.id, o.id
        FROM orders_order o JOIN orders_customer c ON c.id = o.customer_id WHERE o.id % 2 = 0""",
 ]
-SEQUENCES = ["inventory_product", "purchasing_supplier", "purchasing_purchaseorder", "purchasing_purchaseorderline",
-             "orders_customer", "orders_order", "orders_orderline"]
+SEQUENCES = [
+    "inventory_product",
+    "purchasing_supplier",
+    "purchasing_purchaseorder",
+    "purchasing_purchaseorderline",
+    "orders_customer",
+    "orders_order",
+    "orders_orderline",
+]
 
 
 def fill():
@@ -135,7 +142,11 @@ def pages():
         ("order list, search a name", f"{orders}?q=Greta Krüger", 300),
         ("order list, awaiting stock", f"{orders}?status__exact=awaiting_stock", 150),
         ("order list, waiting over 14 days", f"{orders}?waiting=14", 150),
-        ("order list, one month (date drill-down)", f"{orders}?placed_at__year={month.year}&placed_at__month={month.month}", 150),
+        (
+            "order list, one month (date drill-down)",
+            f"{orders}?placed_at__year={month.year}&placed_at__month={month.month}",
+            150,
+        ),
         ("order page", reverse("admin:orders_order_change", args=[order.pk]), 100),
         ("backorder list, open", f"{backorders}?status__exact=open", 150),
         ("backorder list", backorders, 150),
@@ -164,7 +175,13 @@ def run(args):
         print(f"filled in {time.perf_counter() - started:.1f} s")
     counts = {}
     with connection.cursor() as cursor:
-        for table in ["orders_customer", "orders_order", "orders_orderline", "orders_backorder", "notifications_customermessage"]:
+        for table in [
+            "orders_customer",
+            "orders_order",
+            "orders_orderline",
+            "orders_backorder",
+            "notifications_customermessage",
+        ]:
             cursor.execute(f"SELECT count(*) FROM {table}")
             counts[table] = cursor.fetchone()[0]
         cursor.execute("SELECT count(*) FROM orders_backorder WHERE status IN ('open', 'on_order')")
@@ -177,9 +194,13 @@ def run(args):
     for name, refresh in [("worklist", refresh_worklist), ("dashboard", refresh_dashboard)]:
         started = time.perf_counter()
         refresh()
-        print(f"{name} summary refreshed in {(time.perf_counter() - started) * 1000:.0f} ms (the job, every few minutes)")
+        print(
+            f"{name} summary refreshed in {(time.perf_counter() - started) * 1000:.0f} ms (the job, every few minutes)"
+        )
 
-    user = User.objects.filter(username="bench-admin").first() or User.objects.create_superuser("bench-admin", "a@example.org", "x")
+    user = User.objects.filter(username="bench-admin").first() or User.objects.create_superuser(
+        "bench-admin", "a@example.org", "x"
+    )
     client = Client()
     client.force_login(user)
     print(f"{'page':44} {'median':>8} {'max':>8} {'queries':>8} {'goal':>8}")
@@ -196,8 +217,10 @@ def run(args):
         median = statistics.median(times)
         missed += median > goal
         flag = "" if response.status_code == 200 else f"  HTTP {response.status_code}"
-        print(f"{name:44} {median:6.0f} ms {max(times):5.0f} ms {len(captured):8} {'< ' + str(goal) + ' ms':>8}"
-              f"{'  MISSED' if median > goal else ''}{flag}")
+        print(
+            f"{name:44} {median:6.0f} ms {max(times):5.0f} ms {len(captured):8} {'< ' + str(goal) + ' ms':>8}"
+            f"{'  MISSED' if median > goal else ''}{flag}"
+        )
     print(f"pages over their goal: {missed}")
 
 

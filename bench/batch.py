@@ -77,34 +77,74 @@ def backlog(args):
         [Product(sku=f"B-{i:05d}", name=f"Item {i}", price=Decimal("20.00")) for i in range(args.skus)], batch_size=5000
     )
     StockLevel.objects.bulk_create([StockLevel(product=p) for p in products], batch_size=5000)
-    suppliers = Supplier.objects.bulk_create([
-        Supplier(code=f"s{i:03d}", name=f"Supplier {i}", email=f"po@s{i}.example", min_order_value=0, max_wait_hours=72)
-        for i in range(args.suppliers)
-    ])
-    SupplierItem.objects.bulk_create([
-        SupplierItem(supplier=suppliers[i % len(suppliers)], product=p, supplier_sku=f"S{i}", unit_cost=Decimal("8.50"),
-                     min_order_quantity=rng.choice([1, 5, 10]), pack_size=rng.choice([1, 6, 12]), preferred=True)
-        for i, p in enumerate(products)
-    ], batch_size=5000)
+    suppliers = Supplier.objects.bulk_create(
+        [
+            Supplier(
+                code=f"s{i:03d}", name=f"Supplier {i}", email=f"po@s{i}.example", min_order_value=0, max_wait_hours=72
+            )
+            for i in range(args.suppliers)
+        ]
+    )
+    SupplierItem.objects.bulk_create(
+        [
+            SupplierItem(
+                supplier=suppliers[i % len(suppliers)],
+                product=p,
+                supplier_sku=f"S{i}",
+                unit_cost=Decimal("8.50"),
+                min_order_quantity=rng.choice([1, 5, 10]),
+                pack_size=rng.choice([1, 6, 12]),
+                preferred=True,
+            )
+            for i, p in enumerate(products)
+        ],
+        batch_size=5000,
+    )
     customers = Customer.objects.bulk_create(
         [Customer(email=f"c{i}@example.org", name=f"C {i}") for i in range(1000)], batch_size=5000
     )
     per_order = 2
-    orders = Order.objects.bulk_create([
-        Order(number=f"BO-{i}", customer=customers[i % len(customers)], fulfilment_policy="ship_partial",
-              status="awaiting_stock", placed_at=now - datetime.timedelta(hours=rng.randint(1, 200)),
-              amount_authorised=Decimal("40.00"))
-        for i in range(args.backorders // per_order)
-    ], batch_size=5000)
+    orders = Order.objects.bulk_create(
+        [
+            Order(
+                number=f"BO-{i}",
+                customer=customers[i % len(customers)],
+                fulfilment_policy="ship_partial",
+                status="awaiting_stock",
+                placed_at=now - datetime.timedelta(hours=rng.randint(1, 200)),
+                amount_authorised=Decimal("40.00"),
+            )
+            for i in range(args.backorders // per_order)
+        ],
+        batch_size=5000,
+    )
     lines, backorders = [], []
     for order in orders:
         for position, product in enumerate(rng.sample(products, per_order)):
-            lines.append(OrderLine(order=order, position=position, product=product, quantity=1, unit_price=Decimal("20.00"),
-                                   backordered=1))
+            lines.append(
+                OrderLine(
+                    order=order,
+                    position=position,
+                    product=product,
+                    quantity=1,
+                    unit_price=Decimal("20.00"),
+                    backordered=1,
+                )
+            )
     OrderLine.objects.bulk_create(lines, batch_size=5000)
     for line in lines:
-        backorders.append(Backorder(order_id=line.order_id, line=line, product_id=line.product_id, quantity=1,
-                                    created_at=line.order.placed_at, eta=eta, promised_date=eta, told_eta=eta))
+        backorders.append(
+            Backorder(
+                order_id=line.order_id,
+                line=line,
+                product_id=line.product_id,
+                quantity=1,
+                created_at=line.order.placed_at,
+                eta=eta,
+                promised_date=eta,
+                told_eta=eta,
+            )
+        )
     Backorder.objects.bulk_create(backorders, batch_size=5000)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
@@ -116,8 +156,10 @@ def run(args):
 
     started = time.perf_counter()
     backlog(args)
-    print(f"backlog                 {args.backorders} backorders, {args.skus} SKUs, {args.suppliers} suppliers "
-          f"(built in {time.perf_counter() - started:.1f} s)")
+    print(
+        f"backlog                 {args.backorders} backorders, {args.skus} SKUs, {args.suppliers} suppliers "
+        f"(built in {time.perf_counter() - started:.1f} s)"
+    )
 
     started = time.perf_counter()
     with connection.cursor() as cursor:
@@ -147,9 +189,11 @@ def run(args):
     print(f"ratio to write floor    {elapsed / write_floor:.1f}×")
     if os.environ.get("BENCH_SLOWEST"):
         for query in sorted(captured.captured_queries, key=lambda q: -float(q["time"]))[:5]:
-            print(f"  {query['time']} s  {query['sql'][:int(os.environ.get('BENCH_SQL_CHARS', 300))]}")
-    print(f"purchase orders         {PurchaseOrder.objects.count()} created, {PurchaseOrderLine.objects.count()} lines, "
-          f"{result['units_pegged']} units pegged")
+            print(f"  {query['time']} s  {query['sql'][: int(os.environ.get('BENCH_SQL_CHARS', 300))]}")
+    print(
+        f"purchase orders         {PurchaseOrder.objects.count()} created, {PurchaseOrderLine.objects.count()} lines, "
+        f"{result['units_pegged']} units pegged"
+    )
 
 
 if __name__ == "__main__":

@@ -61,7 +61,8 @@ def floor_order(cursor, number, email, lines):
         plan.append((product_id, quantity, price, allocated))
     cursor.execute(
         "INSERT INTO orders_customer (email, name, language, created_at, call_reason) VALUES (%s, 'Bench', 'de', now(), '') "
-        "ON CONFLICT (email) DO UPDATE SET name = EXCLUDED.name RETURNING id", [email],
+        "ON CONFLICT (email) DO UPDATE SET name = EXCLUDED.name RETURNING id",
+        [email],
     )
     customer_id = cursor.fetchone()[0]
     cursor.execute(
@@ -125,10 +126,16 @@ def run(args):
         barrier.wait()
         for n in range(per_client):
             lines = [{"sku": p.sku, "quantity": rng.randint(1, 3)} for p in rng.sample(products, rng.randint(1, 4))]
-            response = http.post("/api/v1/orders/", {
-                "number": f"B{index}-{n}", "customer": {"email": f"c{index}-{n % 50}@example.org", "name": "Bench"},
-                "fulfilment_policy": "ship_partial", "lines": lines,
-            }, content_type="application/json")
+            response = http.post(
+                "/api/v1/orders/",
+                {
+                    "number": f"B{index}-{n}",
+                    "customer": {"email": f"c{index}-{n % 50}@example.org", "name": "Bench"},
+                    "fulfilment_policy": "ship_partial",
+                    "lines": lines,
+                },
+                content_type="application/json",
+            )
             key = str(response.status_code) if response.status_code in (201, 409) else "other"
             counts[key] += 1
         connections.close_all()
@@ -141,7 +148,9 @@ def run(args):
         with connection.cursor() as cursor:
             for n in range(per_client):
                 lines = [(f"FLOOR-{p.sku}", rng.randint(1, 3)) for p in rng.sample(products, rng.randint(1, 4))]
-                counts["201" if floor_order(cursor, f"F{index}-{n}", f"c{index}-{n % 50}@example.org", lines) else "409"] += 1
+                counts[
+                    "201" if floor_order(cursor, f"F{index}-{n}", f"c{index}-{n % 50}@example.org", lines) else "409"
+                ] += 1
         connections.close_all()
         results.put(counts)
 
@@ -180,8 +189,10 @@ def run(args):
     print(f"other responses         {outcomes['other']}")
     print(f"oversold units          {oversold}")
     floor_rate, rate = floor_outcomes["201"] / floor_elapsed, outcomes["201"] / elapsed
-    print(f"floor, bare SQL         {floor_outcomes['201']} orders placed, {floor_outcomes['409']} refused in {floor_elapsed:.2f} s "
-          f"->  {floor_rate:.1f} orders/s")
+    print(
+        f"floor, bare SQL         {floor_outcomes['201']} orders placed, {floor_outcomes['409']} refused in {floor_elapsed:.2f} s "
+        f"->  {floor_rate:.1f} orders/s"
+    )
     print(f"API / floor             {100 * rate / floor_rate:.1f} %")
     if oversold or outcomes["other"]:
         sys.exit(1)

@@ -84,8 +84,10 @@ def run(args):
         cursor.execute("SELECT count(*) FROM purchasing_demandday")
         days = cursor.fetchone()[0]
         cursor.execute("ANALYZE")
-    print(f"history                 {args.products} products, {days} product-days over a year "
-          f"(built in {time.perf_counter() - started:.1f} s)")
+    print(
+        f"history                 {args.products} products, {days} product-days over a year "
+        f"(built in {time.perf_counter() - started:.1f} s)"
+    )
 
     started = time.perf_counter()
     with connection.cursor() as cursor:
@@ -101,8 +103,10 @@ def run(args):
         elapsed = time.perf_counter() - started
     below = sum(f.below_reorder_point for f in figures)
     print(f"floor (bare SQL)        {floor:.3f} s reading the same {rows} rows")
-    print(f"review                  {elapsed:.3f} s, {len(captured)} queries, {len(figures)} products, "
-          f"{below} below their reorder point, {sum(f.suggested_quantity for f in figures)} units suggested")
+    print(
+        f"review                  {elapsed:.3f} s, {len(captured)} queries, {len(figures)} products, "
+        f"{below} below their reorder point, {sum(f.suggested_quantity for f in figures)} units suggested"
+    )
     print(f"ratio to floor          {elapsed / floor:.1f}×")
 
 

@@ -19,19 +19,27 @@ os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBa
 from common import in_throwaway_database  # noqa: E402  (sets Django up)
 
 SHOWN = [
-    ("orders", "orders"), ("backorders", "backorders"), ("slips", "slips (a date moved later)"),
-    ("backorders_slipped", "backorders that slipped"), ("told_before_date_passed", "told before the old date passed"),
-    ("told_dates_passed_untold", "told dates that passed untold"), ("slip_to_email_hours_median", "slip → email, median h"),
-    ("slip_to_email_hours_p95", "slip → email, p95 h"), ("past_dates_seen", "customers who could see a past date"),
+    ("orders", "orders"),
+    ("backorders", "backorders"),
+    ("slips", "slips (a date moved later)"),
+    ("backorders_slipped", "backorders that slipped"),
+    ("told_before_date_passed", "told before the old date passed"),
+    ("told_dates_passed_untold", "told dates that passed untold"),
+    ("slip_to_email_hours_median", "slip → email, median h"),
+    ("slip_to_email_hours_p95", "slip → email, p95 h"),
+    ("past_dates_seen", "customers who could see a past date"),
     ("most_proactive_emails_one_customer_one_day", "most proactive emails, one customer, one day"),
     ("proactive_per_order_median", "proactive emails per order told, median"),
     ("proactive_per_order_p95", "proactive emails per order told, p95"),
     ("proactive_per_order_max", "proactive emails per order told, max"),
     ("orders_two_within_a_week", "orders with two proactive emails within 7 days"),
     ("orders_handed_to_the_worklist", "orders handed to the worklist (a personal word)"),
-    ("apologies", "apologies"), ("vouchers", "vouchers"), ("backorders_filled", "backorders filled"),
+    ("apologies", "apologies"),
+    ("vouchers", "vouchers"),
+    ("backorders_filled", "backorders filled"),
     ("promise_accuracy", "promise accuracy (filled by the promised date)"),
-    ("backorder_rate", "backorder rate (order lines that waited)"), ("learned_lateness", "learned lateness (days)"),
+    ("backorder_rate", "backorder rate (order lines that waited)"),
+    ("learned_lateness", "learned lateness (days)"),
     ("wall_seconds", "wall time, s"),
 ]
 
@@ -48,11 +56,13 @@ def main():
         runs = {"learning": runs["learning"]}
     results = {}
     for name, (learn, replenish) in runs.items():
+
         def run(name=name, learn=learn, replenish=replenish):
             from tests.simulation import simulate
 
-            results[name] = simulate(days=args.days, orders_per_day=args.orders_per_day, seed=args.seed, learn=learn,
-                                     replenish=replenish)
+            results[name] = simulate(
+                days=args.days, orders_per_day=args.orders_per_day, seed=args.seed, learn=learn, replenish=replenish
+            )
 
         in_throwaway_database(run, "simulate.py")
     print(f"{args.days} days, {args.orders_per_day} orders a day, seed {args.seed}")

@@ -55,12 +55,25 @@ def main():
 
 
 def woo_order(number, rng, skus):
-    return {"id": number, "number": str(number), "status": "processing", "currency": "EUR",
-            "date_modified_gmt": "2026-03-01T10:00:00",
-            "billing": {"first_name": "Bench", "last_name": str(number % 50), "email": f"c{number % 400}@example.org"},
-            "shipping": {"first_name": "Bench", "address_1": "Marktplatz 1", "postcode": "10115", "city": "Berlin", "country": "DE"},
-            "line_items": [{"id": i, "name": sku, "sku": sku, "quantity": rng.randint(1, 3), "total": "19.80"}
-                           for i, sku in enumerate(rng.sample(skus, rng.randint(1, 4)))]}
+    return {
+        "id": number,
+        "number": str(number),
+        "status": "processing",
+        "currency": "EUR",
+        "date_modified_gmt": "2026-03-01T10:00:00",
+        "billing": {"first_name": "Bench", "last_name": str(number % 50), "email": f"c{number % 400}@example.org"},
+        "shipping": {
+            "first_name": "Bench",
+            "address_1": "Marktplatz 1",
+            "postcode": "10115",
+            "city": "Berlin",
+            "country": "DE",
+        },
+        "line_items": [
+            {"id": i, "name": sku, "sku": sku, "quantity": rng.randint(1, 3), "total": "19.80"}
+            for i, sku in enumerate(rng.sample(skus, rng.randint(1, 4)))
+        ],
+    }
 
 
 def race(context, target, clients):
@@ -92,8 +105,14 @@ def run(args):
     for sku in skus:
         create_product(sku=sku, name=sku, price="9.90")
     change_stock([StockChange(sku, 30, "receipt") for sku in skus])
-    shop, _ = connect_shop("WOO", platform="woocommerce", url="http://127.0.0.1:9", webhook_secret=SECRET,
-                           consumer_key="ck", consumer_secret="cs")
+    shop, _ = connect_shop(
+        "WOO",
+        platform="woocommerce",
+        url="http://127.0.0.1:9",
+        webhook_secret=SECRET,
+        consumer_key="ck",
+        consumer_secret="cs",
+    )
     user = User.objects.create_user("bench-shop")
     user.groups.add(Group.objects.get(name="Shop"))
     token = Token.objects.create(user=user).key
@@ -101,8 +120,10 @@ def run(args):
     bodies = {}
     for index in range(args.clients):
         rng = random.Random(index)
-        bodies[index] = [json.dumps(woo_order(index * per_client + n + 1, rng, skus), separators=(",", ":")).encode()
-                         for n in range(per_client)]
+        bodies[index] = [
+            json.dumps(woo_order(index * per_client + n + 1, rng, skus), separators=(",", ":")).encode()
+            for n in range(per_client)
+        ]
     connections.close_all()
     context = multiprocessing.get_context("fork")
 
@@ -112,8 +133,13 @@ def run(args):
         for body in bodies[index]:
             signature = base64.b64encode(hmac.new(SECRET.encode(), body, hashlib.sha256).digest()).decode()
             started = time.perf_counter()
-            response = http.post("/shops/WOO/webhook/", body, content_type="application/json",
-                                 HTTP_X_WC_WEBHOOK_SIGNATURE=signature, HTTP_X_WC_WEBHOOK_TOPIC="order.created")
+            response = http.post(
+                "/shops/WOO/webhook/",
+                body,
+                content_type="application/json",
+                HTTP_X_WC_WEBHOOK_SIGNATURE=signature,
+                HTTP_X_WC_WEBHOOK_TOPIC="order.created",
+            )
             times.append(time.perf_counter() - started)
             codes[response.status_code] = codes.get(response.status_code, 0) + 1
         connections.close_all()
@@ -129,7 +155,9 @@ def run(args):
                 cursor.execute(
                     "INSERT INTO shops_inboxevent (connection_id, delivery_key, topic, shop_order_id, body, received_at, "
                     "status, reason, attempts) VALUES (%s, %s, 'order.created', %s, %s, now(), 'floor', '', 0) "
-                    "ON CONFLICT DO NOTHING", [shop.pk, f"floor:{order['id']}", str(order["id"]), body.decode()])
+                    "ON CONFLICT DO NOTHING",
+                    [shop.pk, f"floor:{order['id']}", str(order["id"]), body.decode()],
+                )
                 times.append(time.perf_counter() - started)
         connections.close_all()
         results.put((times, {200: len(times)}))
@@ -151,11 +179,16 @@ def run(args):
         barrier.wait()
         for body in bodies[index]:
             order = json.loads(body)
-            response = http.post("/api/v1/orders/", {
-                "number": f"API-{order['id']}", "customer": {"email": order["billing"]["email"], "name": "Bench"},
-                "fulfilment_policy": "ship_partial",
-                "lines": [{"sku": line["sku"], "quantity": line["quantity"]} for line in order["line_items"]],
-            }, content_type="application/json")
+            response = http.post(
+                "/api/v1/orders/",
+                {
+                    "number": f"API-{order['id']}",
+                    "customer": {"email": order["billing"]["email"], "name": "Bench"},
+                    "fulfilment_policy": "ship_partial",
+                    "lines": [{"sku": line["sku"], "quantity": line["quantity"]} for line in order["line_items"]],
+                },
+                content_type="application/json",
+            )
             codes[response.status_code] = codes.get(response.status_code, 0) + 1
         connections.close_all()
         results.put(([], codes))
@@ -176,19 +209,27 @@ def run(args):
     print(f"webhooks answered           {sum(codes.values())} in {elapsed:.2f} s, answers {codes}")
     print(f"answered per second         {rate:.0f}   (goal >= 300)")
     print(f"p99 answer time             {p99:.1f} ms   (goal <= 100)")
-    print(f"floor, bare SQL insert      {floor_rate:.0f} rows/s, p99 {floor_p99:.1f} ms  ->  view / floor {100 * rate / floor_rate:.0f} %")
+    print(
+        f"floor, bare SQL insert      {floor_rate:.0f} rows/s, p99 {floor_p99:.1f} ms  ->  view / floor {100 * rate / floor_rate:.0f} %"
+    )
 
     connections.close_all()
     _, drained = race(context, worker, args.clients)
     placed = Order.objects.filter(shop="WOO").count()
-    print(f"all placed by {args.clients} workers    {placed} orders in {drained:.2f} s ({placed / drained:.0f} orders/s)")
+    print(
+        f"all placed by {args.clients} workers    {placed} orders in {drained:.2f} s ({placed / drained:.0f} orders/s)"
+    )
     held = InboxEvent.objects.exclude(status__in=["done", "ignored"]).count()
     connections.close_all()
     api_outcomes, api_elapsed = race(context, api_client, args.clients)
     _, _, api_codes = figures([([1], c) for _, c in api_outcomes], api_elapsed)
-    print(f"same orders, JSON API       {api_codes.get(201, 0)} placed in {api_elapsed:.2f} s "
-          f"({api_codes.get(201, 0) / api_elapsed:.0f} orders/s); answers {api_codes}")
-    print(f"webhooks + workers          {elapsed + drained:.2f} s until all placed vs {api_elapsed:.2f} s through the API")
+    print(
+        f"same orders, JSON API       {api_codes.get(201, 0)} placed in {api_elapsed:.2f} s "
+        f"({api_codes.get(201, 0) / api_elapsed:.0f} orders/s); answers {api_codes}"
+    )
+    print(
+        f"webhooks + workers          {elapsed + drained:.2f} s until all placed vs {api_elapsed:.2f} s through the API"
+    )
 
     # Stock pushes: a fake WooCommerce shop counting calls, a worker pushing every second.
     calls = {"count": 0}
@@ -240,8 +281,10 @@ def run(args):
     thread.join()
     pushes.push_due(shop)
     server.shutdown()
-    print(f"stock changes               {args.stock_changes} over {args.skus} SKUs in {changed:.1f} s "
-          f"(push delay {settings.SHOP_PUSH_DELAY_SECONDS} s)")
+    print(
+        f"stock changes               {args.stock_changes} over {args.skus} SKUs in {changed:.1f} s "
+        f"(push delay {settings.SHOP_PUSH_DELAY_SECONDS} s)"
+    )
     print(f"shop calls                  {calls['count']}   (goal <= 100)")
     if held or codes.keys() != {200}:
         print(f"FAILED: {held} events not applied, answers {codes}")

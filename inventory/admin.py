@@ -60,7 +60,9 @@ class StockLevelInline(admin.StackedInline):
 class StockRowForm(forms.Form):
     product = forms.ModelChoiceField(queryset=Product.objects.all(), widget=forms.HiddenInput)
     sku = forms.CharField(label=_("SKU"), disabled=True, required=False)
-    quantity = CountField(label=_("units"), min_value=0, max_value=MAX_UNITS, required=False, help_text=_("Leave empty to skip."))
+    quantity = CountField(
+        label=_("units"), min_value=0, max_value=MAX_UNITS, required=False, help_text=_("Leave empty to skip.")
+    )
     note = forms.CharField(label=_("note"), max_length=255, required=False)
 
 
@@ -69,7 +71,17 @@ StockFormSet = forms.formset_factory(StockRowForm, extra=0)
 
 @admin.register(Product)
 class ProductAdmin(ImportExportByRole, admin.ModelAdmin):
-    list_display = ["sku", "name", "price_money", "on_hand", "allocated", "available", "backorderable", "dropship", "ledger"]
+    list_display = [
+        "sku",
+        "name",
+        "price_money",
+        "on_hand",
+        "allocated",
+        "available",
+        "backorderable",
+        "dropship",
+        "ledger",
+    ]
     list_select_related = ["stock"]
     list_filter = ["backorderable", "dropship", StockStateFilter]
     search_fields = ["sku", "name"]  # parts of either; trigram indexes on PostgreSQL
@@ -135,7 +147,9 @@ class ProductAdmin(ImportExportByRole, admin.ModelAdmin):
                 formset._non_form_errors = formset.error_class([problem.message for problem in error.problems])
             else:
                 done = ", ".join(f"{change.sku}: {change.quantity}" for change in changes)
-                self.message_user(request, _("Recorded %(changes)s. Waiting orders were filled first.") % {"changes": done})
+                self.message_user(
+                    request, _("Recorded %(changes)s. Waiting orders were filled first.") % {"changes": done}
+                )
                 return None
         return confirm_action(self, request, queryset, title=title, items=None, formset=formset, button=button)
 
@@ -148,4 +162,3 @@ class StockMovementAdmin(ReadOnlyAdmin):  # stock changes go through "Receive st
     search_help_text = _("Part of a SKU, or an order or purchase order number (exact)")
     search_fields = ["product__sku", "reference__exact"]
     date_hierarchy = "created_at"
-

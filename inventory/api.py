@@ -15,7 +15,9 @@ from .serializers import (
 )
 
 
-class ProductViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class ProductViewSet(
+    mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+):
     queryset = Product.objects.order_by("sku")
     serializer_class = ProductSerializer
     lookup_field = "sku"

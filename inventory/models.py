@@ -17,12 +17,8 @@ SKU_VALIDATOR = RegexValidator(
 class Product(models.Model):
     sku = models.CharField(_("SKU"), max_length=64, unique=True, validators=[SKU_VALIDATOR])
     name = models.CharField(_("name"), max_length=200)
-    price = models.DecimalField(
-        _("price"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
-    )
-    backorderable = models.BooleanField(
-        _("backorderable"), default=True, help_text=_("May be sold beyond stock.")
-    )
+    price = models.DecimalField(_("price"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)])
+    backorderable = models.BooleanField(_("backorderable"), default=True, help_text=_("May be sold beyond stock."))
     dropship = models.BooleanField(
         _("dropship"), default=False, help_text=_("Never stocked: the supplier ships to the customer.")
     )
@@ -37,7 +33,8 @@ class Product(models.Model):
             # "tea-003" is TEA-003: SKUs are matched regardless of case (stock.products_by_sku),
             # so no two may differ in case only. The index also serves those lookups.
             models.UniqueConstraint(
-                Upper("sku"), name="product_sku_unique_in_any_case",
+                Upper("sku"),
+                name="product_sku_unique_in_any_case",
                 violation_error_message=_("A product with this SKU already exists (SKUs are the same in any case)."),
             ),
         ]
@@ -62,9 +59,7 @@ class StockLevel(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(on_hand__gte=0), name="stock_on_hand_not_negative"),
             models.CheckConstraint(condition=Q(allocated__gte=0), name="stock_allocated_not_negative"),
-            models.CheckConstraint(
-                condition=Q(allocated__lte=F("on_hand")), name="stock_allocated_within_on_hand"
-            ),
+            models.CheckConstraint(condition=Q(allocated__lte=F("on_hand")), name="stock_allocated_within_on_hand"),
         ]
 
     def __str__(self):
@@ -84,9 +79,7 @@ class StockMovement(models.Model):
         COUNT = "count", _("count")
         SHIPMENT = "shipment", _("shipment")
 
-    product = models.ForeignKey(
-        Product, on_delete=models.PROTECT, related_name="movements", verbose_name=_("product")
-    )
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="movements", verbose_name=_("product"))
     reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
     quantity = models.IntegerField(_("quantity"), help_text=_("Signed change of stock on hand."))
     on_hand_after = models.IntegerField(_("on hand after"))
@@ -107,13 +100,9 @@ class StockMovement(models.Model):
         verbose_name_plural = _("stock movements")
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(on_hand_after__gte=0), name="movement_on_hand_after_not_negative"
-            ),
+            models.CheckConstraint(condition=Q(on_hand_after__gte=0), name="movement_on_hand_after_not_negative"),
             # A count may confirm the shelf (zero change); every other movement moves stock.
-            models.CheckConstraint(
-                condition=Q(reason="count") | ~Q(quantity=0), name="movement_moves_stock"
-            ),
+            models.CheckConstraint(condition=Q(reason="count") | ~Q(quantity=0), name="movement_moves_stock"),
             models.CheckConstraint(
                 condition=~Q(reason="receipt") | Q(quantity__gt=0), name="movement_receipt_positive"
             ),

@@ -16,8 +16,13 @@ def stock_discrepancies():
         held=Coalesce(Subquery(held), Value(0)) if held is not None else Value(0),
     )
     return [
-        {"sku": level.product.sku, "on_hand": level.on_hand, "ledger": level.ledger,
-         "allocated": level.allocated, "held_by_lines": level.held}
+        {
+            "sku": level.product.sku,
+            "on_hand": level.on_hand,
+            "ledger": level.ledger,
+            "allocated": level.allocated,
+            "held_by_lines": level.held,
+        }
         for level in levels
         if level.on_hand != level.ledger or level.allocated != level.held
     ]

@@ -67,7 +67,9 @@ class CountSerializer(StockChangeSerializer):
 
 STOCK_CHANGES = {"receipt": ReceiptSerializer, "adjustment": AdjustmentSerializer, "count": CountSerializer}
 STOCK_CHANGE_SCHEMA = PolymorphicProxySerializer(
-    component_name="StockChange", serializers=STOCK_CHANGES, resource_type_field_name="reason",
+    component_name="StockChange",
+    serializers=STOCK_CHANGES,
+    resource_type_field_name="reason",
 )
 
 

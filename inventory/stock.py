@@ -34,8 +34,12 @@ class StockChange:
 def create_product(*, sku, name, price, backorderable=True, dropship=False):
     with transaction.atomic():
         if same := products_by_sku([sku]).get(sku):
-            raise Conflict.one(f"A product with SKU {same.sku} already exists (SKUs are the same in any case).",
-                               field="sku", sku=sku, code="unique")
+            raise Conflict.one(
+                f"A product with SKU {same.sku} already exists (SKUs are the same in any case).",
+                field="sku",
+                sku=sku,
+                code="unique",
+            )
         product = Product.objects.create(
             sku=sku, name=name, price=price, backorderable=backorderable, dropship=dropship
         )
@@ -46,9 +50,7 @@ def create_product(*, sku, name, price, backorderable=True, dropship=False):
 def ensure_stock_levels(product_ids):
     """Give these products their stock row where they have none (products made in admin or
     by the catalogue import): allocation locks that row."""
-    StockLevel.objects.bulk_create(
-        [StockLevel(product_id=pk) for pk in product_ids], ignore_conflicts=True
-    )
+    StockLevel.objects.bulk_create([StockLevel(product_id=pk) for pk in product_ids], ignore_conflicts=True)
 
 
 def change_stock(changes, user=None, *, reference="", priority=()):
@@ -61,9 +63,11 @@ def change_stock(changes, user=None, *, reference="", priority=()):
         movements = []
         for change, level in planned:
             delta = change.quantity - level.on_hand if change.reason == StockMovement.Reason.COUNT else change.quantity
-            movements.append(move_stock(
-                level, reason=change.reason, quantity=delta, note=change.note, reference=reference, user=user
-            ))
+            movements.append(
+                move_stock(
+                    level, reason=change.reason, quantity=delta, note=change.note, reference=reference, user=user
+                )
+            )
         hooks.stock_changed(levels, priority)
         save_stock(levels.values())
         return record_movements(movements)
@@ -88,7 +92,9 @@ def save_stock(levels):
     rows = [(level.on_hand, level.allocated, level.product_id) for level in levels]
     if rows:
         with connection.cursor() as cursor:
-            cursor.executemany(f"UPDATE {StockLevel._meta.db_table} SET on_hand = %s, allocated = %s WHERE product_id = %s", rows)
+            cursor.executemany(
+                f"UPDATE {StockLevel._meta.db_table} SET on_hand = %s, allocated = %s WHERE product_id = %s", rows
+            )
         signals.stock_saved.send(sender=StockLevel, product_ids=[product_id for _, _, product_id in rows])
 
 
@@ -98,7 +104,9 @@ def products_by_sku(skus):
     unique in any case, and its index on UPPER(sku) serves this lookup."""
     skus = set(skus)
     keys = {key for sku in skus if (key := case_key(sku))}
-    found = {product.sku: product for product in Product.objects.annotate(sku_key=Upper("sku")).filter(sku_key__in=keys)}
+    found = {
+        product.sku: product for product in Product.objects.annotate(sku_key=Upper("sku")).filter(sku_key__in=keys)
+    }
     return match_keys(skus, found)
 
 
@@ -144,7 +152,12 @@ def plan_stock_changes(changes):
             unknown.append(Problem(f"Unknown SKU {change.sku}.", field="sku", code="unknown_sku", **where))
         elif product.dropship:
             conflicting.append(
-                Problem(f"SKU {change.sku} is a dropship product and is never stocked.", field="sku", code="dropship", **where)
+                Problem(
+                    f"SKU {change.sku} is a dropship product and is never stocked.",
+                    field="sku",
+                    code="dropship",
+                    **where,
+                )
             )
         if change.reason not in StockMovement.Reason.values or change.reason == StockMovement.Reason.SHIPMENT:
             invalid.append(
@@ -157,8 +170,15 @@ def plan_stock_changes(changes):
         elif change.reason == StockMovement.Reason.COUNT and change.quantity < 0:
             invalid.append(Problem("A count cannot be negative.", field="quantity", **where))
     for index in repeated(change.sku for change in changes):
-        invalid.append(Problem("Each SKU may appear only once per stock change.", field="sku", line=index,
-                               sku=changes[index].sku, code="duplicate"))
+        invalid.append(
+            Problem(
+                "Each SKU may appear only once per stock change.",
+                field="sku",
+                line=index,
+                sku=changes[index].sku,
+                code="duplicate",
+            )
+        )
     refuse(invalid, unknown, conflicting)
     levels = lock_stock(products[change.sku].pk for change in changes)
     return levels, [(change, levels[products[change.sku].pk]) for change in changes]
@@ -168,8 +188,12 @@ def stock_level(sku):
     """A SKU's stock row with its product, found as products_by_sku finds it, or NotFound."""
     level = None
     if SKU_PATTERN.fullmatch(sku):  # else no such SKU can exist (and PostgreSQL refuses a NUL)
-        level = StockLevel.objects.select_related("product").annotate(sku_key=Upper("product__sku")).filter(
-            sku_key=case_key(sku)).first()
+        level = (
+            StockLevel.objects.select_related("product")
+            .annotate(sku_key=Upper("product__sku"))
+            .filter(sku_key=case_key(sku))
+            .first()
+        )
     if level is None:
         raise NotFound.one(f"Unknown SKU {sku}.", field="sku", sku=sku, code="unknown_sku")
     return level

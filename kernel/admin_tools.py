@@ -4,8 +4,8 @@ read-only and one-row admins, lists of a million rows, a confirmation page for a
 import functools
 
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -24,8 +24,10 @@ def require(request, *permissions):
     `permissions` ("app.codename", the codenames the API asks for the same act)."""
     missing = [permission for permission in permissions if not request.user.has_perm(permission)]
     if missing:
-        raise PermissionDenied(_("This needs the permission %(permissions)s, which your role does not grant.")
-                               % {"permissions": ", ".join(missing)})
+        raise PermissionDenied(
+            _("This needs the permission %(permissions)s, which your role does not grant.")
+            % {"permissions": ", ".join(missing)}
+        )
 
 
 def admin_page(site, view, *permissions):
@@ -119,8 +121,12 @@ class LargeTableAdmin(admin.ModelAdmin):
     @admin.display(description=mark_safe('<input type="checkbox" id="action-toggle">'))
     def action_checkbox(self, obj):
         # Django renders a form widget template per row: a third of a 100-row page.
-        return format_html('<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
-                           admin.helpers.ACTION_CHECKBOX_NAME, obj.pk, format_html(_("Select this object for an action - {}"), obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            admin.helpers.ACTION_CHECKBOX_NAME,
+            obj.pk,
+            format_html(_("Select this object for an action - {}"), obj),
+        )
 
 
 class ReadOnlyAdmin(LargeTableAdmin):
@@ -145,7 +151,9 @@ class SingleRowAdmin(admin.ModelAdmin):
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied
         opts = self.model._meta
-        return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[self.model.current().pk]))
+        return HttpResponseRedirect(
+            reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[self.model.current().pk])
+        )
 
     def get_object(self, request, object_id, from_field=None):
         row = self.model.current()

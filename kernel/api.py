@@ -39,7 +39,9 @@ class Pagination(LimitOffsetPagination):
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
             parameter["schema"] |= (
-                {"minimum": 1} if parameter["name"] == self.limit_query_param else {"minimum": 0, "maximum": self.max_offset}
+                {"minimum": 1}
+                if parameter["name"] == self.limit_query_param
+                else {"minimum": 0, "maximum": self.max_offset}
             )
         return parameters
 
@@ -92,7 +94,7 @@ def _problem(path, message, data):
     if path:
         entry["field"] = path
     if path.startswith("lines[") and "]" in path:
-        index = int(path[len("lines["):path.index("]")])
+        index = int(path[len("lines[") : path.index("]")])
         entry["line"] = index
         lines = data.get("lines") if isinstance(data, dict) else None
         if isinstance(lines, list) and index < len(lines) and isinstance(lines[index], dict):

@@ -55,6 +55,8 @@ def refuse(invalid=(), unknown=(), conflicting=()):
     that does not exist, else Conflict (409) when the state of things does not allow it. A
     request that is well formed is never a 400, so a shop tells its mistakes from the state of
     our stock. The problems are listed by line. Returns when there are none."""
-    problems = sorted([*invalid, *unknown, *conflicting], key=lambda problem: -1 if problem.line is None else problem.line)
+    problems = sorted(
+        [*invalid, *unknown, *conflicting], key=lambda problem: -1 if problem.line is None else problem.line
+    )
     if problems:
         raise (InvalidInput if invalid else NotFound if unknown else Conflict)(problems)

@@ -71,7 +71,9 @@ class ModelSerializer(serializers.ModelSerializer):
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
-        models.CharField: CharField, models.TextField: CharField, models.EmailField: EmailField,
+        models.CharField: CharField,
+        models.TextField: CharField,
+        models.EmailField: EmailField,
         models.SlugField: SlugField,
     }
 

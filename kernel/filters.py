@@ -30,6 +30,7 @@ class CountField(forms.IntegerField):
 class CountFilter(django_filters.NumberFilter):
     field_class = CountField
 
+
 # A date and time as RFC 3339 (the schema's "date-time") writes it: with a zone, in ASCII digits.
 RFC3339 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})")
 
@@ -42,7 +43,11 @@ class FilterBackend(DjangoFilterBackend):
     def get_filterset(self, request, queryset, view):
         filterset = super().get_filterset(request, queryset, view)
         if filterset is not None:
-            errors = {name: [problem] for name, kind in filterset.filters.items() if (problem := _problem(request, name, kind))}
+            errors = {
+                name: [problem]
+                for name, kind in filterset.filters.items()
+                if (problem := _problem(request, name, kind))
+            }
             if not filterset.is_valid():
                 for name, messages in filterset.errors.items():
                     errors.setdefault(name, messages)

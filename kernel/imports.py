@@ -36,7 +36,9 @@ class LookupWidget(widgets.ForeignKeyWidget):
         try:
             return super().clean(value, row, **kwargs)
         except self.model.DoesNotExist:
-            raise MissingReference(f"no {self.model._meta.verbose_name} with {self.field} {value!r}", self.column) from None
+            raise MissingReference(
+                f"no {self.model._meta.verbose_name} with {self.field} {value!r}", self.column
+            ) from None
 
 
 class MoneyWidget(widgets.DecimalWidget):

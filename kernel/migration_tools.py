@@ -20,6 +20,7 @@ def on_postgresql(sql, reverse_sql):
         def apply(apps, schema_editor):
             if schema_editor.connection.vendor == "postgresql":
                 schema_editor.execute(statement)
+
         return apply
 
     return migrations.RunPython(run(sql), run(reverse_sql))

@@ -40,7 +40,9 @@ def parse_amount(text, field):
     """An amount (is_amount) as a Decimal, or InvalidInput naming `field`."""
     if is_amount(text):
         return Decimal(text)
-    raise InvalidInput.one(f'Give {field} as an amount with at most two decimals, e.g. "12.50".', field=field, code="invalid")
+    raise InvalidInput.one(
+        f'Give {field} as an amount with at most two decimals, e.g. "12.50".', field=field, code="invalid"
+    )
 
 
 def case_key(text):
@@ -139,8 +141,9 @@ def parse_json(body, encoding="utf-8"):
         return json.loads(text, object_pairs_hook=_object, parse_constant=_refuse_constant)
     except DuplicateKey as error:
         key = str(error)[:64]
-        raise InvalidInput.one(f"JSON parse error - the key {key!r} appears twice in one object.", field=key,
-                               code="parse_error") from None
+        raise InvalidInput.one(
+            f"JSON parse error - the key {key!r} appears twice in one object.", field=key, code="parse_error"
+        ) from None
     except ValueError as error:  # also a body that is not in its charset (UnicodeDecodeError)
         raise InvalidInput.one(f"JSON parse error - {error}", code="parse_error") from None
 

@@ -20,6 +20,12 @@ def enqueue_after_commit(task, *args, countdown=None):
             # One attempt, no publish retries: a request must not wait for a broker that is down.
             task.apply_async(args, retry=False, countdown=countdown)
         except Exception as error:  # kombu's OperationalError, a timeout, a refused connection...
-            log.warning("Could not queue %s%r (%s: %s); the beat sweep will do it.", task.name, args, type(error).__name__, error)
+            log.warning(
+                "Could not queue %s%r (%s: %s); the beat sweep will do it.",
+                task.name,
+                args,
+                type(error).__name__,
+                error,
+            )
 
     transaction.on_commit(enqueue)

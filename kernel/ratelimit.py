@@ -55,8 +55,10 @@ class OptionalCache:
         except RedisError as error:
             with self._lock:
                 if self.down_until is None:
-                    log.warning("The cache does not answer (%s): rate limits and sign-in throttling are off until it does",
-                                error)
+                    log.warning(
+                        "The cache does not answer (%s): rate limits and sign-in throttling are off until it does",
+                        error,
+                    )
                 self.down_until = now + CACHE_RETRY
             return fallback
         if self.down_until is not None:

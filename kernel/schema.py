@@ -17,7 +17,10 @@ ERRORS_SCHEMA = {
                 "properties": {
                     "message": {"type": "string"},
                     "code": {"type": "string"},
-                    "field": {"type": "string", "description": "Dotted path of the field at fault, e.g. lines[2].quantity"},
+                    "field": {
+                        "type": "string",
+                        "description": "Dotted path of the field at fault, e.g. lines[2].quantity",
+                    },
                     "line": {"type": "integer", "description": "Index of the line at fault"},
                     "sku": {"type": "string", "description": "SKU of the line at fault"},
                 },
@@ -27,13 +30,13 @@ ERRORS_SCHEMA = {
 }
 ERROR_RESPONSES = {
     "400": "The input is not what this schema states (or names a SKU twice, or adds up to more than the books "
-           "hold); each error names the field, line and SKU at fault. Nothing was changed.",
+    "hold); each error names the field, line and SKU at fault. Nothing was changed.",
     "401": "No or an unknown token: send `Authorization: Token KEY`.",
     "403": "The token's user lacks the role for this call.",
     "404": "No such order, purchase order, supplier or SKU, in the path or named in the body; the error names it. "
-           "Nothing was changed.",
+    "Nothing was changed.",
     "409": "The request is well formed but the state of things does not allow it (stock, units left, the order's "
-           "status); the message says why. Nothing was changed.",
+    "status); the message says why. Nothing was changed.",
     "413": "The body is larger than the API accepts.",
     "415": "The body must be JSON (Content-Type: application/json or application/*+json).",
     "503": "The database is briefly unavailable (a restart); retry after the seconds in Retry-After. Nothing was changed.",
@@ -54,7 +57,9 @@ class AutoSchema(openapi.AutoSchema):
     def _get_request_for_media_type(self, serializer, direction="request"):
         schema, required = super()._get_request_for_media_type(serializer, direction)
         if isinstance(serializer, PolymorphicProxySerializer):
-            shapes = serializer.serializers.values() if isinstance(serializer.serializers, dict) else serializer.serializers
+            shapes = (
+                serializer.serializers.values() if isinstance(serializer.serializers, dict) else serializer.serializers
+            )
             required = all(any(field.required for field in force_instance(shape).fields.values()) for shape in shapes)
         return schema, required
 

@@ -48,12 +48,19 @@ def refusal(request, username):
     """(the refusal, its message) while sign-ins for `username` from this request's address
     are refused, else None; each refusal is logged."""
     address = client_address(request) if request is not None else ""
-    for limit, who, message, of in ((ACCOUNTS, username, ACCOUNT_REFUSED, "account"),
-                                    (ADDRESSES, address, ADDRESS_REFUSED, "address")):
+    for limit, who, message, of in (
+        (ACCOUNTS, username, ACCOUNT_REFUSED, "account"),
+        (ADDRESSES, address, ADDRESS_REFUSED, "address"),
+    ):
         refused = who and limit.refusal(who)
         if refused:
-            log.warning("Sign-in refused: account %r, address %s, %d failed sign-ins of this %s",
-                        username, address or "-", refused.failures, of)
+            log.warning(
+                "Sign-in refused: account %r, address %s, %d failed sign-ins of this %s",
+                username,
+                address or "-",
+                refused.failures,
+                of,
+            )
             return refused, message % {"minutes": refused.minutes}
     return None
 

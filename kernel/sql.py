@@ -40,7 +40,7 @@ def chunks(items, size):
     """`items` in lists of at most `size`: bounded statements, bounded parameters per statement."""
     items = list(items)
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 def compiled(queryset, expression=None):

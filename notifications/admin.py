@@ -22,8 +22,8 @@ from orders.models import Order
 from orders.selectors import looks_like_email, numbered_order_ids
 
 from .models import CustomerMessage, Digest, MessageEvent, MessagePolicy, Voucher
-from .updates import preview_update, send_update
 from .update_form import SendUpdateForm
+from .updates import preview_update, send_update
 from .worklist import at_risk_orders, refresh_worklist, worklist_as_of
 from .worklist_csv import COLUMNS, csv_response, row
 from .worklist_filters import WorklistFilter
@@ -35,10 +35,29 @@ SEND_PERMISSION = "notifications.send_customermessage"
 class MessagePolicyAdmin(SingleRowAdmin):
     fieldsets = [
         (_("Backorder and delay notices"), {"fields": ["backorder_notice_after_days", "delay_notice_min_days"]}),
-        (_("Apology and voucher"), {"fields": ["apology_days_past_promise", "apology_on_delay_number",
-                                                "voucher_kind", "voucher_value", "voucher_valid_days"]}),
-        (_("Pacing"), {"fields": ["quiet_window_minutes", "min_hours_between_emails", "proactive_emails_per_order",
-                                  "max_attempts"]}),
+        (
+            _("Apology and voucher"),
+            {
+                "fields": [
+                    "apology_days_past_promise",
+                    "apology_on_delay_number",
+                    "voucher_kind",
+                    "voucher_value",
+                    "voucher_valid_days",
+                ]
+            },
+        ),
+        (
+            _("Pacing"),
+            {
+                "fields": [
+                    "quiet_window_minutes",
+                    "min_hours_between_emails",
+                    "proactive_emails_per_order",
+                    "max_attempts",
+                ]
+            },
+        ),
     ]
 
 
@@ -61,14 +80,45 @@ class CustomerMessageAdmin(ReadOnlyAdmin):
     fieldsets = [
         (None, {"fields": ["kind", "order_link", "to_email", "language", "status", "subject_line"]}),
         (_("What was sent (or will be)"), {"fields": ["html_preview", "text_body"]}),
-        (_("Delivery"), {"fields": ["created_at", "created_by", "send_after", "claimed_at", "sent_at", "status_changed_at",
-                                    "attempts", "last_error", "possible_duplicate", "esp_message_id", "dedupe_key"]}),
+        (
+            _("Delivery"),
+            {
+                "fields": [
+                    "created_at",
+                    "created_by",
+                    "send_after",
+                    "claimed_at",
+                    "sent_at",
+                    "status_changed_at",
+                    "attempts",
+                    "last_error",
+                    "possible_duplicate",
+                    "esp_message_id",
+                    "dedupe_key",
+                ]
+            },
+        ),
     ]
     readonly_fields = [
-        "kind", "order_link", "to_email", "language", "status", "subject_line", "html_preview", "text_body", "created_at",
+        "kind",
+        "order_link",
+        "to_email",
+        "language",
+        "status",
+        "subject_line",
+        "html_preview",
+        "text_body",
+        "created_at",
         "created_by",
-        "send_after", "claimed_at", "sent_at", "status_changed_at", "attempts", "last_error", "possible_duplicate",
-        "esp_message_id", "dedupe_key",
+        "send_after",
+        "claimed_at",
+        "sent_at",
+        "status_changed_at",
+        "attempts",
+        "last_error",
+        "possible_duplicate",
+        "esp_message_id",
+        "dedupe_key",
     ]
     inlines = [MessageEventInline]
 
@@ -78,7 +128,9 @@ class CustomerMessageAdmin(ReadOnlyAdmin):
             return queryset, False
         if looks_like_email(term):
             return queryset.filter(to_email__iexact=term), False
-        return queryset.filter(Q(order_id__in=numbered_order_ids(term)) | Q(esp_message_id=term) | Q(dedupe_key=term)), False
+        return queryset.filter(
+            Q(order_id__in=numbered_order_ids(term)) | Q(esp_message_id=term) | Q(dedupe_key=term)
+        ), False
 
     @admin.display(description=_("order"))
     def order_link(self, message):
@@ -94,17 +146,25 @@ class CustomerMessageAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("HTML"))
     def html_preview(self, message):
-        return format_html('<iframe sandbox srcdoc="{}" style="width: 100%; max-width: 720px; height: 520px; '
-                           'border: 1px solid #ccc; background: #fff"></iframe>', message.content().html)
-
+        return format_html(
+            '<iframe sandbox srcdoc="{}" style="width: 100%; max-width: 720px; height: 520px; '
+            'border: 1px solid #ccc; background: #fff"></iframe>',
+            message.content().html,
+        )
 
     def get_urls(self):
         site = self.admin_site
         return [
-            path("worklist/", admin_page(site, self.worklist_view, "notifications.view_customermessage"),
-                 name="notifications_customermessage_worklist"),
-            path("send-update/", admin_page(site, self.send_update_view, SEND_PERMISSION),
-                 name="notifications_customermessage_send_update"),
+            path(
+                "worklist/",
+                admin_page(site, self.worklist_view, "notifications.view_customermessage"),
+                name="notifications_customermessage_worklist",
+            ),
+            path(
+                "send-update/",
+                admin_page(site, self.send_update_view, SEND_PERMISSION),
+                name="notifications_customermessage_send_update",
+            ),
             *super().get_urls(),
         ]
 
@@ -143,7 +203,9 @@ class CustomerMessageAdmin(ReadOnlyAdmin):
         elif order_ids is None and "order" in request.POST:
             order_ids = request.POST.getlist("order")  # the worklist's checkboxes
         if order_ids is not None:  # a fresh form for these orders
-            form = SendUpdateForm(initial={"orders": ",".join(str(pk) for pk in order_ids), "request_key": uuid.uuid4()})
+            form = SendUpdateForm(
+                initial={"orders": ",".join(str(pk) for pk in order_ids), "request_key": uuid.uuid4()}
+            )
             return self._send_update_page(request, form, len(order_ids))
         form = SendUpdateForm(request.POST)
         if not form.is_valid():
@@ -159,7 +221,9 @@ class CustomerMessageAdmin(ReadOnlyAdmin):
                 form.add_error(None, str(error))
                 return self._send_update_page(request, form, len(data["orders"]))
             self.message_user(request, _("%(count)s messages queued.") % {"count": queued}, messages.SUCCESS)
-            return HttpResponseRedirect(reverse("admin:notifications_customermessage_changelist") + "?kind__exact=personal")
+            return HttpResponseRedirect(
+                reverse("admin:notifications_customermessage_changelist") + "?kind__exact=personal"
+            )
         # The preview shows the first order's email and lists every recipient it will go to.
         recipients = list(Order.objects.filter(pk__in=data["orders"]).select_related("customer").order_by("pk"))
         preview = preview_update(recipients[0].pk, **text)
@@ -205,7 +269,6 @@ class VoucherAdmin(ReadOnlyAdmin):
     list_select_related = ["order"]
     show_full_result_count = False
     readonly_fields = ["code", "order", "kind", "worth", "valid_until", "issued_at"]
-
 
 
 @admin.register(Digest)

@@ -20,8 +20,10 @@ def send_digest(day=None):
         if digest.sent_at:
             return None
         recipients = list(
-            User.objects.filter(groups__name__in=["Customer service", "Purchasing"], is_active=True).exclude(email="")
-            .values_list("email", flat=True).distinct()
+            User.objects.filter(groups__name__in=["Customer service", "Purchasing"], is_active=True)
+            .exclude(email="")
+            .values_list("email", flat=True)
+            .distinct()
         )
         figures = digest_figures(clock.now())
         if recipients:

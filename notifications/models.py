@@ -19,39 +19,57 @@ class MessagePolicy(SingleRow, models.Model):
         FREE_SHIPPING = "free_shipping", _("free shipping")
 
     backorder_notice_after_days = models.PositiveSmallIntegerField(
-        _("backorder notice when the ETA is more than (days)"), default=7,
-        help_text=_("A supplier that delivers within this many days needs no notice; the status page shows the date either way."),
+        _("backorder notice when the ETA is more than (days)"),
+        default=7,
+        help_text=_(
+            "A supplier that delivers within this many days needs no notice; the status page shows the date either way."
+        ),
     )
     delay_notice_min_days = models.PositiveSmallIntegerField(
-        _("delay notice when the ETA moves later by at least (days)"), default=2,
+        _("delay notice when the ETA moves later by at least (days)"),
+        default=2,
     )
     apology_days_past_promise = models.PositiveSmallIntegerField(
-        _("apology with voucher when the ETA is this many days past the promised date"), default=7,
+        _("apology with voucher when the ETA is this many days past the promised date"),
+        default=7,
     )
     apology_on_delay_number = models.PositiveSmallIntegerField(
-        _("apology with voucher on delay notice number"), default=2,
+        _("apology with voucher on delay notice number"),
+        default=2,
         help_text=_("2: the second delay notice of an order comes with an apology and a voucher."),
     )
-    voucher_kind = models.CharField(_("voucher kind"), max_length=16, choices=VoucherKind.choices, default=VoucherKind.PERCENT)
+    voucher_kind = models.CharField(
+        _("voucher kind"), max_length=16, choices=VoucherKind.choices, default=VoucherKind.PERCENT
+    )
     voucher_value = models.DecimalField(
-        _("voucher value"), max_digits=10, decimal_places=2, default=10,
+        _("voucher value"),
+        max_digits=10,
+        decimal_places=2,
+        default=10,
         help_text=_("Percent or amount in EUR; ignored for free shipping."),
     )
     voucher_valid_days = models.PositiveSmallIntegerField(_("voucher valid for (days)"), default=90)
     quiet_window_minutes = models.PositiveSmallIntegerField(
-        _("quiet window (minutes)"), default=30,
+        _("quiet window (minutes)"),
+        default=30,
         help_text=_("Changes to one order within this window become one email."),
     )
     min_hours_between_emails = models.PositiveSmallIntegerField(
-        _("hours between proactive emails to one order"), default=168,
-        help_text=_("At most one backorder, delay or apology email per order in this time (168: a week); later changes "
-                    "wait and merge into the next one, which states the latest date. A date the customer holds is "
-                    "still told before it is about to pass. Shipped, cancellation and personal messages always go at once."),
+        _("hours between proactive emails to one order"),
+        default=168,
+        help_text=_(
+            "At most one backorder, delay or apology email per order in this time (168: a week); later changes "
+            "wait and merge into the next one, which states the latest date. A date the customer holds is "
+            "still told before it is about to pass. Shipped, cancellation and personal messages always go at once."
+        ),
     )
     proactive_emails_per_order = models.PositiveSmallIntegerField(
-        _("proactive emails per order before a personal word"), default=3,
-        help_text=_("After this many backorder, delay or apology emails, the next change is not emailed: the order "
-                    "shows on customer service's worklist as needing a personal word."),
+        _("proactive emails per order before a personal word"),
+        default=3,
+        help_text=_(
+            "After this many backorder, delay or apology emails, the next change is not emailed: the order "
+            "shows on customer service's worklist as needing a personal word."
+        ),
     )
     max_attempts = models.PositiveSmallIntegerField(_("sending attempts before giving up"), default=6)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -63,12 +81,13 @@ class MessagePolicy(SingleRow, models.Model):
             models.CheckConstraint(condition=Q(id=1), name="message_policy_single_row"),
             models.CheckConstraint(condition=Q(voucher_value__gte=0), name="message_policy_voucher_value_not_negative"),
             models.CheckConstraint(condition=Q(max_attempts__gte=1), name="message_policy_at_least_one_attempt"),
-            models.CheckConstraint(condition=Q(proactive_emails_per_order__gte=1), name="message_policy_at_least_one_proactive_email"),
+            models.CheckConstraint(
+                condition=Q(proactive_emails_per_order__gte=1), name="message_policy_at_least_one_proactive_email"
+            ),
         ]
 
     def __str__(self):
         return str(_("Message policy"))
-
 
 
 class CustomerMessage(models.Model):
@@ -98,8 +117,12 @@ class CustomerMessage(models.Model):
     WENT_OUT = (Status.SENT, Status.DELIVERED, Status.BOUNCED, Status.COMPLAINED)
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, db_index=True)
-    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="messages", verbose_name=_("order"))
-    customer = models.ForeignKey("orders.Customer", on_delete=models.PROTECT, related_name="messages", verbose_name=_("customer"))
+    order = models.ForeignKey(
+        "orders.Order", on_delete=models.PROTECT, related_name="messages", verbose_name=_("order")
+    )
+    customer = models.ForeignKey(
+        "orders.Customer", on_delete=models.PROTECT, related_name="messages", verbose_name=_("customer")
+    )
     to_email = models.EmailField(_("to"))
     language = models.CharField(_("language"), max_length=2, choices=Language.choices)
     # What it says, written with the row; rendered into subject, text and HTML when it is sent.
@@ -108,14 +131,17 @@ class CustomerMessage(models.Model):
     text = models.TextField(_("text"), blank=True)
     html = models.TextField(_("HTML"), blank=True)
     dedupe_key = models.CharField(
-        _("dedupe key"), max_length=200, unique=True,
+        _("dedupe key"),
+        max_length=200,
+        unique=True,
         help_text=_("What this message announces; the same announcement is never queued twice."),
     )
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
     esp_message_id = models.CharField(_("ESP message id"), max_length=200, null=True, blank=True, unique=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     possible_duplicate = models.BooleanField(
-        _("possible duplicate"), default=False,
+        _("possible duplicate"),
+        default=False,
         help_text=_("A worker stopped between sending and recording it; it was sent again and may have arrived twice."),
     )
     last_error = models.TextField(_("last error"), blank=True)
@@ -128,7 +154,12 @@ class CustomerMessage(models.Model):
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True, db_index=True)
     status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("written by"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("written by"),
     )
 
     class Meta:
@@ -144,13 +175,18 @@ class CustomerMessage(models.Model):
         constraints = [
             # Later changes merge into the one waiting proactive message instead of adding emails.
             models.UniqueConstraint(
-                fields=["order"], condition=Q(status="queued", kind__in=["backorder_notice", "delay_notice", "apology"]),
+                fields=["order"],
+                condition=Q(status="queued", kind__in=["backorder_notice", "delay_notice", "apology"]),
                 name="one_queued_proactive_message_per_order",
             ),
-            models.CheckConstraint(condition=Q(sent_at__isnull=True) | ~Q(status__in=["queued", "sending", "failed"]),
-                                   name="message_unsent_has_no_sent_at"),
-            models.CheckConstraint(condition=Q(sent_at__isnull=False) | ~Q(status__in=["sent", "delivered", "bounced", "complained"]),
-                                   name="message_sent_has_sent_at"),
+            models.CheckConstraint(
+                condition=Q(sent_at__isnull=True) | ~Q(status__in=["queued", "sending", "failed"]),
+                name="message_unsent_has_no_sent_at",
+            ),
+            models.CheckConstraint(
+                condition=Q(sent_at__isnull=False) | ~Q(status__in=["sent", "delivered", "bounced", "complained"]),
+                name="message_sent_has_sent_at",
+            ),
         ]
 
     def __str__(self):
@@ -170,7 +206,9 @@ class Voucher(models.Model):
 
     Kind = MessagePolicy.VoucherKind
 
-    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="vouchers", verbose_name=_("order"))
+    order = models.ForeignKey(
+        "orders.Order", on_delete=models.PROTECT, related_name="vouchers", verbose_name=_("order")
+    )
     code = models.CharField(_("code"), max_length=32, unique=True)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     value = models.DecimalField(_("value"), max_digits=10, decimal_places=2)
@@ -203,7 +241,9 @@ class Voucher(models.Model):
 class MessageEvent(models.Model):
     """A delivery event the ESP reported for a message; each event counts once."""
 
-    message = models.ForeignKey(CustomerMessage, on_delete=models.CASCADE, related_name="events", verbose_name=_("message"))
+    message = models.ForeignKey(
+        CustomerMessage, on_delete=models.CASCADE, related_name="events", verbose_name=_("message")
+    )
     event_key = models.CharField(_("event key"), max_length=200, unique=True)
     event_type = models.CharField(_("event"), max_length=32)
     occurred_at = models.DateTimeField(_("occurred at"))
@@ -240,10 +280,16 @@ class WorklistEntry(models.Model):
     aggregating every waiting backorder on each page load."""
 
     order = models.OneToOneField(
-        "orders.Order", on_delete=models.CASCADE, primary_key=True, related_name="+", verbose_name=_("order"),
+        "orders.Order",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+        verbose_name=_("order"),
     )
     # The order's customer, so a search by customer needs no join through every order.
-    customer = models.ForeignKey("orders.Customer", on_delete=models.CASCADE, related_name="+", verbose_name=_("customer"))
+    customer = models.ForeignKey(
+        "orders.Customer", on_delete=models.CASCADE, related_name="+", verbose_name=_("customer")
+    )
     waiting_units = models.IntegerField(_("units waiting"))
     next_eta = models.DateField(_("next ETA"), null=True)
     latest_eta = models.DateField(_("ETA"), null=True)
@@ -252,8 +298,11 @@ class WorklistEntry(models.Model):
     eta_slipped = models.BooleanField(_("ETA later than promised"))
     po_late = models.BooleanField(_("purchase order late"))
     needs_personal_word = models.BooleanField(
-        _("needs a personal word"), default=False,
-        help_text=_("Its date moved again after the budget of proactive emails was spent: no email tells it, write to the customer."),
+        _("needs a personal word"),
+        default=False,
+        help_text=_(
+            "Its date moved again after the budget of proactive emails was spent: no email tells it, write to the customer."
+        ),
     )
     message_count = models.IntegerField(_("messages"))
     last_message_at = models.DateTimeField(_("last message"), null=True)
@@ -261,7 +310,9 @@ class WorklistEntry(models.Model):
     class Meta:
         verbose_name = _("worklist entry")
         verbose_name_plural = _("worklist entries")
-        indexes = [models.Index(fields=["next_eta", "promised", "waiting_since", "order"], name="worklist_most_at_risk")]
+        indexes = [
+            models.Index(fields=["next_eta", "promised", "waiting_since", "order"], name="worklist_most_at_risk")
+        ]
 
 
 class WorklistRefresh(models.Model):

@@ -31,7 +31,8 @@ def told(order_ids, messages):
     order's customer of them itself when it queues its own message."""
     telling = (
         Backorder.objects.select_for_update(skip_locked=True)
-        .filter(order_id__in=list(order_ids), status__in=WAITING).exclude(told_eta=F("eta"))
+        .filter(order_id__in=list(order_ids), status__in=WAITING)
+        .exclude(told_eta=F("eta"))
     )
     Backorder.objects.filter(pk__in=telling.values("pk")).update(told_eta=F("eta"))
     return [message.send_after for message in messages]
@@ -39,7 +40,11 @@ def told(order_ids, messages):
 
 def new_message(state, now, user=None):
     return CustomerMessage(
-        order=state.order, customer=state.order.customer, created_at=now, send_after=now, created_by=user,
+        order=state.order,
+        customer=state.order.customer,
+        created_at=now,
+        send_after=now,
+        created_by=user,
     )
 
 

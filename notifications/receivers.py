@@ -35,8 +35,13 @@ def on_order_shipped(sender, shipment, **kwargs):
         {"units": row.quantity, "sku": row.line.product.sku, "name": row.line.product.name}
         for row in shipment.lines.select_related("line__product").order_by("line__position")
     ]
-    queue_one(Kind.SHIPPED, shipment.order_id, f"shipped:{shipment.pk}", shipped_lines=shipped,
-              tracking_number=shipment.tracking_number)
+    queue_one(
+        Kind.SHIPPED,
+        shipment.order_id,
+        f"shipped:{shipment.pk}",
+        shipped_lines=shipped,
+        tracking_number=shipment.tracking_number,
+    )
 
 
 def on_units_cancelled(sender, order, cancelled, voided, **kwargs):

@@ -57,17 +57,33 @@ def snapshot(state, *, voucher=None, **extra):
     """What a message about an order in the state `state` (selectors.OrderState) says, as
     JSON-ready data. `extra` adds what one kind needs: shipped_lines, cancelled_lines and
     refund, text/title/author."""
-    return json.loads(json.dumps({
-        "waiting_lines": [
-            {"waiting": line.waiting, "name": line.name, "sku": line.sku, "delayed": line.delayed,
-             "eta": line.eta, "told": line.told}
-            for line in state.waiting_lines
-        ],
-        "can_ship_rest": state.can_ship_rest,
-        "voucher": voucher and {"code": voucher.code, "kind": voucher.kind, "value": voucher.value,
-                                "valid_until": voucher.valid_until},
-        **extra,
-    }, cls=DjangoJSONEncoder))
+    return json.loads(
+        json.dumps(
+            {
+                "waiting_lines": [
+                    {
+                        "waiting": line.waiting,
+                        "name": line.name,
+                        "sku": line.sku,
+                        "delayed": line.delayed,
+                        "eta": line.eta,
+                        "told": line.told,
+                    }
+                    for line in state.waiting_lines
+                ],
+                "can_ship_rest": state.can_ship_rest,
+                "voucher": voucher
+                and {
+                    "code": voucher.code,
+                    "kind": voucher.kind,
+                    "value": voucher.value,
+                    "valid_until": voucher.valid_until,
+                },
+                **extra,
+            },
+            cls=DjangoJSONEncoder,
+        )
+    )
 
 
 def render(kind, state, *, language=None, **extra):
@@ -79,7 +95,9 @@ def render_data(kind, order, data, *, language=None):
     """The email of `kind` about `order` saying what `data` (a snapshot) holds."""
     language = language or order.customer.language
     data = dict(data)
-    waiting = [Line(**{**line, "eta": _date(line["eta"]), "told": _date(line["told"])}) for line in data.pop("waiting_lines")]
+    waiting = [
+        Line(**{**line, "eta": _date(line["eta"]), "told": _date(line["told"])}) for line in data.pop("waiting_lines")
+    ]
     voucher = data.pop("voucher")
     if voucher:
         voucher = {**voucher, "value": Decimal(voucher["value"]), "valid_until": _date(voucher["valid_until"])}

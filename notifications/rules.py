@@ -29,8 +29,8 @@ from kernel import clock
 from kernel.sql import AddDays, chunks
 from orders.models import WAITING, Backorder
 
-from .models import CustomerMessage, MessagePolicy, Voucher
 from . import outbox
+from .models import CustomerMessage, MessagePolicy, Voucher
 from .outbox import Kind, Status, fill, new_message, send_soon, told
 from .selectors import about_to_pass, counted_by_budget, message_history, no_history, order_states
 
@@ -56,7 +56,8 @@ def _delayed(policy):
     days, or later at all than a told date about to pass."""
     later = AddDays(F("told_eta"), policy.delay_notice_min_days)
     return Backorder.objects.filter(
-        Q(eta__gte=later) | Q(eta__gt=F("told_eta"), told_eta__lte=about_to_pass()), status__in=WAITING,
+        Q(eta__gte=later) | Q(eta__gt=F("told_eta"), told_eta__lte=about_to_pass()),
+        status__in=WAITING,
     )
 
 
@@ -64,8 +65,12 @@ def needs_personal_word(policy):
     """Ids of the orders with a delay no email will tell, the budget being spent: customer
     service's to write to (the worklist's "needs a personal word")."""
     spent = (
-        CustomerMessage.objects.filter(counted_by_budget()).order_by().values("order_id").annotate(n=Count("id"))
-        .filter(n__gte=policy.proactive_emails_per_order).values("order_id")
+        CustomerMessage.objects.filter(counted_by_budget())
+        .order_by()
+        .values("order_id")
+        .annotate(n=Count("id"))
+        .filter(n__gte=policy.proactive_emails_per_order)
+        .values("order_id")
     )
     return _delayed(policy).filter(order_id__in=spent).order_by().values("order_id").distinct()
 
@@ -114,8 +119,9 @@ def _wanted_kind(state, history, policy, today):
 
 
 def _notify_chunk(order_ids, new_backorder_ids, policy, now, second_pass=False, fresh=False):
-    states = order_states(order_ids, delay_days=policy.delay_notice_min_days, new_backorder_ids=new_backorder_ids,
-                          vouchers=not fresh)
+    states = order_states(
+        order_ids, delay_days=policy.delay_notice_min_days, new_backorder_ids=new_backorder_ids, vouchers=not fresh
+    )
     history = no_history() if fresh else message_history(order_ids)
     today = clock.today()
     wanted = {}
@@ -126,17 +132,24 @@ def _notify_chunk(order_ids, new_backorder_ids, policy, now, second_pass=False, 
     if not wanted:
         return []
     # Lock the queued proactive messages we merge into; a sender skips locked rows.
-    queued = {} if fresh else {
-        message.order_id: message
-        for message in CustomerMessage.objects.select_for_update().filter(
-            order_id__in=wanted, status=Status.QUEUED, kind__in=CustomerMessage.PROACTIVE
-        )
-    }
+    queued = (
+        {}
+        if fresh
+        else {
+            message.order_id: message
+            for message in CustomerMessage.objects.select_for_update().filter(
+                order_id__in=wanted, status=Status.QUEUED, kind__in=CustomerMessage.PROACTIVE
+            )
+        }
+    )
     for order_id, message in queued.items():
         wanted[order_id] = max(wanted[order_id], message.kind, key=SEVERITY.get)
     # The budget spent and nothing queued to merge into: a personal word, not one email more.
-    for order_id in [order_id for order_id in wanted if order_id not in queued
-                     and history[order_id]["proactive"] >= policy.proactive_emails_per_order]:
+    for order_id in [
+        order_id
+        for order_id in wanted
+        if order_id not in queued and history[order_id]["proactive"] >= policy.proactive_emails_per_order
+    ]:
         del wanted[order_id]
     if not wanted:
         return []
@@ -155,7 +168,8 @@ def _notify_chunk(order_ids, new_backorder_ids, policy, now, second_pass=False, 
     if merged:
         taken = set(
             CustomerMessage.objects.filter(dedupe_key__in=[m.dedupe_key for m in merged])
-            .exclude(pk__in=[m.pk for m in merged]).values_list("dedupe_key", flat=True)
+            .exclude(pk__in=[m.pk for m in merged])
+            .values_list("dedupe_key", flat=True)
         )
         merged = [m for m in merged if m.dedupe_key not in taken]
     CustomerMessage.objects.bulk_update(
@@ -165,7 +179,11 @@ def _notify_chunk(order_ids, new_backorder_ids, policy, now, second_pass=False, 
     if new and not fresh:
         # A concurrent transaction queued a proactive message for some of these orders
         # first (the one-queued-per-order constraint dropped ours): merge into it instead.
-        written = set(CustomerMessage.objects.filter(dedupe_key__in=[m.dedupe_key for m in new]).values_list("dedupe_key", flat=True))
+        written = set(
+            CustomerMessage.objects.filter(dedupe_key__in=[m.dedupe_key for m in new]).values_list(
+                "dedupe_key", flat=True
+            )
+        )
         lost = [m.order_id for m in new if m.dedupe_key not in written]
         if lost and not second_pass:
             return _notify_chunk(lost, new_backorder_ids, policy, now, second_pass=True) + told(wanted, merged + new)
@@ -198,8 +216,17 @@ def _issue_vouchers(states, order_ids, policy, now):
     valid_until = clock.today() + datetime.timedelta(days=policy.voucher_valid_days)
     value = 0 if policy.voucher_kind == Voucher.Kind.FREE_SHIPPING else policy.voucher_value
     Voucher.objects.bulk_create(
-        [Voucher(order_id=order_id, code=new_voucher_code(), kind=policy.voucher_kind, value=value,
-                 valid_until=valid_until, issued_at=now) for order_id in missing],
+        [
+            Voucher(
+                order_id=order_id,
+                code=new_voucher_code(),
+                kind=policy.voucher_kind,
+                value=value,
+                valid_until=valid_until,
+                issued_at=now,
+            )
+            for order_id in missing
+        ],
         ignore_conflicts=True,  # a concurrent apology issued it: one per order, theirs stands
     )
     for voucher in Voucher.objects.filter(order_id__in=missing):

@@ -18,7 +18,6 @@ from orders.models import (
     OrderLine,
     policy_allows_shipping,
 )
-
 from purchasing.selectors import without_supplier
 
 from .models import CustomerMessage, Voucher
@@ -84,14 +83,20 @@ def order_states(order_ids, *, delay_days, new_backorder_ids=(), vouchers=True):
     customer hears of a slip before the date they were given passes, however small."""
     horizon = about_to_pass()
     order_ids = sorted(set(order_ids))
-    states = {order.pk: OrderState(order) for order in Order.objects.filter(pk__in=order_ids).select_related("customer")}
+    states = {
+        order.pk: OrderState(order) for order in Order.objects.filter(pk__in=order_ids).select_related("customer")
+    }
     lines = {}
-    for line in OrderLine.objects.filter(order_id__in=order_ids).select_related("product").order_by("order_id", "position"):
+    for line in (
+        OrderLine.objects.filter(order_id__in=order_ids).select_related("product").order_by("order_id", "position")
+    ):
         lines[line.pk] = LineState(line)
         states[line.order_id].lines.append(lines[line.pk])
     new = set(new_backorder_ids)
-    backorders = Backorder.objects.waiting().filter(order_id__in=order_ids).values_list(
-        "id", "line_id", "eta", "told_eta", "promised_date", WAITING_UNITS
+    backorders = (
+        Backorder.objects.waiting()
+        .filter(order_id__in=order_ids)
+        .values_list("id", "line_id", "eta", "told_eta", "promised_date", WAITING_UNITS)
     )
     for pk, line_id, eta, told, promised, units in backorders:
         state = lines[line_id]
@@ -123,8 +128,11 @@ def message_history(order_ids):
             proactive=Count("id", filter=counted_by_budget()),
             last_sent=Max("sent_at", filter=Q(kind__in=CustomerMessage.PROACTIVE)),
             # Delay emails that went (or are going): a queued one is still being written.
-            delays=Count("id", filter=Q(kind__in=[CustomerMessage.Kind.DELAY_NOTICE, CustomerMessage.Kind.APOLOGY])
-                         & ~Q(status__in=[CustomerMessage.Status.QUEUED, CustomerMessage.Status.FAILED])),
+            delays=Count(
+                "id",
+                filter=Q(kind__in=[CustomerMessage.Kind.DELAY_NOTICE, CustomerMessage.Kind.APOLOGY])
+                & ~Q(status__in=[CustomerMessage.Status.QUEUED, CustomerMessage.Status.FAILED]),
+            ),
         )
     )
     return no_history({row["order_id"]: row for row in rows})
@@ -153,8 +161,12 @@ def digest_figures(now):
         "bounced": CustomerMessage.objects.filter(
             status__in=[CustomerMessage.Status.BOUNCED, CustomerMessage.Status.COMPLAINED], status_changed_at__gte=since
         ).count(),
-        "failed": CustomerMessage.objects.filter(status=CustomerMessage.Status.FAILED, status_changed_at__gte=since).count(),
-        "to_call": list(Customer.objects.exclude(call_reason="").order_by("name").values("name", "email", "call_reason")[:50]),
+        "failed": CustomerMessage.objects.filter(
+            status=CustomerMessage.Status.FAILED, status_changed_at__gte=since
+        ).count(),
+        "to_call": list(
+            Customer.objects.exclude(call_reason="").order_by("name").values("name", "email", "call_reason")[:50]
+        ),
         "to_call_count": Customer.objects.exclude(call_reason="").count(),
         "told_of_delay": told.values("order_id").distinct().count(),
         "without_supplier": without_supplier()[:20],

@@ -42,7 +42,8 @@ def send_due_messages(limit=50):
         ids = list(
             CustomerMessage.objects.select_for_update(skip_locked=True)
             .filter(status=Status.QUEUED, send_after__lte=now)
-            .order_by("send_after", "id").values_list("pk", flat=True)[:limit]
+            .order_by("send_after", "id")
+            .values_list("pk", flat=True)[:limit]
         )
         claimed = CustomerMessage.objects.filter(pk__in=ids, status=Status.QUEUED).update(
             status=Status.SENDING, claimed_at=now, esp_called_at=None, status_changed_at=now, attempts=F("attempts") + 1
@@ -52,7 +53,8 @@ def send_due_messages(limit=50):
         return counts
     messages = (
         CustomerMessage.objects.filter(pk__in=ids, status=Status.SENDING, claimed_at=now)
-        .select_related("order__customer").order_by("send_after", "id")
+        .select_related("order__customer")
+        .order_by("send_after", "id")
     )
     with get_connection() as connection:
         for message in messages:
@@ -66,8 +68,12 @@ def _send_one(message, connection, policy):
     try:
         content = message.content()
         email = EmailMultiAlternatives(
-            content.subject, content.text, settings.DEFAULT_FROM_EMAIL, [message.to_email],
-            connection=connection, headers={"Message-ID": message_id},
+            content.subject,
+            content.text,
+            settings.DEFAULT_FROM_EMAIL,
+            [message.to_email],
+            connection=connection,
+            headers={"Message-ID": message_id},
         )
         email.attach_alternative(content.html, "text/html")
         email.metadata = {"customer_message": str(message.pk)}  # anymail passes it to the ESP
@@ -87,8 +93,14 @@ def _send_one(message, connection, policy):
     # Sent, whoever holds the claim now: a worker that took it back after this call outlived its
     # lease then finds it sent and does not call the ESP again.
     CustomerMessage.objects.filter(pk=message.pk, status=Status.SENDING).update(
-        status=Status.SENT, sent_at=now, status_changed_at=now, esp_message_id=esp_id, last_error="",
-        subject=content.subject, text=content.text, html=content.html,  # what was sent, kept
+        status=Status.SENT,
+        sent_at=now,
+        status_changed_at=now,
+        esp_message_id=esp_id,
+        last_error="",
+        subject=content.subject,
+        text=content.text,
+        html=content.html,  # what was sent, kept
     )
     return "sent"
 
@@ -98,8 +110,9 @@ def _calling_esp(message, now):
     for the call. False when the claim was taken back meanwhile (this worker was slower than
     the lease): another run sends it, this one must not."""
     return bool(
-        CustomerMessage.objects.filter(pk=message.pk, status=Status.SENDING, claimed_at=message.claimed_at)
-        .update(esp_called_at=now, claimed_at=now)
+        CustomerMessage.objects.filter(pk=message.pk, status=Status.SENDING, claimed_at=message.claimed_at).update(
+            esp_called_at=now, claimed_at=now
+        )
     )
 
 
@@ -126,7 +139,9 @@ def _requeue(claim, **fields):
         return True
     except IntegrityError:
         claim.update(
-            status=Status.FAILED, last_error="Superseded by a newer message to the same order.", status_changed_at=clock.now(),
+            status=Status.FAILED,
+            last_error="Superseded by a newer message to the same order.",
+            status_changed_at=clock.now(),
         )
         return False
 
@@ -139,12 +154,17 @@ def take_back_stale_claims():
     may have gone out: it is sent again flagged as a possible duplicate, rather than never."""
     now = clock.now()
     stale = CustomerMessage.objects.filter(
-        status=Status.SENDING, claimed_at__lt=now - datetime.timedelta(seconds=settings.MESSAGE_CLAIM_SECONDS),
+        status=Status.SENDING,
+        claimed_at__lt=now - datetime.timedelta(seconds=settings.MESSAGE_CLAIM_SECONDS),
     )
     for pk, claimed_at, esp_called_at in stale.values_list("pk", "claimed_at", "esp_called_at"):
         claim = CustomerMessage.objects.filter(pk=pk, status=Status.SENDING, claimed_at=claimed_at)
         if esp_called_at is None:
             _requeue(claim, status_changed_at=now, last_error="The worker sending it stopped before calling the ESP.")
         else:
-            _requeue(claim, possible_duplicate=True, status_changed_at=now,
-                     last_error="The worker sending it stopped while calling the ESP; it may have been sent already.")
+            _requeue(
+                claim,
+                possible_duplicate=True,
+                status_changed_at=now,
+                last_error="The worker sending it stopped while calling the ESP; it may have been sent already.",
+            )

@@ -39,17 +39,25 @@ def record_tracking_event(event, esp_name):
     with transaction.atomic():
         _row, created = MessageEvent.objects.get_or_create(
             event_key=key[:200],
-            defaults={"message": message, "event_type": event.event_type, "occurred_at": occurred,
-                      "description": (event.description or event.mta_response or "")[:2000]},
+            defaults={
+                "message": message,
+                "event_type": event.event_type,
+                "occurred_at": occurred,
+                "description": (event.description or event.mta_response or "")[:2000],
+            },
         )
         status = TRACKED.get(event.event_type)
         if not created or status is None:
             return message
         sent = [Status.SENT] if status == Status.DELIVERED else [Status.SENT, Status.DELIVERED]
-        CustomerMessage.objects.filter(pk=message.pk, status__in=sent).update(status=status, status_changed_at=clock.now())
+        CustomerMessage.objects.filter(pk=message.pk, status__in=sent).update(
+            status=status, status_changed_at=clock.now()
+        )
         if status != Status.DELIVERED:
             reason = _("Email %(kind)s %(event)s: %(detail)s") % {
-                "kind": message.get_kind_display(), "event": event.event_type, "detail": event.description or message.to_email,
+                "kind": message.get_kind_display(),
+                "event": event.event_type,
+                "detail": event.description or message.to_email,
             }
             flag_for_call([message.customer_id], str(reason))
     return message

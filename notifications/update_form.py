@@ -11,7 +11,6 @@ from orders.models import Order
 from .rendering import UPDATE_TEMPLATES
 from .updates import ready_text_unfit, unfit_message
 
-
 # The ready texts by a short name (the whole text would make the choice wider than a laptop screen).
 READY_TEXT_NAMES = {
     "status": _("Where the order stands today"),
@@ -31,10 +30,18 @@ class SendUpdateForm(forms.Form):
     orders = forms.CharField(widget=forms.HiddenInput)
     request_key = forms.UUIDField(widget=forms.HiddenInput)
     template = forms.ChoiceField(label=_("ready text"), required=False)
-    title = forms.CharField(label=_("subject"), required=False, max_length=200,
-                            help_text=_("Empty: “About your order …” in the customer's language."))
-    text = forms.CharField(label=_("your text"), required=False, widget=forms.Textarea(attrs={"rows": 8, "cols": 80}),
-                           help_text=_("Free text, sent as written; leave empty to use the ready text in each customer's language."))
+    title = forms.CharField(
+        label=_("subject"),
+        required=False,
+        max_length=200,
+        help_text=_("Empty: “About your order …” in the customer's language."),
+    )
+    text = forms.CharField(
+        label=_("your text"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8, "cols": 80}),
+        help_text=_("Free text, sent as written; leave empty to use the ready text in each customer's language."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

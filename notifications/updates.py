@@ -15,20 +15,26 @@ from kernel.sql import chunks
 from orders.models import Backorder, Order
 from purchasing.selectors import has_supplier
 
-from .models import CustomerMessage, MessagePolicy
 from . import outbox
+from .models import CustomerMessage, MessagePolicy
 from .outbox import fill, new_message, send_soon, told
 from .rendering import UPDATE_TEMPLATES, render
 from .selectors import order_states
 
 Kind = CustomerMessage.Kind
 
+
 def _update_text(text, template, title, user):
     """What a personal message says: the free text, else the ready text, signed by its author's
     name (a login name such as "service" is no signature: without a name the shop signs)."""
     author = user.get_full_name() if user else ""
     # A ready text is kept by its key and put into words in the customer's language when rendered.
-    return {"text": text.strip(), "ready_text": "" if text.strip() else template, "title": title.strip(), "author": author}
+    return {
+        "text": text.strip(),
+        "ready_text": "" if text.strip() else template,
+        "title": title.strip(),
+        "author": author,
+    }
 
 
 def send_update(order_ids, *, text="", template="", title="", user=None, request_key):
@@ -49,10 +55,15 @@ def send_update(order_ids, *, text="", template="", title="", user=None, request
         for chunk in chunks(sorted(set(order_ids)), outbox.CHUNK):
             states = order_states(chunk, delay_days=policy.delay_notice_min_days)
             for order_id, state in states.items():
-                messages.append(fill(
-                    new_message(state, now, acting_user(user)),
-                    Kind.PERSONAL, state, f"personal:{request_key}:{order_id}", **words,
-                ))
+                messages.append(
+                    fill(
+                        new_message(state, now, acting_user(user)),
+                        Kind.PERSONAL,
+                        state,
+                        f"personal:{request_key}:{order_id}",
+                        **words,
+                    )
+                )
             told(chunk, [])
         created = CustomerMessage.objects.bulk_create(messages, ignore_conflicts=True)
         send_soon([now])
@@ -73,8 +84,10 @@ def ready_text_unfit(template, order_ids):
 
 
 def unfit_message(numbers):
-    return _("The supplier-delay text is not true for %(numbers)s: nothing they wait for comes from a supplier. "
-             "Write your own text or leave these orders out.") % {"numbers": ", ".join(numbers)}
+    return _(
+        "The supplier-delay text is not true for %(numbers)s: nothing they wait for comes from a supplier. "
+        "Write your own text or leave these orders out."
+    ) % {"numbers": ", ".join(numbers)}
 
 
 def preview_update(order_id, *, text="", template="", title="", user=None):

@@ -28,10 +28,13 @@ log = logging.getLogger(__name__)
 SUFFIX = "_tracking_webhook"
 TRACKING_VIEWS = {
     pattern.name.removesuffix(SUFFIX): pattern.callback
-    for pattern in anymail_urls.urlpatterns if (pattern.name or "").endswith(SUFFIX)
+    for pattern in anymail_urls.urlpatterns
+    if (pattern.name or "").endswith(SUFFIX)
 }
 WRONG_CREDENTIALS = FailureLimit(
-    "tracking-webhook", lambda: settings.LOGIN_FAILURES_PER_ADDRESS, lambda: settings.LOGIN_FAILURE_WINDOW_MINUTES,
+    "tracking-webhook",
+    lambda: settings.LOGIN_FAILURES_PER_ADDRESS,
+    lambda: settings.LOGIN_FAILURE_WINDOW_MINUTES,
 )
 
 
@@ -52,16 +55,20 @@ def tracking_webhook(request, esp):
         raise Http404
     if not webhook_secret():
         return JsonResponse(
-            error_body("Tracking webhooks are closed until ANYMAIL_WEBHOOK_SECRET is set.", "webhook_closed"), status=403,
+            error_body("Tracking webhooks are closed until ANYMAIL_WEBHOOK_SECRET is set.", "webhook_closed"),
+            status=403,
         )
     address = client_address(request)
     refused = WRONG_CREDENTIALS.refusal(address)
     if refused:
         log.warning("Tracking webhook refused: address %s, %d wrong credentials", address, refused.failures)
         return JsonResponse(
-            error_body(f"Too many wrong credentials from this address; try again in {refused.minutes} minutes.",
-                       "too_many_failures"),
-            status=429, headers={"Retry-After": str(refused.seconds)},
+            error_body(
+                f"Too many wrong credentials from this address; try again in {refused.minutes} minutes.",
+                "too_many_failures",
+            ),
+            status=429,
+            headers={"Retry-After": str(refused.seconds)},
         )
     try:
         # The secret first (anymail's own check, which its view repeats), then the body as the

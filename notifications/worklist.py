@@ -31,14 +31,29 @@ def _at_risk():
         return Max(Case(When(condition, then=Value(1)), default=Value(0)))
 
     by_order = waiting.units_waiting_by("order_id", customer=F("order__customer_id")).annotate(
-        next_eta=Min("eta"), latest_eta=Max("eta"), promised=Min("promised_date"), since=Min("created_at"),
-        slipped=any_of(Q(eta__gt=F("promised_date"))), late=any_of(Q(po_line__late=True)),
+        next_eta=Min("eta"),
+        latest_eta=Max("eta"),
+        promised=Min("promised_date"),
+        since=Min("created_at"),
+        slipped=any_of(Q(eta__gt=F("promised_date"))),
+        late=any_of(Q(po_line__late=True)),
     )
     no_date, no_time = Value(None, output_field=DateField()), Value(None, output_field=DateTimeField())
     to_call = (
-        Order.objects.exclude(customer__call_reason="").exclude(Exists(waiting.filter(order=OuterRef("pk")))).order_by()
-        .values("id", "customer_id", units=Value(0), next_eta=no_date, latest_eta=no_date, promised=no_date, since=no_time,
-                slipped=Value(0), late=Value(0))
+        Order.objects.exclude(customer__call_reason="")
+        .exclude(Exists(waiting.filter(order=OuterRef("pk"))))
+        .order_by()
+        .values(
+            "id",
+            "customer_id",
+            units=Value(0),
+            next_eta=no_date,
+            latest_eta=no_date,
+            promised=no_date,
+            since=no_time,
+            slipped=Value(0),
+            late=Value(0),
+        )
     )
     return by_order.union(to_call, all=True)
 
@@ -48,7 +63,9 @@ def refresh_worklist():
     two refreshes at once take turns. Returns the number of orders at risk."""
     rows, row_params = _at_risk().query.sql_with_params()
     messages, message_params = (
-        CustomerMessage.objects.order_by().values("order_id").annotate(n=Count("id"), last_at=Max("created_at"))
+        CustomerMessage.objects.order_by()
+        .values("order_id")
+        .annotate(n=Count("id"), last_at=Max("created_at"))
         .query.sql_with_params()
     )
     personal, personal_params = needs_personal_word(MessagePolicy.current()).query.sql_with_params()

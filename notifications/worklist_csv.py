@@ -7,24 +7,39 @@ from django.utils.translation import gettext_lazy as _
 
 from kernel import clock
 
-
 COLUMNS = [
-    ("number", _("order")), ("customer", _("customer")), ("email", _("email")), ("status", _("status")),
-    ("waiting_units", _("units waiting")), ("latest_eta", _("ETA")), ("promised", _("promised date")),
-    ("waiting_since", _("waiting since")), ("po_late", _("purchase order late")),
-    ("message_count", _("messages")), ("last_message_at", _("last message")),
-    ("needs_personal_word", _("needs a personal word")), ("call_reason", _("call the customer")),
+    ("number", _("order")),
+    ("customer", _("customer")),
+    ("email", _("email")),
+    ("status", _("status")),
+    ("waiting_units", _("units waiting")),
+    ("latest_eta", _("ETA")),
+    ("promised", _("promised date")),
+    ("waiting_since", _("waiting since")),
+    ("po_late", _("purchase order late")),
+    ("message_count", _("messages")),
+    ("last_message_at", _("last message")),
+    ("needs_personal_word", _("needs a personal word")),
+    ("call_reason", _("call the customer")),
 ]
 
 
 def row(entry):
     order = entry.order
     return {
-        "number": order.number, "customer": order.customer.name, "email": order.customer.email,
-        "status": order.get_status_display(), "waiting_units": entry.waiting_units,
-        "latest_eta": entry.latest_eta, "promised": entry.promised, "waiting_since": entry.waiting_since,
-        "po_late": entry.po_late, "message_count": entry.message_count, "last_message_at": entry.last_message_at,
-        "needs_personal_word": entry.needs_personal_word, "call_reason": order.customer.call_reason,
+        "number": order.number,
+        "customer": order.customer.name,
+        "email": order.customer.email,
+        "status": order.get_status_display(),
+        "waiting_units": entry.waiting_units,
+        "latest_eta": entry.latest_eta,
+        "promised": entry.promised,
+        "waiting_since": entry.waiting_since,
+        "po_late": entry.po_late,
+        "message_count": entry.message_count,
+        "last_message_at": entry.last_message_at,
+        "needs_personal_word": entry.needs_personal_word,
+        "call_reason": order.customer.call_reason,
     }
 
 

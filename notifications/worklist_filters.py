@@ -24,19 +24,31 @@ class WorklistFilter(django_filters.FilterSet):
     eta_slipped = _yes_no(method="filter_eta_slipped", label=_("ETA later than promised"))
     past_promised = _yes_no(method="filter_past_promised", label=_("past the promised date"))
     due_within = CountFilter(
-        method="filter_due_within", label=_("ETA passed or due within (days)"), min_value=0, max_value=365,
+        method="filter_due_within",
+        label=_("ETA passed or due within (days)"),
+        min_value=0,
+        max_value=365,
     )
     po_late = _yes_no(field_name="po_late", label=_("purchase order late"))
     needs_personal_word = _yes_no(field_name="needs_personal_word", label=_("needs a personal word"))
     waiting_days = CountFilter(
-        method="filter_waiting_days", label=_("waiting longer than (days)"), min_value=0, max_value=3650,
+        method="filter_waiting_days",
+        label=_("waiting longer than (days)"),
+        min_value=0,
+        max_value=3650,
     )
     bounced = _yes_no(method="filter_bounced", label=_("email bounced or customer to call"))
     min_messages = CountFilter(
-        field_name="message_count", lookup_expr="gte", label=_("at least this many messages"), min_value=0, max_value=10000,
+        field_name="message_count",
+        lookup_expr="gte",
+        label=_("at least this many messages"),
+        min_value=0,
+        max_value=10000,
     )
     q = django_filters.CharFilter(
-        method="filter_q", label=_("order number, email (exact) or part of a name"), max_length=200,
+        method="filter_q",
+        label=_("order number, email (exact) or part of a name"),
+        max_length=200,
     )
 
     class Meta:

@@ -10,6 +10,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from inventory.models import StockMovement
 from kernel import clock
 from kernel.admin_tools import (
     LargeTableAdmin,
@@ -23,7 +24,6 @@ from kernel.admin_tools import (
     role_permission,
 )
 from kernel.errors import DomainError
-from inventory.models import StockMovement
 
 from .cancellation import cancel_units
 from .forms import PlaceOrderForm
@@ -90,7 +90,16 @@ def customer_cell(customer):
 
 class OrderLineInline(ReadOnlyInline):
     model = OrderLine
-    fields = ["line_number", "product", "quantity", "unit_price_money", "allocated", "backordered", "shipped", "cancelled"]
+    fields = [
+        "line_number",
+        "product",
+        "quantity",
+        "unit_price_money",
+        "allocated",
+        "backordered",
+        "shipped",
+        "cancelled",
+    ]
     readonly_fields = fields
     show_change_link = False
     unit_price_money = money_column("unit_price", _("unit price"))
@@ -128,20 +137,56 @@ class OrderEventInline(ReadOnlyInline):
 
 @admin.register(Order)
 class OrderAdmin(LargeTableAdmin):
-    list_display = ["number", "customer_name", "status", "fulfilment_policy", "expedite", "placed_at", "units_waiting", "waiting_since"]
+    list_display = [
+        "number",
+        "customer_name",
+        "status",
+        "fulfilment_policy",
+        "expedite",
+        "placed_at",
+        "units_waiting",
+        "waiting_since",
+    ]
     list_select_related = ["customer"]
     list_filter = ["status", "fulfilment_policy", "expedite", WaitingSinceFilter, "placed_at"]
     search_fields = ["number"]  # shows the box; get_search_results says what it finds
-    search_help_text = _("Order number or customer's email address (exact), part of a customer's name, or part of a SKU")
+    search_help_text = _(
+        "Order number or customer's email address (exact), part of a customer's name, or part of a SKU"
+    )
     date_hierarchy = "placed_at"
     inlines = [OrderLineInline, BackorderInline, ShipmentInline, OrderEventInline]
     fields = [
-        "number", "customer_link", "status", "fulfilment_policy", "expedite", "placed_at",
-        "authorised", "captured", "voided", "stock_ledger",
-        "shop", "shop_number", "currency", "shipping_address", "payment_problem",
+        "number",
+        "customer_link",
+        "status",
+        "fulfilment_policy",
+        "expedite",
+        "placed_at",
+        "authorised",
+        "captured",
+        "voided",
+        "stock_ledger",
+        "shop",
+        "shop_number",
+        "currency",
+        "shipping_address",
+        "payment_problem",
     ]
-    readonly_fields = ["number", "customer_link", "status", "placed_at", "authorised", "captured", "voided", "stock_ledger",
-                       "shop", "shop_number", "currency", "shipping_address", "payment_problem"]
+    readonly_fields = [
+        "number",
+        "customer_link",
+        "status",
+        "placed_at",
+        "authorised",
+        "captured",
+        "voided",
+        "stock_ledger",
+        "shop",
+        "shop_number",
+        "currency",
+        "shipping_address",
+        "payment_problem",
+    ]
     authorised = money_column("amount_authorised", _("authorised"))
     captured = money_column("amount_captured", _("captured"))
     voided = money_column("amount_voided", _("voided"))
@@ -150,8 +195,11 @@ class OrderAdmin(LargeTableAdmin):
 
     def get_urls(self):
         return [
-            path("<int:pk>/ship/", admin_page(self.admin_site, self.ship_view, *self.has_ship_permission.required_perms),
-                 name="orders_order_ship"),
+            path(
+                "<int:pk>/ship/",
+                admin_page(self.admin_site, self.ship_view, *self.has_ship_permission.required_perms),
+                name="orders_order_ship",
+            ),
             *super().get_urls(),
         ]
 
@@ -161,14 +209,23 @@ class OrderAdmin(LargeTableAdmin):
             return HttpResponseRedirect(reverse("admin:orders_order_change", args=[pk]))
         order = get_object_or_404(Order, pk=pk)
         try:
-            shipment = ship_order(order.number, user=request.user, tracking_number=request.POST.get("tracking_number", ""))
+            shipment = ship_order(
+                order.number, user=request.user, tracking_number=request.POST.get("tracking_number", "")
+            )
         except DomainError as error:
             self.message_user(request, str(error), messages.WARNING)
         else:
-            self.message_user(request, _("Order %(number)s shipped: %(lines)s.") % {
-                "number": order.number,
-                "lines": ", ".join(f"{row.quantity} × {row.line.product.sku}" for row in shipment.lines.select_related("line__product")),
-            })
+            self.message_user(
+                request,
+                _("Order %(number)s shipped: %(lines)s.")
+                % {
+                    "number": order.number,
+                    "lines": ", ".join(
+                        f"{row.quantity} × {row.line.product.sku}"
+                        for row in shipment.lines.select_related("line__product")
+                    ),
+                },
+            )
         return HttpResponseRedirect(reverse("admin:orders_order_change", args=[pk]))
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
@@ -188,9 +245,14 @@ class OrderAdmin(LargeTableAdmin):
         # Subqueries, not joins: joining lines and backorders at once would multiply the sums.
         lines = OrderLine.objects.filter(order=OuterRef("pk")).values("order")
         waiting = Backorder.objects.filter(order=OuterRef("pk"), status__in=WAITING).order_by("created_at")
-        return super().get_queryset(request).select_related("customer").annotate(  # the page links the customer
-            waiting_units=Subquery(lines.annotate(units=Sum("backordered")).values("units")),
-            oldest_waiting=Subquery(waiting.values("created_at")[:1]),
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("customer")
+            .annotate(  # the page links the customer
+                waiting_units=Subquery(lines.annotate(units=Sum("backordered")).values("units")),
+                oldest_waiting=Subquery(waiting.values("created_at")[:1]),
+            )
         )
 
     @admin.display(description=_("units waiting"), ordering="waiting_units")
@@ -238,9 +300,17 @@ class OrderAdmin(LargeTableAdmin):
                     form.add_error(None, problem.message)
             else:
                 if created:
-                    self.message_user(request, _("Order %(number)s placed: %(status)s.") % {"number": order.number, "status": order.get_status_display()})
+                    self.message_user(
+                        request,
+                        _("Order %(number)s placed: %(status)s.")
+                        % {"number": order.number, "status": order.get_status_display()},
+                    )
                 else:
-                    self.message_user(request, _("Order %(number)s already existed; nothing changed.") % {"number": order.number}, messages.WARNING)
+                    self.message_user(
+                        request,
+                        _("Order %(number)s already existed; nothing changed.") % {"number": order.number},
+                        messages.WARNING,
+                    )
                 return HttpResponseRedirect(reverse("admin:orders_order_change", args=[order.pk]))
         context = {
             **self.admin_site.each_context(request),
@@ -277,7 +347,10 @@ class OrderAdmin(LargeTableAdmin):
             except DomainError as error:
                 refused.append(str(error))
         if shipped:
-            self.message_user(request, _("Shipped %(count)d orders: %(numbers)s.") % {"count": len(shipped), "numbers": ", ".join(shipped)})
+            self.message_user(
+                request,
+                _("Shipped %(count)d orders: %(numbers)s.") % {"count": len(shipped), "numbers": ", ".join(shipped)},
+            )
         for reason in refused:
             self.message_user(request, reason, messages.WARNING)
         return None
@@ -288,8 +361,12 @@ class OrderAdmin(LargeTableAdmin):
         if "apply" not in request.POST:
             items = [f"{order.number} ({order.customer.email}): {order.get_status_display()}" for order in orders]
             return confirm_action(
-                self, request, queryset, title=_("Cancel every unshipped unit of these orders? Shipped units stay shipped."),
-                items=items, button=_("Cancel units"),
+                self,
+                request,
+                queryset,
+                title=_("Cancel every unshipped unit of these orders? Shipped units stay shipped."),
+                items=items,
+                button=_("Cancel units"),
             )
         for order in orders:
             try:
@@ -309,15 +386,36 @@ class EtaChangeInline(ReadOnlyInline):
 
 @admin.register(Backorder)
 class BackorderAdmin(ReadOnlyAdmin):
-    list_display = ["order", "customer", "product", "quantity", "waiting_units", "status", "created_at", "eta", "promised_date"]
+    list_display = [
+        "order",
+        "customer",
+        "product",
+        "quantity",
+        "waiting_units",
+        "status",
+        "created_at",
+        "eta",
+        "promised_date",
+    ]
     list_select_related = ["order__customer", "product"]
     list_filter = ["status", BackorderWaitingSinceFilter, "order__expedite", "created_at"]
     search_fields = ["order__number"]  # shows the box; get_search_results says what it finds
-    search_help_text = _("Order number or customer's email address (exact), part of a customer's name, or part of a SKU")
+    search_help_text = _(
+        "Order number or customer's email address (exact), part of a customer's name, or part of a SKU"
+    )
     date_hierarchy = "created_at"
     readonly_fields = [
-        "order", "line", "product", "quantity", "filled", "cancelled", "status", "created_at", "filled_at",
-        "eta", "promised_date",
+        "order",
+        "line",
+        "product",
+        "quantity",
+        "filled",
+        "cancelled",
+        "status",
+        "created_at",
+        "filled_at",
+        "eta",
+        "promised_date",
     ]
     inlines = [EtaChangeInline]
 
@@ -333,7 +431,6 @@ class BackorderAdmin(ReadOnlyAdmin):
     @admin.display(description=_("waiting"))
     def waiting_units(self, backorder):
         return backorder.waiting
-
 
 
 class OrderOfCustomerInline(ReadOnlyInline):
@@ -384,6 +481,7 @@ class ShipmentAdmin(ReadOnlyAdmin):  # shipping goes through "Ship ready orders"
         if not term:
             return queryset, False
         return queryset.filter(Q(order_id__in=numbered_order_ids(term)) | Q(tracking_number=term)), False
+
     readonly_fields = ["order", "shipped_at", "captured", "tracking_number", "created_by"]
     captured = money_column("amount_captured", _("captured"))
     inlines = [ShipmentLineInline]

@@ -18,8 +18,8 @@ from collections import defaultdict
 from django.db.models import Case, F, OuterRef, Sum, Value, When, Window
 from django.db.models.functions import RowNumber
 
-from kernel import clock
 from inventory import stock
+from kernel import clock
 
 from . import hooks, signals
 from .models import WAITING, Backorder, Order, OrderLine, policy_allows_shipping
@@ -62,8 +62,10 @@ def on_stock_changed(levels, priority=()):
 def held_units():
     """inventory.hooks.held_units: units allocated to order lines, per product."""
     return (
-        OrderLine.objects.filter(product=OuterRef("product")).values("product")
-        .annotate(units=Sum("allocated")).values("units")
+        OrderLine.objects.filter(product=OuterRef("product"))
+        .values("product")
+        .annotate(units=Sum("allocated"))
+        .values("units")
     )
 
 
@@ -141,16 +143,26 @@ def take_back_allocations(level, units):
             changed_backorders.append(backorder)
             take -= undo
         if take:
-            new_backorders.append(Backorder(
-                order_id=line.order_id, line=line, product_id=line.product_id, quantity=take,
-                created_at=now, eta=eta, promised_date=eta, told_eta=eta,
-            ))
+            new_backorders.append(
+                Backorder(
+                    order_id=line.order_id,
+                    line=line,
+                    product_id=line.product_id,
+                    quantity=take,
+                    created_at=now,
+                    eta=eta,
+                    promised_date=eta,
+                    told_eta=eta,
+                )
+            )
     OrderLine.objects.bulk_update(changed_lines, ["allocated", "backordered"])
     Backorder.objects.bulk_update(changed_backorders, ["filled", "status", "filled_at"])
     Backorder.objects.bulk_create(new_backorders)
     if new_backorders:
         signals.backorders_created.send(
-            sender=Order, order_ids=sorted({b.order_id for b in new_backorders}), backorder_ids=[b.pk for b in new_backorders]
+            sender=Order,
+            order_ids=sorted({b.order_id for b in new_backorders}),
+            backorder_ids=[b.pk for b in new_backorders],
         )
     return orders
 
@@ -164,8 +176,11 @@ def refresh_statuses(order_ids):
         for row in OrderLine.objects.filter(order_id__in=order_ids)
         .values("order_id")
         .annotate(
-            quantity=Sum("quantity"), allocated=Sum("allocated"), backordered=Sum("backordered"),
-            shipped=Sum("shipped"), cancelled=Sum("cancelled"),
+            quantity=Sum("quantity"),
+            allocated=Sum("allocated"),
+            backordered=Sum("backordered"),
+            shipped=Sum("shipped"),
+            cancelled=Sum("cancelled"),
         )
     }
     changed = []

@@ -70,7 +70,10 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         request=OrderInSerializer,
-        responses={201: OrderOutSerializer, 200: OpenApiResponse(OrderOutSerializer, description="The order already existed.")},
+        responses={
+            201: OrderOutSerializer,
+            200: OpenApiResponse(OrderOutSerializer, description="The order already existed."),
+        },
     )
     def create(self, request):
         """Place an order. Posting an order number again returns that order (200) and changes nothing."""
@@ -94,7 +97,10 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         order._prefetched_objects_cache = {"lines": order.placed_lines}
         return order
 
-    @extend_schema(request=ShipSerializer, responses={201: ShipmentSerializer, 409: OpenApiResponse(description="Nothing can ship; the body says why.")})
+    @extend_schema(
+        request=ShipSerializer,
+        responses={201: ShipmentSerializer, 409: OpenApiResponse(description="Nothing can ship; the body says why.")},
+    )
     @action(detail=True, methods=["post"])
     def ship(self, request, number=None):
         """Ship what the order's policy allows now; the carrier's tracking number is optional."""

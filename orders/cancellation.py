@@ -19,9 +19,9 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from inventory import stock
 from kernel.errors import Conflict, Problem, refuse
 from kernel.parsers import match_keys, repeated
-from inventory import stock
 
 from . import hooks, signals
 from .allocation import fill_backorders, lock_order, refresh_statuses
@@ -42,27 +42,45 @@ def _problems(order, by_sku, requests):
     if not requests:
         invalid.append(Problem("Name at least one line to cancel.", field="lines"))
     for index in repeated(request.sku for request in requests):
-        invalid.append(Problem(f"Line {index + 1}: SKU {requests[index].sku} appears more than once.", field="sku",
-                               line=index, sku=requests[index].sku, code="duplicate"))
+        invalid.append(
+            Problem(
+                f"Line {index + 1}: SKU {requests[index].sku} appears more than once.",
+                field="sku",
+                line=index,
+                sku=requests[index].sku,
+                code="duplicate",
+            )
+        )
     for index, request in enumerate(requests):
         line = by_sku.get(request.sku)
         where = {"line": index, "sku": request.sku}
         if not isinstance(request.quantity, int) or request.quantity <= 0:
-            invalid.append(Problem(
-                f"Line {index + 1} (SKU {request.sku}): quantity must be a whole number of at least 1.",
-                field="quantity", **where,
-            ))
+            invalid.append(
+                Problem(
+                    f"Line {index + 1} (SKU {request.sku}): quantity must be a whole number of at least 1.",
+                    field="quantity",
+                    **where,
+                )
+            )
         elif line is None:
-            unknown.append(Problem(
-                f"Line {index + 1}: order {order.number} has no line for SKU {request.sku}.", field="sku",
-                code="unknown_sku", **where,
-            ))
+            unknown.append(
+                Problem(
+                    f"Line {index + 1}: order {order.number} has no line for SKU {request.sku}.",
+                    field="sku",
+                    code="unknown_sku",
+                    **where,
+                )
+            )
         elif request.quantity > line.unshipped:
-            conflicting.append(Problem(
-                f"Line {index + 1} (SKU {request.sku}): only {line.unshipped} unshipped units can be cancelled"
-                + (f"; {line.shipped} have shipped and cannot be cancelled." if line.shipped else "."),
-                field="quantity", code="too_many", **where,
-            ))
+            conflicting.append(
+                Problem(
+                    f"Line {index + 1} (SKU {request.sku}): only {line.unshipped} unshipped units can be cancelled"
+                    + (f"; {line.shipped} have shipped and cannot be cancelled." if line.shipped else "."),
+                    field="quantity",
+                    code="too_many",
+                    **where,
+                )
+            )
     return invalid, unknown, conflicting
 
 
@@ -114,8 +132,12 @@ def cancel_units(number, requests=None, user=None, by_customer=False):
         order.save(update_fields=["amount_voided"])
         refresh_statuses(touched)
         record_event(
-            order, OrderEvent.Kind.UNITS_CANCELLED, user, by_customer,
-            lines=[{"sku": by_sku[r.sku].product.sku, "quantity": r.quantity} for r in requests], refund=str(voided),
+            order,
+            OrderEvent.Kind.UNITS_CANCELLED,
+            user,
+            by_customer,
+            lines=[{"sku": by_sku[r.sku].product.sku, "quantity": r.quantity} for r in requests],
+            refund=str(voided),
         )
         signals.units_cancelled.send(
             sender=Order, order=order, cancelled=[(by_sku[r.sku], r.quantity) for r in requests], voided=voided

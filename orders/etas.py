@@ -23,8 +23,11 @@ def set_etas(backorders, new_eta, cause, **also):
     the backorders whose ETA changed."""
     changing = (
         backorders.annotate(
-            h_backorder=F("id"), h_old=F("eta"), h_new=new_eta,
-            h_cause=Value(cause), h_at=Value(clock.now(), output_field=DateTimeField()),
+            h_backorder=F("id"),
+            h_old=F("eta"),
+            h_new=new_eta,
+            h_cause=Value(cause),
+            h_at=Value(clock.now(), output_field=DateTimeField()),
         )
         .exclude(eta=F("h_new"))
         .values_list("h_backorder", "h_old", "h_new", "h_cause", "h_at")

@@ -5,9 +5,9 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from inventory.serializers import MAX_UNITS
 from kernel.errors import InvalidInput
 from kernel.parsers import parse_amount, parse_count
-from inventory.serializers import MAX_UNITS
 
 from .models import Customer, Order
 from .placement import LineRequest
@@ -45,7 +45,9 @@ class PlaceOrderForm(forms.Form):
             try:
                 price = parse_amount(parts[2], "unit price") if len(parts) == 3 else None
             except InvalidInput:
-                raise forms.ValidationError(_("Row %(row)s: “%(price)s” is not a price.") % {"row": number, "price": parts[2]}) from None
+                raise forms.ValidationError(
+                    _("Row %(row)s: “%(price)s” is not a price.") % {"row": number, "price": parts[2]}
+                ) from None
             parsed.append(LineRequest(sku=parts[0], quantity=quantity, unit_price=price))
         if not parsed:
             raise forms.ValidationError(_("Enter at least one line."))

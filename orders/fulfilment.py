@@ -14,12 +14,12 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from inventory import stock
+from inventory.models import StockMovement
 from kernel import clock
 from kernel.errors import Conflict, InvalidInput, Problem, refuse
 from kernel.parsers import match_keys
 from kernel.permissions import acting_user
-from inventory import stock
-from inventory.models import StockMovement
 
 from . import signals
 from .allocation import lock_order, refresh_statuses
@@ -65,17 +65,19 @@ def ship_order(number, user=None, tracking_number=""):
         for line, units in plan:
             level = levels[line.product_id]
             level.allocated -= units
-            movements.append(stock.move_stock(
-                level, reason=StockMovement.Reason.SHIPMENT, quantity=-units, reference=order.number, user=user
-            ))
+            movements.append(
+                stock.move_stock(
+                    level, reason=StockMovement.Reason.SHIPMENT, quantity=-units, reference=order.number, user=user
+                )
+            )
             line.allocated -= units
             line.shipped += units
         stock.save_stock(levels.values())
         movements = stock.record_movements(movements)
         OrderLine.objects.bulk_update([line for line, _ in plan], ["allocated", "shipped"])
-        Backorder.objects.filter(
-            line__in=[line for line, _ in plan], status=Backorder.Status.ALLOCATED
-        ).update(status=Backorder.Status.SHIPPED)
+        Backorder.objects.filter(line__in=[line for line, _ in plan], status=Backorder.Status.ALLOCATED).update(
+            status=Backorder.Status.SHIPPED
+        )
         shipped = [(line, units, movement) for (line, units), movement in zip(plan, movements)]
         return _record_shipment(order, shipped, now, user, tracking_number)
 
@@ -85,12 +87,18 @@ def _record_shipment(order, shipped, now, user, tracking_number=""):
     is complete and their payment captured. The caller has moved the lines' units."""
     amount = sum((units * line.unit_price for line, units, _ in shipped), Decimal("0"))
     shipment = Shipment.objects.create(
-        order=order, shipped_at=now, amount_captured=amount, tracking_number=tracking_number.strip()[:64],
+        order=order,
+        shipped_at=now,
+        amount_captured=amount,
+        tracking_number=tracking_number.strip()[:64],
         created_by=acting_user(user),
     )
-    ShipmentLine.objects.bulk_create([
-        ShipmentLine(shipment=shipment, line=line, quantity=units, movement=movement) for line, units, movement in shipped
-    ])
+    ShipmentLine.objects.bulk_create(
+        [
+            ShipmentLine(shipment=shipment, line=line, quantity=units, movement=movement)
+            for line, units, movement in shipped
+        ]
+    )
     order.amount_captured += amount
     order.save(update_fields=["amount_captured"])
     refresh_statuses({order.pk})
@@ -109,11 +117,25 @@ def record_dropship_shipment(number, quantities, user=None):
         for index, (sku, units) in enumerate(quantities.items()):
             line = by_sku.get(sku)
             if line is None or not line.product.dropship:
-                unknown.append(Problem(f"Line {index + 1}: order {order.number} has no dropship line for SKU {sku}.",
-                                       field="sku", line=index, sku=sku, code="unknown_sku"))
+                unknown.append(
+                    Problem(
+                        f"Line {index + 1}: order {order.number} has no dropship line for SKU {sku}.",
+                        field="sku",
+                        line=index,
+                        sku=sku,
+                        code="unknown_sku",
+                    )
+                )
             elif units > line.backordered:
-                conflicting.append(Problem(f"Line {index + 1} (SKU {sku}): only {line.backordered} units wait for the supplier.",
-                                           field="quantity", line=index, sku=sku, code="too_many"))
+                conflicting.append(
+                    Problem(
+                        f"Line {index + 1} (SKU {sku}): only {line.backordered} units wait for the supplier.",
+                        field="quantity",
+                        line=index,
+                        sku=sku,
+                        code="too_many",
+                    )
+                )
         refuse(unknown=unknown, conflicting=conflicting)
         now, changed = clock.now(), []
         waiting = defaultdict(list)
@@ -144,8 +166,14 @@ def change_preferences(number, *, fulfilment_policy=None, expedite=None, user=No
     with transaction.atomic():
         order, lines, levels = lock_order(number)
         if fulfilment_policy is not None and fulfilment_policy != order.fulfilment_policy:
-            record_event(order, OrderEvent.Kind.POLICY_CHANGED, user, by_customer,
-                         old=order.fulfilment_policy, new=fulfilment_policy)
+            record_event(
+                order,
+                OrderEvent.Kind.POLICY_CHANGED,
+                user,
+                by_customer,
+                old=order.fulfilment_policy,
+                new=fulfilment_policy,
+            )
         if fulfilment_policy is not None:
             order.fulfilment_policy = fulfilment_policy
         if expedite is not None:

@@ -9,6 +9,10 @@ from .models import OrderEvent
 
 def record_event(order, kind, user, by_customer, **data):
     OrderEvent.objects.create(
-        order=order, kind=kind, at=clock.now(), by_customer=by_customer,
-        user=acting_user(user), data=data,
+        order=order,
+        kind=kind,
+        at=clock.now(),
+        by_customer=by_customer,
+        user=acting_user(user),
+        data=data,
     )

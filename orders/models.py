@@ -6,8 +6,8 @@ from django.db.models import F, Q, Sum
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
-from kernel.choices import Language
 from inventory.models import Product, StockMovement
+from kernel.choices import Language
 
 
 class Customer(models.Model):
@@ -19,7 +19,9 @@ class Customer(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     # Set when an email to the customer bounced or they complained: customer service calls.
     call_reason = models.CharField(
-        _("call the customer"), max_length=200, blank=True,
+        _("call the customer"),
+        max_length=200,
+        blank=True,
         help_text=_("Why customer service should phone this customer; empty when no call is needed."),
     )
 
@@ -67,7 +69,10 @@ class Order(models.Model):
     shop_number = models.CharField(_("number in the shop"), max_length=64, blank=True, default="")
     shipping_address = models.JSONField(_("shipping address"), default=dict, blank=True)
     payment_problem = models.CharField(
-        _("payment problem"), max_length=300, blank=True, default="",
+        _("payment problem"),
+        max_length=300,
+        blank=True,
+        default="",
         help_text=_("The shop's payment provider refused to capture a shipment's amount: settle it with the customer."),
     )
 
@@ -91,7 +96,9 @@ class Order(models.Model):
                 condition=Q(amount_captured__lte=F("amount_authorised") - F("amount_voided")),
                 name="order_payment_within_authorisation",
             ),
-            models.UniqueConstraint(fields=["shop", "shop_order_id"], condition=~Q(shop=""), name="order_one_per_shop_order"),
+            models.UniqueConstraint(
+                fields=["shop", "shop_order_id"], condition=~Q(shop=""), name="order_one_per_shop_order"
+            ),
         ]
 
     def __str__(self):
@@ -109,7 +116,9 @@ class OrderLine(models.Model):
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines", verbose_name=_("order"))
     position = models.PositiveSmallIntegerField(_("position"))
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_lines", verbose_name=_("product"))
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="order_lines", verbose_name=_("product")
+    )
     quantity = models.IntegerField(_("quantity"))
     unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
     allocated = models.IntegerField(_("allocated"), default=0)
@@ -205,7 +214,9 @@ class Backorder(models.Model):
     Status = BackorderStatus
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="backorders", verbose_name=_("order"))
-    line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="backorders", verbose_name=_("order line"))
+    line = models.ForeignKey(
+        OrderLine, on_delete=models.CASCADE, related_name="backorders", verbose_name=_("order line")
+    )
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="backorders", verbose_name=_("product"))
     quantity = models.IntegerField(_("quantity"))
     filled = models.IntegerField(_("filled"), default=0)
@@ -216,11 +227,17 @@ class Backorder(models.Model):
     eta = models.DateField(_("ETA"), help_text=_("Current expected date."))
     promised_date = models.DateField(_("promised date"), help_text=_("First date told to the customer; never changes."))
     told_eta = models.DateField(
-        _("last date told"), help_text=_("The ETA the customer last heard of (order page or email); delay notices compare with it."),
+        _("last date told"),
+        help_text=_("The ETA the customer last heard of (order page or email); delay notices compare with it."),
     )
     po_line = models.ForeignKey(
-        "purchasing.PurchaseOrderLine", on_delete=models.SET_NULL, null=True, blank=True, related_name="backorders",
-        verbose_name=_("purchase order line"), help_text=_("The supplier order line that will fill this backorder."),
+        "purchasing.PurchaseOrderLine",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="backorders",
+        verbose_name=_("purchase order line"),
+        help_text=_("The supplier order line that will fill this backorder."),
     )
 
     objects = BackorderQuerySet.as_manager()
@@ -232,7 +249,9 @@ class Backorder(models.Model):
         indexes = [
             models.Index(fields=["product", "status"], name="backorder_product_status"),
             # What waits, by age: the "waiting since" filters and the worklist.
-            models.Index(fields=["order", "created_at"], condition=Q(status__in=WAITING), name="backorder_waiting_since"),
+            models.Index(
+                fields=["order", "created_at"], condition=Q(status__in=WAITING), name="backorder_waiting_since"
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="backorder_quantity_positive"),
@@ -245,7 +264,8 @@ class Backorder(models.Model):
                 name="backorder_open_means_waiting",
             ),
             models.CheckConstraint(
-                condition=Q(status=BackorderStatus.ON_ORDER, po_line__isnull=False) | ~Q(status=BackorderStatus.ON_ORDER),
+                condition=Q(status=BackorderStatus.ON_ORDER, po_line__isnull=False)
+                | ~Q(status=BackorderStatus.ON_ORDER),
                 name="backorder_on_order_is_pegged",
             ),
         ]
@@ -283,7 +303,9 @@ class EtaChange(models.Model):
         OVERDUE = "overdue", _("date passed, goods not here")
         REVIEW = "review", _("date could no longer be met")
 
-    backorder = models.ForeignKey(Backorder, on_delete=models.CASCADE, related_name="eta_changes", verbose_name=_("backorder"))
+    backorder = models.ForeignKey(
+        Backorder, on_delete=models.CASCADE, related_name="eta_changes", verbose_name=_("backorder")
+    )
     old_eta = models.DateField(_("old ETA"))
     new_eta = models.DateField(_("new ETA"))
     cause = models.CharField(_("cause"), max_length=20, choices=Cause.choices)
@@ -308,9 +330,16 @@ class OrderEvent(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events", verbose_name=_("order"))
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     at = models.DateTimeField(_("at"), db_index=True)
-    by_customer = models.BooleanField(_("by the customer"), default=False, help_text=_("Done on the order's status page."))
+    by_customer = models.BooleanField(
+        _("by the customer"), default=False, help_text=_("Done on the order's status page.")
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("staff"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("staff"),
     )
     data = models.JSONField(_("details"), default=dict)
 
@@ -329,7 +358,11 @@ class Shipment(models.Model):
     tracking_number = models.CharField(_("tracking number"), max_length=64, blank=True)
     amount_captured = models.DecimalField(_("captured"), max_digits=14, decimal_places=2)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("created by"),
     )
 
@@ -344,10 +377,16 @@ class Shipment(models.Model):
 
 class ShipmentLine(models.Model):
     shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="lines", verbose_name=_("shipment"))
-    line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="shipment_lines", verbose_name=_("order line"))
+    line = models.ForeignKey(
+        OrderLine, on_delete=models.PROTECT, related_name="shipment_lines", verbose_name=_("order line")
+    )
     quantity = models.IntegerField(_("quantity"))
     movement = models.OneToOneField(
-        StockMovement, on_delete=models.PROTECT, null=True, blank=True, related_name="shipment_line",
+        StockMovement,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="shipment_line",
         verbose_name=_("stock movement"),
     )
 

@@ -18,10 +18,10 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
+from inventory import stock
 from kernel import clock
 from kernel.errors import Conflict, InvalidInput, Problem, refuse
 from kernel.parsers import case_key, repeated
-from inventory import stock
 
 from . import hooks, signals
 from .allocation import order_status, sum_parts
@@ -77,24 +77,43 @@ def _line_problems(lines, products):
     repeats = set(repeated(line.sku for line in lines))
     for index, line in enumerate(lines):
         if not isinstance(line.quantity, int) or isinstance(line.quantity, bool) or line.quantity <= 0:
-            invalid.append(Problem(
-                f"Line {index + 1} (SKU {line.sku}): quantity must be a whole number of at least 1.",
-                field="quantity", line=index, sku=line.sku,
-            ))
+            invalid.append(
+                Problem(
+                    f"Line {index + 1} (SKU {line.sku}): quantity must be a whole number of at least 1.",
+                    field="quantity",
+                    line=index,
+                    sku=line.sku,
+                )
+            )
         if line.unit_price is not None and line.unit_price < 0:
-            invalid.append(Problem(
-                f"Line {index + 1} (SKU {line.sku}): unit price cannot be negative.",
-                field="unit_price", line=index, sku=line.sku,
-            ))
+            invalid.append(
+                Problem(
+                    f"Line {index + 1} (SKU {line.sku}): unit price cannot be negative.",
+                    field="unit_price",
+                    line=index,
+                    sku=line.sku,
+                )
+            )
         if line.sku not in products:
-            unknown.append(Problem(
-                f"Line {index + 1}: unknown SKU {line.sku}.", field="sku", line=index, sku=line.sku, code="unknown_sku"
-            ))
+            unknown.append(
+                Problem(
+                    f"Line {index + 1}: unknown SKU {line.sku}.",
+                    field="sku",
+                    line=index,
+                    sku=line.sku,
+                    code="unknown_sku",
+                )
+            )
         if index in repeats:
-            invalid.append(Problem(
-                f"Line {index + 1}: SKU {line.sku} appears on more than one line; put its total on one line.",
-                field="sku", line=index, sku=line.sku, code="duplicate",
-            ))
+            invalid.append(
+                Problem(
+                    f"Line {index + 1}: SKU {line.sku} appears on more than one line; put its total on one line.",
+                    field="sku",
+                    line=index,
+                    sku=line.sku,
+                    code="duplicate",
+                )
+            )
     return invalid, unknown
 
 
@@ -143,18 +162,29 @@ def _place(number, customer, fulfilment_policy, lines, expedite, origin):
         allocate = 0 if product.dropship else min(request.quantity, max(level.available, 0))
         short = request.quantity - allocate
         if short and not product.backorderable:
-            short_of_stock.append(Problem(
-                f"Line {position + 1}: SKU {product.sku} is not backorderable and only "
-                f"{max(level.available, 0)} of {request.quantity} are available.",
-                field="quantity", line=position, sku=product.sku, code="insufficient_stock",
-            ))
+            short_of_stock.append(
+                Problem(
+                    f"Line {position + 1}: SKU {product.sku} is not backorderable and only "
+                    f"{max(level.available, 0)} of {request.quantity} are available.",
+                    field="quantity",
+                    line=position,
+                    sku=product.sku,
+                    code="insufficient_stock",
+                )
+            )
             continue
         level.allocated += allocate
         unit_price = product.price if request.unit_price is None else request.unit_price
-        new_lines.append(OrderLine(
-            position=position, product=product, quantity=request.quantity, unit_price=unit_price,
-            allocated=allocate, backordered=short,
-        ))
+        new_lines.append(
+            OrderLine(
+                position=position,
+                product=product,
+                quantity=request.quantity,
+                unit_price=unit_price,
+                allocated=allocate,
+                backordered=short,
+            )
+        )
         if short:
             waiting.append((position, product, short))
     refuse(invalid=_amount_problems(new_lines), conflicting=short_of_stock)
@@ -168,8 +198,11 @@ def _place(number, customer, fulfilment_policy, lines, expedite, origin):
         placed_at=now,
         status=order_status(fulfilment_policy, **totals),
         amount_authorised=sum((line.quantity * line.unit_price for line in new_lines), Decimal("0")),
-        shop=origin.shop, shop_order_id=origin.shop_order_id, shop_number=origin.shop_number,
-        currency=origin.currency, shipping_address=origin.shipping_address,
+        shop=origin.shop,
+        shop_order_id=origin.shop_order_id,
+        shop_number=origin.shop_number,
+        currency=origin.currency,
+        shipping_address=origin.shipping_address,
     )
 
     stock.save_stock(levels.values())
@@ -179,14 +212,27 @@ def _place(number, customer, fulfilment_policy, lines, expedite, origin):
     by_position = {line.position: line for line in new_lines}
     # Dates only for what waits: most orders are in stock and need no supplier's lead time.
     etas = hooks.backorder_etas([product.pk for _, product, _ in waiting]) if waiting else {}
-    backorders = Backorder.objects.bulk_create([
-        Backorder(order=order, line=by_position[position], product=product, quantity=short,
-                  created_at=now, eta=etas[product.pk], promised_date=etas[product.pk], told_eta=etas[product.pk])
-        for position, product, short in waiting
-    ])
+    backorders = Backorder.objects.bulk_create(
+        [
+            Backorder(
+                order=order,
+                line=by_position[position],
+                product=product,
+                quantity=short,
+                created_at=now,
+                eta=etas[product.pk],
+                promised_date=etas[product.pk],
+                told_eta=etas[product.pk],
+            )
+            for position, product, short in waiting
+        ]
+    )
     if backorders:
         signals.backorders_created.send(
-            sender=Order, order_ids=[order.pk], backorder_ids=[b.pk for b in backorders], new_orders=True,
+            sender=Order,
+            order_ids=[order.pk],
+            backorder_ids=[b.pk for b in backorders],
+            new_orders=True,
         )
     # The lines as a reader would read them back (selectors.orders_with_lines), so the shop's
     # answer needs no second read: each with the date of what waits.
@@ -202,11 +248,16 @@ def _amount_problems(lines):
         amount = line.quantity * line.unit_price
         total += amount
         if total > AMOUNT_LIMIT:
-            return [Problem(
-                f"Line {line.position + 1} (SKU {line.product.sku}): {line.quantity} × {line.unit_price} brings the order "
-                f"to {total}, more than the largest order amount, {AMOUNT_LIMIT}.",
-                field="unit_price", line=line.position, sku=line.product.sku, code="amount_too_large",
-            )]
+            return [
+                Problem(
+                    f"Line {line.position + 1} (SKU {line.product.sku}): {line.quantity} × {line.unit_price} brings the order "
+                    f"to {total}, more than the largest order amount, {AMOUNT_LIMIT}.",
+                    field="unit_price",
+                    line=line.position,
+                    sku=line.product.sku,
+                    code="amount_too_large",
+                )
+            ]
     return []
 
 
@@ -228,6 +279,7 @@ def _same_order(order, lines):
     if asked != have:
         raise Conflict.one(
             f"Order {order.number} already exists with different lines; use a new order number.",
-            field="number", code="number_taken",
+            field="number",
+            code="number_taken",
         )
     return order

@@ -45,8 +45,11 @@ def matching_order_ids(term):
     orders of the customers matching_customers finds; orders with a line whose SKU contains
     the input (not for an email address). A union of ids, so the database uses an index per part."""
     term = term.strip()
-    ids = Order.objects.filter(number__iexact=term).order_by().values("pk").union(
-        Order.objects.filter(customer__in=matching_customers(term)).order_by().values("pk")
+    ids = (
+        Order.objects.filter(number__iexact=term)
+        .order_by()
+        .values("pk")
+        .union(Order.objects.filter(customer__in=matching_customers(term)).order_by().values("pk"))
     )
     if not looks_like_email(term):
         ids = ids.union(OrderLine.objects.filter(product__sku__icontains=term).order_by().values("order_id"))
@@ -57,8 +60,11 @@ def matching_backorder_ids(term):
     """The backorder search: backorders of the orders matching_order_ids finds by number or
     customer, and backorders of products whose SKU contains the input."""
     term = term.strip()
-    ids = Backorder.objects.filter(order__number__iexact=term).order_by().values("pk").union(
-        Backorder.objects.filter(order__customer__in=matching_customers(term)).order_by().values("pk")
+    ids = (
+        Backorder.objects.filter(order__number__iexact=term)
+        .order_by()
+        .values("pk")
+        .union(Backorder.objects.filter(order__customer__in=matching_customers(term)).order_by().values("pk"))
     )
     if not looks_like_email(term):
         ids = ids.union(Backorder.objects.filter(product__sku__icontains=term).order_by().values("pk"))
@@ -83,7 +89,9 @@ def orders_with_lines():
     waiting = Q(backorders__status__in=WAITING)
     lines = (
         OrderLine.objects.select_related("product")
-        .annotate(eta=Max("backorders__eta", filter=waiting), promised_date=Min("backorders__promised_date", filter=waiting))
+        .annotate(
+            eta=Max("backorders__eta", filter=waiting), promised_date=Min("backorders__promised_date", filter=waiting)
+        )
         .order_by("position")
     )
     return Order.objects.select_related("customer").prefetch_related(Prefetch("lines", queryset=lines))
@@ -120,9 +128,7 @@ def backorder_figures(now):
             window &= Q(created_at__gt=now - datetime.timedelta(days=high + 1))
         buckets[f"age_{low}"] = Sum(WAITING_UNITS, filter=window)
     open_ = waiting.aggregate(lines=Count("id"), units=Sum(WAITING_UNITS), value=Sum(_value(WAITING_UNITS)), **buckets)
-    ages = [
-        {"low": low, "high": high, "units": open_.pop(f"age_{low}") or 0} for low, high in AGE_BUCKETS
-    ]
+    ages = [{"low": low, "high": high, "units": open_.pop(f"age_{low}") or 0} for low, high in AGE_BUCKETS]
 
     since_90 = now - datetime.timedelta(days=90)
     filled = list(
@@ -142,7 +148,8 @@ def backorder_figures(now):
         }
 
     lines = OrderLine.objects.filter(order__placed_at__gte=since_90).aggregate(
-        total=Count("id", distinct=True), backordered=Count("id", filter=Q(backorders__isnull=False), distinct=True),
+        total=Count("id", distinct=True),
+        backordered=Count("id", filter=Q(backorders__isnull=False), distinct=True),
     )
     lost = Backorder.objects.filter(created_at__gte=since_90, cancelled__gt=0).aggregate(
         units=Sum("cancelled"),
@@ -150,7 +157,8 @@ def backorder_figures(now):
         orders=Count("order_id", distinct=True),
     )
     top = list(
-        waiting.values("product__sku", "product__name").annotate(units=Sum(WAITING_UNITS), orders=Count("order_id", distinct=True))
+        waiting.values("product__sku", "product__name")
+        .annotate(units=Sum(WAITING_UNITS), orders=Count("order_id", distinct=True))
         .order_by("-units", "product__sku")[:10]
     )
     return {

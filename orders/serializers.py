@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from inventory.serializers import MAX_UNITS
 from kernel.fields import (
     CharField,
     ChoiceField,
@@ -9,7 +10,6 @@ from kernel.fields import (
     StrictBooleanField,
     StrictIntegerField,
 )
-from inventory.serializers import MAX_UNITS
 
 from .models import Backorder, Customer, Order, Shipment
 
@@ -45,7 +45,9 @@ class LineOutSerializer(serializers.Serializer):
     backordered = serializers.IntegerField()
     shipped = serializers.IntegerField()
     cancelled = serializers.IntegerField()
-    eta = serializers.DateField(allow_null=True, help_text="When the last waiting unit is expected; null when none waits.")
+    eta = serializers.DateField(
+        allow_null=True, help_text="When the last waiting unit is expected; null when none waits."
+    )
     promised_date = serializers.DateField(allow_null=True, help_text="The first date the customer was given.")
 
 
@@ -113,6 +115,16 @@ class BackorderSerializer(serializers.ModelSerializer):
     class Meta:
         model = Backorder
         fields = [
-            "id", "order", "customer", "sku", "quantity", "waiting", "filled", "cancelled", "status",
-            "created_at", "eta", "promised_date",
+            "id",
+            "order",
+            "customer",
+            "sku",
+            "quantity",
+            "waiting",
+            "filled",
+            "cancelled",
+            "status",
+            "created_at",
+            "eta",
+            "promised_date",
         ]

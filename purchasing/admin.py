@@ -50,7 +50,13 @@ class SupplierItemInline(admin.TabularInline):
 class SupplierAdmin(ImportExportByRole, admin.ModelAdmin):
     resource_classes = [SupplierResource]
     list_display = [
-        "code", "name", "lead_time_days", "learned_lateness_days", "minimum", "max_wait_hours", "auto_send",
+        "code",
+        "name",
+        "lead_time_days",
+        "learned_lateness_days",
+        "minimum",
+        "max_wait_hours",
+        "auto_send",
     ]
     minimum = money_column("min_order_value", _("minimum order value"))
     list_filter = ["language", "auto_send", "pad_with_lateness"]
@@ -66,9 +72,14 @@ class SupplierAdmin(ImportExportByRole, admin.ModelAdmin):
         record = self._record(supplier)
         if record is None or record.source == "nominal":
             return _("too few deliveries in 180 days (%(count)s); the review plans with %(days)s days") % {
-                "count": record.receipts if record else 0, "days": supplier.lead_time_days}
+                "count": record.receipts if record else 0,
+                "days": supplier.lead_time_days,
+            }
         return _("median %(days)s days, 90th percentile %(p90)s days (%(count)s deliveries in 180 days)") % {
-            "days": record.days, "p90": record.p90, "count": record.receipts}
+            "days": record.days,
+            "p90": record.p90,
+            "count": record.receipts,
+        }
 
     @admin.display(description=_("on time"))
     def on_time_rate(self, supplier):
@@ -76,7 +87,9 @@ class SupplierAdmin(ImportExportByRole, admin.ModelAdmin):
         if record is None or record.on_time_rate is None:
             return "-"
         return _("%(rate)s (deliveries of the last %(days)s days)") % {
-            "rate": f"{record.on_time_rate:.0%}", "days": ON_TIME_WINDOW_DAYS}
+            "rate": f"{record.on_time_rate:.0%}",
+            "days": ON_TIME_WINDOW_DAYS,
+        }
 
 
 @admin.register(ReorderPolicy)
@@ -87,7 +100,16 @@ class ReorderPolicyAdmin(SingleRowAdmin):
 @admin.register(SupplierItem)
 class SupplierItemAdmin(ImportExportByRole, admin.ModelAdmin):
     resource_classes = [SupplierItemResource]
-    list_display = ["product", "supplier", "supplier_sku", "cost", "min_order_quantity", "pack_size", "lead_time_days", "preferred"]
+    list_display = [
+        "product",
+        "supplier",
+        "supplier_sku",
+        "cost",
+        "min_order_quantity",
+        "pack_size",
+        "lead_time_days",
+        "preferred",
+    ]
     cost = money_column("unit_cost", _("unit cost"))
     list_select_related = ["product", "supplier"]
     list_filter = ["preferred", "supplier"]
@@ -115,7 +137,17 @@ class PurchaseOrderLineInline(admin.TabularInline):
     model = PurchaseOrderLine
     extra = 0
     can_delete = False
-    fields = ["product", "supplier_sku", "quantity", "received", "cost", "expected_date", "lateness", "for_customers", "for_stock"]
+    fields = [
+        "product",
+        "supplier_sku",
+        "quantity",
+        "received",
+        "cost",
+        "expected_date",
+        "lateness",
+        "for_customers",
+        "for_stock",
+    ]
     readonly_fields = fields
     cost = money_column("unit_cost", _("unit cost"))
 
@@ -151,7 +183,16 @@ class PurchaseOrderAdmin(GoodsIn, DraftReview, ReorderReview, LineForms, LargeTa
     list_filter = ["status", LateFilter, "supplier"]
     search_fields = ["number", "supplier__code", "supplier__name", "lines__product__sku"]
     date_hierarchy = "created_at"
-    readonly_fields = ["number", "supplier", "status", "dropship_order", "created_at", "sent_at", "confirmed_at", "waiting_customers"]
+    readonly_fields = [
+        "number",
+        "supplier",
+        "status",
+        "dropship_order",
+        "created_at",
+        "sent_at",
+        "confirmed_at",
+        "waiting_customers",
+    ]
     inlines = [PurchaseOrderLineInline]
     actions = ["send", "confirm", "receive", "cancel"]
 
@@ -159,15 +200,25 @@ class PurchaseOrderAdmin(GoodsIn, DraftReview, ReorderReview, LineForms, LargeTa
     def waiting_customers(self, po):
         backorders = (
             pegged_to(purchase_orders=[po])
-            .select_related("order__customer", "product").order_by("product__sku", "created_at")
+            .select_related("order__customer", "product")
+            .order_by("product__sku", "created_at")
         )
         rows = format_html_join(
-            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            ((admin_link(b.order), b.order.customer.email, b.product.sku, b.waiting, b.eta, b.promised_date) for b in backorders),
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (admin_link(b.order), b.order.customer.email, b.product.sku, b.waiting, b.eta, b.promised_date)
+                for b in backorders
+            ),
         )
         head = format_html(
             "<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
-            _("order"), _("customer"), _("SKU"), _("waiting"), _("ETA"), _("promised date"),
+            _("order"),
+            _("customer"),
+            _("SKU"),
+            _("waiting"),
+            _("ETA"),
+            _("promised date"),
         )
         return format_html("<table>{}{}</table>", head, rows) if rows else "-"
 
@@ -190,12 +241,21 @@ class PurchaseOrderAdmin(GoodsIn, DraftReview, ReorderReview, LineForms, LargeTa
     def get_urls(self):
         site = self.admin_site
         return [
-            path("<int:pk>/receive/", admin_page(site, self.receive_view, *self.has_receive_permission.required_perms),
-                 name="purchasing_purchaseorder_receive"),
-            path("drafts/", admin_page(site, self.drafts_view, "purchasing.change_purchaseorder"),
-                 name="purchasing_purchaseorder_drafts"),
-            path("reorder/", admin_page(site, self.reorder_view, "purchasing.view_reorderpolicy"),
-                 name="purchasing_purchaseorder_reorder"),
+            path(
+                "<int:pk>/receive/",
+                admin_page(site, self.receive_view, *self.has_receive_permission.required_perms),
+                name="purchasing_purchaseorder_receive",
+            ),
+            path(
+                "drafts/",
+                admin_page(site, self.drafts_view, "purchasing.change_purchaseorder"),
+                name="purchasing_purchaseorder_drafts",
+            ),
+            path(
+                "reorder/",
+                admin_page(site, self.reorder_view, "purchasing.view_reorderpolicy"),
+                name="purchasing_purchaseorder_reorder",
+            ),
             *super().get_urls(),
         ]
 
@@ -204,7 +264,11 @@ class PurchaseOrderAdmin(GoodsIn, DraftReview, ReorderReview, LineForms, LargeTa
         if "apply" not in request.POST:
             items = [f"{po.number} ({po.supplier.code}, {po.get_status_display()})" for po in queryset]
             return confirm_action(
-                self, request, queryset, items=items, button=_("Cancel purchase orders"),
+                self,
+                request,
+                queryset,
+                items=items,
+                button=_("Cancel purchase orders"),
                 title=_("Cancel these purchase orders? Their waiting customers go back to the batch job."),
             )
         for po in queryset:
@@ -219,11 +283,15 @@ class PurchaseOrderAdmin(GoodsIn, DraftReview, ReorderReview, LineForms, LargeTa
     def send(self, request, queryset):
         if "apply" not in request.POST:
             items = [f"{po.number} → {po.supplier.email} ({po.get_status_display()})" for po in queryset]
-            return confirm_action(self, request, queryset, title=_("Email these purchase orders?"), items=items, button=_("Send"))
+            return confirm_action(
+                self, request, queryset, title=_("Email these purchase orders?"), items=items, button=_("Send")
+            )
         for po in queryset:
             try:
                 send_purchase_order(po.number)
-                self.message_user(request, _("%(number)s sent to %(email)s.") % {"number": po.number, "email": po.supplier.email})
+                self.message_user(
+                    request, _("%(number)s sent to %(email)s.") % {"number": po.number, "email": po.supplier.email}
+                )
             except DomainError as error:
                 self.message_user(request, str(error), messages.WARNING)
         return None
@@ -231,11 +299,17 @@ class PurchaseOrderAdmin(GoodsIn, DraftReview, ReorderReview, LineForms, LargeTa
     @admin.action(description=_("Record the supplier's dates"), permissions=["change"])
     def confirm(self, request, queryset):
         return self._lines_action(
-            request, queryset, ConfirmLineForm, "expected_date", lambda line: line.expected_date,
+            request,
+            queryset,
+            ConfirmLineForm,
+            "expected_date",
+            lambda line: line.expected_date,
             lambda number, dates, extra: confirm_purchase_order(number, dates),
-            _("Supplier's expected dates"), _("Record dates"),
+            _("Supplier's expected dates"),
+            _("Record dates"),
             _("Dates recorded for %(numbers)s; waiting customers' dates follow."),
         )
+
 
 @admin.register(BatchRun)
 class BatchRunAdmin(admin.ModelAdmin):

@@ -6,10 +6,10 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from inventory.models import SKU_PATTERN
 from kernel.errors import InvalidInput, NotFound, Problem
 from kernel.fields import QueryBooleanField, SlugField
 from kernel.parsers import query_dict, repeated
-from inventory.models import SKU_PATTERN
 
 from .batching import batch_backorders
 from .catalog import create_supplier, create_supplier_item
@@ -32,13 +32,17 @@ from .serializers import (
 )
 
 
-class SupplierViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class SupplierViewSet(
+    mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     queryset = Supplier.objects.order_by("code")
     serializer_class = SupplierSerializer
     lookup_field = "code"
     lookup_value_regex = r"[-a-zA-Z0-9_]+"  # a slug: anything else (a NUL, say) is a 404 before the database
     required_perms = {
-        "list": ["purchasing.view_supplier"], "retrieve": ["purchasing.view_supplier"], "create": ["purchasing.add_supplier"],
+        "list": ["purchasing.view_supplier"],
+        "retrieve": ["purchasing.view_supplier"],
+        "create": ["purchasing.add_supplier"],
     }
 
     def perform_create(self, serializer):
@@ -69,15 +73,20 @@ class PurchaseOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
     lookup_value_regex = r"[A-Za-z0-9._-]+"
     filterset_class = PurchaseOrderFilter
     required_perms = {
-        "list": ["purchasing.view_purchaseorder"], "retrieve": ["purchasing.view_purchaseorder"],
-        "send": ["purchasing.change_purchaseorder"], "confirm": ["purchasing.change_purchaseorder"],
-        "receive": ["purchasing.receive_purchaseorder"], "cancel": ["purchasing.change_purchaseorder"],
+        "list": ["purchasing.view_purchaseorder"],
+        "retrieve": ["purchasing.view_purchaseorder"],
+        "send": ["purchasing.change_purchaseorder"],
+        "confirm": ["purchasing.change_purchaseorder"],
+        "receive": ["purchasing.receive_purchaseorder"],
+        "cancel": ["purchasing.change_purchaseorder"],
     }
 
     def get_queryset(self):
         waiting = pegged_to().select_related("order").order_by("created_at", "id")
-        lines = PurchaseOrderLine.objects.select_related("product").order_by("product__sku").prefetch_related(
-            Prefetch("backorders", queryset=waiting, to_attr="waiting_backorders")
+        lines = (
+            PurchaseOrderLine.objects.select_related("product")
+            .order_by("product__sku")
+            .prefetch_related(Prefetch("backorders", queryset=waiting, to_attr="waiting_backorders"))
         )
         return (
             PurchaseOrder.objects.select_related("supplier")
@@ -115,8 +124,13 @@ class PurchaseOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         lines = data.validated_data["lines"]
         skus = [line["sku"] for line in lines]
         duplicates = [
-            Problem(f"Line {index + 1}: SKU {skus[index]} appears more than once.", field="sku", line=index, sku=skus[index],
-                    code="duplicate")
+            Problem(
+                f"Line {index + 1}: SKU {skus[index]} appears more than once.",
+                field="sku",
+                line=index,
+                sku=skus[index],
+                code="duplicate",
+            )
             for index in repeated(skus)  # SKUs match in any case
         ]
         if duplicates:
@@ -169,7 +183,9 @@ class ReorderSerializer(serializers.Serializer):
     reorder_point = serializers.IntegerField()
     order_up_to = serializers.IntegerField()
     projected_available = serializers.IntegerField(help_text="On hand − allocated + incoming − waiting.")
-    suggested_quantity = serializers.IntegerField(help_text="Rounded to the supplier's minimum and packs; 0 above the reorder point.")
+    suggested_quantity = serializers.IntegerField(
+        help_text="Rounded to the supplier's minimum and packs; 0 above the reorder point."
+    )
     days_of_cover = serializers.FloatField(allow_null=True)
     backorder_rate_90d = serializers.FloatField(allow_null=True)
 
@@ -185,10 +201,15 @@ class ProductReorderView(APIView):
     @extend_schema(responses=ReorderSerializer, operation_id="products_reorder_retrieve")
     def get(self, request, sku):
         """One product's reorder figures (purchasing.reorder)."""
-        figures = review(skus=[sku]) if SKU_PATTERN.fullmatch(sku) else []  # no such SKU can exist (nor a NUL reach PostgreSQL)
+        figures = (
+            review(skus=[sku]) if SKU_PATTERN.fullmatch(sku) else []
+        )  # no such SKU can exist (nor a NUL reach PostgreSQL)
         if not figures:
-            raise NotFound.one(f"No product with SKU {sku} and a preferred supplier (dropship products are not stocked).",
-                               field="sku", code="not_found")
+            raise NotFound.one(
+                f"No product with SKU {sku} and a preferred supplier (dropship products are not stocked).",
+                field="sku",
+                code="not_found",
+            )
         return Response(ReorderSerializer(figures[0]).data)
 
 

@@ -49,8 +49,10 @@ class Candidate:
 
 def _candidates(today):
     rows = (
-        Backorder.objects.not_ordered().filter(product__dropship=False, product__supplier_items__preferred=True)
-        .units_waiting_by("product_id", item_id=F("product__supplier_items__id")).annotate(oldest=Min("created_at"))
+        Backorder.objects.not_ordered()
+        .filter(product__dropship=False, product__supplier_items__preferred=True)
+        .units_waiting_by("product_id", item_id=F("product__supplier_items__id"))
+        .annotate(oldest=Min("created_at"))
     )
     rows = list(rows)
     items = drafts.items_ordered_on(today).in_bulk([row["item_id"] for row in rows])
@@ -125,8 +127,10 @@ def batch_backorders(trigger="manual"):
 def _without_supplier():
     """The backorders nobody can order, and their SKUs (most units waiting first), for purchasing."""
     rows = without_supplier()
-    return {"without_supplier": sum(row["backorders"] for row in rows),
-            "without_supplier_skus": [row["product__sku"] for row in rows]}
+    return {
+        "without_supplier": sum(row["backorders"] for row in rows),
+        "without_supplier_skus": [row["product__sku"] for row in rows],
+    }
 
 
 def _fit_lines(pegs, pegged, pegged_before):
@@ -145,7 +149,8 @@ def _dropship_purchase_orders(now, today):
     """Dropship products are never stocked: one purchase order per customer order and
     supplier, sent on at once, never batched with stock orders."""
     rows = list(
-        Backorder.objects.not_ordered().filter(product__dropship=True, product__supplier_items__preferred=True)
+        Backorder.objects.not_ordered()
+        .filter(product__dropship=True, product__supplier_items__preferred=True)
         .units_waiting_by("order_id", "product_id", item_id=F("product__supplier_items__id"))
         .order_by("order_id", "product_id")
     )
@@ -165,5 +170,3 @@ def _dropship_purchase_orders(now, today):
     _fit_lines(lines, pegged, {})
     announce(moved, EtaChange.Cause.PURCHASE_ORDER)
     return list(created.values())
-
-

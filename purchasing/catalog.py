@@ -23,11 +23,17 @@ def create_supplier_item(*, supplier, product, preferred=False, **fields):
     problem = None
     if SupplierItem.objects.filter(product=product, supplier=supplier).exists():
         problem = Conflict.one(
-            f"Supplier {supplier.code} already has an item for SKU {product.sku}.", field="sku", sku=product.sku, code="unique",
+            f"Supplier {supplier.code} already has an item for SKU {product.sku}.",
+            field="sku",
+            sku=product.sku,
+            code="unique",
         )
     elif preferred and SupplierItem.objects.filter(product=product, preferred=True).exists():
         problem = Conflict.one(
-            f"SKU {product.sku} already has a preferred supplier.", field="preferred", sku=product.sku, code="unique",
+            f"SKU {product.sku} already has a preferred supplier.",
+            field="preferred",
+            sku=product.sku,
+            code="unique",
         )
     if problem:
         raise problem
@@ -37,5 +43,7 @@ def create_supplier_item(*, supplier, product, preferred=False, **fields):
     except IntegrityError:  # the same item or preferred supplier committed meanwhile
         raise Conflict.one(
             f"Supplier {supplier.code} already has an item for SKU {product.sku}, or it has a preferred supplier.",
-            field="sku", sku=product.sku, code="unique",
+            field="sku",
+            sku=product.sku,
+            code="unique",
         ) from None

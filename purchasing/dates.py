@@ -53,7 +53,9 @@ def lead_time(own=None, supplier=None):
 
 def line_lead_time():
     """For a PurchaseOrderLine row: the lead time of its supplier's item of its product."""
-    own = SupplierItem.objects.filter(supplier=OuterRef("purchase_order__supplier"), product=OuterRef("product")).order_by()
+    own = SupplierItem.objects.filter(
+        supplier=OuterRef("purchase_order__supplier"), product=OuterRef("product")
+    ).order_by()
     return lead_time(Subquery(own.values("lead_time_days")[:1]), F("purchase_order__supplier__lead_time_days"))
 
 

@@ -50,7 +50,8 @@ def refresh_demand(since=None):
             lines.annotate(day=TruncDate("order__placed_at"))
             .values("product_id", "day")
             .annotate(
-                units=Sum("quantity"), count=Count("id"),
+                units=Sum("quantity"),
+                count=Count("id"),
                 short=Sum(Case(When(short, then=Value(1)), default=Value(0), output_field=IntegerField())),
                 cancelled=Sum("cancelled"),
             )

@@ -30,10 +30,14 @@ def items_ordered_on(today):
 def new_purchase_orders(pairs, now):
     """Create purchase orders for (supplier, dropship order or None) pairs in two
     statements; the number comes from the id, so it is set once the ids are known."""
-    orders = PurchaseOrder.objects.bulk_create([
-        PurchaseOrder(number=f"new-{index}-{now.timestamp()}", supplier=supplier, created_at=now, dropship_order=order)
-        for index, (supplier, order) in enumerate(pairs)
-    ])
+    orders = PurchaseOrder.objects.bulk_create(
+        [
+            PurchaseOrder(
+                number=f"new-{index}-{now.timestamp()}", supplier=supplier, created_at=now, dropship_order=order
+            )
+            for index, (supplier, order) in enumerate(pairs)
+        ]
+    )
     for po in orders:
         po.number = f"PO-{po.pk:06d}"
     PurchaseOrder.objects.bulk_update(orders, ["number"])
@@ -75,6 +79,11 @@ def line_quantity(item, pegged, stock_units=0):
 def new_line(purchase_order, item, quantity):
     """A line (not saved) of `item` (read with items_ordered_on) on the purchase order."""
     return PurchaseOrderLine(
-        purchase_order=purchase_order, product_id=item.product_id, supplier_sku=item.supplier_sku, quantity=quantity,
-        unit_cost=item.unit_cost, expected_date=item.line_date, first_expected_date=item.line_date,
+        purchase_order=purchase_order,
+        product_id=item.product_id,
+        supplier_sku=item.supplier_sku,
+        quantity=quantity,
+        unit_cost=item.unit_cost,
+        expected_date=item.line_date,
+        first_expected_date=item.line_date,
     )

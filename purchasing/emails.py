@@ -18,7 +18,16 @@ def purchase_order_email(po):
     writer = csv.writer(attachment)
     writer.writerow(["supplier_sku", "sku", "name", "quantity", "unit_cost", "expected_date"])
     for line in lines:
-        writer.writerow([line.supplier_sku, line.product.sku, line.product.name, line.quantity, line.unit_cost, line.expected_date.isoformat()])
+        writer.writerow(
+            [
+                line.supplier_sku,
+                line.product.sku,
+                line.product.name,
+                line.quantity,
+                line.unit_cost,
+                line.expected_date.isoformat(),
+            ]
+        )
     message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [po.supplier.email])
     message.attach(f"{po.number}.csv", attachment.getvalue(), "text/csv")
     return message

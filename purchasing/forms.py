@@ -4,8 +4,8 @@ from django import forms
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from kernel.filters import CountField
 from inventory.serializers import MAX_UNITS
+from kernel.filters import CountField
 
 from .models import PurchaseOrderLine
 
@@ -31,6 +31,7 @@ class ConfirmLineForm(forms.Form):
 
 class OverReceiptForm(forms.Form):
     allow_over = forms.BooleanField(
-        label=_("Yes, more than ordered arrived: book it all"), required=False,
+        label=_("Yes, more than ordered arrived: book it all"),
+        required=False,
         help_text=_("Needed when a line receives more than is outstanding; the surplus goes to stock."),
     )

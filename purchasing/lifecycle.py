@@ -68,9 +68,15 @@ def lines_by_sku(po, skus):
     every = list(po.lines.select_related("product"))
     lines = match_keys(skus, {line.product.sku: line for line in every})
     problems = [
-        Problem(f"Line {index + 1}: purchase order {po.number} has no line for SKU {sku}.", field="sku", line=index, sku=sku,
-                code="unknown_sku")
-        for index, sku in enumerate(skus) if sku not in lines
+        Problem(
+            f"Line {index + 1}: purchase order {po.number} has no line for SKU {sku}.",
+            field="sku",
+            line=index,
+            sku=sku,
+            code="unknown_sku",
+        )
+        for index, sku in enumerate(skus)
+        if sku not in lines
     ]
     return lines, problems, every
 
@@ -81,7 +87,10 @@ def confirm_purchase_order(number, dates):
     with transaction.atomic():
         po = get_purchase_order(number, lock=True)
         if po.status in (PurchaseOrder.Status.DRAFT, PurchaseOrder.Status.CANCELLED, PurchaseOrder.Status.RECEIVED):
-            raise Conflict.one(f"Purchase order {po.number} is {po.get_status_display()}; only sent orders can be confirmed.", code="bad_status")
+            raise Conflict.one(
+                f"Purchase order {po.number} is {po.get_status_display()}; only sent orders can be confirmed.",
+                code="bad_status",
+            )
         lines, unknown, _every = lines_by_sku(po, dates)
         refuse(unknown=unknown)
         changed = []
@@ -119,7 +128,8 @@ def auto_send_drafts():
     each should be on its way to the supplier."""
     return list(
         PurchaseOrder.objects.filter(status=PurchaseOrder.Status.DRAFT, supplier__auto_send=True)
-        .order_by("created_at", "id").values_list("pk", flat=True)
+        .order_by("created_at", "id")
+        .values_list("pk", flat=True)
     )
 
 
@@ -155,7 +165,9 @@ def send_purchase_order(number):
         if not claimed:
             if po.status == PurchaseOrder.Status.DRAFT:
                 return po
-            raise Conflict.one(f"Purchase order {po.number} was already sent ({po.get_status_display()}).", code="already_sent")
+            raise Conflict.one(
+                f"Purchase order {po.number} was already sent ({po.get_status_display()}).", code="already_sent"
+            )
         po.refresh_from_db()
         purchase_order_email(po).send()
         return po
@@ -167,7 +179,11 @@ def cancel_purchase_order(number):
     run orders them afresh."""
     with transaction.atomic():
         po = get_purchase_order(number, lock=True)
-        if po.status in (PurchaseOrder.Status.CANCELLED, PurchaseOrder.Status.RECEIVED, PurchaseOrder.Status.PARTIALLY_RECEIVED):
+        if po.status in (
+            PurchaseOrder.Status.CANCELLED,
+            PurchaseOrder.Status.RECEIVED,
+            PurchaseOrder.Status.PARTIALLY_RECEIVED,
+        ):
             raise Conflict.one(
                 f"Purchase order {po.number} is {po.get_status_display()}; only orders with nothing received can be cancelled.",
                 code="bad_status",
@@ -177,8 +193,11 @@ def cancel_purchase_order(number):
         moved = []
         for product_id, eta in etas.items():
             moved += set_etas(
-                pegged.filter(product_id=product_id), Value(eta, output_field=DateField()), EtaChange.Cause.UNPEGGED,
-                po_line=None, status=Backorder.Status.OPEN,
+                pegged.filter(product_id=product_id),
+                Value(eta, output_field=DateField()),
+                EtaChange.Cause.UNPEGGED,
+                po_line=None,
+                status=Backorder.Status.OPEN,
             )
         po.status = PurchaseOrder.Status.CANCELLED
         po.save(update_fields=["status"])

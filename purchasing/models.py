@@ -8,10 +8,10 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from inventory.models import Product
 from kernel.choices import Language
 from kernel.formats import money
 from kernel.models import SingleRow
-from inventory.models import Product
 
 
 class Supplier(models.Model):
@@ -23,20 +23,32 @@ class Supplier(models.Model):
     language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.DE)
     lead_time_days = models.PositiveIntegerField(_("lead time (days)"), default=7)
     min_order_value = models.DecimalField(
-        _("minimum order value"), max_digits=12, decimal_places=2, default=0, validators=[MinValueValidator(0)],
+        _("minimum order value"),
+        max_digits=12,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0)],
         help_text=_("Backorders are collected until a purchase order reaches this value."),
     )
     max_wait_hours = models.PositiveIntegerField(
-        _("maximum wait (hours)"), default=72,
+        _("maximum wait (hours)"),
+        default=72,
         help_text=_("Order anyway once the oldest collected backorder has waited this long."),
     )
-    auto_send = models.BooleanField(_("send automatically"), default=False, help_text=_("Email purchase orders as soon as they are created."))
+    auto_send = models.BooleanField(
+        _("send automatically"), default=False, help_text=_("Email purchase orders as soon as they are created.")
+    )
     learned_lateness_days = models.PositiveIntegerField(
-        _("observed lateness (days)"), default=0, editable=False,
-        help_text=_("Median days its deliveries of the last 90 days came after the date first asked for; updated daily."),
+        _("observed lateness (days)"),
+        default=0,
+        editable=False,
+        help_text=_(
+            "Median days its deliveries of the last 90 days came after the date first asked for; updated daily."
+        ),
     )
     pad_with_lateness = models.BooleanField(
-        _("pad customers' dates with its lateness"), default=True,
+        _("pad customers' dates with its lateness"),
+        default=True,
         help_text=_("Customers waiting on this supplier are told its dates plus the lateness it has shown."),
     )
 
@@ -54,13 +66,20 @@ class Supplier(models.Model):
 
 class SupplierItem(models.Model):
     supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="items", verbose_name=_("supplier"))
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="supplier_items", verbose_name=_("product"))
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="supplier_items", verbose_name=_("product")
+    )
     supplier_sku = models.CharField(_("supplier SKU"), max_length=64)
     unit_cost = models.DecimalField(_("unit cost"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)])
-    min_order_quantity = models.PositiveIntegerField(_("minimum order quantity"), default=1, validators=[MinValueValidator(1)])
+    min_order_quantity = models.PositiveIntegerField(
+        _("minimum order quantity"), default=1, validators=[MinValueValidator(1)]
+    )
     pack_size = models.PositiveIntegerField(_("pack size"), default=1, validators=[MinValueValidator(1)])
     lead_time_days = models.PositiveIntegerField(
-        _("lead time (days)"), null=True, blank=True, help_text=_("Overrides the supplier's lead time."),
+        _("lead time (days)"),
+        null=True,
+        blank=True,
+        help_text=_("Overrides the supplier's lead time."),
     )
     preferred = models.BooleanField(_("preferred"), default=False)
 
@@ -71,7 +90,9 @@ class SupplierItem(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["supplier", "product"], name="supplier_item_once_per_supplier"),
             models.UniqueConstraint(
-                fields=["product"], condition=Q(preferred=True), name="supplier_item_one_preferred_per_product",
+                fields=["product"],
+                condition=Q(preferred=True),
+                name="supplier_item_one_preferred_per_product",
                 violation_error_message=_("This product already has a preferred supplier."),
             ),
             models.CheckConstraint(condition=Q(unit_cost__gte=0), name="supplier_item_cost_not_negative"),
@@ -98,11 +119,18 @@ class PurchaseOrder(models.Model):
         CANCELLED = "cancelled", _("cancelled")
 
     number = models.CharField(_("number"), max_length=32, unique=True)
-    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="purchase_orders", verbose_name=_("supplier"))
+    supplier = models.ForeignKey(
+        Supplier, on_delete=models.PROTECT, related_name="purchase_orders", verbose_name=_("supplier")
+    )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
     dropship_order = models.ForeignKey(
-        "orders.Order", on_delete=models.PROTECT, null=True, blank=True, related_name="dropship_purchase_orders",
-        verbose_name=_("dropship for order"), help_text=_("The supplier ships this purchase order straight to this order's customer."),
+        "orders.Order",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="dropship_purchase_orders",
+        verbose_name=_("dropship for order"),
+        help_text=_("The supplier ships this purchase order straight to this order's customer."),
     )
     created_at = models.DateTimeField(_("created at"))
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
@@ -116,7 +144,8 @@ class PurchaseOrder(models.Model):
         constraints = [
             # One open draft per supplier for stock: the batch job tops it up instead of opening another.
             models.UniqueConstraint(
-                fields=["supplier"], condition=Q(status="draft", dropship_order__isnull=True),
+                fields=["supplier"],
+                condition=Q(status="draft", dropship_order__isnull=True),
                 name="purchase_order_one_stock_draft_per_supplier",
             ),
         ]
@@ -133,22 +162,34 @@ class PurchaseOrder(models.Model):
 
 
 class PurchaseOrderLine(models.Model):
-    purchase_order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="lines", verbose_name=_("purchase order"))
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="purchase_order_lines", verbose_name=_("product"))
+    purchase_order = models.ForeignKey(
+        PurchaseOrder, on_delete=models.CASCADE, related_name="lines", verbose_name=_("purchase order")
+    )
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="purchase_order_lines", verbose_name=_("product")
+    )
     supplier_sku = models.CharField(_("supplier SKU"), max_length=64)
     quantity = models.IntegerField(_("quantity"))
     # Ordered ahead for stock by the reorder review, on top of what pegged backorders need:
     # the batch and a released peg keep these units on the line.
     stock_units = models.IntegerField(
-        _("for stock"), default=0, help_text=_("Units the reorder review added for stock, not for waiting customers."),
+        _("for stock"),
+        default=0,
+        help_text=_("Units the reorder review added for stock, not for waiting customers."),
     )
     received = models.IntegerField(_("received"), default=0)
     unit_cost = models.DecimalField(_("unit cost"), max_digits=12, decimal_places=2)
     expected_date = models.DateField(_("expected date"))
     # The date first asked for; the supplier's on-time rate is measured against it.
-    first_expected_date = models.DateField(_("first expected date"), help_text=_("The date first asked for; re-dates do not change it."))
-    received_at = models.DateTimeField(_("received at"), null=True, blank=True, help_text=_("When the last unit arrived."))
-    late = models.BooleanField(_("late"), default=False, db_index=True, help_text=_("Past its expected date and not fully received."))
+    first_expected_date = models.DateField(
+        _("first expected date"), help_text=_("The date first asked for; re-dates do not change it.")
+    )
+    received_at = models.DateTimeField(
+        _("received at"), null=True, blank=True, help_text=_("When the last unit arrived.")
+    )
+    late = models.BooleanField(
+        _("late"), default=False, db_index=True, help_text=_("Past its expected date and not fully received.")
+    )
 
     class Meta:
         verbose_name = _("purchase order line")
@@ -159,7 +200,8 @@ class PurchaseOrderLine(models.Model):
             models.CheckConstraint(condition=Q(quantity__gt=0), name="po_line_quantity_positive"),
             models.CheckConstraint(condition=Q(received__gte=0), name="po_line_received_not_negative"),
             models.CheckConstraint(
-                condition=Q(stock_units__gte=0, stock_units__lte=F("quantity")), name="po_line_stock_units_within_quantity",
+                condition=Q(stock_units__gte=0, stock_units__lte=F("quantity")),
+                name="po_line_stock_units_within_quantity",
             ),
             models.CheckConstraint(condition=Q(unit_cost__gte=0), name="po_line_cost_not_negative"),
         ]
@@ -176,20 +218,34 @@ def describe_batch(result):
     """A batch run's result in words, for purchasing (the run list and the "Run the batch now" message)."""
     parts = [
         ngettext("%(count)s purchase order created", "%(count)s purchase orders created", len(result["created"]))
-        % {"count": len(result["created"])} + (f" ({', '.join(result['created'])})" if result["created"] else ""),
+        % {"count": len(result["created"])}
+        + (f" ({', '.join(result['created'])})" if result["created"] else ""),
         ngettext("%(count)s topped up", "%(count)s topped up", len(result["topped_up"]))
-        % {"count": len(result["topped_up"])} + (f" ({', '.join(result['topped_up'])})" if result["topped_up"] else ""),
+        % {"count": len(result["topped_up"])}
+        + (f" ({', '.join(result['topped_up'])})" if result["topped_up"] else ""),
         ngettext("%(count)s unit put on order", "%(count)s units put on order", result["units_pegged"])
         % {"count": result["units_pegged"]},
     ]
     if result["waiting_for_quota"]:
-        parts.append(_("below their minimum: %(suppliers)s") % {"suppliers": ", ".join(
-            f"{waiting['supplier']} ({money(waiting['value'])})" for waiting in result["waiting_for_quota"])})
+        parts.append(
+            _("below their minimum: %(suppliers)s")
+            % {
+                "suppliers": ", ".join(
+                    f"{waiting['supplier']} ({money(waiting['value'])})" for waiting in result["waiting_for_quota"]
+                )
+            }
+        )
     if result.get("without_supplier"):
         skus = result.get("without_supplier_skus", [])  # runs before it was kept have only the count
-        parts.append(ngettext("%(count)s backorder without a supplier", "%(count)s backorders without a supplier",
-                              result["without_supplier"]) % {"count": result["without_supplier"]}
-                     + (f" ({', '.join(skus)})" if skus else ""))
+        parts.append(
+            ngettext(
+                "%(count)s backorder without a supplier",
+                "%(count)s backorders without a supplier",
+                result["without_supplier"],
+            )
+            % {"count": result["without_supplier"]}
+            + (f" ({', '.join(skus)})" if skus else "")
+        )
     return "; ".join(parts) + "."
 
 
@@ -213,8 +269,12 @@ class BatchRun(models.Model):
         """Who or what started the run, in words: "schedule", "admin (einkauf)"."""
         source, _sep, who = self.trigger.partition(":")
         label = {
-            "beat": _("schedule"), "command": _("command line"), "demo": _("demo data"), "manual": _("by hand"),
-            "admin": _("admin"), "api": _("API"),
+            "beat": _("schedule"),
+            "command": _("command line"),
+            "demo": _("demo data"),
+            "manual": _("by hand"),
+            "admin": _("admin"),
+            "api": _("API"),
         }.get(source, source)
         return f"{label} ({who})" if who else str(label)
 
@@ -243,8 +303,10 @@ class DemandDay(models.Model):
         verbose_name_plural = _("demand history")
         constraints = [
             models.UniqueConstraint(fields=["product", "day"], name="demand_day_once_per_product"),
-            models.CheckConstraint(condition=Q(units_ordered__gte=0, lines__gte=0, lines_backordered__gte=0,
-                                               units_cancelled__gte=0), name="demand_day_not_negative"),
+            models.CheckConstraint(
+                condition=Q(units_ordered__gte=0, lines__gte=0, lines_backordered__gte=0, units_cancelled__gte=0),
+                name="demand_day_not_negative",
+            ),
         ]
         indexes = [models.Index(fields=["day"], name="demand_day_day")]
 
@@ -253,21 +315,32 @@ class ReorderPolicy(SingleRow, models.Model):
     """How the reorder review reckons: one row, edited by purchasing."""
 
     service_level = models.DecimalField(
-        _("service level"), max_digits=4, decimal_places=3, default=Decimal("0.950"),
+        _("service level"),
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.950"),
         validators=[MinValueValidator(Decimal("0.5")), MaxValueValidator(Decimal("0.999"))],
         help_text=_("The share of replenishment cycles that should end without running out (0.95 = 95 %)."),
     )
     review_period_days = models.PositiveSmallIntegerField(
-        _("review period (days)"), default=14, validators=[MinValueValidator(1)],
+        _("review period (days)"),
+        default=14,
+        validators=[MinValueValidator(1)],
         help_text=_("Stock is ordered up to cover this many days after the lead time."),
     )
     often_backordered_rate = models.DecimalField(
-        _("backordered too often above"), max_digits=4, decimal_places=3, default=Decimal("0.200"),
+        _("backordered too often above"),
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.200"),
         validators=[MinValueValidator(0), MaxValueValidator(1)],
-        help_text=_("Share of a product's order lines of the last 90 days that went to backorder; above it the review suggests stocking it."),
+        help_text=_(
+            "Share of a product's order lines of the last 90 days that went to backorder; above it the review suggests stocking it."
+        ),
     )
     add_to_batch = models.BooleanField(
-        _("batch adds the suggestions"), default=False,
+        _("batch adds the suggestions"),
+        default=False,
         help_text=_("The batch job adds the review's suggested quantities to the suppliers' drafts itself."),
     )
 
@@ -276,9 +349,13 @@ class ReorderPolicy(SingleRow, models.Model):
         verbose_name_plural = _("reorder policy")
         constraints = [
             models.CheckConstraint(condition=Q(id=1), name="reorder_policy_single_row"),
-            models.CheckConstraint(condition=Q(service_level__gte=Decimal("0.5"), service_level__lte=Decimal("0.999")),
-                                   name="reorder_policy_service_level_range"),
-            models.CheckConstraint(condition=Q(review_period_days__gte=1), name="reorder_policy_review_period_positive"),
+            models.CheckConstraint(
+                condition=Q(service_level__gte=Decimal("0.5"), service_level__lte=Decimal("0.999")),
+                name="reorder_policy_service_level_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(review_period_days__gte=1), name="reorder_policy_review_period_positive"
+            ),
         ]
 
     def __str__(self):

@@ -68,7 +68,8 @@ def pegged_need(lines):
     """Units still waiting on the backorders pegged to each of these lines (none: absent)."""
     rows = (
         PurchaseOrderLine.objects.filter(pk__in=[line.pk for line in lines])
-        .annotate(units=PEGGED_UNITS).values_list("pk", "units")
+        .annotate(units=PEGGED_UNITS)
+        .values_list("pk", "units")
     )
     return {pk: units for pk, units in rows if units}
 
@@ -128,9 +129,13 @@ def shrink_sent_dropship_lines(line_ids):
     """Lines of sent dropship orders: to what was delivered plus what pegged backorders still
     need. The supplier gets the cancelled units by email after commit."""
     lines = list(
-        PurchaseOrderLine.objects.select_for_update(of=("self",)).select_related("purchase_order__supplier", "product")
-        .filter(pk__in=set(line_ids), purchase_order__status__in=PurchaseOrder.RECEIVABLE,
-                purchase_order__dropship_order__isnull=False)
+        PurchaseOrderLine.objects.select_for_update(of=("self",))
+        .select_related("purchase_order__supplier", "product")
+        .filter(
+            pk__in=set(line_ids),
+            purchase_order__status__in=PurchaseOrder.RECEIVABLE,
+            purchase_order__dropship_order__isnull=False,
+        )
     )
     need = pegged_need(lines)
     cancelled = defaultdict(list)  # purchase order -> (line, units cancelled, units left)

@@ -12,9 +12,9 @@ One transaction, the purchase order row locked first."""
 
 from django.db import transaction
 
+from inventory.stock import StockChange, change_stock
 from kernel import clock
 from kernel.errors import Conflict, Problem, refuse
-from inventory.stock import StockChange, change_stock
 from orders.fulfilment import record_dropship_shipment
 
 from .lifecycle import get_purchase_order, lines_by_sku
@@ -30,7 +30,10 @@ def receive_purchase_order(number, quantities, user=None, allow_over=False):
     with transaction.atomic():
         po = get_purchase_order(number, lock=True)
         if po.status in (PurchaseOrder.Status.DRAFT, PurchaseOrder.Status.CANCELLED, PurchaseOrder.Status.RECEIVED):
-            raise Conflict.one(f"Purchase order {po.number} is {po.get_status_display()}; nothing can be received against it.", code="bad_status")
+            raise Conflict.one(
+                f"Purchase order {po.number} is {po.get_status_display()}; nothing can be received against it.",
+                code="bad_status",
+            )
         lines, unknown, every = lines_by_sku(po, quantities)
         invalid, conflicting = [], []
         for index, (sku, units) in enumerate(quantities.items()):
@@ -39,12 +42,19 @@ def receive_purchase_order(number, quantities, user=None, allow_over=False):
             if line is None:
                 continue
             if not isinstance(units, int) or units <= 0:
-                invalid.append(Problem(f"Line {index + 1} (SKU {sku}): quantity must be at least 1.", field="quantity", **where))
+                invalid.append(
+                    Problem(f"Line {index + 1} (SKU {sku}): quantity must be at least 1.", field="quantity", **where)
+                )
             elif line.received + units > line.quantity and not allow_over:
-                conflicting.append(Problem(
-                    f"Line {index + 1} (SKU {sku}): {units} would exceed the {line.outstanding} still outstanding "
-                    f"of {line.quantity} ordered.", field="quantity", code="over_receipt", **where,
-                ))
+                conflicting.append(
+                    Problem(
+                        f"Line {index + 1} (SKU {sku}): {units} would exceed the {line.outstanding} still outstanding "
+                        f"of {line.quantity} ordered.",
+                        field="quantity",
+                        code="over_receipt",
+                        **where,
+                    )
+                )
         refuse(invalid, unknown, conflicting)
         received = [lines[sku] for sku in quantities]
         now = clock.now()
@@ -60,8 +70,13 @@ def receive_purchase_order(number, quantities, user=None, allow_over=False):
             record_dropship_shipment(po.dropship_order.number, quantities, user=user)
         else:
             change_stock(
-                [StockChange(sku, units, "receipt", f"purchase order {po.number}") for sku, units in quantities.items()],
-                user=user, reference=po.number, priority=[line.pk for line in received],
+                [
+                    StockChange(sku, units, "receipt", f"purchase order {po.number}")
+                    for sku, units in quantities.items()
+                ],
+                user=user,
+                reference=po.number,
+                priority=[line.pk for line in received],
             )
         complete = all(line.received >= line.quantity for line in every)
         po.status = PurchaseOrder.Status.RECEIVED if complete else PurchaseOrder.Status.PARTIALLY_RECEIVED

@@ -47,10 +47,14 @@ def lead_times(nominal, now=None):
     now = now or clock.now()
     recent = Q(received_at__gte=dates.on_time_since(now))
     rows = PurchaseOrderLine.objects.filter(
-        purchase_order__supplier_id__in=list(nominal), purchase_order__sent_at__isnull=False,
-        received_at__gte=now - datetime.timedelta(days=LEAD_TIME_WINDOW_DAYS), received__gte=F("quantity"),
+        purchase_order__supplier_id__in=list(nominal),
+        purchase_order__sent_at__isnull=False,
+        received_at__gte=now - datetime.timedelta(days=LEAD_TIME_WINDOW_DAYS),
+        received__gte=F("quantity"),
     ).values_list(
-        "purchase_order__supplier_id", "purchase_order__sent_at", "received_at",
+        "purchase_order__supplier_id",
+        "purchase_order__sent_at",
+        "received_at",
         ExpressionWrapper(recent, output_field=BooleanField()),
         ExpressionWrapper(recent & dates.received_on_time(), output_field=BooleanField()),
     )
@@ -76,7 +80,8 @@ def observed_lateness(now=None):
     """{supplier id: median days late} over the window."""
     now = now or clock.now()
     rows = PurchaseOrderLine.objects.filter(
-        received_at__gte=dates.on_time_since(now), received_at__isnull=False,
+        received_at__gte=dates.on_time_since(now),
+        received_at__isnull=False,
     ).values_list("purchase_order__supplier_id", "received_at", "first_expected_date")
     late = defaultdict(list)
     for supplier_id, received_at, first_expected in rows:

@@ -125,9 +125,17 @@ def figures_for(item, history, lead, policy, *, on_hand, allocated, incoming, wa
     suggested = item.order_quantity(order_up_to - projected) if projected < reorder_point else 0
     rate = lines_backordered / lines if lines else None
     return ReorderFigures(
-        item=item, daily_demand=round(daily, 2), demand_std=round(ahead.deviation, 2), lead_time_days=lead_days,
-        lead_time_source=lead.source, service_level=service_level, safety_stock=safety, reorder_point=reorder_point,
-        order_up_to=order_up_to, projected_available=projected, suggested_quantity=suggested,
+        item=item,
+        daily_demand=round(daily, 2),
+        demand_std=round(ahead.deviation, 2),
+        lead_time_days=lead_days,
+        lead_time_source=lead.source,
+        service_level=service_level,
+        safety_stock=safety,
+        reorder_point=reorder_point,
+        order_up_to=order_up_to,
+        projected_available=projected,
+        suggested_quantity=suggested,
         days_of_cover=round(max(projected, 0) / daily, 1) if daily else None,
         backorder_rate_90d=round(rate, 3) if rate is not None else None,
         often_backordered=rate is not None and rate > float(policy.often_backordered_rate),
@@ -143,11 +151,15 @@ def review(*, skus=None, supplier=None, policy=None):
     today = clock.today()
     start = today - datetime.timedelta(days=HISTORY_DAYS)
     items = (
-        drafts.items_ordered_on(today).filter(preferred=True, product__dropship=False).select_related("product__stock")
+        drafts.items_ordered_on(today)
+        .filter(preferred=True, product__dropship=False)
+        .select_related("product__stock")
         .annotate(lead_days=dates.lead_time())
     )
     if skus is not None:
-        items = items.annotate(sku_key=Upper("product__sku")).filter(sku_key__in=[case_key(sku) for sku in skus])  # any case
+        items = items.annotate(sku_key=Upper("product__sku")).filter(
+            sku_key__in=[case_key(sku) for sku in skus]
+        )  # any case
     if supplier:
         items = items.filter(supplier__code=supplier)
     items = list(items)
@@ -164,29 +176,46 @@ def review(*, skus=None, supplier=None, policy=None):
     ):
         daily[product_id][day] = units
     window = {
-        row[0]: row[1:] for row in DemandDay.objects.filter(scope, day__gte=start, day__lt=today)
-        .values("product_id").annotate(first=Min("day"), lines=Sum("lines"), short=Sum("lines_backordered"))
+        row[0]: row[1:]
+        for row in DemandDay.objects.filter(scope, day__gte=start, day__lt=today)
+        .values("product_id")
+        .annotate(first=Min("day"), lines=Sum("lines"), short=Sum("lines_backordered"))
         .values_list("product_id", "first", "lines", "short")
     }
     open_statuses = [PurchaseOrder.Status.DRAFT, *PurchaseOrder.RECEIVABLE]
     incoming = dict(
-        PurchaseOrderLine.objects.filter(scope, purchase_order__status__in=open_statuses, purchase_order__dropship_order__isnull=True)
-        .values("product_id").annotate(units=Sum(F("quantity") - F("received"))).values_list("product_id", "units")
+        PurchaseOrderLine.objects.filter(
+            scope, purchase_order__status__in=open_statuses, purchase_order__dropship_order__isnull=True
+        )
+        .values("product_id")
+        .annotate(units=Sum(F("quantity") - F("received")))
+        .values_list("product_id", "units")
     )
-    waiting = dict(Backorder.objects.waiting().filter(scope).units_waiting_by("product_id").values_list("product_id", "units"))
+    waiting = dict(
+        Backorder.objects.waiting().filter(scope).units_waiting_by("product_id").values_list("product_id", "units")
+    )
     leads = lead_times({item.supplier_id: item.supplier.lead_time_days for item in items})
 
     result = []
     for item in items:
         first, lines, short = window.get(item.product_id, (today, 0, 0))
         sold = daily[item.product_id]
-        history = [sold.get(day, 0) for day in days[max((first - recent).days, 0):]]
+        history = [sold.get(day, 0) for day in days[max((first - recent).days, 0) :]]
         stock = item.product.stock
-        result.append(figures_for(
-            item, history, leads[item.supplier_id], policy,
-            on_hand=stock.on_hand, allocated=stock.allocated, incoming=incoming.get(item.product_id, 0),
-            waiting=waiting.get(item.product_id, 0), lines=lines, lines_backordered=short,
-        ))
+        result.append(
+            figures_for(
+                item,
+                history,
+                leads[item.supplier_id],
+                policy,
+                on_hand=stock.on_hand,
+                allocated=stock.allocated,
+                incoming=incoming.get(item.product_id, 0),
+                waiting=waiting.get(item.product_id, 0),
+                lines=lines,
+                lines_backordered=short,
+            )
+        )
     result.sort(key=lambda f: (not f.below_reorder_point, f.days_of_cover is None, f.days_of_cover or 0, f.sku))
     return result
 

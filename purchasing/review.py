@@ -71,14 +71,19 @@ def review_etas():
 
         # With the supplier: the line's date (late lines are mark_late_lines' to move).
         with_supplier = Backorder.objects.filter(
-            status=Backorder.Status.ON_ORDER, po_line__purchase_order__status__in=PurchaseOrder.RECEIVABLE,
+            status=Backorder.Status.ON_ORDER,
+            po_line__purchase_order__status__in=PurchaseOrder.RECEIVABLE,
         )
         moved += _move(with_supplier, dates.line_customer_date(), today)
 
         # Not ordered yet: waiting for the quota, or on a draft nobody sent.
         unpegged = Backorder.objects.filter(status=Backorder.Status.OPEN)
-        on_draft = Backorder.objects.filter(status=Backorder.Status.ON_ORDER, po_line__purchase_order__status=PurchaseOrder.Status.DRAFT)
-        product_ids = set(unpegged.values_list("product_id", flat=True)) | set(on_draft.values_list("product_id", flat=True))
+        on_draft = Backorder.objects.filter(
+            status=Backorder.Status.ON_ORDER, po_line__purchase_order__status=PurchaseOrder.Status.DRAFT
+        )
+        product_ids = set(unpegged.values_list("product_id", flat=True)) | set(
+            on_draft.values_list("product_id", flat=True)
+        )
         groups = defaultdict(list)  # (wait days, lead days) -> products
         supplied = set()
         items = preferred_items(product_ids).values_list(
@@ -94,8 +99,9 @@ def review_etas():
                 moved += _review(backorders.filter(product_id__in=products), earliest, today, past_horizon)
         without = product_ids - supplied
         if without:
-            moved += _review(unpegged.filter(product_id__in=without), _date(default_eta()), today, past_horizon,
-                             only_within=True)
+            moved += _review(
+                unpegged.filter(product_id__in=without), _date(default_eta()), today, past_horizon, only_within=True
+            )
         return {"backorders_moved": len(moved)}
 
 

@@ -20,9 +20,12 @@ def without_supplier():
     per product, most units first, its SKU, name, units waiting, backorders and oldest wait.
     Purchasing's to fix: once it has a supplier item, the next batch orders it."""
     return list(
-        Backorder.objects.not_ordered().exclude(has_supplier()).order_by()
+        Backorder.objects.not_ordered()
+        .exclude(has_supplier())
+        .order_by()
         .units_waiting_by("product_id", "product__sku", "product__name")
-        .annotate(backorders=Count("id"), since=Min("created_at")).order_by("-units", "product__sku")
+        .annotate(backorders=Count("id"), since=Min("created_at"))
+        .order_by("-units", "product__sku")
     )
 
 
@@ -39,10 +42,12 @@ def incoming_by_product(product_ids):
     arrives = Case(
         When(purchase_order__status=PurchaseOrder.Status.DRAFT, then=dates.draft_arrival(today)),
         When(dates.late_lines(today), then=Value(dates.late_line_date(today))),
-        default=F("expected_date"), output_field=DateField(),
+        default=F("expected_date"),
+        output_field=DateField(),
     )
     lines = PurchaseOrderLine.objects.filter(
-        product_id__in=set(product_ids), purchase_order__status__in=open_statuses,
+        product_id__in=set(product_ids),
+        purchase_order__status__in=open_statuses,
         purchase_order__dropship_order__isnull=True,
     ).annotate(arrives=arrives)
     arriving = defaultdict(list)
@@ -66,6 +71,10 @@ def supplier_figures(now):
     for row in suppliers:
         row["rate"] = row["on_time"] / row["lines"]
     waiting = without_supplier()
-    return {"late_purchase_orders": late.count(), "late_lines": PurchaseOrderLine.objects.filter(late=True).count(),
-            "suppliers": suppliers, "without_supplier_products": len(waiting),
-            "without_supplier_units": sum(row["units"] for row in waiting)}
+    return {
+        "late_purchase_orders": late.count(),
+        "late_lines": PurchaseOrderLine.objects.filter(late=True).count(),
+        "suppliers": suppliers,
+        "without_supplier_products": len(waiting),
+        "without_supplier_units": sum(row["units"] for row in waiting),
+    }

@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from inventory.models import Product
+from inventory.serializers import MAX_UNITS
 from kernel.fields import (
     CharField,
     ChoiceField,
@@ -9,8 +11,6 @@ from kernel.fields import (
     StrictBooleanField,
     StrictIntegerField,
 )
-from inventory.models import Product
-from inventory.serializers import MAX_UNITS
 
 from .models import PurchaseOrder, Supplier, SupplierItem
 
@@ -25,7 +25,16 @@ class SupplierSerializer(ModelSerializer):
 
     class Meta:
         model = Supplier
-        fields = ["code", "name", "email", "language", "lead_time_days", "min_order_value", "max_wait_hours", "auto_send"]
+        fields = [
+            "code",
+            "name",
+            "email",
+            "language",
+            "lead_time_days",
+            "min_order_value",
+            "max_wait_hours",
+            "auto_send",
+        ]
         # The code's uniqueness is the service's to name (409), not a 400 here.
         extra_kwargs = {"code": {"validators": []}}
 
@@ -41,7 +50,16 @@ class SupplierItemSerializer(ModelSerializer):
 
     class Meta:
         model = SupplierItem
-        fields = ["supplier", "sku", "supplier_sku", "unit_cost", "min_order_quantity", "pack_size", "lead_time_days", "preferred"]
+        fields = [
+            "supplier",
+            "sku",
+            "supplier_sku",
+            "unit_cost",
+            "min_order_quantity",
+            "pack_size",
+            "lead_time_days",
+            "preferred",
+        ]
         validators = []  # the pair and the one preferred supplier: purchasing.catalog names them
 
 

@@ -29,7 +29,9 @@ SECRET_LABELS = {
 def secret_field(label):
     """Write-only: never rendered with its value; empty keeps what is stored."""
     return forms.CharField(
-        label=label, required=False, strip=True,
+        label=label,
+        required=False,
+        strip=True,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
         help_text=_("Stored encrypted and never shown again; leave empty to keep the stored one."),
     )
@@ -43,8 +45,9 @@ class ShopConnectionForm(forms.ModelForm):
     consumer_key = secret_field(SECRET_LABELS["consumer_key"])
     consumer_secret = secret_field(SECRET_LABELS["consumer_secret"])
 
-    url = forms.URLField(label=_("shop URL"), assume_scheme="https",
-                         help_text=ShopConnection._meta.get_field("url").help_text)
+    url = forms.URLField(
+        label=_("shop URL"), assume_scheme="https", help_text=ShopConnection._meta.get_field("url").help_text
+    )
 
     class Meta:
         model = ShopConnection
@@ -98,7 +101,13 @@ class FailedOrderPushInline(ReadOnlyInline):
     verbose_name_plural = _("order updates not pushed")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("order").exclude(last_error="").exclude(status=OrderPush.Status.DONE)
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("order")
+            .exclude(last_error="")
+            .exclude(status=OrderPush.Status.DONE)
+        )
 
 
 @admin.register(ShopConnection)
@@ -121,8 +130,11 @@ class ShopConnectionAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         from django.db.models import Count, Q
 
-        return super().get_queryset(request).annotate(
-            held=Count("events", filter=Q(events__status=InboxEvent.Status.HELD)))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(held=Count("events", filter=Q(events__status=InboxEvent.Status.HELD)))
+        )
 
     @admin.display(description=_("held events"), ordering="held")
     def held_events(self, connection):
@@ -138,8 +150,11 @@ class ShopConnectionAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         return [
-            path("<int:pk>/retry/", admin_page(self.admin_site, self.retry_view, "shops.change_shopconnection"),
-                 name="shops_shopconnection_retry"),
+            path(
+                "<int:pk>/retry/",
+                admin_page(self.admin_site, self.retry_view, "shops.change_shopconnection"),
+                name="shops_shopconnection_retry",
+            ),
             *super().get_urls(),
         ]
 
@@ -152,7 +167,9 @@ class ShopConnectionAdmin(admin.ModelAdmin):
             held = counts.get(InboxEvent.Status.HELD, 0)
             left = InboxEvent.objects.filter(connection=connection, status__in=OPEN).count() - held
             text = _("Tried again: %(applied)s applied, %(held)s still held.") % {
-                "applied": sum(counts.values()) - held, "held": held}
+                "applied": sum(counts.values()) - held,
+                "held": held,
+            }
             if left > 0:
                 text += " " + _("%(left)s more are left for the next sync.") % {"left": left}
             self.message_user(request, text, messages.WARNING if held or left > 0 else messages.SUCCESS)

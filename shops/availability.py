@@ -19,13 +19,20 @@ class SellState:
 
     def as_pushed(self):
         """As the outbox remembers what a shop shows."""
-        return {"free": self.free, "backorderable": self.backorderable,
-                "restock_date": self.restock_date.isoformat() if self.restock_date else None}
+        return {
+            "free": self.free,
+            "backorderable": self.backorderable,
+            "restock_date": self.restock_date.isoformat() if self.restock_date else None,
+        }
 
 
 def _state(level, arriving):
-    return SellState(sku=level.product.sku, free=max(level.available, 0), backorderable=level.product.backorderable,
-                     restock_date=arriving[0]["expected_date"] if arriving else None)
+    return SellState(
+        sku=level.product.sku,
+        free=max(level.available, 0),
+        backorderable=level.product.backorderable,
+        restock_date=arriving[0]["expected_date"] if arriving else None,
+    )
 
 
 def sell_state(sku):

@@ -17,9 +17,11 @@ def shop_secrets_have_a_key(app_configs, **kwargs):
         return []
     if not connected:
         return []
-    return [Error(
-        "A shop is connected but SHOP_SECRETS_KEY is not set: its secrets (webhook signature, API access) "
-        "cannot be read, so its webhooks are refused and nothing reaches it.",
-        hint="Set SHOP_SECRETS_KEY to the key the secrets were stored with.",
-        id="shops.E001",
-    )]
+    return [
+        Error(
+            "A shop is connected but SHOP_SECRETS_KEY is not set: its secrets (webhook signature, API access) "
+            "cannot be read, so its webhooks are refused and nothing reaches it.",
+            hint="Set SHOP_SECRETS_KEY to the key the secrets were stored with.",
+            id="shops.E001",
+        )
+    ]

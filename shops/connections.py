@@ -30,17 +30,29 @@ def connect_shop(code, *, platform, url, language=None, **given):
     """Create or update the connection `code`; returns (connection, created)."""
     problems = []
     if not re.fullmatch(CODE_PATTERN, code or ""):
-        problems.append(Problem(f"Code {code!r}: use up to 32 letters, digits, - and _, starting with a letter or digit.",
-                                field="code"))
+        problems.append(
+            Problem(
+                f"Code {code!r}: use up to 32 letters, digits, - and _, starting with a letter or digit.", field="code"
+            )
+        )
     if platform not in ShopConnection.Platform.values:
-        problems.append(Problem(f"Platform must be one of {', '.join(ShopConnection.Platform.values)}, not {platform!r}.",
-                                field="platform"))
+        problems.append(
+            Problem(
+                f"Platform must be one of {', '.join(ShopConnection.Platform.values)}, not {platform!r}.",
+                field="platform",
+            )
+        )
     if not re.fullmatch(r"https://[^\s/]+(/\S*)?", url or "") and not re.fullmatch(LOCAL_URL, url or ""):
         # The shop's keys go with every call: over plain http anyone on the way could read them.
-        problems.append(Problem(f"Shop URL {url!r}: give the address with https:// (plain http only for this machine).",
-                                field="url"))
+        problems.append(
+            Problem(
+                f"Shop URL {url!r}: give the address with https:// (plain http only for this machine).", field="url"
+            )
+        )
     if language is not None and language not in Language.values:
-        problems.append(Problem(f"Language must be one of {', '.join(Language.values)}, not {language!r}.", field="language"))
+        problems.append(
+            Problem(f"Language must be one of {', '.join(Language.values)}, not {language!r}.", field="language")
+        )
     unknown = set(given) - set(secrets.NAMES)
     if unknown:
         raise TypeError(f"unknown secrets {sorted(unknown)}")

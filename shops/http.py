@@ -34,7 +34,8 @@ def signed(secret, body, given):
     # As bytes: compare_digest refuses str with non-ASCII characters (a forged header's "é"
     # would be a 500, not a 401).
     return bool(secret and given and body) and hmac.compare_digest(
-        signature(secret, body).encode(), given.strip().encode("utf-8", "replace"))
+        signature(secret, body).encode(), given.strip().encode("utf-8", "replace")
+    )
 
 
 def pause(connection, seconds):

@@ -33,8 +33,12 @@ def process_event(event_id):
     """Apply one event if it is still open; returns its status, or None when another worker
     has it or it was applied already."""
     with transaction.atomic():
-        event = (InboxEvent.objects.select_for_update(skip_locked=True, of=("self",)).select_related("connection")
-                 .filter(pk=event_id, status__in=OPEN).first())
+        event = (
+            InboxEvent.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("connection")
+            .filter(pk=event_id, status__in=OPEN)
+            .first()
+        )
         if event is None:
             return None
         event.attempts += 1
@@ -49,7 +53,9 @@ def process_event(event_id):
             log.exception("Shop event %s could not be applied", event.pk)
             event.status, event.reason = InboxEvent.Status.HELD, f"Unexpected error: {type(error).__name__}: {error}"
         else:
-            event.status = InboxEvent.Status.DONE if outcome.startswith(("placed", "cancelled")) else InboxEvent.Status.IGNORED
+            event.status = (
+                InboxEvent.Status.DONE if outcome.startswith(("placed", "cancelled")) else InboxEvent.Status.IGNORED
+            )
             event.reason = outcome
         event.processed_at = clock.now()
         event.save(update_fields=["status", "reason", "attempts", "processed_at"])
@@ -74,7 +80,8 @@ def _apply(event):
 def record(connection, delivery_key, topic, shop_order_id, body):
     """Store an event unless its delivery is stored already; returns the row (new or old)."""
     event, _created = InboxEvent.objects.get_or_create(
-        connection=connection, delivery_key=delivery_key[:200],
+        connection=connection,
+        delivery_key=delivery_key[:200],
         defaults={"topic": topic, "shop_order_id": shop_order_id, "body": body, "received_at": clock.now()},
     )
     return event

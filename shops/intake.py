@@ -48,8 +48,12 @@ def apply_order(connection, data):
             advisory_lock(f"shop-order:{connection.pk}:{data.shop_order_id}")
             # Only the shop order's row: the order's own row is locked by cancellation after its
             # stock rows (the lock order), never before them.
-            known = (ShopOrder.objects.select_for_update(of=("self",)).select_related("order")
-                     .filter(connection=connection, shop_order_id=data.shop_order_id).first())
+            known = (
+                ShopOrder.objects.select_for_update(of=("self",))
+                .select_related("order")
+                .filter(connection=connection, shop_order_id=data.shop_order_id)
+                .first()
+            )
             if known is None:
                 return _place(connection, data)
             if data.version <= known.version:
@@ -89,14 +93,26 @@ def _place(connection, data):
         order, _created = place_order(
             number=order_number(connection, data.shop_order_id),
             customer=CustomerDetails(data.email, data.name or data.email, data.language or connection.language),
-            fulfilment_policy=Order.Policy.SHIP_PARTIAL, lines=lines,
-            origin=OrderOrigin(shop=connection.code, shop_order_id=data.shop_order_id, shop_number=data.number,
-                               currency=data.currency, shipping_address=data.shipping_address),
+            fulfilment_policy=Order.Policy.SHIP_PARTIAL,
+            lines=lines,
+            origin=OrderOrigin(
+                shop=connection.code,
+                shop_order_id=data.shop_order_id,
+                shop_number=data.number,
+                currency=data.currency,
+                shipping_address=data.shipping_address,
+            ),
         )
     except DomainError as error:
         raise Held(str(error)) from None
-    ShopOrder.objects.create(connection=connection, shop_order_id=data.shop_order_id, order=order,
-                             version=data.version, quantities=quantities, payment=data.payment)
+    ShopOrder.objects.create(
+        connection=connection,
+        shop_order_id=data.shop_order_id,
+        order=order,
+        version=data.version,
+        quantities=quantities,
+        payment=data.payment,
+    )
     return f"placed as order {order.number}"
 
 
@@ -108,8 +124,11 @@ def _change(known, data):
         now, before = _quantities(data), known.quantities
         raised = [f"{sku}: {before.get(sku, 0)} → {units}" for sku, units in now.items() if units > before.get(sku, 0)]
         if raised:
-            raise Held("Lines added or raised after the order was placed cannot be placed: " + ", ".join(raised)
-                       + ". Place them as a new order, or lower them in the shop.")
+            raise Held(
+                "Lines added or raised after the order was placed cannot be placed: "
+                + ", ".join(raised)
+                + ". Place them as a new order, or lower them in the shop."
+            )
         lowered = any(units > now.get(sku, 0) for sku, units in before.items())
         done = _cancel(order, now) if lowered else "no change to the lines"
         known.quantities = now
@@ -128,8 +147,11 @@ def _cancel(order, keep):
         requests = [CancelRequest(line.product.sku, line.unshipped) for line in lines.values() if line.unshipped]
     else:
         surplus = {sku: line.quantity - line.cancelled - keep.get(sku, 0) for sku, line in lines.items()}
-        requests = [CancelRequest(line.product.sku, min(surplus[sku], line.unshipped))
-                    for sku, line in lines.items() if surplus[sku] > 0 and line.unshipped]
+        requests = [
+            CancelRequest(line.product.sku, min(surplus[sku], line.unshipped))
+            for sku, line in lines.items()
+            if surplus[sku] > 0 and line.unshipped
+        ]
     if not requests:
         return "nothing left to cancel"
     cancel_units(order.number, requests)

@@ -19,13 +19,21 @@ class ShopConnection(models.Model):
         WOOCOMMERCE = "woocommerce", "WooCommerce"
 
     code = models.CharField(
-        _("code"), max_length=32, unique=True, validators=[RegexValidator(rf"^{CODE_PATTERN}$")],
+        _("code"),
+        max_length=32,
+        unique=True,
+        validators=[RegexValidator(rf"^{CODE_PATTERN}$")],
         help_text=_("Short name in the webhook URL and in order numbers, e.g. WOO."),
     )
     platform = models.CharField(_("platform"), max_length=16, choices=Platform.choices)
-    url = models.URLField(_("shop URL"), help_text=_("Shopify: https://NAME.myshopify.com; WooCommerce: the site's address."))
+    url = models.URLField(
+        _("shop URL"), help_text=_("Shopify: https://NAME.myshopify.com; WooCommerce: the site's address.")
+    )
     language = models.CharField(
-        _("language"), max_length=2, choices=Language.choices, default=Language.DE,
+        _("language"),
+        max_length=2,
+        choices=Language.choices,
+        default=Language.DE,
         help_text=_("For customers whose order does not say their language."),
     )
     active = models.BooleanField(_("active"), default=True)
@@ -58,7 +66,9 @@ class InboxEvent(models.Model):
         IGNORED = "ignored", _("nothing to do")
         HELD = "held", _("held")
 
-    connection = models.ForeignKey(ShopConnection, on_delete=models.CASCADE, related_name="events", verbose_name=_("shop"))
+    connection = models.ForeignKey(
+        ShopConnection, on_delete=models.CASCADE, related_name="events", verbose_name=_("shop")
+    )
     delivery_key = models.CharField(_("delivery"), max_length=200)
     topic = models.CharField(_("topic"), max_length=64)
     shop_order_id = models.CharField(_("shop's order id"), max_length=64, blank=True)
@@ -75,8 +85,11 @@ class InboxEvent(models.Model):
         ordering = ["-received_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["connection", "delivery_key"], name="shop_event_once")]
         # What the sweep and the admin page look for: what waits or is held.
-        indexes = [models.Index(fields=["status", "received_at"], condition=Q(status__in=["pending", "held"]),
-                                name="shop_event_open")]
+        indexes = [
+            models.Index(
+                fields=["status", "received_at"], condition=Q(status__in=["pending", "held"]), name="shop_event_open"
+            )
+        ]
 
     def __str__(self):
         return f"{self.topic} {self.shop_order_id}"
@@ -88,9 +101,13 @@ class ShopOrder(models.Model):
     per SKU (a lower one later cancels the difference) and how it was paid (an authorised
     payment is captured per shipment)."""
 
-    connection = models.ForeignKey(ShopConnection, on_delete=models.PROTECT, related_name="orders", verbose_name=_("shop"))
+    connection = models.ForeignKey(
+        ShopConnection, on_delete=models.PROTECT, related_name="orders", verbose_name=_("shop")
+    )
     shop_order_id = models.CharField(_("shop's order id"), max_length=64)
-    order = models.OneToOneField("orders.Order", on_delete=models.PROTECT, related_name="shop_order", verbose_name=_("order"))
+    order = models.OneToOneField(
+        "orders.Order", on_delete=models.PROTECT, related_name="shop_order", verbose_name=_("order")
+    )
     version = models.DateTimeField(_("shop's version applied"))
     quantities = models.JSONField(_("quantities in the shop"), default=dict)
     payment = models.CharField(_("payment in the shop"), max_length=32, blank=True)
@@ -109,8 +126,12 @@ class ShopProduct(models.Model):
     (looked up by SKU once), what was pushed last, and whether a change waits to be pushed.
     One row per (connection, product), so any number of changes before the push are one."""
 
-    connection = models.ForeignKey(ShopConnection, on_delete=models.CASCADE, related_name="products", verbose_name=_("shop"))
-    product = models.ForeignKey("inventory.Product", on_delete=models.CASCADE, related_name="+", verbose_name=_("product"))
+    connection = models.ForeignKey(
+        ShopConnection, on_delete=models.CASCADE, related_name="products", verbose_name=_("shop")
+    )
+    product = models.ForeignKey(
+        "inventory.Product", on_delete=models.CASCADE, related_name="+", verbose_name=_("product")
+    )
     # The shop's ids: WooCommerce product id; Shopify product, variant and inventory item ids.
     remote = models.JSONField(_("shop's ids"), default=dict, blank=True)
     found = models.BooleanField(_("sold in the shop"), null=True, help_text=_("Unknown until looked up by SKU."))
@@ -146,7 +167,9 @@ class OrderPush(models.Model):
         DONE = "done", _("pushed")
         REFUSED = "refused", _("refused by the shop")
 
-    connection = models.ForeignKey(ShopConnection, on_delete=models.CASCADE, related_name="order_pushes", verbose_name=_("shop"))
+    connection = models.ForeignKey(
+        ShopConnection, on_delete=models.CASCADE, related_name="order_pushes", verbose_name=_("shop")
+    )
     order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="+", verbose_name=_("order"))
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     reference = models.CharField(_("reference"), max_length=64)

@@ -67,7 +67,7 @@ def moment(value, what, assume_utc=False):
 
 
 def language(code, fallback):
-    """"de-CH" is German: the first two letters, if the back office writes in that language."""
+    """ "de-CH" is German: the first two letters, if the back office writes in that language."""
     from kernel.choices import Language
 
     code = (code or "")[:2].lower()
@@ -79,6 +79,14 @@ def text(value):
 
 
 def address(name, company, line1, line2, postcode, city, region, country):
-    values = {"name": name, "company": company, "address1": line1, "address2": line2, "postcode": postcode,
-              "city": city, "region": region, "country": country}
+    values = {
+        "name": name,
+        "company": company,
+        "address1": line1,
+        "address2": line2,
+        "postcode": postcode,
+        "city": city,
+        "region": region,
+        "country": country,
+    }
     return {key: text(value) for key, value in values.items() if text(value)}

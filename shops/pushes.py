@@ -84,10 +84,16 @@ def mark_changed(product_ids):
     turned = set(rows.filter(pending=False).values_list("connection_id", flat=True).distinct())
     # Every row of these products is written, so a push claiming rows now skips them (locked)
     # until this change commits; a row not pending becomes due after the delay.
-    rows.update(pending=True, due_at=Case(When(pending=True, due_at__isnull=False, then=F("due_at")), default=Value(due)))
+    rows.update(
+        pending=True, due_at=Case(When(pending=True, due_at__isnull=False, then=F("due_at")), default=Value(due))
+    )
     have = set(rows.values_list("connection_id", "product_id"))
-    missing = [ShopProduct(connection_id=c, product_id=p, pending=True, due_at=due)
-               for c in connections for p in product_ids if (c, p) not in have]
+    missing = [
+        ShopProduct(connection_id=c, product_id=p, pending=True, due_at=due)
+        for c in connections
+        for p in product_ids
+        if (c, p) not in have
+    ]
     if missing:
         ShopProduct.objects.bulk_create(missing, ignore_conflicts=True)
         turned |= {row.connection_id for row in missing}
@@ -109,8 +115,12 @@ def compare_all(connection):
 def _claim_stock(connection, force):
     with transaction.atomic():
         due = Q(pending=True) if force else Q(pending=True, due_at__lte=clock.now())
-        rows = list(ShopProduct.objects.select_for_update(skip_locked=True).select_related("product")
-                    .filter(due, connection=connection).order_by("due_at", "id")[:CLAIM])
+        rows = list(
+            ShopProduct.objects.select_for_update(skip_locked=True)
+            .select_related("product")
+            .filter(due, connection=connection)
+            .order_by("due_at", "id")[:CLAIM]
+        )
         ShopProduct.objects.filter(pk__in=[row.pk for row in rows]).update(pending=False)
     return rows
 
@@ -130,8 +140,11 @@ def push_stock(connection, force=False):
                 row.remote, row.found = found.get(case_key(row.product.sku), {}), case_key(row.product.sku) in found
                 ShopProduct.objects.filter(pk=row.pk).update(remote=row.remote, found=row.found)
         states = sell_states([row.product_id for row in rows])
-        changed = [(row, states[row.product_id]) for row in rows
-                   if row.found and states[row.product_id].as_pushed() != row.pushed]
+        changed = [
+            (row, states[row.product_id])
+            for row in rows
+            if row.found and states[row.product_id].as_pushed() != row.pushed
+        ]
         errors = platform.push_stock(connection, changed) if changed else {}
     except Exception as error:  # whatever went wrong, the claimed rows go back, never lost
         for row in rows:
@@ -142,20 +155,25 @@ def push_stock(connection, force=False):
         if errors.get(row.pk):
             _failed(row, errors[row.pk])
         else:
-            ShopProduct.objects.filter(pk=row.pk).update(pushed=state.as_pushed(), pushed_at=now, attempts=0, last_error="")
+            ShopProduct.objects.filter(pk=row.pk).update(
+                pushed=state.as_pushed(), pushed_at=now, attempts=0, last_error=""
+            )
     pushed = {row.pk for row, _state in changed}
     ShopProduct.objects.filter(pk__in=[row.pk for row in rows if row.pk not in pushed]).exclude(last_error="").update(
-        last_error="", attempts=0)
+        last_error="", attempts=0
+    )
     return len(changed)
 
 
 def _failed(row, reason, retry_after=None):
     attempts = row.attempts + 1
     ShopProduct.objects.filter(pk=row.pk).update(
-        pending=True, attempts=attempts, due_at=backoff(attempts, retry_after), last_error=reason[:1000])
+        pending=True, attempts=attempts, due_at=backoff(attempts, retry_after), last_error=reason[:1000]
+    )
 
 
 # --- shipments and cancellations back ------------------------------------------------------
+
 
 def push_orders(connection, force=False):
     """Push the due shipments and cancellations of one shop, oldest first; `force` also those
@@ -165,7 +183,11 @@ def push_orders(connection, force=False):
     if not force:
         due &= Q(due_at__lte=clock.now())
     done = 0
-    for pk in OrderPush.objects.filter(due, connection=connection).order_by("created_at", "id").values_list("pk", flat=True)[:CLAIM]:
+    for pk in (
+        OrderPush.objects.filter(due, connection=connection)
+        .order_by("created_at", "id")
+        .values_list("pk", flat=True)[:CLAIM]
+    ):
         with transaction.atomic():
             push = OrderPush.objects.select_for_update(skip_locked=True).filter(due, pk=pk).first()
             if push is None:
@@ -186,16 +208,20 @@ def _push_order(connection, push):
     try:
         getattr(platform, "ship" if push.kind == OrderPush.Kind.SHIPMENT else "cancel")(connection, push, step_done)
     except platforms.CaptureRefused as refused:
-        OrderPush.objects.filter(pk=push.pk).update(status=OrderPush.Status.REFUSED, last_error=str(refused)[:1000],
-                                                    claimed_until=None)
+        OrderPush.objects.filter(pk=push.pk).update(
+            status=OrderPush.Status.REFUSED, last_error=str(refused)[:1000], claimed_until=None
+        )
         # The flag staff see on the order; orders' own rules never read it.
         Order.objects.filter(pk=push.order_id).update(payment_problem=str(refused)[:300])
         return
     except (ShopUnavailable, ShopRefused) as error:
         attempts = push.attempts + 1
         OrderPush.objects.filter(pk=push.pk).update(
-            attempts=attempts, due_at=backoff(attempts, getattr(error, "retry_after", None)), last_error=str(error)[:1000],
-            claimed_until=None)
+            attempts=attempts,
+            due_at=backoff(attempts, getattr(error, "retry_after", None)),
+            last_error=str(error)[:1000],
+            claimed_until=None,
+        )
         if isinstance(error, ShopUnavailable):
             raise
         return

@@ -54,13 +54,17 @@ def _shop_order(order):
 def _queue(shop_order, order, kind, reference, data):
     order_lines = list(order.lines.all())
     data.update(
-        shop_order_id=shop_order.shop_order_id, payment=shop_order.payment, currency=order.currency,
+        shop_order_id=shop_order.shop_order_id,
+        payment=shop_order.payment,
+        currency=order.currency,
         nothing_left=not any(line.unshipped for line in order_lines),
         anything_shipped=any(line.shipped for line in order_lines),
     )
     now = clock.now()
     _push, created = OrderPush.objects.get_or_create(
-        connection=shop_order.connection, kind=kind, reference=reference,
+        connection=shop_order.connection,
+        kind=kind,
+        reference=reference,
         defaults={"order": order, "data": data, "due_at": now, "created_at": now},
     )
     if created:
@@ -79,13 +83,23 @@ def on_order_shipped(sender, shipment, **kwargs):
         return
     rows = list(shipment.lines.select_related("line__product"))
     with translation.override(shop_order.connection.language):
-        note = _("Shipped from the back office: %(lines)s.") % {"lines": _lines((row.line, row.quantity) for row in rows)}
+        note = _("Shipped from the back office: %(lines)s.") % {
+            "lines": _lines((row.line, row.quantity) for row in rows)
+        }
         if shipment.tracking_number:
             note += " " + _("Tracking number: %(number)s.") % {"number": shipment.tracking_number}
-    _queue(shop_order, order, OrderPush.Kind.SHIPMENT, f"shipment:{shipment.pk}", {
-        "lines": [{"sku": row.line.product.sku, "quantity": row.quantity} for row in rows],
-        "tracking_number": shipment.tracking_number, "amount": str(shipment.amount_captured), "note": note,
-    })
+    _queue(
+        shop_order,
+        order,
+        OrderPush.Kind.SHIPMENT,
+        f"shipment:{shipment.pk}",
+        {
+            "lines": [{"sku": row.line.product.sku, "quantity": row.quantity} for row in rows],
+            "tracking_number": shipment.tracking_number,
+            "amount": str(shipment.amount_captured),
+            "note": note,
+        },
+    )
 
 
 def on_units_cancelled(sender, order, cancelled, voided, **kwargs):
@@ -93,9 +107,19 @@ def on_units_cancelled(sender, order, cancelled, voided, **kwargs):
         return  # the shop cancelled them itself, or the order is not a shop's
     with translation.override(shop_order.connection.language):
         note = _("Cancelled in the back office: %(lines)s; not to be charged: %(amount)s %(currency)s.") % {
-            "lines": _lines(cancelled), "amount": voided, "currency": order.currency}
+            "lines": _lines(cancelled),
+            "amount": voided,
+            "currency": order.currency,
+        }
     total = sum(line.cancelled for line in order.lines.all())  # only grows: names this cancellation
-    _queue(shop_order, order, OrderPush.Kind.CANCELLATION, f"cancellation:{total}", {
-        "lines": [{"sku": line.product.sku, "quantity": units} for line, units in cancelled],
-        "amount": str(voided), "note": note,
-    })
+    _queue(
+        shop_order,
+        order,
+        OrderPush.Kind.CANCELLATION,
+        f"cancellation:{total}",
+        {
+            "lines": [{"sku": line.product.sku, "quantity": units} for line, units in cancelled],
+            "amount": str(voided),
+            "note": note,
+        },
+    )

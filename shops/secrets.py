@@ -15,8 +15,11 @@ NAMES = ("webhook_secret", "access_token", "consumer_key", "consumer_secret")
 # Each platform's secrets, and the environment variable connect_shop reads each from.
 NEEDED = {
     "shopify": {"webhook_secret": "SHOP_WEBHOOK_SECRET", "access_token": "SHOP_ACCESS_TOKEN"},
-    "woocommerce": {"webhook_secret": "SHOP_WEBHOOK_SECRET", "consumer_key": "SHOP_CONSUMER_KEY",
-                    "consumer_secret": "SHOP_CONSUMER_SECRET"},
+    "woocommerce": {
+        "webhook_secret": "SHOP_WEBHOOK_SECRET",
+        "consumer_key": "SHOP_CONSUMER_KEY",
+        "consumer_secret": "SHOP_CONSUMER_SECRET",
+    },
 }
 
 _cache = {}
@@ -78,4 +81,6 @@ def validate_key(key):
         try:
             Fernet(key)
         except ValueError:
-            raise ImproperlyConfigured("SHOP_SECRETS_KEY must be 32 url-safe base64-encoded bytes (a Fernet key)") from None
+            raise ImproperlyConfigured(
+                "SHOP_SECRETS_KEY must be 32 url-safe base64-encoded bytes (a Fernet key)"
+            ) from None

@@ -32,13 +32,20 @@ def sync_shop(connection):
     """Reconcile one shop now; returns what it did, in figures and words."""
     started = clock.now()
     result = {"shop": connection.code, "orders_read": 0, "error": ""}
-    since = (connection.watermark or connection.created_at) - datetime.timedelta(minutes=settings.SHOP_SYNC_OVERLAP_MINUTES)
+    since = (connection.watermark or connection.created_at) - datetime.timedelta(
+        minutes=settings.SHOP_SYNC_OVERLAP_MINUTES
+    )
     platform = platforms.of(connection)
     try:
         for shop_order_id, version, node in platform.orders_since(connection, since):
             result["orders_read"] += 1
-            event = inbox.record(connection, platform.sync_key(shop_order_id, version), platforms.SYNC_TOPIC,
-                                 shop_order_id, json.dumps(node))
+            event = inbox.record(
+                connection,
+                platform.sync_key(shop_order_id, version),
+                platforms.SYNC_TOPIC,
+                shop_order_id,
+                json.dumps(node),
+            )
             if event.status in inbox.OPEN:
                 inbox.process_event(event.pk)
     except (ShopUnavailable, ShopRefused) as error:
@@ -51,7 +58,8 @@ def sync_shop(connection):
         result["error"] = result["push_error"]
     connection.last_sync_at, connection.last_sync_error = clock.now(), result["error"]
     ShopConnection.objects.filter(pk=connection.pk).update(
-        watermark=connection.watermark, last_sync_at=connection.last_sync_at, last_sync_error=connection.last_sync_error)
+        watermark=connection.watermark, last_sync_at=connection.last_sync_at, last_sync_error=connection.last_sync_error
+    )
     return result
 
 

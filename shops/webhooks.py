@@ -29,8 +29,9 @@ log = logging.getLogger(__name__)
 
 
 def _refused(status, message):
-    return JsonResponse({"errors": [{"message": message, "code": "refused" if status == 401 else "not_found"}]},
-                        status=status)
+    return JsonResponse(
+        {"errors": [{"message": message, "code": "refused" if status == 401 else "not_found"}]}, status=status
+    )
 
 
 @csrf_exempt
@@ -50,8 +51,12 @@ def webhook(request, code):
     try:
         with transaction.atomic():
             event = InboxEvent.objects.create(
-                connection=connection, delivery_key=key, topic=topic, shop_order_id=shop_order_id,
-                body=body.decode("utf-8", errors="replace"), received_at=clock.now(),
+                connection=connection,
+                delivery_key=key,
+                topic=topic,
+                shop_order_id=shop_order_id,
+                body=body.decode("utf-8", errors="replace"),
+                received_at=clock.now(),
             )
             from .tasks import process_event
 

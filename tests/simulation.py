@@ -65,8 +65,15 @@ class Shop:
         suppliers = {}
         for code, (lead, wait, minimum, auto, _confirms, _slips) in SUPPLIERS.items():
             suppliers[code] = create_supplier(
-                code=code, name=code.title(), email=f"po@{code}.example", language="en", lead_time_days=lead,
-                max_wait_hours=wait, min_order_value=Decimal(minimum), auto_send=auto, pad_with_lateness=learn,
+                code=code,
+                name=code.title(),
+                email=f"po@{code}.example",
+                language="en",
+                lead_time_days=lead,
+                max_wait_hours=wait,
+                min_order_value=Decimal(minimum),
+                auto_send=auto,
+                pad_with_lateness=learn,
             )
         self.skus, self.weights = [], []
         for index in range(32):
@@ -75,8 +82,11 @@ class Shop:
             product = create_product(sku=sku, name=f"Item {index}", price=Decimal("20.00"))
             if code:
                 create_supplier_item(
-                    supplier=suppliers[code], product=product, supplier_sku=f"{code}-{index}",
-                    unit_cost=Decimal("11.00"), preferred=True,
+                    supplier=suppliers[code],
+                    product=product,
+                    supplier_sku=f"{code}-{index}",
+                    unit_cost=Decimal("11.00"),
+                    preferred=True,
                 )
             self.skus.append(sku)
             self.weights.append(6 if index % 7 == 0 else 1)  # a few hot SKUs
@@ -90,7 +100,9 @@ class Shop:
             skus = list(dict.fromkeys(self.rng.choices(self.skus, self.weights, k=self.rng.choice([1, 1, 2, 3]))))
             place_order(
                 number=f"SIM-{self.number}",
-                customer=CustomerDetails(f"c{self.number}@example.org", f"Customer {self.number}", self.rng.choice(["de", "en"])),
+                customer=CustomerDetails(
+                    f"c{self.number}@example.org", f"Customer {self.number}", self.rng.choice(["de", "en"])
+                ),
                 fulfilment_policy="ship_partial" if self.rng.random() < 0.7 else "ship_complete",
                 expedite=self.rng.random() < 0.05,
                 lines=[LineRequest(sku, self.rng.choice([1, 1, 2, 3])) for sku in skus],
@@ -107,7 +119,10 @@ class Shop:
                 told = slip if self.rng.random() < 0.7 else 0  # some slips come without warning
                 if self.rng.random() < confirms:
                     dates[line.product.sku] = line.expected_date + datetime.timedelta(days=told)
-                self.deliveries[line.pk] = (line.expected_date + datetime.timedelta(days=slip), self.rng.random() < 0.15)
+                self.deliveries[line.pk] = (
+                    line.expected_date + datetime.timedelta(days=slip),
+                    self.rng.random() < 0.15,
+                )
             if dates:
                 lifecycle.confirm_purchase_order(po.number, dates)
 
@@ -129,13 +144,17 @@ class Shop:
             receiving.receive_purchase_order(number, quantities)
 
     def customers_act(self):
-        waiting = list(Order.objects.filter(status__in=["awaiting_stock", "partially_shipped"]).values_list("number", flat=True))
+        waiting = list(
+            Order.objects.filter(status__in=["awaiting_stock", "partially_shipped"]).values_list("number", flat=True)
+        )
         for number in waiting:
             roll = self.rng.random()
             if roll < 0.01:
                 cancel_units(number, None, by_customer=True)
             elif roll < 0.03:
-                change_preferences(number, fulfilment_policy=self.rng.choice(["ship_partial", "ship_complete"]), by_customer=True)
+                change_preferences(
+                    number, fulfilment_policy=self.rng.choice(["ship_partial", "ship_complete"]), by_customer=True
+                )
 
     def customer_service_writes(self, today):
         self.handed_over.update(customer_service_writes(today))
@@ -161,8 +180,11 @@ def customer_service_writes(today):
     to the worklist (as the worklist's "needs a personal word" lists them). Returns their ids."""
     order_ids = [row["order_id"] for row in needs_personal_word(MessagePolicy.current())]
     if order_ids:
-        send_update(order_ids, text="We are still waiting for your goods; here is where things stand.",
-                    request_key=f"personal-word-{today}")
+        send_update(
+            order_ids,
+            text="We are still waiting for your goods; here is where things stand.",
+            request_key=f"personal-word-{today}",
+        )
     return order_ids
 
 
@@ -209,7 +231,9 @@ def figures(shop, days, seconds):
     slipped = set(slips.values_list("backorder_id", flat=True))
     sent = CustomerMessage.objects.filter(status__in=CustomerMessage.WENT_OUT)
     proactive = sent.filter(kind__in=CustomerMessage.PROACTIVE)
-    per_customer_day = Counter((customer, timezone.localdate(at)) for customer, at in proactive.values_list("customer_id", "sent_at"))
+    per_customer_day = Counter(
+        (customer, timezone.localdate(at)) for customer, at in proactive.values_list("customer_id", "sent_at")
+    )
     # From the event that moved a date later to the first delay email sent after it, per order.
     delay_mails = defaultdict(list)
     for order_id, sent_at in sent.filter(kind__in=["delay_notice", "apology"]).values_list("order_id", "sent_at"):
@@ -250,7 +274,8 @@ def figures(shop, days, seconds):
         "vouchers": Voucher.objects.count(),
         "promise_accuracy": kept / len(filled) if filled else None,
         # The share of order lines that had to wait (a backorder), over the whole run.
-        "backorder_rate": OrderLine.objects.filter(backorders__isnull=False).distinct().count() / (OrderLine.objects.count() or 1),
+        "backorder_rate": OrderLine.objects.filter(backorders__isnull=False).distinct().count()
+        / (OrderLine.objects.count() or 1),
         "backorders_filled": len(filled),
         "learned_lateness": dict(Supplier.objects.values_list("code", "learned_lateness_days")),
         "wall_seconds": round(seconds, 1),

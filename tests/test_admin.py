@@ -18,6 +18,7 @@ def staff(client):
         user = UserFactory(roles=list(roles), is_superuser=superuser)
         client.force_login(user)
         return client
+
     return login
 
 
@@ -34,16 +35,24 @@ def test_every_list_and_detail_page_opens_for_a_superuser(staff, book):
     client = staff(superuser=True)
     lamp, vase, ready, waiting = book
     pages = [reverse("admin:index")]
-    for model in ["inventory/product", "inventory/stockmovement", "orders/order", "orders/backorder",
-                  "orders/customer", "orders/shipment"]:
+    for model in [
+        "inventory/product",
+        "inventory/stockmovement",
+        "orders/order",
+        "orders/backorder",
+        "orders/customer",
+        "orders/shipment",
+    ]:
         pages.append(f"/admin/{model}/")
     pages += [
         reverse("admin:inventory_product_change", args=[lamp.pk]),
         reverse("admin:orders_order_change", args=[waiting.pk]),
         reverse("admin:orders_order_add"),
         reverse("admin:orders_customer_change", args=[waiting.customer.pk]),
-        "/admin/orders/order/?waiting=0", "/admin/orders/order/?status__exact=awaiting_stock",
-        "/admin/orders/backorder/?waiting=7", "/admin/inventory/product/?stock=backordered",
+        "/admin/orders/order/?waiting=0",
+        "/admin/orders/order/?status__exact=awaiting_stock",
+        "/admin/orders/backorder/?waiting=7",
+        "/admin/inventory/product/?stock=backordered",
         "/admin/orders/order/?q=VASE-1",
     ]
     for page in pages:
@@ -64,25 +73,42 @@ def test_search_finds_orders_by_sku_and_email(staff, book):
 def test_placing_an_order_in_admin_goes_through_the_service(staff, book):
     client = staff("Manager")
 
-    response = client.post(reverse("admin:orders_order_add"), {
-        "number": "PHONE-1", "email": "caller@example.org", "name": "Caller", "language": "en",
-        "fulfilment_policy": "ship_partial", "lines": "LAMP-1 1\nVASE-1 2 9.50",
-    })
+    response = client.post(
+        reverse("admin:orders_order_add"),
+        {
+            "number": "PHONE-1",
+            "email": "caller@example.org",
+            "name": "Caller",
+            "language": "en",
+            "fulfilment_policy": "ship_partial",
+            "lines": "LAMP-1 1\nVASE-1 2 9.50",
+        },
+    )
 
     order = Order.objects.get(number="PHONE-1")
     assert response.status_code == 302
-    assert [(l.product.sku, l.allocated, l.backordered, str(l.unit_price)) for l in order.lines.order_by("position")] == [
-        ("LAMP-1", 1, 0, "10.00"), ("VASE-1", 0, 2, "9.50"),
+    assert [
+        (l.product.sku, l.allocated, l.backordered, str(l.unit_price)) for l in order.lines.order_by("position")
+    ] == [
+        ("LAMP-1", 1, 0, "10.00"),
+        ("VASE-1", 0, 2, "9.50"),
     ]
 
 
 def test_a_bad_admin_order_shows_the_problem_and_saves_nothing(staff, book):
     client = staff("Manager")
 
-    response = client.post(reverse("admin:orders_order_add"), {
-        "number": "PHONE-2", "email": "caller@example.org", "name": "Caller", "language": "en",
-        "fulfilment_policy": "ship_partial", "lines": "GHOST-1 1",
-    })
+    response = client.post(
+        reverse("admin:orders_order_add"),
+        {
+            "number": "PHONE-2",
+            "email": "caller@example.org",
+            "name": "Caller",
+            "language": "en",
+            "fulfilment_policy": "ship_partial",
+            "lines": "GHOST-1 1",
+        },
+    )
 
     assert response.status_code == 200
     assert "unknown SKU GHOST-1" in response.content.decode()
@@ -117,10 +143,18 @@ def test_receive_stock_asks_for_units_per_product_then_fills_waiting_orders(staf
     form = client.post(url, selection)
     assert form.status_code == 200 and "units" in form.content.decode()
 
-    client.post(url, {
-        **selection, "apply": "1", "form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1",
-        "form-0-product": vase.pk, "form-0-quantity": "2", "form-0-note": "pallet 7",
-    })
+    client.post(
+        url,
+        {
+            **selection,
+            "apply": "1",
+            "form-TOTAL_FORMS": "1",
+            "form-INITIAL_FORMS": "1",
+            "form-0-product": vase.pk,
+            "form-0-quantity": "2",
+            "form-0-note": "pallet 7",
+        },
+    )
 
     vase.stock.refresh_from_db()
     assert (vase.stock.on_hand, vase.stock.allocated) == (2, 2)
@@ -134,11 +168,18 @@ def test_changing_the_policy_in_admin_updates_the_status(staff, book):
     order = place((lamp, 1), (vase, 1), number="MIX-1", policy="ship_complete")
     assert order.status == Order.Status.AWAITING_STOCK
 
-    client.post(reverse("admin:orders_order_change", args=[order.pk]), {
-        "fulfilment_policy": "ship_partial", "expedite": "on",
-        **{f"{prefix}-{key}": "0" for prefix in ("lines", "backorders", "shipments", "messages", "vouchers", "events")
-           for key in ("TOTAL_FORMS", "INITIAL_FORMS")},
-    })
+    client.post(
+        reverse("admin:orders_order_change", args=[order.pk]),
+        {
+            "fulfilment_policy": "ship_partial",
+            "expedite": "on",
+            **{
+                f"{prefix}-{key}": "0"
+                for prefix in ("lines", "backorders", "shipments", "messages", "vouchers", "events")
+                for key in ("TOTAL_FORMS", "INITIAL_FORMS")
+            },
+        },
+    )
 
     order.refresh_from_db()
     assert (order.fulfilment_policy, order.expedite, order.status) == ("ship_partial", True, Order.Status.READY_TO_SHIP)
@@ -147,8 +188,10 @@ def test_changing_the_policy_in_admin_updates_the_status(staff, book):
 @pytest.mark.parametrize(
     "role, action, allowed",
     [
-        ("Warehouse", "ship_ready_orders", True), ("Customer service", "ship_ready_orders", False),
-        ("Customer service", "cancel_unshipped", True), ("Warehouse", "cancel_unshipped", False),
+        ("Warehouse", "ship_ready_orders", True),
+        ("Customer service", "ship_ready_orders", False),
+        ("Customer service", "cancel_unshipped", True),
+        ("Warehouse", "cancel_unshipped", False),
     ],
 )
 def test_order_actions_are_offered_to_the_roles_that_may_use_them(staff, book, role, action, allowed):
@@ -230,7 +273,12 @@ def test_a_policy_whose_row_is_gone_shows_its_defaults_and_saving_writes_it(staf
     assert not ReorderPolicy.objects.exists()
 
     # Then saving it writes the one row
-    saved = client.post(reverse("admin:purchasing_reorderpolicy_change", args=[1]), {
-        "service_level": "0.900", "review_period_days": "7", "often_backordered_rate": "0.200",
-    })
+    saved = client.post(
+        reverse("admin:purchasing_reorderpolicy_change", args=[1]),
+        {
+            "service_level": "0.900",
+            "review_period_days": "7",
+            "often_backordered_rate": "0.200",
+        },
+    )
     assert saved.status_code == 302 and str(ReorderPolicy.objects.get(pk=1).service_level) == "0.900"

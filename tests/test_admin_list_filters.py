@@ -10,9 +10,21 @@ from tests.factories import ProductFactory, UserFactory, place
 
 pytestmark = pytest.mark.django_db
 
-ODD = ["status__exact=%00", "status__exact=lost", "kind__exact=%00", "language__exact=%00", "reason__exact=%00",
-       "status__isnull=%00", "q=%00", "p=²", "o=%00", "waiting=²", "supplier__id__exact=²", "created_at__year=²",
-       "placed_at__year=%00"]
+ODD = [
+    "status__exact=%00",
+    "status__exact=lost",
+    "kind__exact=%00",
+    "language__exact=%00",
+    "reason__exact=%00",
+    "status__isnull=%00",
+    "q=%00",
+    "p=²",
+    "o=%00",
+    "waiting=²",
+    "supplier__id__exact=²",
+    "created_at__year=²",
+    "placed_at__year=%00",
+]
 
 
 def test_no_admin_list_answers_an_odd_filter_with_a_server_error(client):

@@ -31,11 +31,11 @@ from inventory.api import ProductViewSet
 from inventory.models import Product
 from kernel.permissions import missing_permissions
 from notifications.models import Digest
-from shops.connections import connect_shop
 from orders.api import OrderViewSet
 from orders.models import Order
 from purchasing.api import PurchaseOrderViewSet, ReorderListView, SupplierViewSet
 from purchasing.models import PurchaseOrder, Supplier
+from shops.connections import connect_shop
 from tests.factories import ProductFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -43,20 +43,42 @@ pytestmark = pytest.mark.django_db
 # The demo's logins (seed_demo), one per role, and a staff login that has no role at all.
 LOGINS = ["lager", "einkauf", "service", "chef", "admin", "shop", "no role"]
 # Django's own pages, open to any staff login (each checks what it shows itself).
-SITE_PAGES = {"index", "login", "logout", "password_change", "password_change_done", "jsi18n", "autocomplete",
-              "view_on_site", "app_list"}
+SITE_PAGES = {
+    "index",
+    "login",
+    "logout",
+    "password_change",
+    "password_change_done",
+    "jsi18n",
+    "autocomplete",
+    "view_on_site",
+    "app_list",
+}
 # What a ModelAdmin's standard views need, by their URL names' ending: "view" is view or change.
 STANDARD = {
-    "changelist": ["view"], "change": ["view"], "history": ["view"], "add": ["add"], "delete": ["delete"],
+    "changelist": ["view"],
+    "change": ["view"],
+    "history": ["view"],
+    "add": ["add"],
+    "delete": ["delete"],
     # django-import-export: an import creates and changes rows, an export reads them
-    "import": ["add", "change"], "process_import": ["add", "change"], "export": ["view"],
+    "import": ["add", "change"],
+    "process_import": ["add", "change"],
+    "export": ["view"],
     "password_change": ["change"],  # Django's user admin
 }
 # A form that would place an order, run the batch, refresh a page or add to drafts if the
 # page let the role through.
 ACTING_POST = {
-    "number": "WALK-1", "email": "walk@example.org", "name": "Walk", "language": "en",
-    "fulfilment_policy": "ship_partial", "lines": "TEA-001 1", "run_batch": "1", "refresh": "1", "sku": "TEA-001",
+    "number": "WALK-1",
+    "email": "walk@example.org",
+    "name": "Walk",
+    "language": "en",
+    "fulfilment_policy": "ship_partial",
+    "lines": "TEA-001 1",
+    "run_batch": "1",
+    "refresh": "1",
+    "sku": "TEA-001",
 }
 
 
@@ -72,8 +94,15 @@ def demo(db, settings):
     SolarSchedule.objects.create(event="sunrise", latitude="52.52", longitude="13.40")
     ClockedSchedule.objects.create(clocked_time=datetime.datetime(2026, 3, 2, 6, tzinfo=datetime.UTC))
     PeriodicTask.objects.create(name="walk", task="purchasing.tasks.batch_backorders", interval=every_day)
-    connect_shop("WALK", platform="woocommerce", url="https://shop.example.org", language="de",
-                 webhook_secret="walk", consumer_key="ck_walk", consumer_secret="cs_walk")
+    connect_shop(
+        "WALK",
+        platform="woocommerce",
+        url="https://shop.example.org",
+        language="de",
+        webhook_secret="walk",
+        consumer_key="ck_walk",
+        consumer_secret="cs_walk",
+    )
     users = {login: User.objects.get(username=login) for login in LOGINS if login != "no role"}
     users["no role"] = UserFactory(username="norole")
     return users
@@ -135,9 +164,12 @@ def may(model_admin, user, what):
     opts = model_admin.model._meta
     if what == "view":
         return may(model_admin, user, "change") or (
-            allowed_at_all(model_admin, "view") and not missing_permissions(user, [f"{opts.app_label}.view_{opts.model_name}"]))
+            allowed_at_all(model_admin, "view")
+            and not missing_permissions(user, [f"{opts.app_label}.view_{opts.model_name}"])
+        )
     return allowed_at_all(model_admin, what) and not missing_permissions(
-        user, [f"{opts.app_label}.{get_permission_codename(what, opts)}"])
+        user, [f"{opts.app_label}.{get_permission_codename(what, opts)}"]
+    )
 
 
 def allowed_at_all(model_admin, what):
@@ -201,7 +233,11 @@ def answer(response):
 def test_every_admin_page_answers_each_role_as_its_permissions_say(demo):
     # Given the demo shop, its staff in each role, the shop's API login and staff with no role
     pages = list(admin_pages())
-    problems = [f"{page.route}: states no permission (kernel.admin_tools.admin_page)" for page in pages if page.kind == "unstated"]
+    problems = [
+        f"{page.route}: states no permission (kernel.admin_tools.admin_page)"
+        for page in pages
+        if page.kind == "unstated"
+    ]
 
     for login, user in demo.items():
         client = client_for(user)
@@ -227,7 +263,9 @@ def test_every_admin_page_answers_each_role_as_its_permissions_say(demo):
                     if page.name != "login" and not went_to_login(response):
                         problems.append(f"{login} GET {url}: {answer(response)}, not the login page")
                 elif needed is False and response.status_code != 403:
-                    problems.append(f"{login} GET {url}: {answer(response)}, the role lacks the permission: 403 expected")
+                    problems.append(
+                        f"{login} GET {url}: {answer(response)}, the role lacks the permission: 403 expected"
+                    )
                 elif needed is True and (response.status_code >= 400 or went_to_login(response)):
                     problems.append(f"{login} GET {url}: {answer(response)}, the role holds the permission")
 
@@ -274,11 +312,15 @@ def test_what_a_role_may_not_do_in_admin_stores_nothing_and_is_not_offered(demo)
                     continue
                 expected = user.is_staff and needs(user) and may(model_admin, user, "view")
                 if (name in offered) != expected:
-                    problems.append(f"{login} {url}: action {name} {'not ' if expected else ''}offered, "
-                                    f"the role {'holds' if expected else 'lacks'} its permission")
+                    problems.append(
+                        f"{login} {url}: action {name} {'not ' if expected else ''}offered, "
+                        f"the role {'holds' if expected else 'lacks'} its permission"
+                    )
                 if not expected and row is not None:
                     before = stored_rows()
-                    response = client.post(url, {"action": name, ACTION_CHECKBOX_NAME: [row.pk], "apply": "1", **ACTING_POST})
+                    response = client.post(
+                        url, {"action": name, ACTION_CHECKBOX_NAME: [row.pk], "apply": "1", **ACTING_POST}
+                    )
                     if response.status_code >= 500 or stored_rows() != before:
                         problems.append(f"{login} POST {url} action {name}: {answer(response)}, stored or failed")
 
@@ -286,8 +328,12 @@ def test_what_a_role_may_not_do_in_admin_stores_nothing_and_is_not_offered(demo)
 
 
 ORDER_FORM = {
-    "number": "PHONE-9", "email": "caller@example.org", "name": "Caller", "language": "en",
-    "fulfilment_policy": "ship_partial", "lines": "LAMP-9 1",
+    "number": "PHONE-9",
+    "email": "caller@example.org",
+    "name": "Caller",
+    "language": "en",
+    "fulfilment_policy": "ship_partial",
+    "lines": "LAMP-9 1",
 }
 
 
@@ -331,9 +377,15 @@ def action_codenames(model, action):
     model_admin = admin.site.get_model_admin(model)
     func = model_admin.get_action(action)[0]
     opts = model._meta
-    return [codename for what in func.allowed_permissions for codename in (
-        [f"{opts.app_label}.{get_permission_codename(what, opts)}"] if what in ("add", "change", "delete", "view")
-        else getattr(model_admin, f"has_{what}_permission").required_perms)]
+    return [
+        codename
+        for what in func.allowed_permissions
+        for codename in (
+            [f"{opts.app_label}.{get_permission_codename(what, opts)}"]
+            if what in ("add", "change", "delete", "view")
+            else getattr(model_admin, f"has_{what}_permission").required_perms
+        )
+    ]
 
 
 def page_codenames(name, *args):
@@ -347,18 +399,32 @@ def test_admin_asks_the_api_s_permission_for_the_same_act():
     same_act = {
         "place an order": (add(Order), OrderViewSet.required_perms["create"]),
         "ship": (action_codenames(Order, "ship_ready_orders"), OrderViewSet.required_perms["ship"]),
-        "ship from the order's page": (page_codenames("admin:orders_order_ship", 1), OrderViewSet.required_perms["ship"]),
+        "ship from the order's page": (
+            page_codenames("admin:orders_order_ship", 1),
+            OrderViewSet.required_perms["ship"],
+        ),
         "cancel units": (action_codenames(Order, "cancel_unshipped"), OrderViewSet.required_perms["cancel"]),
         "receive stock": (action_codenames(Product, "receive_stock"), ProductViewSet.required_perms["stock"]),
         "create a product": (add(Product), ProductViewSet.required_perms["create"]),
         "create a supplier": (add(Supplier), SupplierViewSet.required_perms["create"]),
         "send a purchase order": (action_codenames(PurchaseOrder, "send"), PurchaseOrderViewSet.required_perms["send"]),
-        "record the supplier's dates": (action_codenames(PurchaseOrder, "confirm"), PurchaseOrderViewSet.required_perms["confirm"]),
-        "cancel a purchase order": (action_codenames(PurchaseOrder, "cancel"), PurchaseOrderViewSet.required_perms["cancel"]),
+        "record the supplier's dates": (
+            action_codenames(PurchaseOrder, "confirm"),
+            PurchaseOrderViewSet.required_perms["confirm"],
+        ),
+        "cancel a purchase order": (
+            action_codenames(PurchaseOrder, "cancel"),
+            PurchaseOrderViewSet.required_perms["cancel"],
+        ),
         "receive goods": (action_codenames(PurchaseOrder, "receive"), PurchaseOrderViewSet.required_perms["receive"]),
-        "receive goods from the list": (page_codenames("admin:purchasing_purchaseorder_receive", 1),
-                                        PurchaseOrderViewSet.required_perms["receive"]),
-        "read the reorder review": (page_codenames("admin:purchasing_purchaseorder_reorder"), ReorderListView.required_perms["GET"]),
+        "receive goods from the list": (
+            page_codenames("admin:purchasing_purchaseorder_receive", 1),
+            PurchaseOrderViewSet.required_perms["receive"],
+        ),
+        "read the reorder review": (
+            page_codenames("admin:purchasing_purchaseorder_reorder"),
+            ReorderListView.required_perms["GET"],
+        ),
     }
 
     for act, (in_admin, in_api) in same_act.items():

@@ -58,7 +58,9 @@ def cache_warnings(caplog):
     return [r.getMessage() for r in caplog.records if r.name == "kernel.ratelimit"]
 
 
-def test_the_status_page_answers_while_redis_is_down_and_limits_again_when_it_is_back(client, redis, clock, page, caplog):
+def test_the_status_page_answers_while_redis_is_down_and_limits_again_when_it_is_back(
+    client, redis, clock, page, caplog
+):
     # Given Redis answering: the fourth request in a minute is refused
     assert [client.get(page).status_code for _ in range(4)] == [200, 200, 200, 429]
 

@@ -15,8 +15,14 @@ JOBS = {
     "Warehouse": ["Receive goods against a purchase order", "Orders ready to ship"],
     "Purchasing": ["Review draft purchase orders", "Reorder review"],
     "Customer service": ["Worklist: customers at risk"],
-    "Manager": ["Receive goods against a purchase order", "Orders ready to ship", "Review draft purchase orders",
-                "Reorder review", "Worklist: customers at risk", "Dashboard"],
+    "Manager": [
+        "Receive goods against a purchase order",
+        "Orders ready to ship",
+        "Review draft purchase orders",
+        "Reorder review",
+        "Worklist: customers at risk",
+        "Dashboard",
+    ],
 }
 ALL_JOBS = {job for jobs in JOBS.values() for job in jobs}
 
@@ -44,14 +50,21 @@ def sent_po(db):
 def test_the_warehouse_receives_one_purchase_order_from_its_own_page(client, sent_po):
     item, order, po = sent_po
     client.force_login(UserFactory(roles=["Warehouse"]))
-    listing = client.get(reverse("admin:purchasing_purchaseorder_changelist") + "?status__in=sent,confirmed,partially_received")
+    listing = client.get(
+        reverse("admin:purchasing_purchaseorder_changelist") + "?status__in=sent,confirmed,partially_received"
+    )
     receive_url = reverse("admin:purchasing_purchaseorder_receive", args=[po.pk])
     assert receive_url in listing.content.decode()
 
     page = client.get(receive_url)
     formset = page.context["formset"]
-    data = {"apply": "1", "form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1",
-            "form-0-line": formset.forms[0].initial["line"].pk, "form-0-quantity": "2"}
+    data = {
+        "apply": "1",
+        "form-TOTAL_FORMS": "1",
+        "form-INITIAL_FORMS": "1",
+        "form-0-line": formset.forms[0].initial["line"].pk,
+        "form-0-quantity": "2",
+    }
     done = client.post(receive_url, data)
 
     assert done.status_code == 302
@@ -67,8 +80,11 @@ def test_the_receive_form_names_each_product_and_back_leads_to_the_goods_in_list
     page = client.get(reverse("admin:purchasing_purchaseorder_receive", args=[po.pk])).content.decode()
 
     assert f"{po.number}: 2 × {item.product.sku} {item.product.name} (0 received)" in page
-    assert 'disabled' not in page.split('id="content-main"')[-1].split("form-0-quantity")[0]  # words, not a greyed box
-    assert 'href="/admin/purchasing/purchaseorder/?status__in=sent,confirmed,partially_received" class="button cancel-link"' in page
+    assert "disabled" not in page.split('id="content-main"')[-1].split("form-0-quantity")[0]  # words, not a greyed box
+    assert (
+        'href="/admin/purchasing/purchaseorder/?status__in=sent,confirmed,partially_received" class="button cancel-link"'
+        in page
+    )
 
 
 def test_after_goods_in_the_warehouse_is_offered_to_ship_the_orders_they_made_ready(client, sent_po):
@@ -77,15 +93,27 @@ def test_after_goods_in_the_warehouse_is_offered_to_ship_the_orders_they_made_re
     second = place((item.product, 1))
     PurchaseOrder.objects.filter(pk=po.pk).update(status="sent")
     client.force_login(UserFactory(roles=["Warehouse"]))
-    receive_list = reverse("admin:purchasing_purchaseorder_changelist") + "?status__in=sent,confirmed,partially_received"
+    receive_list = (
+        reverse("admin:purchasing_purchaseorder_changelist") + "?status__in=sent,confirmed,partially_received"
+    )
 
     # When the warehouse receives the purchase order from the goods-in list, enough for both
     form = client.post(receive_list, {"action": "receive", ACTION_CHECKBOX_NAME: [po.pk]})
     line = form.context["formset"].forms[0].initial["line"]
-    done = client.post(receive_list, {
-        "action": "receive", ACTION_CHECKBOX_NAME: [po.pk], "apply": "1", "allow_over": "on",
-        "form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1", "form-0-line": line.pk, "form-0-quantity": "3",
-    }, follow=True)
+    done = client.post(
+        receive_list,
+        {
+            "action": "receive",
+            ACTION_CHECKBOX_NAME: [po.pk],
+            "apply": "1",
+            "allow_over": "on",
+            "form-TOTAL_FORMS": "1",
+            "form-INITIAL_FORMS": "1",
+            "form-0-line": line.pk,
+            "form-0-quantity": "3",
+        },
+        follow=True,
+    )
 
     # Then it lands back on the goods-in list, told which orders are ready, with a button for them
     assert done.redirect_chain[-1][0] == receive_list
@@ -94,8 +122,10 @@ def test_after_goods_in_the_warehouse_is_offered_to_ship_the_orders_they_made_re
     assert f"2 orders are ready to ship now: {numbers}." in html
     assert "Ship these 2 orders" in html and 'value="ship_ready_orders"' in html
     # and the button opens the ship confirmation for exactly those orders
-    ship = client.post(reverse("admin:orders_order_changelist") + "?status__exact=ready_to_ship",
-                       {"action": "ship_ready_orders", ACTION_CHECKBOX_NAME: [first.pk, second.pk]})
+    ship = client.post(
+        reverse("admin:orders_order_changelist") + "?status__exact=ready_to_ship",
+        {"action": "ship_ready_orders", ACTION_CHECKBOX_NAME: [first.pk, second.pk]},
+    )
     assert ship.context["title"] == "Ship these orders?"
     assert f"{first.number}: 2 × {item.product.sku}" in ship.content.decode()
 
@@ -153,8 +183,10 @@ def test_purchasing_runs_the_batch_from_the_draft_review(client):
 
     [draft] = ran.context["drafts"]
     assert draft.supplier == item.supplier and draft.lines.get().quantity == 3
-    assert (f"Batch run: 1 purchase order created ({draft.number}); 0 topped up; 3 units put on order."
-            in ran.content.decode())
+    assert (
+        f"Batch run: 1 purchase order created ({draft.number}); 0 topped up; 3 units put on order."
+        in ran.content.decode()
+    )
     warehouse = UserFactory(roles=["Warehouse"])
     client.force_login(warehouse)
     assert client.post(reverse("admin:purchasing_purchaseorder_drafts"), {"run_batch": "1"}).status_code == 403
@@ -174,10 +206,15 @@ def test_purchasing_reviews_drafts_with_value_and_customers(client, db):
     assert "Send to supplier" in page.content.decode()
 
 
-@pytest.mark.parametrize("url", [
-    "admin:purchasing_purchaseorder_drafts", "admin:purchasing_supplier_changelist",
-    "admin:purchasing_supplieritem_changelist", "dashboard",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "admin:purchasing_purchaseorder_drafts",
+        "admin:purchasing_supplier_changelist",
+        "admin:purchasing_supplieritem_changelist",
+        "dashboard",
+    ],
+)
 def test_the_warehouse_is_refused_purchasing_pages_and_the_dashboard(client, db, url):
     client.force_login(UserFactory(roles=["Warehouse"]))
 

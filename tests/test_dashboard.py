@@ -31,32 +31,64 @@ def history(settings):
     """Six orders over 25 days, each line's fate known (default ETA: 14 days out)."""
     settings.BACKORDER_DEFAULT_LEAD_TIME_DAYS = 14
     with time_machine.travel(T0, tick=False) as clock:
-        a, b, c, d, e = (ProductFactory(sku=sku, price=Decimal(price)) for sku, price in
-                         [("A", "10"), ("B", "10"), ("C", "7.50"), ("D", "20"), ("E", "5")])
+        a, b, c, d, e = (
+            ProductFactory(sku=sku, price=Decimal(price))
+            for sku, price in [("A", "10"), ("B", "10"), ("C", "7.50"), ("D", "20"), ("E", "5")]
+        )
         receive(e, 1)
-        place((a, 2))                          # filled after 5 days: by the promised date
-        place((b, 1))                          # filled after 20 days: 6 days late
-        place((e, 1))                          # in stock: no backorder
+        place((a, 2))  # filled after 5 days: by the promised date
+        place((b, 1))  # filled after 20 days: 6 days late
+        place((e, 1))  # in stock: no backorder
         clock.move_to(at(1))
-        place((d, 1))                          # still waiting after 24 days
+        place((d, 1))  # still waiting after 24 days
         clock.move_to(at(2))
-        lost = place((d, 2))                   # one unit cancelled, one waiting
+        lost = place((d, 2))  # one unit cancelled, one waiting
         cancel_units(lost.number, [CancelRequest("D", 1)])
         clock.move_to(at(5))
         receive(a, 2)
         clock.move_to(at(20))
         receive(b, 1)
-        place((c, 4))                          # waiting 5 days
+        place((c, 4))  # waiting 5 days
         supplier = SupplierFactory(name="Acme")
-        po = PurchaseOrder.objects.create(number="PO-1", supplier=supplier, status="partially_received", created_at=at(0))
-        PurchaseOrderLine.objects.bulk_create([
-            PurchaseOrderLine(purchase_order=po, product=a, supplier_sku="x", quantity=1, received=1, unit_cost=1,
-                              expected_date=at(9).date(), first_expected_date=at(9).date(), received_at=at(8)),
-            PurchaseOrderLine(purchase_order=po, product=b, supplier_sku="y", quantity=1, received=1, unit_cost=1,
-                              expected_date=at(19).date(), first_expected_date=at(10).date(), received_at=at(19)),
-            PurchaseOrderLine(purchase_order=po, product=c, supplier_sku="z", quantity=5, unit_cost=1,
-                              expected_date=at(18).date(), first_expected_date=at(18).date(), late=True),
-        ])
+        po = PurchaseOrder.objects.create(
+            number="PO-1", supplier=supplier, status="partially_received", created_at=at(0)
+        )
+        PurchaseOrderLine.objects.bulk_create(
+            [
+                PurchaseOrderLine(
+                    purchase_order=po,
+                    product=a,
+                    supplier_sku="x",
+                    quantity=1,
+                    received=1,
+                    unit_cost=1,
+                    expected_date=at(9).date(),
+                    first_expected_date=at(9).date(),
+                    received_at=at(8),
+                ),
+                PurchaseOrderLine(
+                    purchase_order=po,
+                    product=b,
+                    supplier_sku="y",
+                    quantity=1,
+                    received=1,
+                    unit_cost=1,
+                    expected_date=at(19).date(),
+                    first_expected_date=at(10).date(),
+                    received_at=at(19),
+                ),
+                PurchaseOrderLine(
+                    purchase_order=po,
+                    product=c,
+                    supplier_sku="z",
+                    quantity=5,
+                    unit_cost=1,
+                    expected_date=at(18).date(),
+                    first_expected_date=at(18).date(),
+                    late=True,
+                ),
+            ]
+        )
         messages = list(CustomerMessage.objects.order_by("id")[:3])
         CustomerMessage.objects.filter(pk__in=[m.pk for m in messages[:2]]).update(status="sent", sent_at=at(20))
         CustomerMessage.objects.filter(pk=messages[2].pk).update(status="bounced", sent_at=at(20))
@@ -80,7 +112,9 @@ def test_the_figures_of_a_known_history(history):
     assert [(row["product__sku"], row["units"]) for row in figures["top_skus"]] == [("C", 4), ("D", 2)]
     suppliers = supplier_figures(at(25))
     assert (suppliers["late_purchase_orders"], suppliers["late_lines"]) == (1, 1)
-    assert [(row["purchase_order__supplier__name"], row["lines"], row["rate"]) for row in suppliers["suppliers"]] == [("Acme", 2, 0.5)]
+    assert [(row["purchase_order__supplier__name"], row["lines"], row["rate"]) for row in suppliers["suppliers"]] == [
+        ("Acme", 2, 0.5)
+    ]
     assert message_figures(at(25)) == {"sent": 3, "bounced": 1, "failed": 0, "queued": 3, "delays": 0}
 
 

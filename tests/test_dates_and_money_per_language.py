@@ -36,10 +36,16 @@ def clock():
         yield traveller
 
 
-@pytest.mark.parametrize(("language", "amount", "written"), [
-    ("en", "4713.50", "€4,713.50"), ("de", "4713.50", f"4.713,50{NBSP}€"),
-    ("en", "-4.5", "-€4.50"), ("de", "0", f"0,00{NBSP}€"), ("en", "1234567.891", "€1,234,567.89"),
-])
+@pytest.mark.parametrize(
+    ("language", "amount", "written"),
+    [
+        ("en", "4713.50", "€4,713.50"),
+        ("de", "4713.50", f"4.713,50{NBSP}€"),
+        ("en", "-4.5", "-€4.50"),
+        ("de", "0", f"0,00{NBSP}€"),
+        ("en", "1234567.891", "€1,234,567.89"),
+    ],
+)
 def test_an_amount_is_written_as_the_language_writes_money(language, amount, written):
     assert money(Decimal(amount), language) == written
 
@@ -49,9 +55,13 @@ def test_a_date_is_written_in_words_no_country_reads_differently(language, writt
     assert day(datetime.date(2026, 12, 8), language) == written
 
 
-@pytest.mark.parametrize(("language", "price", "placed"), [
-    ("en", "€4,713.50", "30 Nov 2026, 10:00"), ("de", f"4.713,50{NBSP}€", "30. November 2026, 10:00"),
-])
+@pytest.mark.parametrize(
+    ("language", "price", "placed"),
+    [
+        ("en", "€4,713.50", "30 Nov 2026, 10:00"),
+        ("de", f"4.713,50{NBSP}€", "30. November 2026, 10:00"),
+    ],
+)
 def test_admin_pages_write_money_and_dates_in_the_staff_members_language(client, clock, language, price, placed):
     # Given a product worth more than a thousand and an order placed at 10:00 Berlin time
     product = ProductFactory(sku="LAMP-1", price=Decimal("4713.50"))
@@ -60,7 +70,9 @@ def test_admin_pages_write_money_and_dates_in_the_staff_members_language(client,
 
     # When staff read the product list and the order page in their language
     products = client.get(reverse("admin:inventory_product_changelist"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
-    order_page = client.get(reverse("admin:orders_order_change", args=[order.pk]), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    order_page = client.get(
+        reverse("admin:orders_order_change", args=[order.pk]), HTTP_ACCEPT_LANGUAGE=language
+    ).content.decode()
 
     # Then money carries its currency the way the language writes it, and dates are in words
     assert price in products and "4713.50" not in products
@@ -68,11 +80,17 @@ def test_admin_pages_write_money_and_dates_in_the_staff_members_language(client,
     assert "11/30/2026" not in order_page and "Nov. 30" not in order_page
 
 
-@pytest.mark.parametrize(("language", "expected", "cost"), [
-    ("en", "expected 10 Dec 2026", "€5.00 each"), ("de", "erwartet 10. Dezember 2026", f"5,00{NBSP}€ je"),
-])
+@pytest.mark.parametrize(
+    ("language", "expected", "cost"),
+    [
+        ("en", "expected 10 Dec 2026", "€5.00 each"),
+        ("de", "erwartet 10. Dezember 2026", f"5,00{NBSP}€ je"),
+    ],
+)
 def test_a_supplier_reads_an_unambiguous_date_and_its_price_in_its_language(clock, language, expected, cost):
-    item = SupplierItemFactory(supplier=SupplierFactory(language=language), unit_cost=Decimal("5.00"), lead_time_days=10)
+    item = SupplierItemFactory(
+        supplier=SupplierFactory(language=language), unit_cost=Decimal("5.00"), lead_time_days=10
+    )
     place((item.product, 2))
     batching.batch_backorders()
 
@@ -84,7 +102,9 @@ def test_a_supplier_reads_an_unambiguous_date_and_its_price_in_its_language(cloc
 
 
 @pytest.mark.parametrize(("language", "refund"), [("en", "€17.00"), ("de", f"17,00{NBSP}€")])
-def test_the_status_page_and_the_cancellation_email_write_the_refund_in_the_customers_language(client, clock, language, refund):
+def test_the_status_page_and_the_cancellation_email_write_the_refund_in_the_customers_language(
+    client, clock, language, refund
+):
     # Given a customer waiting for an item worth 17.00
     order = place((ProductFactory(price=Decimal("17.00")), 1), customer=CustomerFactory.build(language=language))
     line = order.lines.get()

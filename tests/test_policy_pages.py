@@ -28,7 +28,10 @@ def test_opening_a_policy_whose_row_is_gone_writes_nothing_and_saving_writes_it_
 
     # And saving the form writes the row
     form = page.context["adminform"].form
-    data = {name: "" if value is None else ("on" if value is True else value) for name, value in form.initial.items()
-            if value is not False}
+    data = {
+        name: "" if value is None else ("on" if value is True else value)
+        for name, value in form.initial.items()
+        if value is not False
+    }
     saved = client.post(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[1]), data)
     assert saved.status_code == 302 and policy.objects.filter(pk=1).exists()

@@ -15,7 +15,9 @@ pytestmark = pytest.mark.django_db
 
 def test_a_refused_page_is_logged_once_without_a_traceback(client):
     # Given the log as operators read it (the configured console handler)
-    [handler] = [h for h in logging.getLogger("django").handlers if any(isinstance(f, RefusalFilter) for f in h.filters)]
+    [handler] = [
+        h for h in logging.getLogger("django").handlers if any(isinstance(f, RefusalFilter) for f in h.filters)
+    ]
     stream, handler.stream = handler.stream, io.StringIO()
     try:
         # When the warehouse opens the managers' dashboard

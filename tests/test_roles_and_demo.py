@@ -11,11 +11,16 @@ pytestmark = pytest.mark.django_db
 
 
 def perms(group):
-    return {f"{p.content_type.app_label}.{p.codename}" for p in Group.objects.get(name=group).permissions.select_related("content_type")}
+    return {
+        f"{p.content_type.app_label}.{p.codename}"
+        for p in Group.objects.get(name=group).permissions.select_related("content_type")
+    }
 
 
 def test_the_roles_exist_with_permissions_that_fit_each_job():
-    assert {"Warehouse", "Purchasing", "Customer service", "Manager", "Shop"} <= set(Group.objects.values_list("name", flat=True))
+    assert {"Warehouse", "Purchasing", "Customer service", "Manager", "Shop"} <= set(
+        Group.objects.values_list("name", flat=True)
+    )
     assert {"orders.add_shipment", "inventory.add_stockmovement"} <= perms("Warehouse")
     assert "orders.cancel_units" not in perms("Warehouse")
     assert {"orders.cancel_units", "orders.change_order"} <= perms("Customer service")
@@ -40,7 +45,11 @@ def test_seed_demo_is_idempotent(capsys):
     # The history's emails went out at their time; customers heard of delays and got vouchers.
     from notifications.models import CustomerMessage
 
-    assert set(CustomerMessage.objects.values_list("kind", flat=True)) >= {"backorder_notice", "delay_notice", "shipped"}
+    assert set(CustomerMessage.objects.values_list("kind", flat=True)) >= {
+        "backorder_notice",
+        "delay_notice",
+        "shipped",
+    }
     assert not CustomerMessage.objects.filter(status="sent", sent_at__isnull=True).exists()
     assert CustomerMessage.objects.filter(status="sent").count() >= CustomerMessage.objects.count() - 10
     assert "Shop API token" in capsys.readouterr().out

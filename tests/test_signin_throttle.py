@@ -63,7 +63,9 @@ def test_wrong_passwords_lock_the_account_until_the_window_has_passed(client, cl
     assert guesses == [200] * 5
 
     # When the right password comes next
-    with mock.patch.object(ModelBackend, "authenticate", autospec=True, side_effect=ModelBackend.authenticate) as checked:
+    with mock.patch.object(
+        ModelBackend, "authenticate", autospec=True, side_effect=ModelBackend.authenticate
+    ) as checked:
         refused = sign_in(client, "clerk", PASSWORD)
 
     # Then it is refused with a 429 that says how long to wait, without the password even being checked
@@ -72,7 +74,9 @@ def test_wrong_passwords_lock_the_account_until_the_window_has_passed(client, cl
     assert 'id="login-form"' in refused.content.decode()  # the admin's own sign-in page
     assert checked.call_count == 0 and "_auth_user_id" not in client.session
     # And one log line names the account, the address and the count, and no password
-    assert refusals(caplog) == ["Sign-in refused: account 'clerk', address 127.0.0.1, 5 failed sign-ins of this account"]
+    assert refusals(caplog) == [
+        "Sign-in refused: account 'clerk', address 127.0.0.1, 5 failed sign-ins of this account"
+    ]
     assert PASSWORD not in caplog.text and "guess-" not in caplog.text
 
     # When ten minutes have passed, it is still refused, now for five more minutes
@@ -91,7 +95,10 @@ def test_the_refusal_speaks_german(client, clerk, clock):
     refused = sign_in(client, "clerk", PASSWORD, HTTP_ACCEPT_LANGUAGE="de")
 
     assert refused.status_code == 429
-    assert "Zu viele fehlgeschlagene Anmeldungen für dieses Konto; versuchen Sie es in 15 Minuten erneut." in refused.content.decode()
+    assert (
+        "Zu viele fehlgeschlagene Anmeldungen für dieses Konto; versuchen Sie es in 15 Minuten erneut."
+        in refused.content.decode()
+    )
 
 
 def test_a_successful_sign_in_forgets_the_accounts_failures(client, clerk, clock, limits):
@@ -121,7 +128,9 @@ def test_one_address_guessing_many_accounts_is_stopped_and_other_addresses_are_n
     # Then it is refused, and the clerk at another address signs in
     assert refused.status_code == 429
     assert "Too many failed sign-ins from your address; try again in 15 minutes." in refused.content.decode()
-    assert refusals(caplog) == ["Sign-in refused: account 'clerk', address 127.0.0.1, 8 failed sign-ins of this address"]
+    assert refusals(caplog) == [
+        "Sign-in refused: account 'clerk', address 127.0.0.1, 8 failed sign-ins of this address"
+    ]
     assert signed_in(sign_in(Client(REMOTE_ADDR="10.0.0.9"), "clerk", PASSWORD))
 
     # And after the window the address may try again

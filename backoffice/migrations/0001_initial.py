@@ -4,22 +4,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Heartbeat',
+            name="Heartbeat",
             fields=[
-                ('name', models.CharField(max_length=32, primary_key=True, serialize=False, verbose_name='process')),
-                ('at', models.DateTimeField(verbose_name='last seen')),
+                ("name", models.CharField(max_length=32, primary_key=True, serialize=False, verbose_name="process")),
+                ("at", models.DateTimeField(verbose_name="last seen")),
             ],
             options={
-                'verbose_name': 'heartbeat',
-                'verbose_name_plural': 'heartbeats',
+                "verbose_name": "heartbeat",
+                "verbose_name_plural": "heartbeats",
             },
         ),
     ]

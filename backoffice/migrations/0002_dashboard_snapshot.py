@@ -4,23 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('backoffice', '0001_initial'),
+        ("backoffice", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DashboardSnapshot',
+            name="DashboardSnapshot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('figures', models.JSONField(verbose_name='figures')),
-                ('as_of', models.DateTimeField(verbose_name='as of')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("figures", models.JSONField(verbose_name="figures")),
+                ("as_of", models.DateTimeField(verbose_name="as of")),
             ],
             options={
-                'verbose_name': 'dashboard snapshot',
-                'verbose_name_plural': 'dashboard snapshots',
-                'constraints': [models.CheckConstraint(condition=models.Q(('id', 1)), name='dashboard_snapshot_single_row')],
+                "verbose_name": "dashboard snapshot",
+                "verbose_name_plural": "dashboard snapshots",
+                "constraints": [
+                    models.CheckConstraint(condition=models.Q(("id", 1)), name="dashboard_snapshot_single_row")
+                ],
             },
         ),
     ]

@@ -6,8 +6,8 @@ from django import template
 from notifications.models import WorklistRefresh
 from orders.admin import ready_to_ship_url
 from orders.models import Order
-from purchasing.pages.goods_in import receive_list_url
 from purchasing.models import PurchaseOrder
+from purchasing.pages.goods_in import receive_list_url
 from purchasing.selectors import without_supplier
 
 register = template.Library()

@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,91 +15,179 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Product',
+            name="Product",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sku', models.CharField(max_length=64, unique=True, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9][A-Za-z0-9._-]*$', 'Use letters, digits and . _ - only, starting with a letter or digit.')], verbose_name='SKU')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('price', models.DecimalField(decimal_places=2, max_digits=12, validators=[django.core.validators.MinValueValidator(0)], verbose_name='price')),
-                ('backorderable', models.BooleanField(default=True, help_text='May be sold beyond stock.', verbose_name='backorderable')),
-                ('dropship', models.BooleanField(default=False, help_text='Never stocked: the supplier ships to the customer.', verbose_name='dropship')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "sku",
+                    models.CharField(
+                        max_length=64,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Za-z0-9][A-Za-z0-9._-]*$",
+                                "Use letters, digits and . _ - only, starting with a letter or digit.",
+                            )
+                        ],
+                        verbose_name="SKU",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "price",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=12,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="price",
+                    ),
+                ),
+                (
+                    "backorderable",
+                    models.BooleanField(
+                        default=True, help_text="May be sold beyond stock.", verbose_name="backorderable"
+                    ),
+                ),
+                (
+                    "dropship",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Never stocked: the supplier ships to the customer.",
+                        verbose_name="dropship",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
             ],
             options={
-                'verbose_name': 'product',
-                'verbose_name_plural': 'products',
-                'ordering': ['sku'],
+                "verbose_name": "product",
+                "verbose_name_plural": "products",
+                "ordering": ["sku"],
             },
         ),
         migrations.CreateModel(
-            name='StockMovement',
+            name="StockMovement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(choices=[('receipt', 'receipt'), ('adjustment', 'adjustment'), ('count', 'count'), ('shipment', 'shipment')], max_length=16, verbose_name='reason')),
-                ('quantity', models.IntegerField(help_text='Signed change of stock on hand.', verbose_name='quantity')),
-                ('on_hand_after', models.IntegerField(verbose_name='on hand after')),
-                ('note', models.CharField(blank=True, max_length=255, verbose_name='note')),
-                ('reference', models.CharField(blank=True, db_index=True, max_length=64, verbose_name='reference')),
-                ('created_at', models.DateTimeField(db_index=True, verbose_name='created at')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("receipt", "receipt"),
+                            ("adjustment", "adjustment"),
+                            ("count", "count"),
+                            ("shipment", "shipment"),
+                        ],
+                        max_length=16,
+                        verbose_name="reason",
+                    ),
+                ),
+                ("quantity", models.IntegerField(help_text="Signed change of stock on hand.", verbose_name="quantity")),
+                ("on_hand_after", models.IntegerField(verbose_name="on hand after")),
+                ("note", models.CharField(blank=True, max_length=255, verbose_name="note")),
+                ("reference", models.CharField(blank=True, db_index=True, max_length=64, verbose_name="reference")),
+                ("created_at", models.DateTimeField(db_index=True, verbose_name="created at")),
             ],
             options={
-                'verbose_name': 'stock movement',
-                'verbose_name_plural': 'stock movements',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "stock movement",
+                "verbose_name_plural": "stock movements",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='StockLevel',
+            name="StockLevel",
             fields=[
-                ('product', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, primary_key=True, related_name='stock', serialize=False, to='inventory.product', verbose_name='product')),
-                ('on_hand', models.IntegerField(default=0, verbose_name='on hand')),
-                ('allocated', models.IntegerField(default=0, verbose_name='allocated')),
+                (
+                    "product",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        primary_key=True,
+                        related_name="stock",
+                        serialize=False,
+                        to="inventory.product",
+                        verbose_name="product",
+                    ),
+                ),
+                ("on_hand", models.IntegerField(default=0, verbose_name="on hand")),
+                ("allocated", models.IntegerField(default=0, verbose_name="allocated")),
             ],
             options={
-                'verbose_name': 'stock level',
-                'verbose_name_plural': 'stock levels',
+                "verbose_name": "stock level",
+                "verbose_name_plural": "stock levels",
             },
         ),
         migrations.AddConstraint(
-            model_name='product',
-            constraint=models.CheckConstraint(condition=models.Q(('price__gte', 0)), name='product_price_not_negative'),
+            model_name="product",
+            constraint=models.CheckConstraint(condition=models.Q(("price__gte", 0)), name="product_price_not_negative"),
         ),
         migrations.AddField(
-            model_name='stockmovement',
-            name='created_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
+            model_name="stockmovement",
+            name="created_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="created by",
+            ),
         ),
         migrations.AddField(
-            model_name='stockmovement',
-            name='product',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='movements', to='inventory.product', verbose_name='product'),
+            model_name="stockmovement",
+            name="product",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="movements",
+                to="inventory.product",
+                verbose_name="product",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stocklevel',
-            constraint=models.CheckConstraint(condition=models.Q(('on_hand__gte', 0)), name='stock_on_hand_not_negative'),
+            model_name="stocklevel",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("on_hand__gte", 0)), name="stock_on_hand_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stocklevel',
-            constraint=models.CheckConstraint(condition=models.Q(('allocated__gte', 0)), name='stock_allocated_not_negative'),
+            model_name="stocklevel",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("allocated__gte", 0)), name="stock_allocated_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stocklevel',
-            constraint=models.CheckConstraint(condition=models.Q(('allocated__lte', models.F('on_hand'))), name='stock_allocated_within_on_hand'),
+            model_name="stocklevel",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("allocated__lte", models.F("on_hand"))), name="stock_allocated_within_on_hand"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stockmovement',
-            constraint=models.CheckConstraint(condition=models.Q(('on_hand_after__gte', 0)), name='movement_on_hand_after_not_negative'),
+            model_name="stockmovement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("on_hand_after__gte", 0)), name="movement_on_hand_after_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stockmovement',
-            constraint=models.CheckConstraint(condition=models.Q(('reason', 'count'), models.Q(('quantity', 0), _negated=True), _connector='OR'), name='movement_moves_stock'),
+            model_name="stockmovement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("reason", "count"), models.Q(("quantity", 0), _negated=True), _connector="OR"),
+                name="movement_moves_stock",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stockmovement',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('reason', 'receipt'), _negated=True), ('quantity__gt', 0), _connector='OR'), name='movement_receipt_positive'),
+            model_name="stockmovement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("reason", "receipt"), _negated=True), ("quantity__gt", 0), _connector="OR"
+                ),
+                name="movement_receipt_positive",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stockmovement',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('reason', 'shipment'), _negated=True), ('quantity__lt', 0), _connector='OR'), name='movement_shipment_negative'),
+            model_name="stockmovement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("reason", "shipment"), _negated=True), ("quantity__lt", 0), _connector="OR"
+                ),
+                name="movement_shipment_negative",
+            ),
         ),
     ]

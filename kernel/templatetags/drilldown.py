@@ -27,16 +27,23 @@ def date_drilldown(cl):
         return cl.get_query_string(filters, [f"{field}__"])
 
     def choice(date, fmt, **filters):
-        return {"link": link({f"{field}__{part}": value for part, value in filters.items()}),
-                "title": capfirst(formats.date_format(date, fmt))}
+        return {
+            "link": link({f"{field}__{part}": value for part, value in filters.items()}),
+            "title": capfirst(formats.date_format(date, fmt)),
+        }
 
     try:
         year, month, day = (int(value) if value else None for value in (year, month, day))
         if year and month and day:
             date = datetime.date(year, month, day)
-            return {"show": True, "back": {"link": link({f"{field}__year": year, f"{field}__month": month}),
-                                           "title": capfirst(formats.date_format(date, "YEAR_MONTH_FORMAT"))},
-                    "choices": [{"title": capfirst(formats.date_format(date, "MONTH_DAY_FORMAT"))}]}
+            return {
+                "show": True,
+                "back": {
+                    "link": link({f"{field}__year": year, f"{field}__month": month}),
+                    "title": capfirst(formats.date_format(date, "YEAR_MONTH_FORMAT")),
+                },
+                "choices": [{"title": capfirst(formats.date_format(date, "MONTH_DAY_FORMAT"))}],
+            }
     except ValueError:
         return {"show": False}
     # The table's bounds, not the filtered list's: a filter or search would make them a scan.
@@ -51,13 +58,24 @@ def date_drilldown(cl):
         end = (start + datetime.timedelta(days=32)).replace(day=1)
         days = [start + datetime.timedelta(days=n) for n in range((end - start).days)]
         days = [date for date in days if first.date() <= date <= last.date()] if hasattr(first, "date") else days
-        return {"show": True, "back": {"link": link({f"{field}__year": year}), "title": str(year)},
-                "choices": [choice(date, "MONTH_DAY_FORMAT", year=year, month=month, day=date.day) for date in days]}
+        return {
+            "show": True,
+            "back": {"link": link({f"{field}__year": year}), "title": str(year)},
+            "choices": [choice(date, "MONTH_DAY_FORMAT", year=year, month=month, day=date.day) for date in days],
+        }
     if year:
         months = [datetime.date(year, number, 1) for number in range(1, 13)]
         months = [date for date in months if (first.year, first.month) <= (year, date.month) <= (last.year, last.month)]
-        return {"show": True, "back": {"link": link({}), "title": _("All dates")},
-                "choices": [choice(date, "YEAR_MONTH_FORMAT", year=year, month=date.month) for date in months]}
-    return {"show": True, "back": None,
-            "choices": [{"link": link({f"{field}__year": number}), "title": str(number)}
-                        for number in range(first.year, last.year + 1)]}
+        return {
+            "show": True,
+            "back": {"link": link({}), "title": _("All dates")},
+            "choices": [choice(date, "YEAR_MONTH_FORMAT", year=year, month=date.month) for date in months],
+        }
+    return {
+        "show": True,
+        "back": None,
+        "choices": [
+            {"link": link({f"{field}__year": number}), "title": str(number)}
+            for number in range(first.year, last.year + 1)
+        ],
+    }

@@ -6,142 +6,341 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('orders', '0005_status_link_told_eta_call_reason'),
+        ("orders", "0005_status_link_told_eta_call_reason"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Digest',
+            name="Digest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(unique=True, verbose_name='day')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='sent at')),
-                ('recipients', models.PositiveIntegerField(default=0, verbose_name='recipients')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("day", models.DateField(unique=True, verbose_name="day")),
+                ("sent_at", models.DateTimeField(blank=True, null=True, verbose_name="sent at")),
+                ("recipients", models.PositiveIntegerField(default=0, verbose_name="recipients")),
             ],
             options={
-                'verbose_name': 'daily digest',
-                'verbose_name_plural': 'daily digests',
-                'ordering': ['-day'],
+                "verbose_name": "daily digest",
+                "verbose_name_plural": "daily digests",
+                "ordering": ["-day"],
             },
         ),
         migrations.CreateModel(
-            name='CustomerMessage',
+            name="CustomerMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('backorder_notice', 'backorder notice'), ('delay_notice', 'delay notice'), ('apology', 'apology'), ('shipped', 'shipped notice'), ('cancellation', 'cancellation'), ('personal', 'personal message')], db_index=True, max_length=20, verbose_name='kind')),
-                ('to_email', models.EmailField(max_length=254, verbose_name='to')),
-                ('language', models.CharField(choices=[('de', 'German'), ('en', 'English')], max_length=2, verbose_name='language')),
-                ('subject', models.CharField(max_length=300, verbose_name='subject')),
-                ('text', models.TextField(verbose_name='text')),
-                ('html', models.TextField(verbose_name='HTML')),
-                ('dedupe_key', models.CharField(help_text='What this message announces; the same announcement is never queued twice.', max_length=200, unique=True, verbose_name='dedupe key')),
-                ('status', models.CharField(choices=[('queued', 'queued'), ('sending', 'sending'), ('sent', 'sent'), ('failed', 'failed'), ('delivered', 'delivered'), ('bounced', 'bounced'), ('complained', 'complained')], db_index=True, default='queued', max_length=16, verbose_name='status')),
-                ('esp_message_id', models.CharField(blank=True, max_length=200, null=True, unique=True, verbose_name='ESP message id')),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='attempts')),
-                ('possible_duplicate', models.BooleanField(default=False, help_text='A worker stopped between sending and recording it; it was sent again and may have arrived twice.', verbose_name='possible duplicate')),
-                ('last_error', models.TextField(blank=True, verbose_name='last error')),
-                ('created_at', models.DateTimeField(db_index=True, verbose_name='created at')),
-                ('send_after', models.DateTimeField(verbose_name='send after')),
-                ('claimed_at', models.DateTimeField(blank=True, null=True, verbose_name='claimed at')),
-                ('sent_at', models.DateTimeField(blank=True, db_index=True, null=True, verbose_name='sent at')),
-                ('status_changed_at', models.DateTimeField(blank=True, null=True, verbose_name='status changed at')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='written by')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='messages', to='orders.customer', verbose_name='customer')),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='messages', to='orders.order', verbose_name='order')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("backorder_notice", "backorder notice"),
+                            ("delay_notice", "delay notice"),
+                            ("apology", "apology"),
+                            ("shipped", "shipped notice"),
+                            ("cancellation", "cancellation"),
+                            ("personal", "personal message"),
+                        ],
+                        db_index=True,
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("to_email", models.EmailField(max_length=254, verbose_name="to")),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[("de", "German"), ("en", "English")], max_length=2, verbose_name="language"
+                    ),
+                ),
+                ("subject", models.CharField(max_length=300, verbose_name="subject")),
+                ("text", models.TextField(verbose_name="text")),
+                ("html", models.TextField(verbose_name="HTML")),
+                (
+                    "dedupe_key",
+                    models.CharField(
+                        help_text="What this message announces; the same announcement is never queued twice.",
+                        max_length=200,
+                        unique=True,
+                        verbose_name="dedupe key",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "queued"),
+                            ("sending", "sending"),
+                            ("sent", "sent"),
+                            ("failed", "failed"),
+                            ("delivered", "delivered"),
+                            ("bounced", "bounced"),
+                            ("complained", "complained"),
+                        ],
+                        db_index=True,
+                        default="queued",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "esp_message_id",
+                    models.CharField(blank=True, max_length=200, null=True, unique=True, verbose_name="ESP message id"),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0, verbose_name="attempts")),
+                (
+                    "possible_duplicate",
+                    models.BooleanField(
+                        default=False,
+                        help_text="A worker stopped between sending and recording it; it was sent again and may have arrived twice.",
+                        verbose_name="possible duplicate",
+                    ),
+                ),
+                ("last_error", models.TextField(blank=True, verbose_name="last error")),
+                ("created_at", models.DateTimeField(db_index=True, verbose_name="created at")),
+                ("send_after", models.DateTimeField(verbose_name="send after")),
+                ("claimed_at", models.DateTimeField(blank=True, null=True, verbose_name="claimed at")),
+                ("sent_at", models.DateTimeField(blank=True, db_index=True, null=True, verbose_name="sent at")),
+                ("status_changed_at", models.DateTimeField(blank=True, null=True, verbose_name="status changed at")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="written by",
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="messages",
+                        to="orders.customer",
+                        verbose_name="customer",
+                    ),
+                ),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="messages",
+                        to="orders.order",
+                        verbose_name="order",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'customer message',
-                'verbose_name_plural': 'customer messages',
-                'ordering': ['-created_at', '-id'],
-                'permissions': [('send_customermessage', 'Can send updates and personal messages to customers')],
+                "verbose_name": "customer message",
+                "verbose_name_plural": "customer messages",
+                "ordering": ["-created_at", "-id"],
+                "permissions": [("send_customermessage", "Can send updates and personal messages to customers")],
             },
         ),
         migrations.CreateModel(
-            name='MessageEvent',
+            name="MessageEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event_key', models.CharField(max_length=200, unique=True, verbose_name='event key')),
-                ('event_type', models.CharField(max_length=32, verbose_name='event')),
-                ('occurred_at', models.DateTimeField(verbose_name='occurred at')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('message', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='notifications.customermessage', verbose_name='message')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("event_key", models.CharField(max_length=200, unique=True, verbose_name="event key")),
+                ("event_type", models.CharField(max_length=32, verbose_name="event")),
+                ("occurred_at", models.DateTimeField(verbose_name="occurred at")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                (
+                    "message",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="notifications.customermessage",
+                        verbose_name="message",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'delivery event',
-                'verbose_name_plural': 'delivery events',
-                'ordering': ['occurred_at', 'id'],
+                "verbose_name": "delivery event",
+                "verbose_name_plural": "delivery events",
+                "ordering": ["occurred_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='MessagePolicy',
+            name="MessagePolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('backorder_notice_after_days', models.PositiveSmallIntegerField(default=7, help_text='A supplier that delivers within this many days needs no notice; the status page shows the date either way.', verbose_name='backorder notice when the ETA is more than (days)')),
-                ('delay_notice_min_days', models.PositiveSmallIntegerField(default=2, verbose_name='delay notice when the ETA moves later by at least (days)')),
-                ('apology_days_past_promise', models.PositiveSmallIntegerField(default=7, verbose_name='apology with voucher when the ETA is this many days past the promised date')),
-                ('apology_on_delay_number', models.PositiveSmallIntegerField(default=2, help_text='2: the second delay notice of an order comes with an apology and a voucher.', verbose_name='apology with voucher on delay notice number')),
-                ('voucher_kind', models.CharField(choices=[('percent', 'percent off'), ('fixed', 'fixed amount off'), ('free_shipping', 'free shipping')], default='percent', max_length=16, verbose_name='voucher kind')),
-                ('voucher_value', models.DecimalField(decimal_places=2, default=10, help_text='Percent or amount in EUR; ignored for free shipping.', max_digits=10, verbose_name='voucher value')),
-                ('voucher_valid_days', models.PositiveSmallIntegerField(default=90, verbose_name='voucher valid for (days)')),
-                ('quiet_window_minutes', models.PositiveSmallIntegerField(default=30, help_text='Changes to one order within this window become one email.', verbose_name='quiet window (minutes)')),
-                ('min_hours_between_emails', models.PositiveSmallIntegerField(default=24, help_text='At most one backorder, delay or apology email per order in this time; later changes wait and merge. Shipped, cancellation and personal messages always go at once.', verbose_name='hours between proactive emails to one order')),
-                ('max_attempts', models.PositiveSmallIntegerField(default=6, verbose_name='sending attempts before giving up')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "backorder_notice_after_days",
+                    models.PositiveSmallIntegerField(
+                        default=7,
+                        help_text="A supplier that delivers within this many days needs no notice; the status page shows the date either way.",
+                        verbose_name="backorder notice when the ETA is more than (days)",
+                    ),
+                ),
+                (
+                    "delay_notice_min_days",
+                    models.PositiveSmallIntegerField(
+                        default=2, verbose_name="delay notice when the ETA moves later by at least (days)"
+                    ),
+                ),
+                (
+                    "apology_days_past_promise",
+                    models.PositiveSmallIntegerField(
+                        default=7,
+                        verbose_name="apology with voucher when the ETA is this many days past the promised date",
+                    ),
+                ),
+                (
+                    "apology_on_delay_number",
+                    models.PositiveSmallIntegerField(
+                        default=2,
+                        help_text="2: the second delay notice of an order comes with an apology and a voucher.",
+                        verbose_name="apology with voucher on delay notice number",
+                    ),
+                ),
+                (
+                    "voucher_kind",
+                    models.CharField(
+                        choices=[
+                            ("percent", "percent off"),
+                            ("fixed", "fixed amount off"),
+                            ("free_shipping", "free shipping"),
+                        ],
+                        default="percent",
+                        max_length=16,
+                        verbose_name="voucher kind",
+                    ),
+                ),
+                (
+                    "voucher_value",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=10,
+                        help_text="Percent or amount in EUR; ignored for free shipping.",
+                        max_digits=10,
+                        verbose_name="voucher value",
+                    ),
+                ),
+                (
+                    "voucher_valid_days",
+                    models.PositiveSmallIntegerField(default=90, verbose_name="voucher valid for (days)"),
+                ),
+                (
+                    "quiet_window_minutes",
+                    models.PositiveSmallIntegerField(
+                        default=30,
+                        help_text="Changes to one order within this window become one email.",
+                        verbose_name="quiet window (minutes)",
+                    ),
+                ),
+                (
+                    "min_hours_between_emails",
+                    models.PositiveSmallIntegerField(
+                        default=24,
+                        help_text="At most one backorder, delay or apology email per order in this time; later changes wait and merge. Shipped, cancellation and personal messages always go at once.",
+                        verbose_name="hours between proactive emails to one order",
+                    ),
+                ),
+                (
+                    "max_attempts",
+                    models.PositiveSmallIntegerField(default=6, verbose_name="sending attempts before giving up"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
             ],
             options={
-                'verbose_name': 'message policy',
-                'verbose_name_plural': 'message policy',
-                'constraints': [models.CheckConstraint(condition=models.Q(('id', 1)), name='message_policy_single_row'), models.CheckConstraint(condition=models.Q(('voucher_value__gte', 0)), name='message_policy_voucher_value_not_negative'), models.CheckConstraint(condition=models.Q(('max_attempts__gte', 1)), name='message_policy_at_least_one_attempt')],
+                "verbose_name": "message policy",
+                "verbose_name_plural": "message policy",
+                "constraints": [
+                    models.CheckConstraint(condition=models.Q(("id", 1)), name="message_policy_single_row"),
+                    models.CheckConstraint(
+                        condition=models.Q(("voucher_value__gte", 0)), name="message_policy_voucher_value_not_negative"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("max_attempts__gte", 1)), name="message_policy_at_least_one_attempt"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Voucher',
+            name="Voucher",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=32, unique=True, verbose_name='code')),
-                ('kind', models.CharField(choices=[('percent', 'percent off'), ('fixed', 'fixed amount off'), ('free_shipping', 'free shipping')], max_length=16, verbose_name='kind')),
-                ('value', models.DecimalField(decimal_places=2, max_digits=10, verbose_name='value')),
-                ('valid_until', models.DateField(verbose_name='valid until')),
-                ('issued_at', models.DateTimeField(verbose_name='issued at')),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='vouchers', to='orders.order', verbose_name='order')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=32, unique=True, verbose_name="code")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("percent", "percent off"),
+                            ("fixed", "fixed amount off"),
+                            ("free_shipping", "free shipping"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("value", models.DecimalField(decimal_places=2, max_digits=10, verbose_name="value")),
+                ("valid_until", models.DateField(verbose_name="valid until")),
+                ("issued_at", models.DateTimeField(verbose_name="issued at")),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="vouchers",
+                        to="orders.order",
+                        verbose_name="order",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'voucher',
-                'verbose_name_plural': 'vouchers',
-                'ordering': ['-issued_at', '-id'],
+                "verbose_name": "voucher",
+                "verbose_name_plural": "vouchers",
+                "ordering": ["-issued_at", "-id"],
             },
         ),
         migrations.AddIndex(
-            model_name='customermessage',
-            index=models.Index(fields=['status', 'send_after'], name='message_due'),
+            model_name="customermessage",
+            index=models.Index(fields=["status", "send_after"], name="message_due"),
         ),
         migrations.AddIndex(
-            model_name='customermessage',
-            index=models.Index(fields=['order', 'created_at'], name='message_order_timeline'),
+            model_name="customermessage",
+            index=models.Index(fields=["order", "created_at"], name="message_order_timeline"),
         ),
         migrations.AddConstraint(
-            model_name='customermessage',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind__in', ['backorder_notice', 'delay_notice', 'apology']), ('status', 'queued')), fields=('order',), name='one_queued_proactive_message_per_order'),
+            model_name="customermessage",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind__in", ["backorder_notice", "delay_notice", "apology"]), ("status", "queued")),
+                fields=("order",),
+                name="one_queued_proactive_message_per_order",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='customermessage',
-            constraint=models.CheckConstraint(condition=models.Q(('sent_at__isnull', True), models.Q(('status__in', ['queued', 'sending', 'failed']), _negated=True), _connector='OR'), name='message_unsent_has_no_sent_at'),
+            model_name="customermessage",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("sent_at__isnull", True),
+                    models.Q(("status__in", ["queued", "sending", "failed"]), _negated=True),
+                    _connector="OR",
+                ),
+                name="message_unsent_has_no_sent_at",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='customermessage',
-            constraint=models.CheckConstraint(condition=models.Q(('sent_at__isnull', False), models.Q(('status__in', ['sent', 'delivered', 'bounced', 'complained']), _negated=True), _connector='OR'), name='message_sent_has_sent_at'),
+            model_name="customermessage",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("sent_at__isnull", False),
+                    models.Q(("status__in", ["sent", "delivered", "bounced", "complained"]), _negated=True),
+                    _connector="OR",
+                ),
+                name="message_sent_has_sent_at",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='voucher',
-            constraint=models.UniqueConstraint(fields=('order',), name='voucher_one_per_order'),
+            model_name="voucher",
+            constraint=models.UniqueConstraint(fields=("order",), name="voucher_one_per_order"),
         ),
         migrations.AddConstraint(
-            model_name='voucher',
-            constraint=models.CheckConstraint(condition=models.Q(('value__gte', 0)), name='voucher_value_not_negative'),
+            model_name="voucher",
+            constraint=models.CheckConstraint(condition=models.Q(("value__gte", 0)), name="voucher_value_not_negative"),
         ),
     ]

@@ -7,7 +7,11 @@ from kernel.migration_tools import ensure_permissions
 
 GRANTS = {
     "Customer service": [
-        "view_customermessage", "send_customermessage", "view_voucher", "view_messageevent", "view_digest",
+        "view_customermessage",
+        "send_customermessage",
+        "view_voucher",
+        "view_messageevent",
+        "view_digest",
         "view_messagepolicy",
     ],
     "Warehouse": ["view_customermessage"],

@@ -6,16 +6,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0003_default_policy'),
-        ('orders', '0008_eta_review'),
+        ("notifications", "0003_default_policy"),
+        ("orders", "0008_eta_review"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='customermessage',
-            index=models.Index(django.db.models.functions.text.Upper('to_email'), name='message_to_email_upper'),
+            model_name="customermessage",
+            index=models.Index(django.db.models.functions.text.Upper("to_email"), name="message_to_email_upper"),
         ),
     ]

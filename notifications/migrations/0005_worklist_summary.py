@@ -5,45 +5,68 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0004_search_indexes'),
-        ('orders', '0009_search_indexes'),
+        ("notifications", "0004_search_indexes"),
+        ("orders", "0009_search_indexes"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='WorklistRefresh',
+            name="WorklistRefresh",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('refreshed_at', models.DateTimeField(verbose_name='refreshed at')),
-                ('orders', models.IntegerField(verbose_name='orders')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("refreshed_at", models.DateTimeField(verbose_name="refreshed at")),
+                ("orders", models.IntegerField(verbose_name="orders")),
             ],
             options={
-                'verbose_name': 'worklist refresh',
-                'verbose_name_plural': 'worklist refreshes',
-                'constraints': [models.CheckConstraint(condition=models.Q(('id', 1)), name='worklist_refresh_single_row')],
+                "verbose_name": "worklist refresh",
+                "verbose_name_plural": "worklist refreshes",
+                "constraints": [
+                    models.CheckConstraint(condition=models.Q(("id", 1)), name="worklist_refresh_single_row")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='WorklistEntry',
+            name="WorklistEntry",
             fields=[
-                ('order', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='+', serialize=False, to='orders.order', verbose_name='order')),
-                ('waiting_units', models.IntegerField(verbose_name='units waiting')),
-                ('next_eta', models.DateField(null=True, verbose_name='next ETA')),
-                ('latest_eta', models.DateField(null=True, verbose_name='ETA')),
-                ('promised', models.DateField(null=True, verbose_name='promised date')),
-                ('waiting_since', models.DateTimeField(null=True, verbose_name='waiting since')),
-                ('eta_slipped', models.BooleanField(verbose_name='ETA later than promised')),
-                ('po_late', models.BooleanField(verbose_name='purchase order late')),
-                ('message_count', models.IntegerField(verbose_name='messages')),
-                ('last_message_at', models.DateTimeField(null=True, verbose_name='last message')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='orders.customer', verbose_name='customer')),
+                (
+                    "order",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="+",
+                        serialize=False,
+                        to="orders.order",
+                        verbose_name="order",
+                    ),
+                ),
+                ("waiting_units", models.IntegerField(verbose_name="units waiting")),
+                ("next_eta", models.DateField(null=True, verbose_name="next ETA")),
+                ("latest_eta", models.DateField(null=True, verbose_name="ETA")),
+                ("promised", models.DateField(null=True, verbose_name="promised date")),
+                ("waiting_since", models.DateTimeField(null=True, verbose_name="waiting since")),
+                ("eta_slipped", models.BooleanField(verbose_name="ETA later than promised")),
+                ("po_late", models.BooleanField(verbose_name="purchase order late")),
+                ("message_count", models.IntegerField(verbose_name="messages")),
+                ("last_message_at", models.DateTimeField(null=True, verbose_name="last message")),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="orders.customer",
+                        verbose_name="customer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'worklist entry',
-                'verbose_name_plural': 'worklist entries',
-                'indexes': [models.Index(fields=['next_eta', 'promised', 'waiting_since', 'order'], name='worklist_most_at_risk')],
+                "verbose_name": "worklist entry",
+                "verbose_name_plural": "worklist entries",
+                "indexes": [
+                    models.Index(
+                        fields=["next_eta", "promised", "waiting_since", "order"], name="worklist_most_at_risk"
+                    )
+                ],
             },
         ),
     ]

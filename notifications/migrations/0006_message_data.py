@@ -4,30 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0005_worklist_summary'),
+        ("notifications", "0005_worklist_summary"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='customermessage',
-            name='data',
-            field=models.JSONField(blank=True, default=dict, verbose_name='what it says'),
+            model_name="customermessage",
+            name="data",
+            field=models.JSONField(blank=True, default=dict, verbose_name="what it says"),
         ),
         migrations.AlterField(
-            model_name='customermessage',
-            name='html',
-            field=models.TextField(blank=True, verbose_name='HTML'),
+            model_name="customermessage",
+            name="html",
+            field=models.TextField(blank=True, verbose_name="HTML"),
         ),
         migrations.AlterField(
-            model_name='customermessage',
-            name='subject',
-            field=models.CharField(blank=True, max_length=300, verbose_name='subject'),
+            model_name="customermessage",
+            name="subject",
+            field=models.CharField(blank=True, max_length=300, verbose_name="subject"),
         ),
         migrations.AlterField(
-            model_name='customermessage',
-            name='text',
-            field=models.TextField(blank=True, verbose_name='text'),
+            model_name="customermessage",
+            name="text",
+            field=models.TextField(blank=True, verbose_name="text"),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0006_message_data'),
+        ("notifications", "0006_message_data"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='customermessage',
-            name='esp_called_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='ESP called at'),
+            model_name="customermessage",
+            name="esp_called_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="ESP called at"),
         ),
     ]

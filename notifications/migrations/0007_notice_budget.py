@@ -11,30 +11,44 @@ def week_between_emails(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0006_message_data'),
+        ("notifications", "0006_message_data"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='messagepolicy',
-            name='proactive_emails_per_order',
-            field=models.PositiveSmallIntegerField(default=3, help_text="After this many backorder, delay or apology emails, the next change is not emailed: the order shows on customer service's worklist as needing a personal word.", verbose_name='proactive emails per order before a personal word'),
+            model_name="messagepolicy",
+            name="proactive_emails_per_order",
+            field=models.PositiveSmallIntegerField(
+                default=3,
+                help_text="After this many backorder, delay or apology emails, the next change is not emailed: the order shows on customer service's worklist as needing a personal word.",
+                verbose_name="proactive emails per order before a personal word",
+            ),
         ),
         migrations.AddField(
-            model_name='worklistentry',
-            name='needs_personal_word',
-            field=models.BooleanField(default=False, help_text='Its date moved again after the budget of proactive emails was spent: no email tells it, write to the customer.', verbose_name='needs a personal word'),
+            model_name="worklistentry",
+            name="needs_personal_word",
+            field=models.BooleanField(
+                default=False,
+                help_text="Its date moved again after the budget of proactive emails was spent: no email tells it, write to the customer.",
+                verbose_name="needs a personal word",
+            ),
         ),
         migrations.AlterField(
-            model_name='messagepolicy',
-            name='min_hours_between_emails',
-            field=models.PositiveSmallIntegerField(default=168, help_text='At most one backorder, delay or apology email per order in this time (168: a week); later changes wait and merge into the next one, which states the latest date. A date the customer holds is still told before it is about to pass. Shipped, cancellation and personal messages always go at once.', verbose_name='hours between proactive emails to one order'),
+            model_name="messagepolicy",
+            name="min_hours_between_emails",
+            field=models.PositiveSmallIntegerField(
+                default=168,
+                help_text="At most one backorder, delay or apology email per order in this time (168: a week); later changes wait and merge into the next one, which states the latest date. A date the customer holds is still told before it is about to pass. Shipped, cancellation and personal messages always go at once.",
+                verbose_name="hours between proactive emails to one order",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='messagepolicy',
-            constraint=models.CheckConstraint(condition=models.Q(('proactive_emails_per_order__gte', 1)), name='message_policy_at_least_one_proactive_email'),
+            model_name="messagepolicy",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("proactive_emails_per_order__gte", 1)),
+                name="message_policy_at_least_one_proactive_email",
+            ),
         ),
         migrations.RunPython(week_between_emails, migrations.RunPython.noop),
     ]

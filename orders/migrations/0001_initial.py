@@ -7,184 +7,403 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('inventory', '0001_initial'),
+        ("inventory", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Customer',
+            name="Customer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254, unique=True, verbose_name='email')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('language', models.CharField(choices=[('de', 'German'), ('en', 'English')], default='de', max_length=2, verbose_name='language')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("email", models.EmailField(max_length=254, unique=True, verbose_name="email")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[("de", "German"), ("en", "English")],
+                        default="de",
+                        max_length=2,
+                        verbose_name="language",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
             ],
             options={
-                'verbose_name': 'customer',
-                'verbose_name_plural': 'customers',
-                'ordering': ['email'],
+                "verbose_name": "customer",
+                "verbose_name_plural": "customers",
+                "ordering": ["email"],
             },
         ),
         migrations.CreateModel(
-            name='Order',
+            name="Order",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=64, unique=True, verbose_name='order number')),
-                ('fulfilment_policy', models.CharField(choices=[('ship_partial', 'ship what is available, the rest later'), ('ship_complete', 'wait and ship complete')], max_length=16, verbose_name='fulfilment policy')),
-                ('expedite', models.BooleanField(default=False, help_text='Filled ahead of older orders.', verbose_name='expedite')),
-                ('status', models.CharField(choices=[('awaiting_stock', 'awaiting stock'), ('ready_to_ship', 'ready to ship'), ('partially_shipped', 'partially shipped'), ('shipped', 'shipped'), ('cancelled', 'cancelled')], db_index=True, max_length=20, verbose_name='status')),
-                ('placed_at', models.DateTimeField(db_index=True, verbose_name='placed at')),
-                ('amount_authorised', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='authorised')),
-                ('amount_captured', models.DecimalField(decimal_places=2, default=0, max_digits=14, verbose_name='captured')),
-                ('amount_voided', models.DecimalField(decimal_places=2, default=0, max_digits=14, verbose_name='voided')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='orders', to='orders.customer', verbose_name='customer')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.CharField(max_length=64, unique=True, verbose_name="order number")),
+                (
+                    "fulfilment_policy",
+                    models.CharField(
+                        choices=[
+                            ("ship_partial", "ship what is available, the rest later"),
+                            ("ship_complete", "wait and ship complete"),
+                        ],
+                        max_length=16,
+                        verbose_name="fulfilment policy",
+                    ),
+                ),
+                (
+                    "expedite",
+                    models.BooleanField(
+                        default=False, help_text="Filled ahead of older orders.", verbose_name="expedite"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("awaiting_stock", "awaiting stock"),
+                            ("ready_to_ship", "ready to ship"),
+                            ("partially_shipped", "partially shipped"),
+                            ("shipped", "shipped"),
+                            ("cancelled", "cancelled"),
+                        ],
+                        db_index=True,
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                ("placed_at", models.DateTimeField(db_index=True, verbose_name="placed at")),
+                ("amount_authorised", models.DecimalField(decimal_places=2, max_digits=14, verbose_name="authorised")),
+                (
+                    "amount_captured",
+                    models.DecimalField(decimal_places=2, default=0, max_digits=14, verbose_name="captured"),
+                ),
+                (
+                    "amount_voided",
+                    models.DecimalField(decimal_places=2, default=0, max_digits=14, verbose_name="voided"),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="orders",
+                        to="orders.customer",
+                        verbose_name="customer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'order',
-                'verbose_name_plural': 'orders',
-                'ordering': ['-placed_at', '-id'],
-                'permissions': [('cancel_units', 'Can cancel unshipped units of an order')],
+                "verbose_name": "order",
+                "verbose_name_plural": "orders",
+                "ordering": ["-placed_at", "-id"],
+                "permissions": [("cancel_units", "Can cancel unshipped units of an order")],
             },
         ),
         migrations.CreateModel(
-            name='OrderLine',
+            name="OrderLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(verbose_name='position')),
-                ('quantity', models.IntegerField(verbose_name='quantity')),
-                ('unit_price', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='unit price')),
-                ('allocated', models.IntegerField(default=0, verbose_name='allocated')),
-                ('backordered', models.IntegerField(default=0, verbose_name='backordered')),
-                ('shipped', models.IntegerField(default=0, verbose_name='shipped')),
-                ('cancelled', models.IntegerField(default=0, verbose_name='cancelled')),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='orders.order', verbose_name='order')),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='order_lines', to='inventory.product', verbose_name='product')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("position", models.PositiveSmallIntegerField(verbose_name="position")),
+                ("quantity", models.IntegerField(verbose_name="quantity")),
+                ("unit_price", models.DecimalField(decimal_places=2, max_digits=12, verbose_name="unit price")),
+                ("allocated", models.IntegerField(default=0, verbose_name="allocated")),
+                ("backordered", models.IntegerField(default=0, verbose_name="backordered")),
+                ("shipped", models.IntegerField(default=0, verbose_name="shipped")),
+                ("cancelled", models.IntegerField(default=0, verbose_name="cancelled")),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lines",
+                        to="orders.order",
+                        verbose_name="order",
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="order_lines",
+                        to="inventory.product",
+                        verbose_name="product",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'order line',
-                'verbose_name_plural': 'order lines',
-                'ordering': ['order', 'position'],
+                "verbose_name": "order line",
+                "verbose_name_plural": "order lines",
+                "ordering": ["order", "position"],
             },
         ),
         migrations.CreateModel(
-            name='Backorder',
+            name="Backorder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quantity', models.IntegerField(verbose_name='quantity')),
-                ('filled', models.IntegerField(default=0, verbose_name='filled')),
-                ('cancelled', models.IntegerField(default=0, verbose_name='cancelled')),
-                ('status', models.CharField(choices=[('open', 'open'), ('on_order', 'on order'), ('allocated', 'allocated'), ('shipped', 'shipped'), ('cancelled', 'cancelled')], db_index=True, default='open', max_length=16, verbose_name='status')),
-                ('created_at', models.DateTimeField(db_index=True, verbose_name='created at')),
-                ('filled_at', models.DateTimeField(blank=True, null=True, verbose_name='filled at')),
-                ('eta', models.DateField(help_text='Current expected date.', verbose_name='ETA')),
-                ('promised_date', models.DateField(help_text='First date told to the customer; never changes.', verbose_name='promised date')),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='backorders', to='inventory.product', verbose_name='product')),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='backorders', to='orders.order', verbose_name='order')),
-                ('line', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='backorders', to='orders.orderline', verbose_name='order line')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("quantity", models.IntegerField(verbose_name="quantity")),
+                ("filled", models.IntegerField(default=0, verbose_name="filled")),
+                ("cancelled", models.IntegerField(default=0, verbose_name="cancelled")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "open"),
+                            ("on_order", "on order"),
+                            ("allocated", "allocated"),
+                            ("shipped", "shipped"),
+                            ("cancelled", "cancelled"),
+                        ],
+                        db_index=True,
+                        default="open",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(db_index=True, verbose_name="created at")),
+                ("filled_at", models.DateTimeField(blank=True, null=True, verbose_name="filled at")),
+                ("eta", models.DateField(help_text="Current expected date.", verbose_name="ETA")),
+                (
+                    "promised_date",
+                    models.DateField(
+                        help_text="First date told to the customer; never changes.", verbose_name="promised date"
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="backorders",
+                        to="inventory.product",
+                        verbose_name="product",
+                    ),
+                ),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="backorders",
+                        to="orders.order",
+                        verbose_name="order",
+                    ),
+                ),
+                (
+                    "line",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="backorders",
+                        to="orders.orderline",
+                        verbose_name="order line",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'backorder',
-                'verbose_name_plural': 'backorders',
-                'ordering': ['created_at', 'id'],
+                "verbose_name": "backorder",
+                "verbose_name_plural": "backorders",
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Shipment',
+            name="Shipment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('shipped_at', models.DateTimeField(db_index=True, verbose_name='shipped at')),
-                ('amount_captured', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='captured')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='shipments', to='orders.order', verbose_name='order')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("shipped_at", models.DateTimeField(db_index=True, verbose_name="shipped at")),
+                ("amount_captured", models.DecimalField(decimal_places=2, max_digits=14, verbose_name="captured")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="shipments",
+                        to="orders.order",
+                        verbose_name="order",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'shipment',
-                'verbose_name_plural': 'shipments',
-                'ordering': ['-shipped_at', '-id'],
+                "verbose_name": "shipment",
+                "verbose_name_plural": "shipments",
+                "ordering": ["-shipped_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ShipmentLine',
+            name="ShipmentLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quantity', models.IntegerField(verbose_name='quantity')),
-                ('line', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='shipment_lines', to='orders.orderline', verbose_name='order line')),
-                ('movement', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='shipment_line', to='inventory.stockmovement', verbose_name='stock movement')),
-                ('shipment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='orders.shipment', verbose_name='shipment')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("quantity", models.IntegerField(verbose_name="quantity")),
+                (
+                    "line",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="shipment_lines",
+                        to="orders.orderline",
+                        verbose_name="order line",
+                    ),
+                ),
+                (
+                    "movement",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="shipment_line",
+                        to="inventory.stockmovement",
+                        verbose_name="stock movement",
+                    ),
+                ),
+                (
+                    "shipment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lines",
+                        to="orders.shipment",
+                        verbose_name="shipment",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'shipment line',
-                'verbose_name_plural': 'shipment lines',
+                "verbose_name": "shipment line",
+                "verbose_name_plural": "shipment lines",
             },
         ),
         migrations.AddConstraint(
-            model_name='order',
-            constraint=models.CheckConstraint(condition=models.Q(('amount_authorised__gte', 0)), name='order_authorised_not_negative'),
+            model_name="order",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount_authorised__gte", 0)), name="order_authorised_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='order',
-            constraint=models.CheckConstraint(condition=models.Q(('amount_captured__gte', 0)), name='order_captured_not_negative'),
+            model_name="order",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount_captured__gte", 0)), name="order_captured_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='order',
-            constraint=models.CheckConstraint(condition=models.Q(('amount_voided__gte', 0)), name='order_voided_not_negative'),
+            model_name="order",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount_voided__gte", 0)), name="order_voided_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='order',
-            constraint=models.CheckConstraint(condition=models.Q(('amount_captured__lte', django.db.models.expressions.CombinedExpression(models.F('amount_authorised'), '-', models.F('amount_voided')))), name='order_payment_within_authorisation'),
+            model_name="order",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "amount_captured__lte",
+                        django.db.models.expressions.CombinedExpression(
+                            models.F("amount_authorised"), "-", models.F("amount_voided")
+                        ),
+                    )
+                ),
+                name="order_payment_within_authorisation",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='orderline',
-            constraint=models.UniqueConstraint(fields=('order', 'product'), name='order_line_one_per_product'),
+            model_name="orderline",
+            constraint=models.UniqueConstraint(fields=("order", "product"), name="order_line_one_per_product"),
         ),
         migrations.AddConstraint(
-            model_name='orderline',
-            constraint=models.UniqueConstraint(fields=('order', 'position'), name='order_line_unique_position'),
+            model_name="orderline",
+            constraint=models.UniqueConstraint(fields=("order", "position"), name="order_line_unique_position"),
         ),
         migrations.AddConstraint(
-            model_name='orderline',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity__gt', 0)), name='line_quantity_positive'),
+            model_name="orderline",
+            constraint=models.CheckConstraint(condition=models.Q(("quantity__gt", 0)), name="line_quantity_positive"),
         ),
         migrations.AddConstraint(
-            model_name='orderline',
-            constraint=models.CheckConstraint(condition=models.Q(('unit_price__gte', 0)), name='line_unit_price_not_negative'),
+            model_name="orderline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("unit_price__gte", 0)), name="line_unit_price_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='orderline',
-            constraint=models.CheckConstraint(condition=models.Q(('allocated__gte', 0), ('backordered__gte', 0), ('cancelled__gte', 0), ('shipped__gte', 0)), name='line_parts_not_negative'),
+            model_name="orderline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("allocated__gte", 0), ("backordered__gte", 0), ("cancelled__gte", 0), ("shipped__gte", 0)
+                ),
+                name="line_parts_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='orderline',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity', django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(models.F('allocated'), '+', models.F('backordered')), '+', models.F('shipped')), '+', models.F('cancelled')))), name='line_parts_add_up'),
+            model_name="orderline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "quantity",
+                        django.db.models.expressions.CombinedExpression(
+                            django.db.models.expressions.CombinedExpression(
+                                django.db.models.expressions.CombinedExpression(
+                                    models.F("allocated"), "+", models.F("backordered")
+                                ),
+                                "+",
+                                models.F("shipped"),
+                            ),
+                            "+",
+                            models.F("cancelled"),
+                        ),
+                    )
+                ),
+                name="line_parts_add_up",
+            ),
         ),
         migrations.AddIndex(
-            model_name='backorder',
-            index=models.Index(fields=['product', 'status'], name='backorder_product_status'),
+            model_name="backorder",
+            index=models.Index(fields=["product", "status"], name="backorder_product_status"),
         ),
         migrations.AddConstraint(
-            model_name='backorder',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity__gt', 0)), name='backorder_quantity_positive'),
+            model_name="backorder",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("quantity__gt", 0)), name="backorder_quantity_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='backorder',
-            constraint=models.CheckConstraint(condition=models.Q(('cancelled__gte', 0), ('filled__gte', 0)), name='backorder_parts_not_negative'),
+            model_name="backorder",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("cancelled__gte", 0), ("filled__gte", 0)), name="backorder_parts_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='backorder',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity__gte', django.db.models.expressions.CombinedExpression(models.F('filled'), '+', models.F('cancelled')))), name='backorder_parts_within_quantity'),
+            model_name="backorder",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "quantity__gte",
+                        django.db.models.expressions.CombinedExpression(models.F("filled"), "+", models.F("cancelled")),
+                    )
+                ),
+                name="backorder_parts_within_quantity",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='backorder',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status__in', ['open', 'on_order']), _negated=True), ('quantity__gt', django.db.models.expressions.CombinedExpression(models.F('filled'), '+', models.F('cancelled'))), _connector='OR'), name='backorder_open_means_waiting'),
+            model_name="backorder",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status__in", ["open", "on_order"]), _negated=True),
+                    (
+                        "quantity__gt",
+                        django.db.models.expressions.CombinedExpression(models.F("filled"), "+", models.F("cancelled")),
+                    ),
+                    _connector="OR",
+                ),
+                name="backorder_open_means_waiting",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='shipmentline',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity__gt', 0)), name='shipment_line_quantity_positive'),
+            model_name="shipmentline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("quantity__gt", 0)), name="shipment_line_quantity_positive"
+            ),
         ),
     ]

@@ -4,25 +4,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0002_roles'),
+        ("orders", "0002_roles"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EtaChange',
+            name="EtaChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('old_eta', models.DateField(verbose_name='old ETA')),
-                ('new_eta', models.DateField(verbose_name='new ETA')),
-                ('cause', models.CharField(choices=[('purchase_order', 'put on a purchase order'), ('redated', 'supplier gave a new date'), ('late', 'purchase order late'), ('unpegged', 'taken off a purchase order')], max_length=20, verbose_name='cause')),
-                ('changed_at', models.DateTimeField(db_index=True, verbose_name='changed at')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("old_eta", models.DateField(verbose_name="old ETA")),
+                ("new_eta", models.DateField(verbose_name="new ETA")),
+                (
+                    "cause",
+                    models.CharField(
+                        choices=[
+                            ("purchase_order", "put on a purchase order"),
+                            ("redated", "supplier gave a new date"),
+                            ("late", "purchase order late"),
+                            ("unpegged", "taken off a purchase order"),
+                        ],
+                        max_length=20,
+                        verbose_name="cause",
+                    ),
+                ),
+                ("changed_at", models.DateTimeField(db_index=True, verbose_name="changed at")),
             ],
             options={
-                'verbose_name': 'ETA change',
-                'verbose_name_plural': 'ETA changes',
-                'ordering': ['changed_at', 'id'],
+                "verbose_name": "ETA change",
+                "verbose_name_plural": "ETA changes",
+                "ordering": ["changed_at", "id"],
             },
         ),
     ]

@@ -5,26 +5,45 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('inventory', '0002_stock_movements_append_only'),
-        ('orders', '0003_etachange'),
-        ('purchasing', '0001_initial'),
+        ("inventory", "0002_stock_movements_append_only"),
+        ("orders", "0003_etachange"),
+        ("purchasing", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='backorder',
-            name='po_line',
-            field=models.ForeignKey(blank=True, help_text='The supplier order line that will fill this backorder.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='backorders', to='purchasing.purchaseorderline', verbose_name='purchase order line'),
+            model_name="backorder",
+            name="po_line",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The supplier order line that will fill this backorder.",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="backorders",
+                to="purchasing.purchaseorderline",
+                verbose_name="purchase order line",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='backorder',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('po_line__isnull', False), ('status', 'on_order')), models.Q(('status', 'on_order'), _negated=True), _connector='OR'), name='backorder_on_order_is_pegged'),
+            model_name="backorder",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("po_line__isnull", False), ("status", "on_order")),
+                    models.Q(("status", "on_order"), _negated=True),
+                    _connector="OR",
+                ),
+                name="backorder_on_order_is_pegged",
+            ),
         ),
         migrations.AddField(
-            model_name='etachange',
-            name='backorder',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='eta_changes', to='orders.backorder', verbose_name='backorder'),
+            model_name="etachange",
+            name="backorder",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="eta_changes",
+                to="orders.backorder",
+                verbose_name="backorder",
+            ),
         ),
     ]

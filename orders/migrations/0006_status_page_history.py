@@ -6,37 +6,77 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0005_status_link_told_eta_call_reason'),
+        ("orders", "0005_status_link_told_eta_call_reason"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='order',
-            options={'ordering': ['-placed_at', '-id'], 'permissions': [('cancel_units', 'Can cancel unshipped units of an order'), ('view_dashboard', "Can view the managers' dashboard")], 'verbose_name': 'order', 'verbose_name_plural': 'orders'},
+            name="order",
+            options={
+                "ordering": ["-placed_at", "-id"],
+                "permissions": [
+                    ("cancel_units", "Can cancel unshipped units of an order"),
+                    ("view_dashboard", "Can view the managers' dashboard"),
+                ],
+                "verbose_name": "order",
+                "verbose_name_plural": "orders",
+            },
         ),
         migrations.AddField(
-            model_name='shipment',
-            name='tracking_number',
-            field=models.CharField(blank=True, max_length=64, verbose_name='tracking number'),
+            model_name="shipment",
+            name="tracking_number",
+            field=models.CharField(blank=True, max_length=64, verbose_name="tracking number"),
         ),
         migrations.CreateModel(
-            name='OrderEvent',
+            name="OrderEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('policy_changed', 'fulfilment policy changed'), ('units_cancelled', 'units cancelled')], max_length=20, verbose_name='kind')),
-                ('at', models.DateTimeField(db_index=True, verbose_name='at')),
-                ('by_customer', models.BooleanField(default=False, help_text="Done on the order's status page.", verbose_name='by the customer')),
-                ('data', models.JSONField(default=dict, verbose_name='details')),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='orders.order', verbose_name='order')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='staff')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("policy_changed", "fulfilment policy changed"),
+                            ("units_cancelled", "units cancelled"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("at", models.DateTimeField(db_index=True, verbose_name="at")),
+                (
+                    "by_customer",
+                    models.BooleanField(
+                        default=False, help_text="Done on the order's status page.", verbose_name="by the customer"
+                    ),
+                ),
+                ("data", models.JSONField(default=dict, verbose_name="details")),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="orders.order",
+                        verbose_name="order",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="staff",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'order event',
-                'verbose_name_plural': 'order history',
-                'ordering': ['at', 'id'],
+                "verbose_name": "order event",
+                "verbose_name_plural": "order history",
+                "ordering": ["at", "id"],
             },
         ),
     ]

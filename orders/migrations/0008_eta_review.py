@@ -4,15 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0007_dashboard_roles'),
+        ("orders", "0007_dashboard_roles"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='etachange',
-            name='cause',
-            field=models.CharField(choices=[('purchase_order', 'put on a purchase order'), ('redated', 'supplier gave a new date'), ('late', 'purchase order late'), ('unpegged', 'taken off a purchase order'), ('overdue', 'date passed, goods not here'), ('review', 'date could no longer be met')], max_length=20, verbose_name='cause'),
+            model_name="etachange",
+            name="cause",
+            field=models.CharField(
+                choices=[
+                    ("purchase_order", "put on a purchase order"),
+                    ("redated", "supplier gave a new date"),
+                    ("late", "purchase order late"),
+                    ("unpegged", "taken off a purchase order"),
+                    ("overdue", "date passed, goods not here"),
+                    ("review", "date could no longer be met"),
+                ],
+                max_length=20,
+                verbose_name="cause",
+            ),
         ),
     ]

@@ -7,37 +7,42 @@ from kernel.migration_tools import on_postgresql
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('inventory', '0003_search_indexes'),
-        ('orders', '0008_eta_review'),
-        ('purchasing', '0004_eta_review'),
+        ("inventory", "0003_search_indexes"),
+        ("orders", "0008_eta_review"),
+        ("purchasing", "0004_eta_review"),
     ]
 
     operations = [
         # A part of a customer's name, found by a trigram index (Django's icontains is UPPER(name) LIKE UPPER(%...%)).
         # Backorders are updated in bulk (ETAs, told dates, fills): room on each page lets PostgreSQL
         # update a row in place without touching every index (a HOT update).
-        on_postgresql("ALTER TABLE orders_backorder SET (fillfactor = 80)", "ALTER TABLE orders_backorder RESET (fillfactor)"),
+        on_postgresql(
+            "ALTER TABLE orders_backorder SET (fillfactor = 80)", "ALTER TABLE orders_backorder RESET (fillfactor)"
+        ),
         on_postgresql("CREATE EXTENSION IF NOT EXISTS pg_trgm", "SELECT 1"),
         on_postgresql(
             "CREATE INDEX customer_name_trigram ON orders_customer USING gin (UPPER(name::text) gin_trgm_ops)",
             "DROP INDEX IF EXISTS customer_name_trigram",
         ),
         migrations.AddIndex(
-            model_name='backorder',
-            index=models.Index(condition=models.Q(('status__in', ['open', 'on_order'])), fields=['order', 'created_at'], name='backorder_waiting_since'),
+            model_name="backorder",
+            index=models.Index(
+                condition=models.Q(("status__in", ["open", "on_order"])),
+                fields=["order", "created_at"],
+                name="backorder_waiting_since",
+            ),
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(django.db.models.functions.text.Upper('email'), name='customer_email_upper'),
+            model_name="customer",
+            index=models.Index(django.db.models.functions.text.Upper("email"), name="customer_email_upper"),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(django.db.models.functions.text.Upper('number'), name='order_number_upper'),
+            model_name="order",
+            index=models.Index(django.db.models.functions.text.Upper("number"), name="order_number_upper"),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['status', 'placed_at'], name='order_status_placed'),
+            model_name="order",
+            index=models.Index(fields=["status", "placed_at"], name="order_status_placed"),
         ),
     ]

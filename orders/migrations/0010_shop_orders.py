@@ -4,44 +4,53 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0009_search_indexes'),
+        ("orders", "0009_search_indexes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='order',
-            name='currency',
-            field=models.CharField(default='EUR', max_length=3, verbose_name='currency'),
+            model_name="order",
+            name="currency",
+            field=models.CharField(default="EUR", max_length=3, verbose_name="currency"),
         ),
         migrations.AddField(
-            model_name='order',
-            name='payment_problem',
-            field=models.CharField(blank=True, default='', help_text="The shop's payment provider refused to capture a shipment's amount: settle it with the customer.", max_length=300, verbose_name='payment problem'),
+            model_name="order",
+            name="payment_problem",
+            field=models.CharField(
+                blank=True,
+                default="",
+                help_text="The shop's payment provider refused to capture a shipment's amount: settle it with the customer.",
+                max_length=300,
+                verbose_name="payment problem",
+            ),
         ),
         migrations.AddField(
-            model_name='order',
-            name='shipping_address',
-            field=models.JSONField(blank=True, default=dict, verbose_name='shipping address'),
+            model_name="order",
+            name="shipping_address",
+            field=models.JSONField(blank=True, default=dict, verbose_name="shipping address"),
         ),
         migrations.AddField(
-            model_name='order',
-            name='shop',
-            field=models.CharField(blank=True, default='', max_length=32, verbose_name='shop'),
+            model_name="order",
+            name="shop",
+            field=models.CharField(blank=True, default="", max_length=32, verbose_name="shop"),
         ),
         migrations.AddField(
-            model_name='order',
-            name='shop_number',
-            field=models.CharField(blank=True, default='', max_length=64, verbose_name='number in the shop'),
+            model_name="order",
+            name="shop_number",
+            field=models.CharField(blank=True, default="", max_length=64, verbose_name="number in the shop"),
         ),
         migrations.AddField(
-            model_name='order',
-            name='shop_order_id',
-            field=models.CharField(blank=True, default='', max_length=64, verbose_name="shop's order id"),
+            model_name="order",
+            name="shop_order_id",
+            field=models.CharField(blank=True, default="", max_length=64, verbose_name="shop's order id"),
         ),
         migrations.AddConstraint(
-            model_name='order',
-            constraint=models.UniqueConstraint(condition=models.Q(('shop', ''), _negated=True), fields=('shop', 'shop_order_id'), name='order_one_per_shop_order'),
+            model_name="order",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("shop", ""), _negated=True),
+                fields=("shop", "shop_order_id"),
+                name="order_one_per_shop_order",
+            ),
         ),
     ]

@@ -6,130 +6,290 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('inventory', '0002_stock_movements_append_only'),
-        ('orders', '0003_etachange'),
+        ("inventory", "0002_stock_movements_append_only"),
+        ("orders", "0003_etachange"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BatchRun',
+            name="BatchRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_at', models.DateTimeField(verbose_name='started at')),
-                ('finished_at', models.DateTimeField(verbose_name='finished at')),
-                ('trigger', models.CharField(max_length=32, verbose_name='trigger')),
-                ('result', models.JSONField(default=dict, verbose_name='result')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("started_at", models.DateTimeField(verbose_name="started at")),
+                ("finished_at", models.DateTimeField(verbose_name="finished at")),
+                ("trigger", models.CharField(max_length=32, verbose_name="trigger")),
+                ("result", models.JSONField(default=dict, verbose_name="result")),
             ],
             options={
-                'verbose_name': 'batch run',
-                'verbose_name_plural': 'batch runs',
-                'ordering': ['-started_at', '-id'],
+                "verbose_name": "batch run",
+                "verbose_name_plural": "batch runs",
+                "ordering": ["-started_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Supplier',
+            name="Supplier",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=32, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('email', models.EmailField(max_length=254, verbose_name='email')),
-                ('language', models.CharField(choices=[('de', 'German'), ('en', 'English')], default='de', max_length=2, verbose_name='language')),
-                ('lead_time_days', models.PositiveIntegerField(default=7, verbose_name='lead time (days)')),
-                ('min_order_value', models.DecimalField(decimal_places=2, default=0, help_text='Backorders are collected until a purchase order reaches this value.', max_digits=12, validators=[django.core.validators.MinValueValidator(0)], verbose_name='minimum order value')),
-                ('max_wait_hours', models.PositiveIntegerField(default=72, help_text='Order anyway once the oldest collected backorder has waited this long.', verbose_name='maximum wait (hours)')),
-                ('auto_send', models.BooleanField(default=False, help_text='Email purchase orders as soon as they are created.', verbose_name='send automatically')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.SlugField(max_length=32, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("email", models.EmailField(max_length=254, verbose_name="email")),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[("de", "German"), ("en", "English")],
+                        default="de",
+                        max_length=2,
+                        verbose_name="language",
+                    ),
+                ),
+                ("lead_time_days", models.PositiveIntegerField(default=7, verbose_name="lead time (days)")),
+                (
+                    "min_order_value",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        help_text="Backorders are collected until a purchase order reaches this value.",
+                        max_digits=12,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="minimum order value",
+                    ),
+                ),
+                (
+                    "max_wait_hours",
+                    models.PositiveIntegerField(
+                        default=72,
+                        help_text="Order anyway once the oldest collected backorder has waited this long.",
+                        verbose_name="maximum wait (hours)",
+                    ),
+                ),
+                (
+                    "auto_send",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Email purchase orders as soon as they are created.",
+                        verbose_name="send automatically",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'supplier',
-                'verbose_name_plural': 'suppliers',
-                'ordering': ['code'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('min_order_value__gte', 0)), name='supplier_min_order_value_not_negative')],
+                "verbose_name": "supplier",
+                "verbose_name_plural": "suppliers",
+                "ordering": ["code"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("min_order_value__gte", 0)), name="supplier_min_order_value_not_negative"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='PurchaseOrder',
+            name="PurchaseOrder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=32, unique=True, verbose_name='number')),
-                ('status', models.CharField(choices=[('draft', 'draft'), ('sent', 'sent'), ('confirmed', 'confirmed'), ('partially_received', 'partially received'), ('received', 'received'), ('cancelled', 'cancelled')], db_index=True, default='draft', max_length=20, verbose_name='status')),
-                ('created_at', models.DateTimeField(verbose_name='created at')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='sent at')),
-                ('confirmed_at', models.DateTimeField(blank=True, null=True, verbose_name='confirmed at')),
-                ('dropship_order', models.ForeignKey(blank=True, help_text="The supplier ships this purchase order straight to this order's customer.", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='dropship_purchase_orders', to='orders.order', verbose_name='dropship for order')),
-                ('supplier', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='purchase_orders', to='purchasing.supplier', verbose_name='supplier')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.CharField(max_length=32, unique=True, verbose_name="number")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "draft"),
+                            ("sent", "sent"),
+                            ("confirmed", "confirmed"),
+                            ("partially_received", "partially received"),
+                            ("received", "received"),
+                            ("cancelled", "cancelled"),
+                        ],
+                        db_index=True,
+                        default="draft",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(verbose_name="created at")),
+                ("sent_at", models.DateTimeField(blank=True, null=True, verbose_name="sent at")),
+                ("confirmed_at", models.DateTimeField(blank=True, null=True, verbose_name="confirmed at")),
+                (
+                    "dropship_order",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The supplier ships this purchase order straight to this order's customer.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="dropship_purchase_orders",
+                        to="orders.order",
+                        verbose_name="dropship for order",
+                    ),
+                ),
+                (
+                    "supplier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="purchase_orders",
+                        to="purchasing.supplier",
+                        verbose_name="supplier",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'purchase order',
-                'verbose_name_plural': 'purchase orders',
-                'ordering': ['-created_at', '-id'],
-                'permissions': [('receive_purchaseorder', 'Can receive goods against a purchase order')],
+                "verbose_name": "purchase order",
+                "verbose_name_plural": "purchase orders",
+                "ordering": ["-created_at", "-id"],
+                "permissions": [("receive_purchaseorder", "Can receive goods against a purchase order")],
             },
         ),
         migrations.CreateModel(
-            name='SupplierItem',
+            name="SupplierItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('supplier_sku', models.CharField(max_length=64, verbose_name='supplier SKU')),
-                ('unit_cost', models.DecimalField(decimal_places=2, max_digits=12, validators=[django.core.validators.MinValueValidator(0)], verbose_name='unit cost')),
-                ('min_order_quantity', models.PositiveIntegerField(default=1, validators=[django.core.validators.MinValueValidator(1)], verbose_name='minimum order quantity')),
-                ('pack_size', models.PositiveIntegerField(default=1, validators=[django.core.validators.MinValueValidator(1)], verbose_name='pack size')),
-                ('lead_time_days', models.PositiveIntegerField(blank=True, help_text="Overrides the supplier's lead time.", null=True, verbose_name='lead time (days)')),
-                ('preferred', models.BooleanField(default=False, verbose_name='preferred')),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='supplier_items', to='inventory.product', verbose_name='product')),
-                ('supplier', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='purchasing.supplier', verbose_name='supplier')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("supplier_sku", models.CharField(max_length=64, verbose_name="supplier SKU")),
+                (
+                    "unit_cost",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=12,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="unit cost",
+                    ),
+                ),
+                (
+                    "min_order_quantity",
+                    models.PositiveIntegerField(
+                        default=1,
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="minimum order quantity",
+                    ),
+                ),
+                (
+                    "pack_size",
+                    models.PositiveIntegerField(
+                        default=1, validators=[django.core.validators.MinValueValidator(1)], verbose_name="pack size"
+                    ),
+                ),
+                (
+                    "lead_time_days",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="Overrides the supplier's lead time.",
+                        null=True,
+                        verbose_name="lead time (days)",
+                    ),
+                ),
+                ("preferred", models.BooleanField(default=False, verbose_name="preferred")),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="supplier_items",
+                        to="inventory.product",
+                        verbose_name="product",
+                    ),
+                ),
+                (
+                    "supplier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="items",
+                        to="purchasing.supplier",
+                        verbose_name="supplier",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'supplier item',
-                'verbose_name_plural': 'supplier items',
-                'ordering': ['supplier', 'product'],
+                "verbose_name": "supplier item",
+                "verbose_name_plural": "supplier items",
+                "ordering": ["supplier", "product"],
             },
         ),
         migrations.CreateModel(
-            name='PurchaseOrderLine',
+            name="PurchaseOrderLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('supplier_sku', models.CharField(max_length=64, verbose_name='supplier SKU')),
-                ('quantity', models.IntegerField(verbose_name='quantity')),
-                ('received', models.IntegerField(default=0, verbose_name='received')),
-                ('unit_cost', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='unit cost')),
-                ('expected_date', models.DateField(verbose_name='expected date')),
-                ('late', models.BooleanField(db_index=True, default=False, help_text='Past its expected date and not fully received.', verbose_name='late')),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='purchase_order_lines', to='inventory.product', verbose_name='product')),
-                ('purchase_order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='purchasing.purchaseorder', verbose_name='purchase order')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("supplier_sku", models.CharField(max_length=64, verbose_name="supplier SKU")),
+                ("quantity", models.IntegerField(verbose_name="quantity")),
+                ("received", models.IntegerField(default=0, verbose_name="received")),
+                ("unit_cost", models.DecimalField(decimal_places=2, max_digits=12, verbose_name="unit cost")),
+                ("expected_date", models.DateField(verbose_name="expected date")),
+                (
+                    "late",
+                    models.BooleanField(
+                        db_index=True,
+                        default=False,
+                        help_text="Past its expected date and not fully received.",
+                        verbose_name="late",
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="purchase_order_lines",
+                        to="inventory.product",
+                        verbose_name="product",
+                    ),
+                ),
+                (
+                    "purchase_order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lines",
+                        to="purchasing.purchaseorder",
+                        verbose_name="purchase order",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'purchase order line',
-                'verbose_name_plural': 'purchase order lines',
-                'ordering': ['purchase_order', 'product'],
-                'constraints': [models.UniqueConstraint(fields=('purchase_order', 'product'), name='po_line_once_per_product'), models.CheckConstraint(condition=models.Q(('quantity__gt', 0)), name='po_line_quantity_positive'), models.CheckConstraint(condition=models.Q(('received__gte', 0)), name='po_line_received_not_negative'), models.CheckConstraint(condition=models.Q(('unit_cost__gte', 0)), name='po_line_cost_not_negative')],
+                "verbose_name": "purchase order line",
+                "verbose_name_plural": "purchase order lines",
+                "ordering": ["purchase_order", "product"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("purchase_order", "product"), name="po_line_once_per_product"),
+                    models.CheckConstraint(condition=models.Q(("quantity__gt", 0)), name="po_line_quantity_positive"),
+                    models.CheckConstraint(
+                        condition=models.Q(("received__gte", 0)), name="po_line_received_not_negative"
+                    ),
+                    models.CheckConstraint(condition=models.Q(("unit_cost__gte", 0)), name="po_line_cost_not_negative"),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='purchaseorder',
-            constraint=models.UniqueConstraint(condition=models.Q(('dropship_order__isnull', True), ('status', 'draft')), fields=('supplier',), name='purchase_order_one_stock_draft_per_supplier'),
+            model_name="purchaseorder",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("dropship_order__isnull", True), ("status", "draft")),
+                fields=("supplier",),
+                name="purchase_order_one_stock_draft_per_supplier",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='supplieritem',
-            constraint=models.UniqueConstraint(fields=('supplier', 'product'), name='supplier_item_once_per_supplier'),
+            model_name="supplieritem",
+            constraint=models.UniqueConstraint(fields=("supplier", "product"), name="supplier_item_once_per_supplier"),
         ),
         migrations.AddConstraint(
-            model_name='supplieritem',
-            constraint=models.UniqueConstraint(condition=models.Q(('preferred', True)), fields=('product',), name='supplier_item_one_preferred_per_product', violation_error_message='This product already has a preferred supplier.'),
+            model_name="supplieritem",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("preferred", True)),
+                fields=("product",),
+                name="supplier_item_one_preferred_per_product",
+                violation_error_message="This product already has a preferred supplier.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='supplieritem',
-            constraint=models.CheckConstraint(condition=models.Q(('unit_cost__gte', 0)), name='supplier_item_cost_not_negative'),
+            model_name="supplieritem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("unit_cost__gte", 0)), name="supplier_item_cost_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='supplieritem',
-            constraint=models.CheckConstraint(condition=models.Q(('min_order_quantity__gte', 1)), name='supplier_item_moq_positive'),
+            model_name="supplieritem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("min_order_quantity__gte", 1)), name="supplier_item_moq_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='supplieritem',
-            constraint=models.CheckConstraint(condition=models.Q(('pack_size__gte', 1)), name='supplier_item_pack_positive'),
+            model_name="supplieritem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("pack_size__gte", 1)), name="supplier_item_pack_positive"
+            ),
         ),
     ]

@@ -8,10 +8,19 @@ from kernel.migration_tools import ensure_permissions
 
 GRANTS = {
     "Purchasing": [
-        "view_supplier", "add_supplier", "change_supplier",
-        "view_supplieritem", "add_supplieritem", "change_supplieritem", "delete_supplieritem",
-        "view_purchaseorder", "add_purchaseorder", "change_purchaseorder",
-        "view_purchaseorderline", "change_purchaseorderline", "view_batchrun",
+        "view_supplier",
+        "add_supplier",
+        "change_supplier",
+        "view_supplieritem",
+        "add_supplieritem",
+        "change_supplieritem",
+        "delete_supplieritem",
+        "view_purchaseorder",
+        "add_purchaseorder",
+        "change_purchaseorder",
+        "view_purchaseorderline",
+        "change_purchaseorderline",
+        "view_batchrun",
     ],
     "Warehouse": ["view_supplier", "view_purchaseorder", "view_purchaseorderline", "receive_purchaseorder"],
     "Customer service": ["view_supplier", "view_purchaseorder", "view_purchaseorderline"],

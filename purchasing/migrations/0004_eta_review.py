@@ -4,20 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('purchasing', '0003_line_received_at_first_expected_date'),
+        ("purchasing", "0003_line_received_at_first_expected_date"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='supplier',
-            name='learned_lateness_days',
-            field=models.PositiveIntegerField(default=0, editable=False, help_text='Median days its deliveries of the last 90 days came after the date first asked for; updated daily.', verbose_name='observed lateness (days)'),
+            model_name="supplier",
+            name="learned_lateness_days",
+            field=models.PositiveIntegerField(
+                default=0,
+                editable=False,
+                help_text="Median days its deliveries of the last 90 days came after the date first asked for; updated daily.",
+                verbose_name="observed lateness (days)",
+            ),
         ),
         migrations.AddField(
-            model_name='supplier',
-            name='pad_with_lateness',
-            field=models.BooleanField(default=True, help_text='Customers waiting on this supplier are told its dates plus the lateness it has shown.', verbose_name="pad customers' dates with its lateness"),
+            model_name="supplier",
+            name="pad_with_lateness",
+            field=models.BooleanField(
+                default=True,
+                help_text="Customers waiting on this supplier are told its dates plus the lateness it has shown.",
+                verbose_name="pad customers' dates with its lateness",
+            ),
         ),
     ]

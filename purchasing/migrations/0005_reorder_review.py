@@ -8,78 +8,143 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('inventory', '0003_search_indexes'),
-        ('purchasing', '0004_eta_review'),
+        ("inventory", "0003_search_indexes"),
+        ("purchasing", "0004_eta_review"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DemandDay',
+            name="DemandDay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(verbose_name='day')),
-                ('units_ordered', models.IntegerField(verbose_name='units ordered')),
-                ('lines', models.IntegerField(verbose_name='order lines')),
-                ('lines_backordered', models.IntegerField(verbose_name='lines backordered')),
-                ('units_cancelled', models.IntegerField(verbose_name='units cancelled')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("day", models.DateField(verbose_name="day")),
+                ("units_ordered", models.IntegerField(verbose_name="units ordered")),
+                ("lines", models.IntegerField(verbose_name="order lines")),
+                ("lines_backordered", models.IntegerField(verbose_name="lines backordered")),
+                ("units_cancelled", models.IntegerField(verbose_name="units cancelled")),
             ],
             options={
-                'verbose_name': 'demand day',
-                'verbose_name_plural': 'demand history',
+                "verbose_name": "demand day",
+                "verbose_name_plural": "demand history",
             },
         ),
         migrations.CreateModel(
-            name='ReorderPolicy',
+            name="ReorderPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('service_level', models.DecimalField(decimal_places=3, default=Decimal('0.950'), help_text='The share of replenishment cycles that should end without running out (0.95 = 95 %).', max_digits=4, validators=[django.core.validators.MinValueValidator(Decimal('0.5')), django.core.validators.MaxValueValidator(Decimal('0.999'))], verbose_name='service level')),
-                ('review_period_days', models.PositiveSmallIntegerField(default=14, help_text='Stock is ordered up to cover this many days after the lead time.', validators=[django.core.validators.MinValueValidator(1)], verbose_name='review period (days)')),
-                ('often_backordered_rate', models.DecimalField(decimal_places=3, default=Decimal('0.200'), help_text="Share of a product's order lines of the last 90 days that went to backorder; above it the review suggests stocking it.", max_digits=4, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(1)], verbose_name='backordered too often above')),
-                ('add_to_batch', models.BooleanField(default=False, help_text="The batch job adds the review's suggested quantities to the suppliers' drafts itself.", verbose_name='batch adds the suggestions')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "service_level",
+                    models.DecimalField(
+                        decimal_places=3,
+                        default=Decimal("0.950"),
+                        help_text="The share of replenishment cycles that should end without running out (0.95 = 95 %).",
+                        max_digits=4,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0.5")),
+                            django.core.validators.MaxValueValidator(Decimal("0.999")),
+                        ],
+                        verbose_name="service level",
+                    ),
+                ),
+                (
+                    "review_period_days",
+                    models.PositiveSmallIntegerField(
+                        default=14,
+                        help_text="Stock is ordered up to cover this many days after the lead time.",
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="review period (days)",
+                    ),
+                ),
+                (
+                    "often_backordered_rate",
+                    models.DecimalField(
+                        decimal_places=3,
+                        default=Decimal("0.200"),
+                        help_text="Share of a product's order lines of the last 90 days that went to backorder; above it the review suggests stocking it.",
+                        max_digits=4,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(1),
+                        ],
+                        verbose_name="backordered too often above",
+                    ),
+                ),
+                (
+                    "add_to_batch",
+                    models.BooleanField(
+                        default=False,
+                        help_text="The batch job adds the review's suggested quantities to the suppliers' drafts itself.",
+                        verbose_name="batch adds the suggestions",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'reorder policy',
-                'verbose_name_plural': 'reorder policy',
+                "verbose_name": "reorder policy",
+                "verbose_name_plural": "reorder policy",
             },
         ),
         migrations.AddField(
-            model_name='purchaseorderline',
-            name='stock_units',
-            field=models.IntegerField(default=0, help_text='Units the reorder review added for stock, not for waiting customers.', verbose_name='for stock'),
+            model_name="purchaseorderline",
+            name="stock_units",
+            field=models.IntegerField(
+                default=0,
+                help_text="Units the reorder review added for stock, not for waiting customers.",
+                verbose_name="for stock",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='purchaseorderline',
-            constraint=models.CheckConstraint(condition=models.Q(('stock_units__gte', 0), ('stock_units__lte', models.F('quantity'))), name='po_line_stock_units_within_quantity'),
+            model_name="purchaseorderline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("stock_units__gte", 0), ("stock_units__lte", models.F("quantity"))),
+                name="po_line_stock_units_within_quantity",
+            ),
         ),
         migrations.AddField(
-            model_name='demandday',
-            name='product',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='inventory.product', verbose_name='product'),
+            model_name="demandday",
+            name="product",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="inventory.product",
+                verbose_name="product",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reorderpolicy',
-            constraint=models.CheckConstraint(condition=models.Q(('id', 1)), name='reorder_policy_single_row'),
+            model_name="reorderpolicy",
+            constraint=models.CheckConstraint(condition=models.Q(("id", 1)), name="reorder_policy_single_row"),
         ),
         migrations.AddConstraint(
-            model_name='reorderpolicy',
-            constraint=models.CheckConstraint(condition=models.Q(('service_level__gte', Decimal('0.5')), ('service_level__lte', Decimal('0.999'))), name='reorder_policy_service_level_range'),
+            model_name="reorderpolicy",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("service_level__gte", Decimal("0.5")), ("service_level__lte", Decimal("0.999"))),
+                name="reorder_policy_service_level_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reorderpolicy',
-            constraint=models.CheckConstraint(condition=models.Q(('review_period_days__gte', 1)), name='reorder_policy_review_period_positive'),
+            model_name="reorderpolicy",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("review_period_days__gte", 1)), name="reorder_policy_review_period_positive"
+            ),
         ),
         migrations.AddIndex(
-            model_name='demandday',
-            index=models.Index(fields=['day'], name='demand_day_day'),
+            model_name="demandday",
+            index=models.Index(fields=["day"], name="demand_day_day"),
         ),
         migrations.AddConstraint(
-            model_name='demandday',
-            constraint=models.UniqueConstraint(fields=('product', 'day'), name='demand_day_once_per_product'),
+            model_name="demandday",
+            constraint=models.UniqueConstraint(fields=("product", "day"), name="demand_day_once_per_product"),
         ),
         migrations.AddConstraint(
-            model_name='demandday',
-            constraint=models.CheckConstraint(condition=models.Q(('lines__gte', 0), ('lines_backordered__gte', 0), ('units_cancelled__gte', 0), ('units_ordered__gte', 0)), name='demand_day_not_negative'),
+            model_name="demandday",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("lines__gte", 0),
+                    ("lines_backordered__gte", 0),
+                    ("units_cancelled__gte", 0),
+                    ("units_ordered__gte", 0),
+                ),
+                name="demand_day_not_negative",
+            ),
         ),
     ]

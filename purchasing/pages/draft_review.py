@@ -36,10 +36,16 @@ class DraftReview:
             self.message_user(request, _("Batch run: %(result)s") % {"result": describe_batch(result)})
             return HttpResponseRedirect(request.path)
         drafts = list(
-            PurchaseOrder.objects.filter(status=PurchaseOrder.Status.DRAFT).select_related("supplier", "dropship_order")
-            .prefetch_related(Prefetch(
-                "lines", PurchaseOrderLine.objects.select_related("product").annotate(pegged_units=PEGGED_UNITS).order_by("product__sku"),
-            ))
+            PurchaseOrder.objects.filter(status=PurchaseOrder.Status.DRAFT)
+            .select_related("supplier", "dropship_order")
+            .prefetch_related(
+                Prefetch(
+                    "lines",
+                    PurchaseOrderLine.objects.select_related("product")
+                    .annotate(pegged_units=PEGGED_UNITS)
+                    .order_by("product__sku"),
+                )
+            )
             .order_by("supplier__code", "created_at")
         )
         for po in drafts:
@@ -48,8 +54,11 @@ class DraftReview:
             po.value = sum((line.quantity * line.unit_cost for line in po.lines.all()), Decimal("0"))
             po.below_minimum = po.value < po.supplier.min_order_value
         context = {
-            **self.admin_site.each_context(request), "title": _("Draft purchase orders to review"),
-            "opts": self.model._meta, "drafts": drafts, "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            **self.admin_site.each_context(request),
+            "title": _("Draft purchase orders to review"),
+            "opts": self.model._meta,
+            "drafts": drafts,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
             "can_run_batch": request.user.has_perm("purchasing.add_purchaseorder"),
         }
         return TemplateResponse(request, "admin/purchasing/purchaseorder/drafts.html", context)

@@ -59,16 +59,27 @@ class GoodsIn:
     def receive(self, request, queryset):
         # The orders that wait for these goods: after receiving, those now ready to ship are
         # offered to the warehouse as its next step.
-        waiting = list(Backorder.objects.filter(
-            status__in=WAITING, product__in=PurchaseOrderLine.objects.filter(purchase_order__in=queryset).values("product"),
-        ).values_list("order_id", flat=True).distinct())
+        waiting = list(
+            Backorder.objects.filter(
+                status__in=WAITING,
+                product__in=PurchaseOrderLine.objects.filter(purchase_order__in=queryset).values("product"),
+            )
+            .values_list("order_id", flat=True)
+            .distinct()
+        )
         response = self._lines_action(
-            request, queryset, ReceiveLineForm, "quantity", lambda line: line.outstanding or None,
+            request,
+            queryset,
+            ReceiveLineForm,
+            "quantity",
+            lambda line: line.outstanding or None,
             lambda number, quantities, extra: receive_purchase_order(
                 number, quantities, user=request.user, allow_over=extra.get("allow_over", False)
             ),
-            _("Receive goods: units that arrived per line"), _("Receive"),
-            _("Received against %(numbers)s; waiting orders were filled first."), extra_form=OverReceiptForm,
+            _("Receive goods: units that arrived per line"),
+            _("Receive"),
+            _("Received against %(numbers)s; waiting orders were filled first."),
+            extra_form=OverReceiptForm,
         )
         if response is None:
             self.offer_shipping(request, waiting)
@@ -77,22 +88,36 @@ class GoodsIn:
     def offer_shipping(self, request, order_ids):
         """The next step after goods in: the orders they made ready, with a button that opens
         the ship confirmation for exactly those (people without the right see the numbers)."""
-        ready = list(Order.objects.filter(pk__in=order_ids, status=Order.Status.READY_TO_SHIP)
-                     .order_by("number").values_list("pk", "number"))
+        ready = list(
+            Order.objects.filter(pk__in=order_ids, status=Order.Status.READY_TO_SHIP)
+            .order_by("number")
+            .values_list("pk", "number")
+        )
         if not ready:
             return
         numbers = ", ".join(number for _pk, number in ready)
-        text = ngettext("%(count)s order is ready to ship now: %(numbers)s.",
-                        "%(count)s orders are ready to ship now: %(numbers)s.", len(ready)) % {"count": len(ready), "numbers": numbers}
+        text = ngettext(
+            "%(count)s order is ready to ship now: %(numbers)s.",
+            "%(count)s orders are ready to ship now: %(numbers)s.",
+            len(ready),
+        ) % {"count": len(ready), "numbers": numbers}
         if not request.user.has_perm("orders.add_shipment"):
             self.message_user(request, text)
             return
         button = ngettext("Ship this order", "Ship these %(count)s orders", len(ready)) % {"count": len(ready)}
-        self.message_user(request, format_html(
-            '{} <form method="post" action="{}" class="next-step"><input type="hidden" name="csrfmiddlewaretoken" value="{}">'
-            '<input type="hidden" name="action" value="ship_ready_orders">{}<button type="submit" class="button">{}</button></form>',
-            text, ready_to_ship_url(), get_token(request),
-            format_html_join("", '<input type="hidden" name="{}" value="{}">',
-                             ((admin.helpers.ACTION_CHECKBOX_NAME, pk) for pk, _number in ready)),
-            button,
-        ))
+        self.message_user(
+            request,
+            format_html(
+                '{} <form method="post" action="{}" class="next-step"><input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+                '<input type="hidden" name="action" value="ship_ready_orders">{}<button type="submit" class="button">{}</button></form>',
+                text,
+                ready_to_ship_url(),
+                get_token(request),
+                format_html_join(
+                    "",
+                    '<input type="hidden" name="{}" value="{}">',
+                    ((admin.helpers.ACTION_CHECKBOX_NAME, pk) for pk, _number in ready),
+                ),
+                button,
+            ),
+        )

@@ -19,12 +19,27 @@ class LineForms:
         """A form row per line of the selected purchase orders, `field` prefilled with
         initial(line); on submit, each order gets its {SKU: value} (empty rows skipped)
         through `apply`."""
-        lines = PurchaseOrderLine.objects.filter(purchase_order__in=queryset).select_related("purchase_order", "product")
-        rows = [{"line": line, "what": _("%(number)s: %(quantity)s × %(sku)s %(name)s (%(received)s received)") % {
-                    "number": line.purchase_order.number, "quantity": line.quantity, "sku": line.product.sku,
-                    "name": line.product.name, "received": line.received}, field: initial(line)}
-                for line in lines.order_by("purchase_order", "product__sku")]
-        formset = forms.formset_factory(form_class, extra=0)(request.POST if "apply" in request.POST else None, initial=rows)
+        lines = PurchaseOrderLine.objects.filter(purchase_order__in=queryset).select_related(
+            "purchase_order", "product"
+        )
+        rows = [
+            {
+                "line": line,
+                "what": _("%(number)s: %(quantity)s × %(sku)s %(name)s (%(received)s received)")
+                % {
+                    "number": line.purchase_order.number,
+                    "quantity": line.quantity,
+                    "sku": line.product.sku,
+                    "name": line.product.name,
+                    "received": line.received,
+                },
+                field: initial(line),
+            }
+            for line in lines.order_by("purchase_order", "product__sku")
+        ]
+        formset = forms.formset_factory(form_class, extra=0)(
+            request.POST if "apply" in request.POST else None, initial=rows
+        )
         extra = extra_form(request.POST if "apply" in request.POST else None) if extra_form else None
         if "apply" in request.POST and formset.is_valid() and (extra is None or extra.is_valid()):
             by_po = {}
@@ -40,4 +55,6 @@ class LineForms:
             else:
                 self.message_user(request, done % {"numbers": ", ".join(by_po) or "-"})
                 return None
-        return confirm_action(self, request, queryset, title=title, items=None, formset=formset, form=extra, button=button)
+        return confirm_action(
+            self, request, queryset, title=title, items=None, formset=formset, form=extra, button=button
+        )

@@ -21,7 +21,9 @@ def sparkline(units, width=84, height=20):
         return ""
     top = max(units) or 1
     step = width / (len(units) - 1)
-    return " ".join(f"{index * step:.1f},{height - 1 - (height - 2) * value / top:.1f}" for index, value in enumerate(units))
+    return " ".join(
+        f"{index * step:.1f},{height - 1 - (height - 2) * value / top:.1f}" for index, value in enumerate(units)
+    )
 
 
 class ReorderReview:
@@ -41,11 +43,18 @@ class ReorderReview:
                 return HttpResponseRedirect(request.get_full_path())
             added = add_to_drafts(skus=skus)
             if not added:
-                self.message_user(request, _("Nothing to add: no chosen product is below its reorder point any more."), messages.WARNING)
+                self.message_user(
+                    request,
+                    _("Nothing to add: no chosen product is below its reorder point any more."),
+                    messages.WARNING,
+                )
                 return HttpResponseRedirect(request.get_full_path())
             for number, pairs in added.items():
-                self.message_user(request, _("%(number)s: added for stock %(lines)s.") % {
-                    "number": number, "lines": ", ".join(f"{units} × {sku}" for sku, units in pairs)})
+                self.message_user(
+                    request,
+                    _("%(number)s: added for stock %(lines)s.")
+                    % {"number": number, "lines": ", ".join(f"{units} × {sku}" for sku, units in pairs)},
+                )
             return HttpResponseRedirect(reverse("admin:purchasing_purchaseorder_drafts"))
         supplier = request.GET.get("supplier", "")
         below = request.GET.get("below") == "1"
@@ -56,10 +65,17 @@ class ReorderReview:
         query = request.GET.copy()
         query.pop("page", None)
         context = {
-            **self.admin_site.each_context(request), "title": _("Reorder review"), "opts": self.model._meta,
-            "rows": [(f, sparkline(f.history)) for f in page], "page": page, "query": query.urlencode(),
-            "suppliers": Supplier.objects.order_by("code").values_list("code", "name"), "supplier": supplier,
-            "below": below, "policy": ReorderPolicy.current(), "can_add": can_add,
+            **self.admin_site.each_context(request),
+            "title": _("Reorder review"),
+            "opts": self.model._meta,
+            "rows": [(f, sparkline(f.history)) for f in page],
+            "page": page,
+            "query": query.urlencode(),
+            "suppliers": Supplier.objects.order_by("code").values_list("code", "name"),
+            "supplier": supplier,
+            "below": below,
+            "policy": ReorderPolicy.current(),
+            "can_add": can_add,
             "without_supplier": without_supplier(),
         }
         return TemplateResponse(request, "admin/purchasing/reorder_review.html", context)

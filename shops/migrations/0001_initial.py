@@ -6,124 +6,265 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('inventory', '0004_sku_unique_in_any_case'),
-        ('orders', '0010_shop_orders'),
+        ("inventory", "0004_sku_unique_in_any_case"),
+        ("orders", "0010_shop_orders"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ShopConnection',
+            name="ShopConnection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(help_text='Short name in the webhook URL and in order numbers, e.g. WOO.', max_length=32, unique=True, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$')], verbose_name='code')),
-                ('platform', models.CharField(choices=[('shopify', 'Shopify'), ('woocommerce', 'WooCommerce')], max_length=16, verbose_name='platform')),
-                ('url', models.URLField(help_text="Shopify: https://NAME.myshopify.com; WooCommerce: the site's address.", verbose_name='shop URL')),
-                ('language', models.CharField(choices=[('de', 'German'), ('en', 'English')], default='de', help_text='For customers whose order does not say their language.', max_length=2, verbose_name='language')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('secrets', models.TextField(blank=True, editable=False, verbose_name='secrets (encrypted)')),
-                ('watermark', models.DateTimeField(blank=True, null=True, verbose_name='orders read up to')),
-                ('location_id', models.CharField(blank=True, editable=False, max_length=100, verbose_name='Shopify location')),
-                ('paused_until', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='paused until')),
-                ('last_sync_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='last sync')),
-                ('last_sync_error', models.TextField(blank=True, editable=False, verbose_name='last sync error')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="Short name in the webhook URL and in order numbers, e.g. WOO.",
+                        max_length=32,
+                        unique=True,
+                        validators=[django.core.validators.RegexValidator("^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")],
+                        verbose_name="code",
+                    ),
+                ),
+                (
+                    "platform",
+                    models.CharField(
+                        choices=[("shopify", "Shopify"), ("woocommerce", "WooCommerce")],
+                        max_length=16,
+                        verbose_name="platform",
+                    ),
+                ),
+                (
+                    "url",
+                    models.URLField(
+                        help_text="Shopify: https://NAME.myshopify.com; WooCommerce: the site's address.",
+                        verbose_name="shop URL",
+                    ),
+                ),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[("de", "German"), ("en", "English")],
+                        default="de",
+                        help_text="For customers whose order does not say their language.",
+                        max_length=2,
+                        verbose_name="language",
+                    ),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                ("secrets", models.TextField(blank=True, editable=False, verbose_name="secrets (encrypted)")),
+                ("watermark", models.DateTimeField(blank=True, null=True, verbose_name="orders read up to")),
+                (
+                    "location_id",
+                    models.CharField(blank=True, editable=False, max_length=100, verbose_name="Shopify location"),
+                ),
+                (
+                    "paused_until",
+                    models.DateTimeField(blank=True, editable=False, null=True, verbose_name="paused until"),
+                ),
+                ("last_sync_at", models.DateTimeField(blank=True, editable=False, null=True, verbose_name="last sync")),
+                ("last_sync_error", models.TextField(blank=True, editable=False, verbose_name="last sync error")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
             ],
             options={
-                'verbose_name': 'shop',
-                'verbose_name_plural': 'shops',
-                'ordering': ['code'],
+                "verbose_name": "shop",
+                "verbose_name_plural": "shops",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='OrderPush',
+            name="OrderPush",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('shipment', 'shipment'), ('cancellation', 'cancellation')], max_length=16, verbose_name='kind')),
-                ('reference', models.CharField(max_length=64, verbose_name='reference')),
-                ('data', models.JSONField(default=dict, verbose_name='details')),
-                ('status', models.CharField(choices=[('pending', 'to push'), ('done', 'pushed'), ('refused', 'refused by the shop')], default='pending', max_length=16, verbose_name='status')),
-                ('steps_done', models.JSONField(blank=True, default=list, verbose_name='steps done')),
-                ('attempts', models.PositiveIntegerField(default=0, verbose_name='failed attempts')),
-                ('due_at', models.DateTimeField(verbose_name='due at')),
-                ('claimed_until', models.DateTimeField(blank=True, null=True, verbose_name='claimed until')),
-                ('last_error', models.TextField(blank=True, verbose_name='last error')),
-                ('created_at', models.DateTimeField(verbose_name='created at')),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='orders.order', verbose_name='order')),
-                ('connection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='order_pushes', to='shops.shopconnection', verbose_name='shop')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("shipment", "shipment"), ("cancellation", "cancellation")],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("reference", models.CharField(max_length=64, verbose_name="reference")),
+                ("data", models.JSONField(default=dict, verbose_name="details")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "to push"), ("done", "pushed"), ("refused", "refused by the shop")],
+                        default="pending",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("steps_done", models.JSONField(blank=True, default=list, verbose_name="steps done")),
+                ("attempts", models.PositiveIntegerField(default=0, verbose_name="failed attempts")),
+                ("due_at", models.DateTimeField(verbose_name="due at")),
+                ("claimed_until", models.DateTimeField(blank=True, null=True, verbose_name="claimed until")),
+                ("last_error", models.TextField(blank=True, verbose_name="last error")),
+                ("created_at", models.DateTimeField(verbose_name="created at")),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="orders.order",
+                        verbose_name="order",
+                    ),
+                ),
+                (
+                    "connection",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="order_pushes",
+                        to="shops.shopconnection",
+                        verbose_name="shop",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'order update to a shop',
-                'verbose_name_plural': 'order updates to shops',
-                'ordering': ['created_at', 'id'],
-                'indexes': [models.Index(condition=models.Q(('status', 'pending')), fields=['due_at'], name='order_push_due')],
-                'constraints': [models.UniqueConstraint(fields=('connection', 'kind', 'reference'), name='order_push_once')],
+                "verbose_name": "order update to a shop",
+                "verbose_name_plural": "order updates to shops",
+                "ordering": ["created_at", "id"],
+                "indexes": [
+                    models.Index(condition=models.Q(("status", "pending")), fields=["due_at"], name="order_push_due")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("connection", "kind", "reference"), name="order_push_once")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='InboxEvent',
+            name="InboxEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('delivery_key', models.CharField(max_length=200, verbose_name='delivery')),
-                ('topic', models.CharField(max_length=64, verbose_name='topic')),
-                ('shop_order_id', models.CharField(blank=True, max_length=64, verbose_name="shop's order id")),
-                ('body', models.TextField(verbose_name='body')),
-                ('received_at', models.DateTimeField(verbose_name='received at')),
-                ('status', models.CharField(choices=[('pending', 'pending'), ('done', 'applied'), ('ignored', 'nothing to do'), ('held', 'held')], default='pending', max_length=16, verbose_name='status')),
-                ('reason', models.TextField(blank=True, verbose_name='reason')),
-                ('attempts', models.PositiveIntegerField(default=0, verbose_name='attempts')),
-                ('processed_at', models.DateTimeField(blank=True, null=True, verbose_name='processed at')),
-                ('connection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='shops.shopconnection', verbose_name='shop')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("delivery_key", models.CharField(max_length=200, verbose_name="delivery")),
+                ("topic", models.CharField(max_length=64, verbose_name="topic")),
+                ("shop_order_id", models.CharField(blank=True, max_length=64, verbose_name="shop's order id")),
+                ("body", models.TextField(verbose_name="body")),
+                ("received_at", models.DateTimeField(verbose_name="received at")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "pending"),
+                            ("done", "applied"),
+                            ("ignored", "nothing to do"),
+                            ("held", "held"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("reason", models.TextField(blank=True, verbose_name="reason")),
+                ("attempts", models.PositiveIntegerField(default=0, verbose_name="attempts")),
+                ("processed_at", models.DateTimeField(blank=True, null=True, verbose_name="processed at")),
+                (
+                    "connection",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="shops.shopconnection",
+                        verbose_name="shop",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'shop event',
-                'verbose_name_plural': 'shop events',
-                'ordering': ['-received_at', '-id'],
-                'indexes': [models.Index(condition=models.Q(('status__in', ['pending', 'held'])), fields=['status', 'received_at'], name='shop_event_open')],
-                'constraints': [models.UniqueConstraint(fields=('connection', 'delivery_key'), name='shop_event_once')],
+                "verbose_name": "shop event",
+                "verbose_name_plural": "shop events",
+                "ordering": ["-received_at", "-id"],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("status__in", ["pending", "held"])),
+                        fields=["status", "received_at"],
+                        name="shop_event_open",
+                    )
+                ],
+                "constraints": [models.UniqueConstraint(fields=("connection", "delivery_key"), name="shop_event_once")],
             },
         ),
         migrations.CreateModel(
-            name='ShopOrder',
+            name="ShopOrder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('shop_order_id', models.CharField(max_length=64, verbose_name="shop's order id")),
-                ('version', models.DateTimeField(verbose_name="shop's version applied")),
-                ('quantities', models.JSONField(default=dict, verbose_name='quantities in the shop')),
-                ('payment', models.CharField(blank=True, max_length=32, verbose_name='payment in the shop')),
-                ('connection', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='orders', to='shops.shopconnection', verbose_name='shop')),
-                ('order', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='shop_order', to='orders.order', verbose_name='order')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("shop_order_id", models.CharField(max_length=64, verbose_name="shop's order id")),
+                ("version", models.DateTimeField(verbose_name="shop's version applied")),
+                ("quantities", models.JSONField(default=dict, verbose_name="quantities in the shop")),
+                ("payment", models.CharField(blank=True, max_length=32, verbose_name="payment in the shop")),
+                (
+                    "connection",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="orders",
+                        to="shops.shopconnection",
+                        verbose_name="shop",
+                    ),
+                ),
+                (
+                    "order",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="shop_order",
+                        to="orders.order",
+                        verbose_name="order",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'shop order',
-                'verbose_name_plural': 'shop orders',
-                'constraints': [models.UniqueConstraint(fields=('connection', 'shop_order_id'), name='shop_order_once')],
+                "verbose_name": "shop order",
+                "verbose_name_plural": "shop orders",
+                "constraints": [
+                    models.UniqueConstraint(fields=("connection", "shop_order_id"), name="shop_order_once")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ShopProduct',
+            name="ShopProduct",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('remote', models.JSONField(blank=True, default=dict, verbose_name="shop's ids")),
-                ('found', models.BooleanField(help_text='Unknown until looked up by SKU.', null=True, verbose_name='sold in the shop')),
-                ('pending', models.BooleanField(default=True, verbose_name='change to push')),
-                ('due_at', models.DateTimeField(blank=True, null=True, verbose_name='push due at')),
-                ('attempts', models.PositiveIntegerField(default=0, verbose_name='failed attempts')),
-                ('last_error', models.TextField(blank=True, verbose_name='last error')),
-                ('pushed', models.JSONField(blank=True, default=dict, verbose_name='shown in the shop')),
-                ('pushed_at', models.DateTimeField(blank=True, null=True, verbose_name='pushed at')),
-                ('connection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='products', to='shops.shopconnection', verbose_name='shop')),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='inventory.product', verbose_name='product')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("remote", models.JSONField(blank=True, default=dict, verbose_name="shop's ids")),
+                (
+                    "found",
+                    models.BooleanField(
+                        help_text="Unknown until looked up by SKU.", null=True, verbose_name="sold in the shop"
+                    ),
+                ),
+                ("pending", models.BooleanField(default=True, verbose_name="change to push")),
+                ("due_at", models.DateTimeField(blank=True, null=True, verbose_name="push due at")),
+                ("attempts", models.PositiveIntegerField(default=0, verbose_name="failed attempts")),
+                ("last_error", models.TextField(blank=True, verbose_name="last error")),
+                ("pushed", models.JSONField(blank=True, default=dict, verbose_name="shown in the shop")),
+                ("pushed_at", models.DateTimeField(blank=True, null=True, verbose_name="pushed at")),
+                (
+                    "connection",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="products",
+                        to="shops.shopconnection",
+                        verbose_name="shop",
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="inventory.product",
+                        verbose_name="product",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'product in a shop',
-                'verbose_name_plural': 'products in shops',
-                'ordering': ['connection', 'product'],
-                'indexes': [models.Index(condition=models.Q(('pending', True)), fields=['connection', 'due_at'], name='shop_product_due')],
-                'constraints': [models.UniqueConstraint(fields=('connection', 'product'), name='shop_product_once')],
+                "verbose_name": "product in a shop",
+                "verbose_name_plural": "products in shops",
+                "ordering": ["connection", "product"],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("pending", True)), fields=["connection", "due_at"], name="shop_product_due"
+                    )
+                ],
+                "constraints": [models.UniqueConstraint(fields=("connection", "product"), name="shop_product_once")],
             },
         ),
     ]

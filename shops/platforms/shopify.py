@@ -23,8 +23,14 @@ from ..orderdata import (
 )
 
 API_VERSION = "2025-10"
-ORDER_TOPICS = {"orders/create", "orders/updated", "orders/cancelled", "orders/paid", "orders/partially_fulfilled",
-                "orders/fulfilled"}
+ORDER_TOPICS = {
+    "orders/create",
+    "orders/updated",
+    "orders/cancelled",
+    "orders/paid",
+    "orders/partially_fulfilled",
+    "orders/fulfilled",
+}
 PLACEABLE = {"paid", "authorized", "partially_paid"}
 BATCH = 25  # products per push call: a productVariantsBulkUpdate each, within a query's cost
 
@@ -34,6 +40,7 @@ def gid(kind, value):
 
 
 # --- webhooks ---------------------------------------------------------------------------
+
 
 def is_ping(headers, body):
     return False
@@ -81,25 +88,46 @@ def from_webhook(connection, order):
                 skipped.append(name)  # gift cards, tips: nothing to ship
                 continue
             quantity = int(item.get("current_quantity", item["quantity"]))
-            price = money((item.get("price_set") or {}).get("shop_money", {}).get("amount", item["price"]), f"{name}: price")
-            discounts = sum((money(a["amount"], f"{name}: discount") for a in item.get("discount_allocations") or []),
-                            Decimal(0))
-            lines.append(ShopLine(str(item["id"]), text(item.get("sku")), name, quantity,
-                                  price - per_unit(discounts, int(item["quantity"]))))
+            price = money(
+                (item.get("price_set") or {}).get("shop_money", {}).get("amount", item["price"]), f"{name}: price"
+            )
+            discounts = sum(
+                (money(a["amount"], f"{name}: discount") for a in item.get("discount_allocations") or []), Decimal(0)
+            )
+            lines.append(
+                ShopLine(
+                    str(item["id"]),
+                    text(item.get("sku")),
+                    name,
+                    quantity,
+                    price - per_unit(discounts, int(item["quantity"])),
+                )
+            )
         customer = order.get("customer") or {}
         ship_to = order.get("shipping_address") or {}
         status = text(order.get("financial_status")).lower()
         return ShopOrderData(
-            shop_order_id=str(order["id"]), number=text(order.get("name")) or str(order.get("order_number", order["id"])),
+            shop_order_id=str(order["id"]),
+            number=text(order.get("name")) or str(order.get("order_number", order["id"])),
             version=moment(order["updated_at"], "updated_at"),
             email=text(order.get("email") or order.get("contact_email") or customer.get("email")),
             name=_name(customer.get("first_name"), customer.get("last_name"), ship_to.get("name")),
             language=language(order.get("customer_locale"), connection.language),
             currency=text(order.get("currency")) or "EUR",
-            shipping_address=address(ship_to.get("name"), ship_to.get("company"), ship_to.get("address1"),
-                                     ship_to.get("address2"), ship_to.get("zip"), ship_to.get("city"),
-                                     ship_to.get("province"), ship_to.get("country_code") or ship_to.get("country")),
-            lines=lines, placeable=status in PLACEABLE, cancelled=bool(order.get("cancelled_at")), payment=status,
+            shipping_address=address(
+                ship_to.get("name"),
+                ship_to.get("company"),
+                ship_to.get("address1"),
+                ship_to.get("address2"),
+                ship_to.get("zip"),
+                ship_to.get("city"),
+                ship_to.get("province"),
+                ship_to.get("country_code") or ship_to.get("country"),
+            ),
+            lines=lines,
+            placeable=status in PLACEABLE,
+            cancelled=bool(order.get("cancelled_at")),
+            payment=status,
             skipped=skipped,
         )
     except (KeyError, TypeError, ValueError, AttributeError) as error:
@@ -122,23 +150,31 @@ fragment OrderFields on Order {
     discountAllocations { allocatedAmountSet { shopMoney { amount } } } } }
 }"""
 
-ORDERS_SINCE = ORDER_FIELDS + """
+ORDERS_SINCE = (
+    ORDER_FIELDS
+    + """
 query OrdersSince($cursor: String, $q: String!) {
   orders(first: 10, after: $cursor, query: $q, sortKey: UPDATED_AT) {
     pageInfo { hasNextPage endCursor }
     nodes { ...OrderFields }
   }
 }"""
+)
 
-ONE_ORDER = ORDER_FIELDS + """
+ONE_ORDER = (
+    ORDER_FIELDS
+    + """
 query OneOrder($id: ID!) { order(id: $id) { ...OrderFields } }"""
+)
 
 
 def graphql(connection, query, variables):
     """One GraphQL call; its data, or ShopUnavailable when throttled (pausing the
     connection until the bucket holds what the query costs) or ShopRefused for errors."""
     response = call(
-        connection, "POST", f"{connection.url}/admin/api/{API_VERSION}/graphql.json",
+        connection,
+        "POST",
+        f"{connection.url}/admin/api/{API_VERSION}/graphql.json",
         json={"query": query, "variables": variables},
         headers={"X-Shopify-Access-Token": secrets.secret(connection, "access_token")},
     )
@@ -149,9 +185,14 @@ def graphql(connection, query, variables):
         status = cost.get("throttleStatus") or {}
         wait = 1.0
         if status.get("restoreRate"):
-            wait = max((cost.get("requestedQueryCost") or 0) - (status.get("currentlyAvailable") or 0), 0) / status["restoreRate"]
+            wait = (
+                max((cost.get("requestedQueryCost") or 0) - (status.get("currentlyAvailable") or 0), 0)
+                / status["restoreRate"]
+            )
         pause(connection, max(wait, 1.0))
-        raise ShopUnavailable(f"Shopify throttled the call, retry after {max(wait, 1.0):.1f} s", retry_after=max(wait, 1.0))
+        raise ShopUnavailable(
+            f"Shopify throttled the call, retry after {max(wait, 1.0):.1f} s", retry_after=max(wait, 1.0)
+        )
     if errors:
         raise ShopRefused("Shopify: " + "; ".join(error.get("message", "error") for error in errors)[:500])
     return body["data"]
@@ -166,24 +207,47 @@ def from_graphql(connection, node):
                 skipped.append(name)
                 continue
             price = money(item["originalUnitPriceSet"]["shopMoney"]["amount"], f"{name}: price")
-            discounts = sum((money(a["allocatedAmountSet"]["shopMoney"]["amount"], f"{name}: discount")
-                             for a in item.get("discountAllocations") or []), Decimal(0))
-            lines.append(ShopLine(item["id"].rsplit("/", 1)[-1], text(item.get("sku")), name, int(item["currentQuantity"]),
-                                  price - per_unit(discounts, int(item["quantity"]))))
+            discounts = sum(
+                (
+                    money(a["allocatedAmountSet"]["shopMoney"]["amount"], f"{name}: discount")
+                    for a in item.get("discountAllocations") or []
+                ),
+                Decimal(0),
+            )
+            lines.append(
+                ShopLine(
+                    item["id"].rsplit("/", 1)[-1],
+                    text(item.get("sku")),
+                    name,
+                    int(item["currentQuantity"]),
+                    price - per_unit(discounts, int(item["quantity"])),
+                )
+            )
         customer = node.get("customer") or {}
         ship_to = node.get("shippingAddress") or {}
         status = text(node.get("displayFinancialStatus")).lower()
         return ShopOrderData(
-            shop_order_id=str(node["legacyResourceId"]), number=text(node["name"]),
+            shop_order_id=str(node["legacyResourceId"]),
+            number=text(node["name"]),
             version=moment(node["updatedAt"], "updatedAt"),
             email=text(node.get("email") or customer.get("email")),
             name=_name(customer.get("firstName"), customer.get("lastName"), ship_to.get("name")),
             language=language(node.get("customerLocale"), connection.language),
             currency=text(node.get("currencyCode")) or "EUR",
-            shipping_address=address(ship_to.get("name"), ship_to.get("company"), ship_to.get("address1"),
-                                     ship_to.get("address2"), ship_to.get("zip"), ship_to.get("city"),
-                                     ship_to.get("province"), ship_to.get("countryCodeV2")),
-            lines=lines, placeable=status in PLACEABLE, cancelled=bool(node.get("cancelledAt")), payment=status,
+            shipping_address=address(
+                ship_to.get("name"),
+                ship_to.get("company"),
+                ship_to.get("address1"),
+                ship_to.get("address2"),
+                ship_to.get("zip"),
+                ship_to.get("city"),
+                ship_to.get("province"),
+                ship_to.get("countryCodeV2"),
+            ),
+            lines=lines,
+            placeable=status in PLACEABLE,
+            cancelled=bool(node.get("cancelledAt")),
+            payment=status,
             skipped=skipped,
         )
     except (KeyError, TypeError, ValueError, AttributeError) as error:
@@ -228,12 +292,15 @@ def find_products(connection, skus):
     """{SKU in capitals: the shop's ids} for the SKUs the shop sells (variants by SKU)."""
     found = {}
     for start in range(0, len(skus), 50):
-        chunk = skus[start:start + 50]
+        chunk = skus[start : start + 50]
         query = " OR ".join(f"sku:'{sku}'" for sku in chunk)
         for node in graphql(connection, FIND_VARIANTS, {"q": query})["productVariants"]["nodes"]:
             if node.get("sku"):
-                found[node["sku"].upper()] = {"variant": node["id"], "product": node["product"]["id"],
-                                              "inventory_item": node["inventoryItem"]["id"]}
+                found[node["sku"].upper()] = {
+                    "variant": node["id"],
+                    "product": node["product"]["id"],
+                    "inventory_item": node["inventoryItem"]["id"],
+                }
     return found
 
 
@@ -257,29 +324,54 @@ def push_stock(connection, items):
     results = {}
     location = _location(connection) if items else None
     for start in range(0, len(items), BATCH):
-        batch = items[start:start + BATCH]
+        batch = items[start : start + BATCH]
         by_product = {}
         for row, state in batch:
             by_product.setdefault(row.remote["product"], []).append((row, state))
         declared, parts = ["$quantities: [InventoryQuantityInput!]!"], []
-        variables = {"quantities": [
-            {"inventoryItemId": row.remote["inventory_item"], "locationId": location, "quantity": state.free}
-            for row, state in batch
-        ]}
-        parts.append('stock: inventorySetQuantities(input: {name: "available", reason: "correction", '
-                     'ignoreCompareQuantity: true, quantities: $quantities}) { userErrors { field message } }')
+        variables = {
+            "quantities": [
+                {"inventoryItemId": row.remote["inventory_item"], "locationId": location, "quantity": state.free}
+                for row, state in batch
+            ]
+        }
+        parts.append(
+            'stock: inventorySetQuantities(input: {name: "available", reason: "correction", '
+            "ignoreCompareQuantity: true, quantities: $quantities}) { userErrors { field message } }"
+        )
         for index, (product, rows) in enumerate(by_product.items()):
             declared += [f"$p{index}: ID!", f"$v{index}: [ProductVariantsBulkInput!]!"]
-            parts.append(f"p{index}: productVariantsBulkUpdate(productId: $p{index}, variants: $v{index}) "
-                         "{ userErrors { field message } }")
+            parts.append(
+                f"p{index}: productVariantsBulkUpdate(productId: $p{index}, variants: $v{index}) "
+                "{ userErrors { field message } }"
+            )
             variables[f"p{index}"] = product
-            variables[f"v{index}"] = [{
-                "id": row.remote["variant"], "inventoryPolicy": "CONTINUE" if state.backorderable else "DENY",
-                **({"metafields": [{"namespace": "backorder", "key": "restock_date", "type": "date",
-                                    "value": state.restock_date.isoformat()}]} if state.restock_date else {}),
-            } for row, state in rows]
-        cleared = [{"ownerId": row.remote["variant"], "namespace": "backorder", "key": "restock_date"}
-                   for row, state in batch if not state.restock_date and (row.pushed or {}).get("restock_date")]
+            variables[f"v{index}"] = [
+                {
+                    "id": row.remote["variant"],
+                    "inventoryPolicy": "CONTINUE" if state.backorderable else "DENY",
+                    **(
+                        {
+                            "metafields": [
+                                {
+                                    "namespace": "backorder",
+                                    "key": "restock_date",
+                                    "type": "date",
+                                    "value": state.restock_date.isoformat(),
+                                }
+                            ]
+                        }
+                        if state.restock_date
+                        else {}
+                    ),
+                }
+                for row, state in rows
+            ]
+        cleared = [
+            {"ownerId": row.remote["variant"], "namespace": "backorder", "key": "restock_date"}
+            for row, state in batch
+            if not state.restock_date and (row.pushed or {}).get("restock_date")
+        ]
         if cleared:
             declared.append("$cleared: [MetafieldIdentifierInput!]!")
             parts.append("cleared: metafieldsDelete(metafields: $cleared) { userErrors { field message } }")
@@ -365,17 +457,29 @@ def ship(connection, push, done):
         done("fulfilment")
     if data.get("payment") == "authorized" and Decimal(data["amount"]) > 0 and "capture" not in push.steps_done:
         found = graphql(connection, FULFILLMENT_ORDERS, {"id": order_id})["order"]
-        authorisations = [t["id"] for t in found["transactions"]
-                          if t["kind"] == "AUTHORIZATION" and t["status"] == "SUCCESS"]
+        authorisations = [
+            t["id"] for t in found["transactions"] if t["kind"] == "AUTHORIZATION" and t["status"] == "SUCCESS"
+        ]
         if not authorisations:
             raise CaptureRefused("Shopify: the order has no successful authorisation to capture.")
-        result = graphql(connection, CAPTURE, {"input": {
-            "id": order_id, "parentTransactionId": authorisations[0], "amount": data["amount"], "currency": data["currency"],
-        }})["orderCapture"]
+        result = graphql(
+            connection,
+            CAPTURE,
+            {
+                "input": {
+                    "id": order_id,
+                    "parentTransactionId": authorisations[0],
+                    "amount": data["amount"],
+                    "currency": data["currency"],
+                }
+            },
+        )["orderCapture"]
         transaction = result.get("transaction") or {}
         if _errors(result) or transaction.get("status") in ("FAILURE", "ERROR"):
-            raise CaptureRefused(f"Shopify refused to capture {data['amount']} {data['currency']}: "
-                                 f"{_errors(result) or transaction.get('status')}")
+            raise CaptureRefused(
+                f"Shopify refused to capture {data['amount']} {data['currency']}: "
+                f"{_errors(result) or transaction.get('status')}"
+            )
         done("capture")
 
 
@@ -385,7 +489,9 @@ def cancel(connection, push, done):
     data, order_id = push.data, gid("Order", push.data["shop_order_id"])
     if "note" not in push.steps_done:
         current = text(graphql(connection, NOTE, {"id": order_id})["order"].get("note"))
-        result = graphql(connection, SET_NOTE, {"input": {"id": order_id, "note": "\n".join(filter(None, [current, data["note"]]))}})
+        result = graphql(
+            connection, SET_NOTE, {"input": {"id": order_id, "note": "\n".join(filter(None, [current, data["note"]]))}}
+        )
         if errors := _errors(result["orderUpdate"]):
             raise ShopRefused(f"Shopify refused the note: {errors}")
         done("note")

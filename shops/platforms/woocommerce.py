@@ -38,6 +38,7 @@ def _auth(connection):
 
 # --- webhooks ---------------------------------------------------------------------------
 
+
 def is_ping(headers, body):
     """The ping WooCommerce sends when a webhook is saved: `webhook_id=N`, form-encoded, unsigned."""
     return "X-WC-Webhook-Signature" not in headers and bool(PING.fullmatch(body.strip()))
@@ -45,7 +46,14 @@ def is_ping(headers, body):
 
 def _secret(secret):
     # WooCommerce signs with wp_specialchars_decode(secret, ENT_QUOTES): as typed, not as stored.
-    for entity, char in (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&#039;", "'"), ("&#x27;", "'"), ("&amp;", "&")):
+    for entity, char in (
+        ("&lt;", "<"),
+        ("&gt;", ">"),
+        ("&quot;", '"'),
+        ("&#039;", "'"),
+        ("&#x27;", "'"),
+        ("&amp;", "&"),
+    ):
         secret = secret.replace(entity, char)
     return secret
 
@@ -87,13 +95,23 @@ def from_rest(connection, order):
         for item in order["line_items"]:
             name = text(item.get("name"))
             quantity = int(item["quantity"])
-            lines.append(ShopLine(str(item["id"]), text(item.get("sku")), name, quantity,
-                                  per_unit(money(item["total"], f"{name}: total"), quantity)))
+            lines.append(
+                ShopLine(
+                    str(item["id"]),
+                    text(item.get("sku")),
+                    name,
+                    quantity,
+                    per_unit(money(item["total"], f"{name}: total"), quantity),
+                )
+            )
         billing, ship_to = order.get("billing") or {}, order.get("shipping") or {}
-        meta = {entry.get("key"): entry.get("value") for entry in order.get("meta_data") or [] if isinstance(entry, dict)}
+        meta = {
+            entry.get("key"): entry.get("value") for entry in order.get("meta_data") or [] if isinstance(entry, dict)
+        }
         status = text(order.get("status"))
         return ShopOrderData(
-            shop_order_id=str(order["id"]), number=text(order.get("number")) or str(order["id"]),
+            shop_order_id=str(order["id"]),
+            number=text(order.get("number")) or str(order["id"]),
             version=moment(order["date_modified_gmt"], "date_modified_gmt", assume_utc=True),
             email=text(billing.get("email")),
             name=" ".join(filter(None, [text(billing.get("first_name")), text(billing.get("last_name"))])),
@@ -102,9 +120,18 @@ def from_rest(connection, order):
             currency=text(order.get("currency")) or "EUR",
             shipping_address=address(
                 " ".join(filter(None, [text(ship_to.get("first_name")), text(ship_to.get("last_name"))])),
-                ship_to.get("company"), ship_to.get("address_1"), ship_to.get("address_2"), ship_to.get("postcode"),
-                ship_to.get("city"), ship_to.get("state"), ship_to.get("country")),
-            lines=lines, placeable=status in PLACEABLE, cancelled=status in CANCELLED, payment=status,
+                ship_to.get("company"),
+                ship_to.get("address_1"),
+                ship_to.get("address_2"),
+                ship_to.get("postcode"),
+                ship_to.get("city"),
+                ship_to.get("state"),
+                ship_to.get("country"),
+            ),
+            lines=lines,
+            placeable=status in PLACEABLE,
+            cancelled=status in CANCELLED,
+            payment=status,
         )
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise Held(f"Malformed WooCommerce order: {type(error).__name__} {error}.") from None
@@ -112,15 +139,26 @@ def from_rest(connection, order):
 
 # --- REST v3 ------------------------------------------------------------------------------
 
+
 def orders_since(connection, since):
     """Every order modified after `since` (GMT), oldest change first, page by page, as
     (shop's order id, its version, the order as read) for the inbox."""
     page = 1
     while True:
-        response = call(connection, "GET", _api(connection, "orders"), auth=_auth(connection), params={
-            "modified_after": since.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S"),
-            "dates_are_gmt": "true", "per_page": 100, "page": page, "orderby": "modified", "order": "asc",
-        })
+        response = call(
+            connection,
+            "GET",
+            _api(connection, "orders"),
+            auth=_auth(connection),
+            params={
+                "modified_after": since.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+                "dates_are_gmt": "true",
+                "per_page": 100,
+                "page": page,
+                "orderby": "modified",
+                "order": "asc",
+            },
+        )
         for order in response.json():
             yield str(order.get("id", "")), str(order.get("date_modified_gmt", "")), order
         if page >= int(response.headers.get("X-WP-TotalPages") or 1):
@@ -129,16 +167,22 @@ def orders_since(connection, since):
 
 
 def order(connection, shop_order_id):
-    return from_rest(connection, call(connection, "GET", _api(connection, f"orders/{shop_order_id}"),
-                                      auth=_auth(connection)).json())
+    return from_rest(
+        connection, call(connection, "GET", _api(connection, f"orders/{shop_order_id}"), auth=_auth(connection)).json()
+    )
 
 
 def find_products(connection, skus):
     found = {}
     for start in range(0, len(skus), 100):
-        chunk = skus[start:start + 100]
-        response = call(connection, "GET", _api(connection, "products"), auth=_auth(connection),
-                        params={"sku": ",".join(chunk), "per_page": 100})
+        chunk = skus[start : start + 100]
+        response = call(
+            connection,
+            "GET",
+            _api(connection, "products"),
+            auth=_auth(connection),
+            params={"sku": ",".join(chunk), "per_page": 100},
+        )
         for product in response.json():
             if product.get("sku"):
                 found[product["sku"].upper()] = {"product": product["id"]}
@@ -152,16 +196,27 @@ def push_stock(connection, items):
     call. Returns {row id: error or ""}."""
     results = {}
     for start in range(0, len(items), BATCH):
-        batch = items[start:start + BATCH]
-        update = [{
-            "id": row.remote["product"], "manage_stock": True, "stock_quantity": state.free,
-            "backorders": "notify" if state.backorderable else "no",
-            "meta_data": [{"key": "restock_date", "value": state.restock_date.isoformat() if state.restock_date else None}],
-        } for row, state in batch]
-        answer = call(connection, "POST", _api(connection, "products/batch"), auth=_auth(connection),
-                      json={"update": update}).json()
-        errors = {str(item.get("id")): (item.get("error") or {}).get("message", "")
-                  for item in answer.get("update") or [] if isinstance(item, dict)}
+        batch = items[start : start + BATCH]
+        update = [
+            {
+                "id": row.remote["product"],
+                "manage_stock": True,
+                "stock_quantity": state.free,
+                "backorders": "notify" if state.backorderable else "no",
+                "meta_data": [
+                    {"key": "restock_date", "value": state.restock_date.isoformat() if state.restock_date else None}
+                ],
+            }
+            for row, state in batch
+        ]
+        answer = call(
+            connection, "POST", _api(connection, "products/batch"), auth=_auth(connection), json={"update": update}
+        ).json()
+        errors = {
+            str(item.get("id")): (item.get("error") or {}).get("message", "")
+            for item in answer.get("update") or []
+            if isinstance(item, dict)
+        }
         for row, _state in batch:
             results[row.pk] = errors.get(str(row.remote["product"]), "")
     return results
@@ -169,17 +224,28 @@ def push_stock(connection, items):
 
 # --- shipments and cancellations back -----------------------------------------------------
 
+
 def _note(connection, push, done):
     if "note" not in push.steps_done:
-        call(connection, "POST", _api(connection, f"orders/{push.data['shop_order_id']}/notes"), auth=_auth(connection),
-             json={"note": push.data["note"], "customer_note": False})
+        call(
+            connection,
+            "POST",
+            _api(connection, f"orders/{push.data['shop_order_id']}/notes"),
+            auth=_auth(connection),
+            json={"note": push.data["note"], "customer_note": False},
+        )
         done("note")
 
 
 def _status(connection, push, done, status):
     if "status" not in push.steps_done:
-        call(connection, "PUT", _api(connection, f"orders/{push.data['shop_order_id']}"), auth=_auth(connection),
-             json={"status": status})
+        call(
+            connection,
+            "PUT",
+            _api(connection, f"orders/{push.data['shop_order_id']}"),
+            auth=_auth(connection),
+            json={"status": status},
+        )
         done("status")
 
 
@@ -197,4 +263,3 @@ def cancel(connection, push, done):
     _note(connection, push, done)
     if push.data.get("nothing_left"):
         _status(connection, push, done, "completed" if push.data.get("anything_shipped") else "cancelled")
-

@@ -39,7 +39,13 @@ def test_filters_by_status_sku_customer_and_creation_time(shop, waiting_book):
 def test_a_row_says_what_waits_and_until_when(shop, waiting_book):
     [row] = shop.get("/api/v1/backorders/?sku=LAMP-1&status=open").json()["results"]
 
-    assert (row["order"], row["customer"], row["quantity"], row["waiting"], row["status"]) == ("FEB2", "feb@example.org", 1, 1, "open")
+    assert (row["order"], row["customer"], row["quantity"], row["waiting"], row["status"]) == (
+        "FEB2",
+        "feb@example.org",
+        1,
+        1,
+        "open",
+    )
     assert row["eta"] == row["promised_date"]
 
 
@@ -50,10 +56,13 @@ def test_bad_filter_values_are_400_naming_the_filter(shop, waiting_book):
     assert {error["field"] for error in response.json()["errors"]} == {"status", "created_after"}
 
 
-@pytest.mark.parametrize("value, status", [
-    ("2026-02-01T10:00:00+17:10", 200),  # an offset PostgreSQL itself would refuse (found by fuzzing)
-    ("0001-01-01T00:10:00+17:10", 400),  # before year 1 once in UTC
-])
+@pytest.mark.parametrize(
+    "value, status",
+    [
+        ("2026-02-01T10:00:00+17:10", 200),  # an offset PostgreSQL itself would refuse (found by fuzzing)
+        ("0001-01-01T00:10:00+17:10", 400),  # before year 1 once in UTC
+    ],
+)
 def test_any_offset_python_parses_is_answered_without_a_server_error(shop, waiting_book, value, status):
     from urllib.parse import quote
 

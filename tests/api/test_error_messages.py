@@ -12,10 +12,16 @@ pytestmark = pytest.mark.django_db
 def test_an_invalid_choice_names_the_valid_ones(shop):
     ProductFactory(sku="TEA-1")
 
-    response = shop.post("/api/v1/orders/", {
-        "number": "C-1", "customer": {"email": "c@example.org", "name": "C", "language": "fr"},
-        "fulfilment_policy": "asap", "lines": [{"sku": "TEA-1", "quantity": 1}],
-    }, format="json")
+    response = shop.post(
+        "/api/v1/orders/",
+        {
+            "number": "C-1",
+            "customer": {"email": "c@example.org", "name": "C", "language": "fr"},
+            "fulfilment_policy": "asap",
+            "lines": [{"sku": "TEA-1", "quantity": 1}],
+        },
+        format="json",
+    )
 
     assert response.status_code == 400
     messages = {error["field"]: error["message"] for error in response.json()["errors"]}
@@ -24,7 +30,9 @@ def test_an_invalid_choice_names_the_valid_ones(shop):
 
 
 def test_a_refusal_names_the_missing_permission(shop):
-    response = shop.post("/api/v1/suppliers/", {"code": "acme", "name": "Acme", "email": "a@example.org"}, format="json")
+    response = shop.post(
+        "/api/v1/suppliers/", {"code": "acme", "name": "Acme", "email": "a@example.org"}, format="json"
+    )
 
     assert response.status_code == 403
     assert "purchasing.add_supplier" in response.json()["errors"][0]["message"]

@@ -21,12 +21,18 @@ def shop_client():
 
 
 def order(lines, number="H-1"):
-    return {"number": number, "customer": {"email": "h@example.org", "name": "H", "language": "de"},
-            "fulfilment_policy": "ship_partial", "lines": lines}
+    return {
+        "number": number,
+        "customer": {"email": "h@example.org", "name": "H", "language": "de"},
+        "fulfilment_policy": "ship_partial",
+        "lines": lines,
+    }
 
 
 def post(client, body):
-    return client.post("/api/v1/orders/", data=body if isinstance(body, str) else json.dumps(body), content_type="application/json")
+    return client.post(
+        "/api/v1/orders/", data=body if isinstance(body, str) else json.dumps(body), content_type="application/json"
+    )
 
 
 def errors(response):
@@ -62,14 +68,24 @@ def test_an_order_amount_the_books_cannot_hold_is_refused_naming_line_and_field(
     ProductFactory(sku="TEA-1")
     ProductFactory(sku="GOLD-1")
 
-    response = post(shop_client, order([
-        {"sku": "TEA-1", "quantity": 1},
-        {"sku": "GOLD-1", "quantity": 1000, "unit_price": "1000000000.00"},
-    ]))
+    response = post(
+        shop_client,
+        order(
+            [
+                {"sku": "TEA-1", "quantity": 1},
+                {"sku": "GOLD-1", "quantity": 1000, "unit_price": "1000000000.00"},
+            ]
+        ),
+    )
 
     assert response.status_code == 400
     [problem] = errors(response)
-    assert (problem["line"], problem["field"], problem["sku"], problem["code"]) == (1, "unit_price", "GOLD-1", "amount_too_large")
+    assert (problem["line"], problem["field"], problem["sku"], problem["code"]) == (
+        1,
+        "unit_price",
+        "GOLD-1",
+        "amount_too_large",
+    )
     assert "999999999999.99" in problem["message"]
     assert nothing_written()
 
@@ -83,10 +99,17 @@ def test_the_largest_amount_the_books_hold_is_accepted(shop_client):
     assert Order.objects.get().amount_authorised == 999999999999
 
 
-@pytest.mark.parametrize("path", [
-    "/availability/%00.json", "/availability/TEA%00.json", "/api/v1/suppliers/%00/",
-    "/api/v1/products/%00/availability/", "/api/v1/orders/%00/", "/api/v1/purchase-orders/%00/",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/availability/%00.json",
+        "/availability/TEA%00.json",
+        "/api/v1/suppliers/%00/",
+        "/api/v1/products/%00/availability/",
+        "/api/v1/orders/%00/",
+        "/api/v1/purchase-orders/%00/",
+    ],
+)
 def test_a_nul_in_a_path_is_a_404_before_any_lookup(shop_client, path):
     SupplierFactory(code="acme")
 

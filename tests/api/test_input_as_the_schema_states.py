@@ -17,8 +17,12 @@ pytestmark = pytest.mark.django_db
 
 
 def order_body(lines, number="S-1"):
-    return {"number": number, "customer": {"email": "s@example.org", "name": "S", "language": "de"},
-            "fulfilment_policy": "ship_partial", "lines": lines}
+    return {
+        "number": number,
+        "customer": {"email": "s@example.org", "name": "S", "language": "de"},
+        "fulfilment_policy": "ship_partial",
+        "lines": lines,
+    }
 
 
 def post(client, body, content_type="application/json"):
@@ -42,7 +46,9 @@ def test_an_amount_in_exponent_notation_is_refused_naming_field_and_line(shop):
     ProductFactory(sku="TEA-1")
     ProductFactory(sku="TEA-2")  # "1e3" was stored as a unit price of 1000.00
 
-    response = post(shop, order_body([{"sku": "TEA-1", "quantity": 1}, {"sku": "TEA-2", "quantity": 1, "unit_price": "1e3"}]))
+    response = post(
+        shop, order_body([{"sku": "TEA-1", "quantity": 1}, {"sku": "TEA-2", "quantity": 1, "unit_price": "1e3"}])
+    )
 
     assert response.status_code == 400
     [error] = response.json()["errors"]
@@ -64,7 +70,9 @@ def test_a_body_that_is_not_said_to_be_json_is_a_415_in_the_error_shape(shop, co
 def test_a_json_media_type_of_the_shops_own_is_json(shop):
     ProductFactory(sku="TEA-1")
 
-    response = post(shop, order_body([{"sku": "TEA-1", "quantity": 1}]), content_type="application/vnd.shop+json; charset=utf-8")
+    response = post(
+        shop, order_body([{"sku": "TEA-1", "quantity": 1}]), content_type="application/vnd.shop+json; charset=utf-8"
+    )
 
     assert response.status_code == 201
 
@@ -93,7 +101,8 @@ def test_a_sku_sent_as_anything_but_text_is_refused_even_when_that_text_is_a_sku
 
 def test_a_name_sent_as_a_number_is_refused(api_as):
     response = api_as("Purchasing", superuser=True).post(
-        "/api/v1/suppliers/", {"code": "acme", "name": 0, "email": "a@example.org"}, format="json")
+        "/api/v1/suppliers/", {"code": "acme", "name": 0, "email": "a@example.org"}, format="json"
+    )
 
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "name"
@@ -114,15 +123,21 @@ def test_a_malformed_line_beside_an_unknown_sku_is_a_400_naming_both(shop):
     response = post(shop, order_body([{"sku": "GHOST", "quantity": 1}, {"sku": "GHOST", "quantity": 2}]))
 
     assert response.status_code == 400  # the SKU named twice is the request's own fault
-    assert [(error["line"], error["code"]) for error in response.json()["errors"]] == [(0, "unknown_sku"), (1, "duplicate"),
-                                                                                        (1, "unknown_sku")]
+    assert [(error["line"], error["code"]) for error in response.json()["errors"]] == [
+        (0, "unknown_sku"),
+        (1, "duplicate"),
+        (1, "unknown_sku"),
+    ]
 
 
 def test_an_unknown_supplier_for_a_supplier_item_is_a_404_naming_it(api_as):
     ProductFactory(sku="TEA-1")
 
-    response = api_as("Purchasing").post("/api/v1/supplier-items/", {
-        "supplier": "nobody", "sku": "TEA-1", "supplier_sku": "N-1", "unit_cost": "1.00"}, format="json")
+    response = api_as("Purchasing").post(
+        "/api/v1/supplier-items/",
+        {"supplier": "nobody", "sku": "TEA-1", "supplier_sku": "N-1", "unit_cost": "1.00"},
+        format="json",
+    )
 
     assert response.status_code == 404
     assert response.json()["errors"][0]["field"] == "supplier"
@@ -135,14 +150,18 @@ def test_a_purchase_order_step_with_no_lines_is_a_400(api_as, action):
     place((item.product, 1))
     number = api_as("Purchasing").post("/api/v1/jobs/batch-backorders/").json()["created"][0]
 
-    response = api_as("Purchasing", "Warehouse").post(f"/api/v1/purchase-orders/{number}/{action}/", {"lines": []}, format="json")
+    response = api_as("Purchasing", "Warehouse").post(
+        f"/api/v1/purchase-orders/{number}/{action}/", {"lines": []}, format="json"
+    )
 
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "lines"
 
 
-@pytest.mark.parametrize("query", ["expedite=null", "expedite=1", "expedite=", "customer=", "customer=%20",
-                                   "status=shipped&status=cancelled"])
+@pytest.mark.parametrize(
+    "query",
+    ["expedite=null", "expedite=1", "expedite=", "customer=", "customer=%20", "status=shipped&status=cancelled"],
+)
 def test_a_filter_given_empty_twice_or_as_no_yes_or_no_is_a_400_naming_it(shop, query):
     response = shop.get(f"/api/v1/orders/?{query}")
 
@@ -150,7 +169,9 @@ def test_a_filter_given_empty_twice_or_as_no_yes_or_no_is_a_400_naming_it(shop, 
     assert response.json()["errors"][0]["field"] == query.split("=")[0]
 
 
-@pytest.mark.parametrize("value", ["2026-02-01", "2026-02-01T10:00:00", "2026-02-01 10:00:00+01:00", "２０２６-02-01T10:00:00Z"])
+@pytest.mark.parametrize(
+    "value", ["2026-02-01", "2026-02-01T10:00:00", "2026-02-01 10:00:00+01:00", "２０２６-02-01T10:00:00Z"]
+)
 def test_a_date_time_filter_takes_rfc_3339_only(shop, value):
     response = shop.get("/api/v1/backorders/", {"created_after": value})
 

@@ -28,9 +28,17 @@ def test_placing_an_order_returns_201_with_allocation_backorder_eta_and_payment(
     ProductFactory(sku="BOWL-1", price="7.50")
     receive(vase, 1)
 
-    response = shop.post("/api/v1/orders/", order_body(lines=[
-        {"sku": "VASE-1", "quantity": 3}, {"sku": "BOWL-1", "quantity": 2, "unit_price": "6.00"},
-    ], expedite=True), format="json")
+    response = shop.post(
+        "/api/v1/orders/",
+        order_body(
+            lines=[
+                {"sku": "VASE-1", "quantity": 3},
+                {"sku": "BOWL-1", "quantity": 2, "unit_price": "6.00"},
+            ],
+            expedite=True,
+        ),
+        format="json",
+    )
 
     assert response.status_code == 201, response.json()
     body = response.json()
@@ -39,7 +47,10 @@ def test_placing_an_order_returns_201_with_allocation_backorder_eta_and_payment(
     assert body["expedite"] is True
     assert body["customer"] == {"email": "eva@example.org", "name": "Eva Klein", "language": "de"}
     assert body["placed_at"] == "2026-06-01T12:00:00+02:00"
-    assert [(l["sku"], l["quantity"], l["allocated"], l["backordered"], l["shipped"], l["cancelled"], l["eta"]) for l in body["lines"]] == [
+    assert [
+        (l["sku"], l["quantity"], l["allocated"], l["backordered"], l["shipped"], l["cancelled"], l["eta"])
+        for l in body["lines"]
+    ] == [
         ("VASE-1", 3, 1, 2, 0, 0, "2026-06-15"),
         ("BOWL-1", 2, 0, 2, 0, 0, "2026-06-15"),
     ]
@@ -149,8 +160,14 @@ def test_shipping_over_the_api_returns_the_shipment_or_409_with_the_reason(api_a
     shop, warehouse = api_as("Shop"), api_as("Warehouse")
     vase, bowl = ProductFactory(sku="VASE-1"), ProductFactory(sku="BOWL-1")
     receive(vase, 1)
-    shop.post("/api/v1/orders/", order_body(lines=[{"sku": "VASE-1", "quantity": 1}, {"sku": "BOWL-1", "quantity": 1}],
-                                           fulfilment_policy="ship_complete"), format="json")
+    shop.post(
+        "/api/v1/orders/",
+        order_body(
+            lines=[{"sku": "VASE-1", "quantity": 1}, {"sku": "BOWL-1", "quantity": 1}],
+            fulfilment_policy="ship_complete",
+        ),
+        format="json",
+    )
 
     refused = warehouse.post("/api/v1/orders/SHOP-1/ship/")
     assert refused.status_code == 409
@@ -204,7 +221,9 @@ def test_reading_an_order_does_not_grow_queries_with_its_lines(shop, django_asse
 
 
 @pytest.mark.parametrize("lines", [1, 40])
-def test_placing_a_backordered_order_takes_the_same_queries_for_any_number_of_lines(shop, django_assert_max_num_queries, lines):
+def test_placing_a_backordered_order_takes_the_same_queries_for_any_number_of_lines(
+    shop, django_assert_max_num_queries, lines
+):
     # Given a new customer and products none of which is in stock
     products = ProductFactory.create_batch(lines)
     body = order_body(lines=[{"sku": product.sku, "quantity": 2} for product in products])

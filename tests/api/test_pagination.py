@@ -16,8 +16,10 @@ def test_a_limit_beyond_any_database_integer_is_cut_to_the_largest_page(shop):
     assert len(response.json()["results"]) == 3
 
 
-@pytest.mark.parametrize("query", ["offset=-5", "offset=null", "offset=1&offset=2", "limit=0", "limit=2.5",
-                                   "offset=89643866801907436559007744"])
+@pytest.mark.parametrize(
+    "query",
+    ["offset=-5", "offset=null", "offset=1&offset=2", "limit=0", "limit=2.5", "offset=89643866801907436559007744"],
+)
 def test_a_limit_or_offset_that_is_not_one_whole_number_in_range_is_a_400_naming_it(shop, query):
     response = shop.get(f"/api/v1/products/?{query}")
 

@@ -30,8 +30,16 @@ def book():
 
 
 CALLS = {
-    "place order": ("post", "/api/v1/orders/", {"number": "O-3", "customer": {"email": "a@example.org", "name": "A"},
-                                                "fulfilment_policy": "ship_partial", "lines": [{"sku": "LAMP-1", "quantity": 1}]}),
+    "place order": (
+        "post",
+        "/api/v1/orders/",
+        {
+            "number": "O-3",
+            "customer": {"email": "a@example.org", "name": "A"},
+            "fulfilment_policy": "ship_partial",
+            "lines": [{"sku": "LAMP-1", "quantity": 1}],
+        },
+    ),
     "read order": ("get", "/api/v1/orders/O-1/", None),
     "ship order": ("post", "/api/v1/orders/O-1/ship/", None),
     "cancel units": ("post", "/api/v1/orders/O-1/cancel/", {"lines": [{"sku": "LAMP-1", "quantity": 1}]}),
@@ -40,18 +48,46 @@ CALLS = {
     "change stock": ("post", "/api/v1/products/LAMP-1/stock/", {"quantity": 1, "reason": "receipt"}),
     "list backorders": ("get", "/api/v1/backorders/", None),
     "create supplier": ("post", "/api/v1/suppliers/", {"code": "bolt", "name": "Bolt", "email": "b@bolt.example"}),
-    "create supplier item": ("post", "/api/v1/supplier-items/", {"supplier": "acme", "sku": "DESK-1", "supplier_sku": "D", "unit_cost": "2.00"}),
+    "create supplier item": (
+        "post",
+        "/api/v1/supplier-items/",
+        {"supplier": "acme", "sku": "DESK-1", "supplier_sku": "D", "unit_cost": "2.00"},
+    ),
     "read purchase order": ("get", "/api/v1/purchase-orders/{po}/", None),
-    "confirm purchase order": ("post", "/api/v1/purchase-orders/{po}/confirm/", {"lines": [{"sku": "FAN-1", "expected_date": "2030-01-01"}]}),
-    "receive purchase order": ("post", "/api/v1/purchase-orders/{po}/receive/", {"lines": [{"sku": "FAN-1", "quantity": 1}]}),
+    "confirm purchase order": (
+        "post",
+        "/api/v1/purchase-orders/{po}/confirm/",
+        {"lines": [{"sku": "FAN-1", "expected_date": "2030-01-01"}]},
+    ),
+    "receive purchase order": (
+        "post",
+        "/api/v1/purchase-orders/{po}/receive/",
+        {"lines": [{"sku": "FAN-1", "quantity": 1}]},
+    ),
     "run batch job": ("post", "/api/v1/jobs/batch-backorders/", None),
 }
 ALLOWED = {
     "Shop": {"place order", "read order", "cancel units", "availability", "list backorders"},
-    "Warehouse": {"read order", "ship order", "availability", "change stock", "list backorders",
-                  "read purchase order", "receive purchase order"},
-    "Purchasing": {"read order", "create product", "availability", "list backorders", "create supplier",
-                   "create supplier item", "read purchase order", "confirm purchase order", "run batch job"},
+    "Warehouse": {
+        "read order",
+        "ship order",
+        "availability",
+        "change stock",
+        "list backorders",
+        "read purchase order",
+        "receive purchase order",
+    },
+    "Purchasing": {
+        "read order",
+        "create product",
+        "availability",
+        "list backorders",
+        "create supplier",
+        "create supplier item",
+        "read purchase order",
+        "confirm purchase order",
+        "run batch job",
+    },
     "Customer service": {"read order", "cancel units", "availability", "list backorders", "read purchase order"},
     "Manager": set(CALLS),
 }

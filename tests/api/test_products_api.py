@@ -16,7 +16,13 @@ def test_creating_a_product(manager):
     )
 
     assert response.status_code == 201, response.json()
-    assert response.json() == {"sku": "LAMP-1", "name": "Desk lamp", "price": "39.90", "backorderable": True, "dropship": False}
+    assert response.json() == {
+        "sku": "LAMP-1",
+        "name": "Desk lamp",
+        "price": "39.90",
+        "backorderable": True,
+        "dropship": False,
+    }
     product = Product.objects.get(sku="LAMP-1")
     assert (product.stock.on_hand, product.stock.allocated) == (0, 0)
 
@@ -63,8 +69,14 @@ def test_availability_shows_stock_and_what_customers_wait_for(shop):
 
     assert response.status_code == 200
     assert response.json() == {
-        "sku": "LAMP-1", "on_hand": 3, "allocated": 3, "available": 0, "backorderable": True, "backordered": 3,
-        "incoming": [], "next_restock_date": None,
+        "sku": "LAMP-1",
+        "on_hand": 3,
+        "allocated": 3,
+        "available": 0,
+        "backorderable": True,
+        "backordered": 3,
+        "incoming": [],
+        "next_restock_date": None,
     }
     assert shop.get("/api/v1/products/NOPE/availability/").status_code == 404
 
@@ -74,11 +86,19 @@ def test_a_receipt_over_the_api_returns_the_movement_and_fills_waiting_orders(ap
     lamp = ProductFactory(sku="LAMP-1")
     order = place((lamp, 2))
 
-    response = warehouse.post("/api/v1/products/LAMP-1/stock/", {"quantity": 5, "reason": "receipt", "note": "PO 17"}, format="json")
+    response = warehouse.post(
+        "/api/v1/products/LAMP-1/stock/", {"quantity": 5, "reason": "receipt", "note": "PO 17"}, format="json"
+    )
 
     assert response.status_code == 201
     body = response.json()
-    assert (body["sku"], body["reason"], body["quantity"], body["on_hand_after"], body["note"]) == ("LAMP-1", "receipt", 5, 5, "PO 17")
+    assert (body["sku"], body["reason"], body["quantity"], body["on_hand_after"], body["note"]) == (
+        "LAMP-1",
+        "receipt",
+        5,
+        5,
+        "PO 17",
+    )
     assert order.lines.get().allocated == 2
 
 
@@ -121,8 +141,9 @@ def test_removing_more_than_is_on_hand_is_a_409_conflict_and_writes_nothing(api_
     lamp = ProductFactory(sku="LAMP-1")
     receive(lamp, 10)
 
-    response = api_as("Warehouse").post("/api/v1/products/LAMP-1/stock/", {"quantity": -20, "reason": "adjustment"},
-                                        format="json")
+    response = api_as("Warehouse").post(
+        "/api/v1/products/LAMP-1/stock/", {"quantity": -20, "reason": "adjustment"}, format="json"
+    )
 
     assert response.status_code == 409
     assert response.json()["errors"][0]["code"] == "insufficient_stock"
@@ -130,6 +151,8 @@ def test_removing_more_than_is_on_hand_is_a_409_conflict_and_writes_nothing(api_
 
 
 def test_stock_for_an_unknown_sku_is_404(api_as):
-    response = api_as("Warehouse").post("/api/v1/products/NOPE/stock/", {"quantity": 1, "reason": "receipt"}, format="json")
+    response = api_as("Warehouse").post(
+        "/api/v1/products/NOPE/stock/", {"quantity": 1, "reason": "receipt"}, format="json"
+    )
     assert response.status_code == 404
     assert response.json()["errors"][0]["sku"] == "NOPE"

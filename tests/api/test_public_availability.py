@@ -1,7 +1,6 @@
 """Product pages ask the public availability endpoint: in stock or not, backorderable, the
 next restock date; no stock figures, cacheable, no login."""
 
-
 import pytest
 from django.test import Client
 

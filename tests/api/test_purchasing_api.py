@@ -21,14 +21,34 @@ def purchasing(api_as):
 def test_creating_a_supplier_and_its_item(purchasing):
     ProductFactory(sku="LAMP-1")
 
-    supplier = purchasing.post("/api/v1/suppliers/", {
-        "code": "acme", "name": "ACME GmbH", "email": "po@acme.example", "language": "de",
-        "lead_time_days": 12, "min_order_value": "250.00", "max_wait_hours": 48, "auto_send": True,
-    }, format="json")
-    item = purchasing.post("/api/v1/supplier-items/", {
-        "supplier": "acme", "sku": "LAMP-1", "supplier_sku": "A-77", "unit_cost": "12.40",
-        "min_order_quantity": 10, "pack_size": 5, "lead_time_days": None, "preferred": True,
-    }, format="json")
+    supplier = purchasing.post(
+        "/api/v1/suppliers/",
+        {
+            "code": "acme",
+            "name": "ACME GmbH",
+            "email": "po@acme.example",
+            "language": "de",
+            "lead_time_days": 12,
+            "min_order_value": "250.00",
+            "max_wait_hours": 48,
+            "auto_send": True,
+        },
+        format="json",
+    )
+    item = purchasing.post(
+        "/api/v1/supplier-items/",
+        {
+            "supplier": "acme",
+            "sku": "LAMP-1",
+            "supplier_sku": "A-77",
+            "unit_cost": "12.40",
+            "min_order_quantity": 10,
+            "pack_size": 5,
+            "lead_time_days": None,
+            "preferred": True,
+        },
+        format="json",
+    )
 
     assert supplier.status_code == 201, supplier.json()
     assert item.status_code == 201, item.json()
@@ -36,13 +56,24 @@ def test_creating_a_supplier_and_its_item(purchasing):
     assert SupplierItem.objects.get().product.sku == "LAMP-1"
 
 
-@pytest.mark.parametrize("body, field, status", [
-    ({"supplier": "nobody", "sku": "LAMP-1", "supplier_sku": "x", "unit_cost": "1.00"}, "supplier", 404),
-    ({"supplier": "acme", "sku": "NOPE", "supplier_sku": "x", "unit_cost": "1.00"}, "sku", 404),
-    ({"supplier": "acme", "sku": "LAMP-1", "supplier_sku": "x", "unit_cost": "1.00", "pack_size": 0}, "pack_size", 400),
-    ({"supplier": "acme", "sku": "LAMP-1", "supplier_sku": "x", "unit_cost": "-1.00"}, "unit_cost", 400),
-    ({"supplier": "acme", "sku": "LAMP-1", "supplier_sku": "x", "unit_cost": "1.00", "preferred": 1}, "preferred", 400),
-])
+@pytest.mark.parametrize(
+    "body, field, status",
+    [
+        ({"supplier": "nobody", "sku": "LAMP-1", "supplier_sku": "x", "unit_cost": "1.00"}, "supplier", 404),
+        ({"supplier": "acme", "sku": "NOPE", "supplier_sku": "x", "unit_cost": "1.00"}, "sku", 404),
+        (
+            {"supplier": "acme", "sku": "LAMP-1", "supplier_sku": "x", "unit_cost": "1.00", "pack_size": 0},
+            "pack_size",
+            400,
+        ),
+        ({"supplier": "acme", "sku": "LAMP-1", "supplier_sku": "x", "unit_cost": "-1.00"}, "unit_cost", 400),
+        (
+            {"supplier": "acme", "sku": "LAMP-1", "supplier_sku": "x", "unit_cost": "1.00", "preferred": 1},
+            "preferred",
+            400,
+        ),
+    ],
+)
 def test_a_bad_supplier_item_is_refused_naming_the_field(purchasing, body, field, status):
     lamp = ProductFactory(sku="LAMP-1")
     SupplierFactory(code="acme")
@@ -60,9 +91,17 @@ def test_a_second_preferred_supplier_is_a_409_conflict_naming_the_field(purchasi
     SupplierFactory(code="acme")
     SupplierItemFactory(product=lamp, preferred=True)
 
-    response = purchasing.post("/api/v1/supplier-items/", {
-        "supplier": "acme", "sku": "LAMP-1", "supplier_sku": "x", "unit_cost": "1.00", "preferred": True,
-    }, format="json")
+    response = purchasing.post(
+        "/api/v1/supplier-items/",
+        {
+            "supplier": "acme",
+            "sku": "LAMP-1",
+            "supplier_sku": "x",
+            "unit_cost": "1.00",
+            "preferred": True,
+        },
+        format="json",
+    )
 
     assert response.status_code == 409
     assert response.json()["errors"][0]["field"] == "preferred"
@@ -73,7 +112,9 @@ def test_a_second_preferred_supplier_is_a_409_conflict_naming_the_field(purchasi
 def test_batch_send_confirm_receive_over_the_api(api_as, settings):
     settings.PURCHASING_HANDLING_DAYS = 1
     purchasing, warehouse, shop = api_as("Purchasing"), api_as("Warehouse"), api_as("Shop")
-    item = SupplierItemFactory(product=ProductFactory(sku="LAMP-1"), supplier=SupplierFactory(code="acme", lead_time_days=5), pack_size=4)
+    item = SupplierItemFactory(
+        product=ProductFactory(sku="LAMP-1"), supplier=SupplierFactory(code="acme", lead_time_days=5), pack_size=4
+    )
     place((item.product, 3), number="O-1")
 
     run = purchasing.post("/api/v1/jobs/batch-backorders/")
@@ -83,25 +124,40 @@ def test_batch_send_confirm_receive_over_the_api(api_as, settings):
 
     po = purchasing.get(f"/api/v1/purchase-orders/{number}/").json()
     assert (po["supplier"], po["status"], po["dropship"]) == ("acme", "draft", False)
-    assert po["lines"] == [{
-        "sku": "LAMP-1", "supplier_sku": item.supplier_sku, "quantity": 4, "received": 0, "unit_cost": "5.00",
-        "expected_date": "2026-04-06", "late": False, "backorders": [{"order": "O-1", "quantity": 3}],
-    }]
+    assert po["lines"] == [
+        {
+            "sku": "LAMP-1",
+            "supplier_sku": item.supplier_sku,
+            "quantity": 4,
+            "received": 0,
+            "unit_cost": "5.00",
+            "expected_date": "2026-04-06",
+            "late": False,
+            "backorders": [{"order": "O-1", "quantity": 3}],
+        }
+    ]
     assert shop.get("/api/v1/orders/O-1/").json()["lines"][0]["eta"] == "2026-04-07"
 
     assert purchasing.post(f"/api/v1/purchase-orders/{number}/send/").json()["status"] == "sent"
     assert len(mail.outbox) == 1
-    confirmed = purchasing.post(f"/api/v1/purchase-orders/{number}/confirm/",
-                                {"lines": [{"sku": "LAMP-1", "expected_date": "2026-04-20"}]}, format="json")
+    confirmed = purchasing.post(
+        f"/api/v1/purchase-orders/{number}/confirm/",
+        {"lines": [{"sku": "LAMP-1", "expected_date": "2026-04-20"}]},
+        format="json",
+    )
     assert confirmed.json()["status"] == "confirmed"
     order_line = shop.get("/api/v1/orders/O-1/").json()["lines"][0]
     assert (order_line["eta"], order_line["promised_date"]) == ("2026-04-21", "2026-04-08")
 
-    over = warehouse.post(f"/api/v1/purchase-orders/{number}/receive/", {"lines": [{"sku": "LAMP-1", "quantity": 5}]}, format="json")
+    over = warehouse.post(
+        f"/api/v1/purchase-orders/{number}/receive/", {"lines": [{"sku": "LAMP-1", "quantity": 5}]}, format="json"
+    )
     assert over.status_code == 409
     assert (over.json()["errors"][0]["sku"], over.json()["errors"][0]["code"]) == ("LAMP-1", "over_receipt")
 
-    received = warehouse.post(f"/api/v1/purchase-orders/{number}/receive/", {"lines": [{"sku": "LAMP-1", "quantity": 4}]}, format="json")
+    received = warehouse.post(
+        f"/api/v1/purchase-orders/{number}/receive/", {"lines": [{"sku": "LAMP-1", "quantity": 4}]}, format="json"
+    )
     assert received.json()["status"] == "received"
     assert shop.get("/api/v1/orders/O-1/").json()["status"] == "ready_to_ship"
     availability = shop.get("/api/v1/products/LAMP-1/availability/").json()
@@ -141,8 +197,11 @@ def test_duplicate_skus_in_a_receipt_are_400(api_as):
     place((item.product, 1))
     number = api_as("Purchasing").post("/api/v1/jobs/batch-backorders/").json()["created"][0]
 
-    response = api_as("Warehouse").post(f"/api/v1/purchase-orders/{number}/receive/",
-                                        {"lines": [{"sku": "LAMP-1", "quantity": 1}, {"sku": "LAMP-1", "quantity": 1}]}, format="json")
+    response = api_as("Warehouse").post(
+        f"/api/v1/purchase-orders/{number}/receive/",
+        {"lines": [{"sku": "LAMP-1", "quantity": 1}, {"sku": "LAMP-1", "quantity": 1}]},
+        format="json",
+    )
 
     assert response.status_code == 400
     assert response.json()["errors"][0]["line"] == 1

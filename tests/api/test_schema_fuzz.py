@@ -39,7 +39,9 @@ def _database(folder):
         return f"sqlite:///{folder}/demo.sqlite3", lambda: None
     db = connection.settings_dict
     name = f"{db['NAME']}_fuzz"
-    admin = f"postgresql://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/postgres"
+    admin = (
+        f"postgresql://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/postgres"
+    )
 
     def recreate(create=True):
         with psycopg.connect(admin, autocommit=True) as conn:
@@ -55,18 +57,32 @@ def _database(folder):
 def demo_api(tmp_path_factory):
     folder = tmp_path_factory.mktemp("fuzz")
     url, drop = _database(folder)
-    env = {**os.environ, "DATABASE_URL": url, "BACKOFFICE_VAR_DIR": str(folder), "CELERY_BROKER_URL": "memory://",
-           "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "BACKOFFICE_VAR_DIR": str(folder),
+        "CELERY_BROKER_URL": "memory://",
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+    }
     manage = [sys.executable, "manage.py"]
     for command in (["migrate", "--noinput"], ["seed_demo"]):
         subprocess.run([*manage, *command], cwd=ROOT, env=env, check=True, capture_output=True, timeout=600)
-    token = subprocess.run([*manage, "drf_create_token", "admin"], cwd=ROOT, env=env, check=True, capture_output=True,
-                           text=True).stdout.split()[2]
+    token = subprocess.run(
+        [*manage, "drf_create_token", "admin"], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    ).stdout.split()[2]
     port = free_port()
     web = subprocess.Popen(
-        [*manage, "runserver", "--noreload", f"127.0.0.1:{port}"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**env, "DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1",
-             "SECURE_SSL_REDIRECT": "false"},
+        [*manage, "runserver", "--noreload", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={
+            **env,
+            "DEBUG": "false",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "SECURE_SSL_REDIRECT": "false",
+        },
     )
     try:
         wait_for(lambda: accepts(port), "the demo's web app to listen")
@@ -78,12 +94,16 @@ def demo_api(tmp_path_factory):
 
         orders, purchase_orders = rows("orders"), rows("purchase-orders")
         REAL.update(
-            sku=[row["sku"] for row in rows("products")], supplier=[row["code"] for row in rows("suppliers")],
-            order=[row["number"] for row in orders], purchase_order=[row["number"] for row in purchase_orders],
+            sku=[row["sku"] for row in rows("products")],
+            supplier=[row["code"] for row in rows("suppliers")],
+            order=[row["number"] for row in orders],
+            purchase_order=[row["number"] for row in purchase_orders],
             ready_order=[row["number"] for row in orders if row["status"] == "ready_to_ship"],
             open_order=[row["number"] for row in orders if row["status"] not in ("shipped", "cancelled")],
             draft=[row["number"] for row in purchase_orders if row["status"] == "draft"],
-            receivable=[row["number"] for row in purchase_orders if row["status"] in ("sent", "confirmed", "partially_received")],
+            receivable=[
+                row["number"] for row in purchase_orders if row["status"] in ("sent", "confirmed", "partially_received")
+            ],
             # The SKUs on each order and purchase order, for bodies that name its lines.
             lines={row["number"]: [line["sku"] for line in row["lines"]] for row in [*orders, *purchase_orders]},
         )
@@ -105,8 +125,14 @@ def _real(kind, generated):
 
 
 # Which of the demo's keys fit an operation best: ship a ready order, receive a sent purchase order...
-FITTING = {"/ship/": "ready_order", "/orders/{number}/cancel/": "open_order", "/send/": "draft",
-           "/confirm/": "receivable", "/receive/": "receivable", "/purchase-orders/{number}/cancel/": "draft"}
+FITTING = {
+    "/ship/": "ready_order",
+    "/orders/{number}/cancel/": "open_order",
+    "/send/": "draft",
+    "/confirm/": "receivable",
+    "/receive/": "receivable",
+    "/purchase-orders/{number}/cancel/": "draft",
+}
 
 
 def _kind(path, name):
@@ -136,7 +162,8 @@ def map_case(context, case):
     if isinstance(lines, list) and all(isinstance(line, dict) for line in lines):
         skus = REAL.get("lines", {}).get((case.path_parameters or {}).get("number"))
         lines = [
-            {**line, "sku": skus[index % len(skus)] if skus else _real("sku", line["sku"])} if isinstance(line.get("sku"), str)
+            {**line, "sku": skus[index % len(skus)] if skus else _real("sku", line["sku"])}
+            if isinstance(line.get("sku"), str)
             else line
             for index, line in enumerate(lines)
         ]
@@ -171,7 +198,9 @@ pytestmark = pytest.mark.xdist_group("schema-fuzz")
 
 
 @schema.parametrize()
-@settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "40")), deadline=None, suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "40")), deadline=None, suppress_health_check=list(HealthCheck)
+)
 def test_every_request_gets_the_answer_the_schema_promises(case, demo_api):
     """Every check schemathesis has (its default, as the CLI's --checks all): no 5xx, answers
     in the documented codes, content types and shapes, invalid data refused (4xx) and valid

@@ -26,8 +26,12 @@ def catalogue():
 
 
 def order_body(sku, number="L-1"):
-    return {"number": number, "customer": {"email": "l@example.org", "name": "L", "language": "de"},
-            "fulfilment_policy": "ship_partial", "lines": [{"sku": sku, "quantity": 1}]}
+    return {
+        "number": number,
+        "customer": {"email": "l@example.org", "name": "L", "language": "de"},
+        "fulfilment_policy": "ship_partial",
+        "lines": [{"sku": sku, "quantity": 1}],
+    }
 
 
 def answers(shop, sku):
@@ -35,8 +39,10 @@ def answers(shop, sku):
     placed = shop.post("/api/v1/orders/", order_body(sku), format="json")
     staff = shop.get(f"/api/v1/products/{sku}/availability/")
     public = Client().get(f"/availability/{sku}.json")
-    return [(response.status_code, response.json()["errors"][0].get("sku") if response.status_code >= 400 else None)
-            for response in (placed, staff, public)]
+    return [
+        (response.status_code, response.json()["errors"][0].get("sku") if response.status_code >= 400 else None)
+        for response in (placed, staff, public)
+    ]
 
 
 @pytest.mark.parametrize("sku", LOOKALIKES)
@@ -70,10 +76,17 @@ def test_cancelling_a_lookalike_names_a_line_the_order_does_not_have(shop, catal
 def test_the_admin_order_form_names_a_lookalike_as_unknown(client, catalogue, sku):
     client.force_login(UserFactory(is_superuser=True))
 
-    response = client.post(reverse("admin:orders_order_add"), {
-        "number": "P-1", "email": "p@example.org", "name": "P", "language": "de",
-        "fulfilment_policy": "ship_partial", "lines": f"{sku} 1",
-    })
+    response = client.post(
+        reverse("admin:orders_order_add"),
+        {
+            "number": "P-1",
+            "email": "p@example.org",
+            "name": "P",
+            "language": "de",
+            "fulfilment_policy": "ship_partial",
+            "lines": f"{sku} 1",
+        },
+    )
 
     assert f"unknown SKU {sku}" in " ".join(response.context["form"].non_field_errors())
     assert not Order.objects.exists()
@@ -83,8 +96,11 @@ def test_the_admin_order_form_names_a_lookalike_as_unknown(client, catalogue, sk
 def test_a_supplier_item_for_a_lookalike_names_an_unknown_sku(api_as, catalogue, sku):
     SupplierFactory(code="acme")
 
-    response = api_as("Purchasing").post("/api/v1/supplier-items/", {
-        "supplier": "acme", "sku": sku, "supplier_sku": "A-1", "unit_cost": "1.00"}, format="json")
+    response = api_as("Purchasing").post(
+        "/api/v1/supplier-items/",
+        {"supplier": "acme", "sku": sku, "supplier_sku": "A-1", "unit_cost": "1.00"},
+        format="json",
+    )
 
     assert response.status_code == 404
     assert response.json()["errors"][0]["field"] == "sku"

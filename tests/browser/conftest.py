@@ -13,7 +13,6 @@ ARTEFACTS = Path(os.environ.get("TEST_ARTEFACTS_DIR", ROOT / "artefacts" / "scre
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
 
-
 def pytest_collection_modifyitems(config, items):
     missing = None
     if not shutil.which(CHROMIUM):
@@ -40,7 +39,9 @@ def browser():
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"])
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"]
+            )
             yield browser
             browser.close()
     finally:
@@ -55,7 +56,9 @@ def language():
 
 @pytest.fixture
 def page(browser, request, language):
-    context = browser.new_context(locale={"en": "en-GB", "de": "de-DE"}[language], viewport={"width": 1280, "height": 900})
+    context = browser.new_context(
+        locale={"en": "en-GB", "de": "de-DE"}[language], viewport={"width": 1280, "height": 900}
+    )
     page = context.new_page()
     page.set_default_timeout(15_000)
     shots = iter(range(1, 100))
@@ -103,7 +106,6 @@ def login(page, live_server):
         return user
 
     return as_role
-
 
 
 @pytest.fixture(autouse=True)

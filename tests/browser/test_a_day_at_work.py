@@ -27,7 +27,8 @@ def waiting_on_a_sent_purchase_order(language):
 
 @BOTH
 def test_the_warehouse_receives_goods_is_offered_the_orders_they_made_ready_and_ships_one_with_tracking(
-        page, login, live_server, language):
+    page, login, live_server, language
+):
     po, first, second = waiting_on_a_sent_purchase_order(language)
     page.set_viewport_size(LAPTOP)
     login("Warehouse")
@@ -49,7 +50,10 @@ def test_the_warehouse_receives_goods_is_offered_the_orders_they_made_ready_and_
     ship_these = page.locator("form.next-step button")
     ship_these.wait_for()
     assert "status__in=" in page.url
-    assert first.number in page.locator("ul.messagelist").inner_text() and second.number in page.locator("ul.messagelist").inner_text()
+    assert (
+        first.number in page.locator("ul.messagelist").inner_text()
+        and second.number in page.locator("ul.messagelist").inner_text()
+    )
     page.fits_the_screen(ship_these)
     page.shot("received-ship-these")
 
@@ -110,8 +114,12 @@ def test_purchasing_runs_the_batch_from_admin_and_reviews_the_draft_it_made(page
     assert PurchaseOrder.objects.get(pk=draft.pk).status == "sent"
     page.shot("draft-sent")
 
-    for name, path in [("batch-runs", "purchasing/batchrun/"), ("backorders", "orders/backorder/"),
-                       ("suppliers", "purchasing/supplier/"), ("purchase-orders", "purchasing/purchaseorder/")]:
+    for name, path in [
+        ("batch-runs", "purchasing/batchrun/"),
+        ("backorders", "orders/backorder/"),
+        ("suppliers", "purchasing/supplier/"),
+        ("purchase-orders", "purchasing/purchaseorder/"),
+    ]:
         page.goto(f"{live_server.url}/admin/{path}")
         page.fits_the_screen()
         page.shot(name)
@@ -122,8 +130,10 @@ def test_customer_service_previews_an_update_to_every_recipient_and_sends_it(pag
     import datetime
 
     cups = SupplierItemFactory(product=ProductFactory(sku="CUP-3", name="Blue mug")).product
-    orders = [place((cups, 1), customer=CustomerFactory.build(name=name, language=lang))
-              for name, lang in [("Ada", "en"), ("Ben", "de")]]
+    orders = [
+        place((cups, 1), customer=CustomerFactory.build(name=name, language=lang))
+        for name, lang in [("Ada", "en"), ("Ben", "de")]
+    ]
     Backorder.objects.filter(order__in=orders).update(eta=datetime.date.today() + datetime.timedelta(days=60))
     page.set_viewport_size(LAPTOP)
     login("Customer service")

@@ -33,8 +33,12 @@ def delayed_order(settings, live_server):
     teapot = ProductFactory(name="Teapot", price="30.00")
     receive(teapot, 1)
     cups = SupplierItemFactory(product=ProductFactory(name="Cup", price="8.50"))
-    order = place((teapot, 1), (cups.product, 4), policy="ship_complete",
-                  customer=CustomerFactory.build(name="Ann", language="en", email="ann@example.org"))
+    order = place(
+        (teapot, 1),
+        (cups.product, 4),
+        policy="ship_complete",
+        customer=CustomerFactory.build(name="Ann", language="en", email="ann@example.org"),
+    )
     batching.batch_backorders()
     po = PurchaseOrder.objects.get(supplier=cups.supplier)
     PurchaseOrder.objects.filter(pk=po.pk).update(status="sent")

@@ -13,11 +13,19 @@ def test_purchasing_adds_the_reorder_suggestions_to_the_drafts(page, login, live
     item = SupplierItemFactory(product=ProductFactory(sku="TEAPOT-9", name="Teapot"))
     receive(item.product, 30)
     today = clock.today()
-    DemandDay.objects.bulk_create([
-        DemandDay(product=item.product, day=today - datetime.timedelta(days=n), units_ordered=4, lines=2,
-                  lines_backordered=1, units_cancelled=0)
-        for n in range(1, 57)
-    ])
+    DemandDay.objects.bulk_create(
+        [
+            DemandDay(
+                product=item.product,
+                day=today - datetime.timedelta(days=n),
+                units_ordered=4,
+                lines=2,
+                lines_backordered=1,
+                units_cancelled=0,
+            )
+            for n in range(1, 57)
+        ]
+    )
     login("Purchasing")
 
     # When purchasing opens the review from the index

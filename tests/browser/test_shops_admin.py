@@ -16,25 +16,55 @@ from tests.factories import ProductFactory
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 WORDS = {
-    "en": {"held": "Held events: what the shop sent that could not be applied", "retry": "Retry held events",
-           "secret": "Stored encrypted and never shown again"},
-    "de": {"held": "Zurückgehaltene Ereignisse: was der Shop sandte und nicht übernommen werden konnte",
-           "retry": "Zurückgehaltene Ereignisse erneut versuchen", "secret": "Wird verschlüsselt gespeichert"},
+    "en": {
+        "held": "Held events: what the shop sent that could not be applied",
+        "retry": "Retry held events",
+        "secret": "Stored encrypted and never shown again",
+    },
+    "de": {
+        "held": "Zurückgehaltene Ereignisse: was der Shop sandte und nicht übernommen werden konnte",
+        "retry": "Zurückgehaltene Ereignisse erneut versuchen",
+        "secret": "Wird verschlüsselt gespeichert",
+    },
 }
 
 
 @pytest.mark.parametrize("language", ["en", "de"])
-def test_the_manager_sees_a_held_order_and_retries_it_once_the_product_exists(page, login, live_server, settings, language):
+def test_the_manager_sees_a_held_order_and_retries_it_once_the_product_exists(
+    page, login, live_server, settings, language
+):
     settings.SHOP_SECRETS_KEY = Fernet.generate_key().decode()
     page.set_viewport_size({"width": 1366, "height": 768})
-    connection, _ = connect_shop("TEEHAUS", platform="woocommerce", url="https://teehaus.example", language="de",
-                                 webhook_secret="whsec-visible-nowhere", consumer_key="ck_x", consumer_secret="cs_y")
-    order = {"id": 727, "number": "727", "status": "processing", "currency": "EUR", "date_modified_gmt": "2026-03-01T10:00:00",
-             "billing": {"first_name": "Eva", "last_name": "Berg", "email": "eva@example.org"}, "shipping": {},
-             "line_items": [{"id": 1, "name": "Sencha", "sku": "TEA-404", "quantity": 2, "total": "19.80"}]}
-    InboxEvent.objects.create(connection=connection, delivery_key="727:2026-03-01T10:00:00", topic="order.created",
-                              shop_order_id="727", body=json.dumps(order), received_at=clock.now(), status="held",
-                              reason="Line 1: unknown SKU TEA-404.", attempts=1)
+    connection, _ = connect_shop(
+        "TEEHAUS",
+        platform="woocommerce",
+        url="https://teehaus.example",
+        language="de",
+        webhook_secret="whsec-visible-nowhere",
+        consumer_key="ck_x",
+        consumer_secret="cs_y",
+    )
+    order = {
+        "id": 727,
+        "number": "727",
+        "status": "processing",
+        "currency": "EUR",
+        "date_modified_gmt": "2026-03-01T10:00:00",
+        "billing": {"first_name": "Eva", "last_name": "Berg", "email": "eva@example.org"},
+        "shipping": {},
+        "line_items": [{"id": 1, "name": "Sencha", "sku": "TEA-404", "quantity": 2, "total": "19.80"}],
+    }
+    InboxEvent.objects.create(
+        connection=connection,
+        delivery_key="727:2026-03-01T10:00:00",
+        topic="order.created",
+        shop_order_id="727",
+        body=json.dumps(order),
+        received_at=clock.now(),
+        status="held",
+        reason="Line 1: unknown SKU TEA-404.",
+        attempts=1,
+    )
     login("Manager")
 
     # When the manager opens the shop's page from the admin index

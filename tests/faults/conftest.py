@@ -63,9 +63,23 @@ def faults(tmp_path, migrated_roles):
 
         def worker(self, **extra):
             service = Service(
-                [sys.executable, "-m", "celery", "-A", "backoffice", "worker", "--pool=solo", "--loglevel=info",
-                 "--without-gossip", "--without-mingle", "--without-heartbeat", "-Q", "celery"],
-                env("faults-worker", **extra), tmp_path / "worker.log",
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "backoffice",
+                    "worker",
+                    "--pool=solo",
+                    "--loglevel=info",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--without-heartbeat",
+                    "-Q",
+                    "celery",
+                ],
+                env("faults-worker", **extra),
+                tmp_path / "worker.log",
             ).start()
             started.append(service)
             return service
@@ -73,12 +87,24 @@ def faults(tmp_path, migrated_roles):
         def web(self, gunicorn=False, **extra):
             """The web app with DEBUG off: Django's runserver, or gunicorn as in production (one worker)."""
             port = free_port()
-            command = ([sys.executable, "-m", "gunicorn", "backoffice.wsgi:application", "--bind", f"127.0.0.1:{port}"]
-                       if gunicorn else [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"])
+            command = (
+                [sys.executable, "-m", "gunicorn", "backoffice.wsgi:application", "--bind", f"127.0.0.1:{port}"]
+                if gunicorn
+                else [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"]
+            )
             service = Service(
                 command,
-                env("faults-web", **{"DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1",
-                                     "SECURE_SSL_REDIRECT": "false", "WEB_CONCURRENCY": "1", **extra}),
+                env(
+                    "faults-web",
+                    **{
+                        "DEBUG": "false",
+                        "SECRET_KEY": secrets.token_urlsafe(50),
+                        "ALLOWED_HOSTS": "127.0.0.1",
+                        "SECURE_SSL_REDIRECT": "false",
+                        "WEB_CONCURRENCY": "1",
+                        **extra,
+                    },
+                ),
                 tmp_path / "web.log",
             ).start()
             started.append(service)
@@ -105,8 +131,10 @@ def faults(tmp_path, migrated_roles):
         # A killed process's session ends when PostgreSQL notices; the test database is
         # dropped after the run, so none may be left.
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
-                           "AND application_name LIKE 'faults-%%' AND pid <> pg_backend_pid()")
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND application_name LIKE 'faults-%%' AND pid <> pg_backend_pid()"
+            )
 
 
 @pytest.fixture
@@ -115,14 +143,22 @@ def shop_token(migrated_roles):
 
 
 def order_body(number, sku, quantity=1):
-    return {"number": number, "customer": {"email": f"{number.lower()}@example.org", "name": number, "language": "de"},
-            "fulfilment_policy": "ship_partial", "lines": [{"sku": sku, "quantity": quantity}]}
+    return {
+        "number": number,
+        "customer": {"email": f"{number.lower()}@example.org", "name": number, "language": "de"},
+        "fulfilment_policy": "ship_partial",
+        "lines": [{"sku": sku, "quantity": quantity}],
+    }
 
 
 def post_order(session, web, token, number, sku, timeout=30):
     started = time.monotonic()
-    response = session.post(f"{web.url}/api/v1/orders/", json=order_body(number, sku),
-                            headers={"Authorization": f"Token {token}"}, timeout=timeout)
+    response = session.post(
+        f"{web.url}/api/v1/orders/",
+        json=order_body(number, sku),
+        headers={"Authorization": f"Token {token}"},
+        timeout=timeout,
+    )
     return response, time.monotonic() - started
 
 

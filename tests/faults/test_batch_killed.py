@@ -41,7 +41,10 @@ def test_a_batch_killed_while_pegging_leaves_nothing_and_a_rerun_orders_exactly_
 
     # When the batch runs and is killed there
     batch = subprocess.Popen(
-        [sys.executable, "manage.py", "batch_backorders"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [sys.executable, "manage.py", "batch_backorders"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
         env={**faults.env("faults-batch")},
     )
     wait_for(lambda: backends("faults-batch", waiting_on_a_lock=True), "the batch to wait in its pegging UPDATE")
@@ -53,7 +56,9 @@ def test_a_batch_killed_while_pegging_leaves_nothing_and_a_rerun_orders_exactly_
     wait_for(lambda: not backends("faults-batch"), "the killed batch's transaction to end")
 
     # Then nothing of the half-done run is left
-    assert not PurchaseOrder.objects.exists() and not PurchaseOrderLine.objects.exists() and not BatchRun.objects.exists()
+    assert (
+        not PurchaseOrder.objects.exists() and not PurchaseOrderLine.objects.exists() and not BatchRun.objects.exists()
+    )
     assert set(Backorder.objects.values_list("status", "po_line")) == {("open", None)}
 
     # When the batch runs again

@@ -41,8 +41,10 @@ def test_orders_probes_and_status_pages_are_answered_within_seconds_while_redis_
     faults.redis.freeze()
     try:
         # Then each order is committed and answered 201 within the bound
-        orders = [post_order(session, web, shop_token, f"FROZEN-{index}", "KETTLE-1", timeout=ANSWER_WITHIN_SECONDS)
-                  for index in range(5)]
+        orders = [
+            post_order(session, web, shop_token, f"FROZEN-{index}", "KETTLE-1", timeout=ANSWER_WITHIN_SECONDS)
+            for index in range(5)
+        ]
         assert [response.status_code for response, _ in orders] == [201] * 5
         assert Order.objects.filter(number__startswith="FROZEN-").count() == 5
         # ...readiness names the broker unreachable within the bound
@@ -59,9 +61,13 @@ def test_orders_probes_and_status_pages_are_answered_within_seconds_while_redis_
         faults.redis.thaw()
 
     # And each enqueue that gave up was logged; the notices wait in the database for the sweep
-    wait_for(lambda: web.log.read_text().count("Could not queue notifications.tasks.send_messages") >= 5,
-             "the web app to log the enqueues it gave up")
+    wait_for(
+        lambda: web.log.read_text().count("Could not queue notifications.tasks.send_messages") >= 5,
+        "the web app to log the enqueues it gave up",
+    )
     assert CustomerMessage.objects.filter(order__number__startswith="FROZEN-", status="queued").count() == 5
     seconds = sorted(duration for _, duration in orders)
-    print(f"\nRedis frozen: 5 orders answered 201 in {seconds[0]:.2f}–{seconds[-1]:.2f} s, "
-          f"/health/ready 503 in {ready_seconds:.2f} s, status page 200 in {page_seconds:.2f} s")
+    print(
+        f"\nRedis frozen: 5 orders answered 201 in {seconds[0]:.2f}–{seconds[-1]:.2f} s, "
+        f"/health/ready 503 in {ready_seconds:.2f} s, status page 200 in {page_seconds:.2f} s"
+    )

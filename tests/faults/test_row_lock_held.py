@@ -39,5 +39,7 @@ def test_an_order_waiting_on_a_held_stock_row_is_answered_503_within_the_lock_ti
     assert "changing the same records" in response.json()["errors"][0]["message"]
     assert not Order.objects.filter(number="HOT-1").exists()
     # ...and the retry, once the lock is gone, places it
-    assert post_order(session, web, shop_token, "HOT-1", "TEA-HOT", timeout=LOCK_TIMEOUT_SECONDS + 3)[0].status_code == 201
+    assert (
+        post_order(session, web, shop_token, "HOT-1", "TEA-HOT", timeout=LOCK_TIMEOUT_SECONDS + 3)[0].status_code == 201
+    )
     print(f"\nstock row held: the order answered 503 after {seconds:.2f} s (lock timeout {LOCK_TIMEOUT_SECONDS} s)")

@@ -25,8 +25,12 @@ def test_gunicorn_cuts_a_stuck_request_logs_it_and_serves_the_next(faults, shop_
     # Given gunicorn with a 2 s timeout, and no database bound to answer first
     product = ProductFactory(sku="TEA-STUCK")
     receive(product, 10)
-    web = faults.web(gunicorn=True, GUNICORN_TIMEOUT=str(TIMEOUT_SECONDS), REQUEST_LOCK_TIMEOUT_SECONDS="0",
-                     REQUEST_STATEMENT_TIMEOUT_SECONDS="0")
+    web = faults.web(
+        gunicorn=True,
+        GUNICORN_TIMEOUT=str(TIMEOUT_SECONDS),
+        REQUEST_LOCK_TIMEOUT_SECONDS="0",
+        REQUEST_STATEMENT_TIMEOUT_SECONDS="0",
+    )
     session = requests.Session()
     assert post_order(session, web, shop_token, "WARM-1", "TEA-STUCK")[0].status_code == 201
 
@@ -37,8 +41,9 @@ def test_gunicorn_cuts_a_stuck_request_logs_it_and_serves_the_next(faults, shop_
         # Then the request is cut before the client's own timeout: gunicorn answers 500 for the
         # aborted worker (or, had the abort not been heard, the killed one's connection closes)
         try:
-            answer = post_order(requests.Session(), web, shop_token, "STUCK-1", "TEA-STUCK",
-                                timeout=CUT_WITHIN_SECONDS)[0].status_code
+            answer = post_order(
+                requests.Session(), web, shop_token, "STUCK-1", "TEA-STUCK", timeout=CUT_WITHIN_SECONDS
+            )[0].status_code
         except requests.ConnectionError:
             answer = "connection closed"
         seconds = time.monotonic() - started

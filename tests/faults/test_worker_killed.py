@@ -21,14 +21,24 @@ pytestmark = [pytest.mark.faults, pytest.mark.postgres]
 
 def personal_messages(order, count):
     now = clock.now()
-    return CustomerMessage.objects.bulk_create([
-        CustomerMessage(
-            kind="personal", order=order, customer=order.customer, to_email=order.customer.email, language="de",
-            subject=f"Update {index}", text="…", html="<p>…</p>", dedupe_key=f"faults:{index}",
-            created_at=now, send_after=now,
-        )
-        for index in range(count)
-    ])
+    return CustomerMessage.objects.bulk_create(
+        [
+            CustomerMessage(
+                kind="personal",
+                order=order,
+                customer=order.customer,
+                to_email=order.customer.email,
+                language="de",
+                subject=f"Update {index}",
+                text="…",
+                html="<p>…</p>",
+                dedupe_key=f"faults:{index}",
+                created_at=now,
+                send_after=now,
+            )
+            for index in range(count)
+        ]
+    )
 
 
 def test_a_worker_killed_mid_sending_loses_no_message_and_flags_what_may_have_gone_twice(faults):
@@ -51,7 +61,9 @@ def test_a_worker_killed_mid_sending_loses_no_message_and_flags_what_may_have_go
     # When a worker is started again and beat's sweep arrives
     faults.worker()
     publish(faults.redis.url, send_messages)
-    wait_for(lambda: CustomerMessage.objects.filter(status="sent").count() == 300, "every message to be sent", timeout=120)
+    wait_for(
+        lambda: CustomerMessage.objects.filter(status="sent").count() == 300, "every message to be sent", timeout=120
+    )
 
     # Then none is lost, and only flagged ones went twice
     sent = faults.sent()
@@ -60,5 +72,7 @@ def test_a_worker_killed_mid_sending_loses_no_message_and_flags_what_may_have_go
     assert {pk for pk, times in sent.items() if times > 1} <= flagged
     assert max(sent.values()) <= 2
     assert len(flagged) <= 1  # only a message whose ESP call was under way; the others never reached it
-    print(f"\nworker killed mid-send holding {held} claims: 300 messages, {sum(sent.values()) - 300} sent twice, "
-          f"{len(flagged)} flagged")
+    print(
+        f"\nworker killed mid-send holding {held} claims: 300 messages, {sum(sent.values()) - 300} sent twice, "
+        f"{len(flagged)} flagged"
+    )

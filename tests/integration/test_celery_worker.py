@@ -51,9 +51,22 @@ def worker(tmp_path):
     env["EMAIL_BACKEND"] = "django.core.mail.backends.filebased.EmailBackend"
     env["EMAIL_FILE_PATH"] = str(tmp_path / "mail")
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "backoffice", "worker", "--pool=solo", "--loglevel=warning",
-         "--without-gossip", "--without-mingle", "-Q", "celery"],
-        cwd=ROOT, env=env,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "backoffice",
+            "worker",
+            "--pool=solo",
+            "--loglevel=warning",
+            "--without-gossip",
+            "--without-mingle",
+            "-Q",
+            "celery",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     try:
         yield tmp_path / "mail"
@@ -79,9 +92,7 @@ def test_a_worker_process_runs_the_stock_audit_on_the_shared_database(worker):
 
     result = run_on_worker(check_stock_ledger)
 
-    assert result["discrepancies"] == [
-        {"sku": "LAMP-W", "on_hand": 9, "ledger": 3, "allocated": 1, "held_by_lines": 1}
-    ]
+    assert result["discrepancies"] == [{"sku": "LAMP-W", "on_hand": 9, "ledger": 3, "allocated": 1, "held_by_lines": 1}]
 
 
 def test_the_batch_task_on_a_worker_creates_and_auto_sends_a_purchase_order(worker):
@@ -127,11 +138,17 @@ def test_a_purchase_order_redated_ten_days_later_tells_each_waiting_customer_onc
     supplier = SupplierFactory(lead_time_days=10, max_wait_hours=48)
     item = SupplierItemFactory(supplier=supplier)
     # Promised today + 12 (lead time + the 2-day batching window)...
-    early = [place((item.product, 1), customer=CustomerFactory.build(email=f"early{i}@example.org", language="de")) for i in range(3)]
+    early = [
+        place((item.product, 1), customer=CustomerFactory.build(email=f"early{i}@example.org", language="de"))
+        for i in range(3)
+    ]
     supplier.max_wait_hours = 24 * 8
     supplier.save()
     # ...and today + 18 for the customers who ordered once the window was longer.
-    later = [place((item.product, 2), customer=CustomerFactory.build(email=f"later{i}@example.org", language="en")) for i in range(3)]
+    later = [
+        place((item.product, 2), customer=CustomerFactory.build(email=f"later{i}@example.org", language="en"))
+        for i in range(3)
+    ]
     batching.batch_backorders()
     po = PurchaseOrder.objects.get(supplier=supplier)
     PurchaseOrder.objects.filter(pk=po.pk).update(status="sent")

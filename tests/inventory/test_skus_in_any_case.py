@@ -21,8 +21,12 @@ def tea():
 
 
 def order_body(sku):
-    return {"number": "SHOP-1", "customer": {"email": "eva@example.org", "name": "Eva", "language": "de"},
-            "fulfilment_policy": "ship_partial", "lines": [{"sku": sku, "quantity": 2}]}
+    return {
+        "number": "SHOP-1",
+        "customer": {"email": "eva@example.org", "name": "Eva", "language": "de"},
+        "fulfilment_policy": "ship_partial",
+        "lines": [{"sku": sku, "quantity": 2}],
+    }
 
 
 def test_the_shop_orders_a_sku_in_lower_case(shop, tea):
@@ -56,7 +60,8 @@ def test_products_and_their_availability_are_found_in_any_case(shop, tea):
 
 def test_a_second_product_differing_in_case_only_is_refused(api_as, tea):
     response = api_as("Purchasing", superuser=True).post(
-        "/api/v1/products/", {"sku": "tea-003", "name": "Copy", "price": "1.00"}, format="json")
+        "/api/v1/products/", {"sku": "tea-003", "name": "Copy", "price": "1.00"}, format="json"
+    )
 
     assert response.status_code == 409
     assert "TEA-003 already exists" in response.json()["errors"][0]["message"]
@@ -81,8 +86,9 @@ def test_the_warehouse_receives_a_line_named_in_lower_case(api_as, tea):
     number = PurchaseOrder.objects.get().number
     lifecycle.send_purchase_order(number)
 
-    response = api_as("Warehouse").post(f"/api/v1/purchase-orders/{number}/receive/",
-                                        {"lines": [{"sku": "tea-003", "quantity": 2}]}, format="json")
+    response = api_as("Warehouse").post(
+        f"/api/v1/purchase-orders/{number}/receive/", {"lines": [{"sku": "tea-003", "quantity": 2}]}, format="json"
+    )
 
     assert response.status_code == 200, response.json()
     assert PurchaseOrder.objects.get().status == "received"

@@ -25,7 +25,5 @@ def test_a_level_changed_behind_the_services_back_is_reported(caplog):
 
     result = check_stock_ledger()
 
-    assert result["discrepancies"] == [
-        {"sku": "LAMP-9", "on_hand": 7, "ledger": 4, "allocated": 2, "held_by_lines": 1}
-    ]
+    assert result["discrepancies"] == [{"sku": "LAMP-9", "on_hand": 7, "ledger": 4, "allocated": 2, "held_by_lines": 1}]
     assert "Stock of LAMP-9 disagrees" in caplog.text

@@ -4,9 +4,9 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
-from kernel.errors import Conflict, InvalidInput, NotFound
 from inventory.models import StockLevel, StockMovement
 from inventory.stock import StockChange, change_stock
+from kernel.errors import Conflict, InvalidInput, NotFound
 from tests.factories import ProductFactory, place
 
 pytestmark = pytest.mark.django_db

@@ -54,7 +54,11 @@ def mark_sent(*messages, at=None):
     for message in CustomerMessage.objects.filter(pk__in=[m.pk for m in messages]).select_related("order__customer"):
         content = message.content()  # a worker keeps what it sent
         CustomerMessage.objects.filter(pk=message.pk).update(
-            status="sent", sent_at=at, subject=content.subject, text=content.text, html=content.html,
+            status="sent",
+            sent_at=at,
+            subject=content.subject,
+            text=content.text,
+            html=content.html,
         )
 
 
@@ -72,6 +76,7 @@ def sent_message(postmark, clock):
     postmark.BACKORDER_DEFAULT_LEAD_TIME_DAYS = 20
     order = place((ProductFactory(), 1), customer=CustomerFactory.build(email="bo@example.org"))
     message = CustomerMessage.objects.get(order=order)
-    CustomerMessage.objects.filter(pk=message.pk).update(status="sent", sent_at=kernel_clock.now(), esp_message_id="pm-123")
+    CustomerMessage.objects.filter(pk=message.pk).update(
+        status="sent", sent_at=kernel_clock.now(), esp_message_id="pm-123"
+    )
     return message
-

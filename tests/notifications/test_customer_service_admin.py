@@ -31,6 +31,7 @@ def staff(client):
     def login(*roles):
         client.force_login(UserFactory(roles=list(roles), first_name="Sam", last_name="Service"))
         return client
+
     return login
 
 
@@ -60,14 +61,23 @@ def test_send_update_from_the_order_list_previews_then_sends_once_per_customer(s
     client = staff("Customer service")
     ann, jo = two_orders
 
-    form = client.post(reverse("admin:orders_order_changelist"),
-                       {"action": "send_update", ACTION_CHECKBOX_NAME: [ann.pk, jo.pk]})
+    form = client.post(
+        reverse("admin:orders_order_changelist"), {"action": "send_update", ACTION_CHECKBOX_NAME: [ann.pk, jo.pk]}
+    )
     assert form.status_code == 200 and "To the customers of 2 orders." in form.content.decode()
-    fields = {"orders": form.context["form"]["orders"].value(), "request_key": form.context["form"]["request_key"].value(),
-              "template": "supplier_delay", "title": "", "text": ""}
+    fields = {
+        "orders": form.context["form"]["orders"].value(),
+        "request_key": form.context["form"]["request_key"].value(),
+        "template": "supplier_delay",
+        "title": "",
+        "text": "",
+    }
 
     preview = client.post(SEND, {**fields, "preview": "1"})
-    assert preview.context["preview"] is not None and "Our supplier has told us of a delay" in preview.context["preview"].text
+    assert (
+        preview.context["preview"] is not None
+        and "Our supplier has told us of a delay" in preview.context["preview"].text
+    )
     assert 'srcdoc="&lt;!DOCTYPE html&gt;' in preview.content.decode()  # the email, escaped into its frame
     assert CustomerMessage.objects.filter(kind="personal").count() == 0  # nothing before confirming
 
@@ -78,7 +88,10 @@ def test_send_update_from_the_order_list_previews_then_sends_once_per_customer(s
     personal = CustomerMessage.objects.filter(kind="personal")
     assert sorted(personal.values_list("order__number", flat=True)) == sorted([ann.number, jo.number])
     german = personal.get(order=jo)
-    assert german.content().subject == f"Zu Ihrer Bestellung {jo.number}" and "Unser Lieferant hat uns eine Verzögerung gemeldet" in german.content().text
+    assert (
+        german.content().subject == f"Zu Ihrer Bestellung {jo.number}"
+        and "Unser Lieferant hat uns eine Verzögerung gemeldet" in german.content().text
+    )
     assert german.created_by.first_name == "Sam" and "Sam Service" in german.content().text
 
 
@@ -86,8 +99,13 @@ def test_a_personal_message_on_one_order_is_sent_as_written(staff, two_orders):
     client = staff("Customer service")
     ann, _ = two_orders
     page = client.get(SEND, {"order": ann.pk})
-    fields = {"orders": str(ann.pk), "request_key": page.context["form"]["request_key"].value(),
-              "template": "", "title": "Your teapot", "text": "Dear Ann, we found one more teapot for you."}
+    fields = {
+        "orders": str(ann.pk),
+        "request_key": page.context["form"]["request_key"].value(),
+        "template": "",
+        "title": "Your teapot",
+        "text": "Dear Ann, we found one more teapot for you.",
+    }
 
     client.post(SEND, {**fields, "send": "1"})
 
@@ -100,8 +118,17 @@ def test_an_update_without_any_text_is_refused_and_queues_nothing(staff, two_ord
     ann, _ = two_orders
     page = client.get(SEND, {"order": ann.pk})
 
-    response = client.post(SEND, {"orders": str(ann.pk), "request_key": page.context["form"]["request_key"].value(),
-                                  "template": "", "title": "", "text": "  ", "send": "1"})
+    response = client.post(
+        SEND,
+        {
+            "orders": str(ann.pk),
+            "request_key": page.context["form"]["request_key"].value(),
+            "template": "",
+            "title": "",
+            "text": "  ",
+            "send": "1",
+        },
+    )
 
     assert response.status_code == 200 and "Write a text or choose a ready text." in response.content.decode()
     assert not CustomerMessage.objects.filter(kind="personal").exists()
@@ -111,7 +138,9 @@ def test_send_update_reaches_every_customer_waiting_on_a_purchase_order(staff, c
     client = staff("Customer service")
     item, orders, po = waiting_on_a_purchase_order(None, None, None)
 
-    form = client.post(reverse("admin:purchasing_purchaseorder_changelist"), {"action": "send_update", ACTION_CHECKBOX_NAME: [po.pk]})
+    form = client.post(
+        reverse("admin:purchasing_purchaseorder_changelist"), {"action": "send_update", ACTION_CHECKBOX_NAME: [po.pk]}
+    )
 
     assert sorted(form.context["form"]["orders"].value().split(",")) == sorted(str(order.pk) for order in orders)
 
@@ -177,8 +206,13 @@ def test_the_preview_lists_every_customer_the_update_goes_to(staff, two_orders):
     client = staff("Customer service")
     ann, jo = two_orders
     form = client.post(SEND, {"order": [ann.pk, jo.pk]})
-    fields = {"orders": form.context["form"]["orders"].value(), "request_key": form.context["form"]["request_key"].value(),
-              "template": "status", "title": "", "text": ""}
+    fields = {
+        "orders": form.context["form"]["orders"].value(),
+        "request_key": form.context["form"]["request_key"].value(),
+        "template": "status",
+        "title": "",
+        "text": "",
+    }
 
     preview = client.post(SEND, {**fields, "preview": "1"}).content.decode()
 
@@ -194,8 +228,13 @@ def test_the_supplier_delay_text_is_not_offered_for_items_no_supplier_delivers(s
 
     only_homemade = client.post(SEND, {"order": [homemade.pk]})
     both = client.post(SEND, {"order": [ann.pk, homemade.pk]})
-    fields = {"orders": both.context["form"]["orders"].value(), "request_key": both.context["form"]["request_key"].value(),
-              "template": "supplier_delay", "title": "", "text": ""}
+    fields = {
+        "orders": both.context["form"]["orders"].value(),
+        "request_key": both.context["form"]["request_key"].value(),
+        "template": "supplier_delay",
+        "title": "",
+        "text": "",
+    }
     refused = client.post(SEND, {**fields, "send": "1"})
 
     assert "supplier_delay" not in dict(only_homemade.context["form"].fields["template"].choices)
@@ -208,8 +247,13 @@ def test_an_update_is_signed_with_the_writers_name_never_the_login(staff, two_or
     ann, _ = two_orders
     client = staff("Customer service")  # Sam Service
     form = client.post(SEND, {"order": [ann.pk]})
-    fields = {"orders": form.context["form"]["orders"].value(), "request_key": form.context["form"]["request_key"].value(),
-              "template": "status", "title": "", "text": ""}
+    fields = {
+        "orders": form.context["form"]["orders"].value(),
+        "request_key": form.context["form"]["request_key"].value(),
+        "template": "status",
+        "title": "",
+        "text": "",
+    }
     client.post(SEND, {**fields, "send": "1"})
     client.force_login(UserFactory(roles=["Customer service"], username="service"))  # no name given
     form = client.post(SEND, {"order": [ann.pk]})

@@ -12,9 +12,18 @@ from tests.factories import CustomerFactory, ProductFactory, place
 pytestmark = pytest.mark.django_db
 
 SUBJECTS = {
-    "backorder_notice": ("Your order {n}: some items will arrive later", "Ihre Bestellung {n}: einige Artikel kommen später"),
-    "delay_notice": ("Your order {n} is delayed: new date 16 Mar 2026", "Ihre Bestellung {n} verzögert sich: neuer Termin 16. März 2026"),
-    "apology": ("We apologise: your order {n} is delayed, a voucher for you", "Wir entschuldigen uns: Ihre Bestellung {n} verzögert sich, ein Gutschein für Sie"),
+    "backorder_notice": (
+        "Your order {n}: some items will arrive later",
+        "Ihre Bestellung {n}: einige Artikel kommen später",
+    ),
+    "delay_notice": (
+        "Your order {n} is delayed: new date 16 Mar 2026",
+        "Ihre Bestellung {n} verzögert sich: neuer Termin 16. März 2026",
+    ),
+    "apology": (
+        "We apologise: your order {n} is delayed, a voucher for you",
+        "Wir entschuldigen uns: Ihre Bestellung {n} verzögert sich, ein Gutschein für Sie",
+    ),
     "shipped": ("Your order {n} has shipped", "Ihre Bestellung {n} ist unterwegs"),
     "cancellation": ("Your order {n}: cancellation confirmed", "Ihre Bestellung {n}: Stornierung bestätigt"),
     "personal": ("About your order {n}", "Zu Ihrer Bestellung {n}"),
@@ -46,4 +55,6 @@ def test_each_kind_speaks_the_customers_language(clock, kind, language):
     assert waiting in rendered.text and waiting in rendered.html
     assert regards in rendered.text
     if kind == "apology":
-        assert "SORRY-AAAA" in rendered.text and ("€5.00" in rendered.text or "5,00\N{NO-BREAK SPACE}€" in rendered.text)
+        assert "SORRY-AAAA" in rendered.text and (
+            "€5.00" in rendered.text or "5,00\N{NO-BREAK SPACE}€" in rendered.text
+        )

@@ -23,10 +23,16 @@ def test_an_orders_messages_and_vouchers_through_the_api(clock, shop):
     detail = shop.get(f"/api/v1/orders/{order.number}/")
 
     assert messages.status_code == 200
-    assert messages.json() == [{
-        "kind": "apology", "status": "sent", "language": "en", "subject": apology.content().subject,
-        "created_at": "2026-03-02T09:00:00+01:00", "sent_at": "2026-03-02T09:00:00+01:00",
-    }]
+    assert messages.json() == [
+        {
+            "kind": "apology",
+            "status": "sent",
+            "language": "en",
+            "subject": apology.content().subject,
+            "created_at": "2026-03-02T09:00:00+01:00",
+            "sent_at": "2026-03-02T09:00:00+01:00",
+        }
+    ]
     voucher = Voucher.objects.get(order=order)
     assert detail.json()["vouchers"] == [
         {"code": voucher.code, "kind": "percent", "value": "10.00", "valid_until": "2026-05-31"}

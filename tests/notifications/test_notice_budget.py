@@ -38,10 +38,14 @@ def plain_delays(policy):
 def told_and_sent(order):
     """The customer's date, with the email that told it sent."""
     assert send_due_messages()["sent"] == 1
-    return Backorder.objects.get(order=order).told_eta, CustomerMessage.objects.filter(order=order).latest("sent_at").sent_at
+    return Backorder.objects.get(order=order).told_eta, CustomerMessage.objects.filter(order=order).latest(
+        "sent_at"
+    ).sent_at
 
 
-def test_a_supplier_slipping_three_times_in_a_week_makes_one_email_with_the_latest_date(clock, plain_delays, mailoutbox):
+def test_a_supplier_slipping_three_times_in_a_week_makes_one_email_with_the_latest_date(
+    clock, plain_delays, mailoutbox
+):
     # Given a customer told a date 12 days out by a backorder notice just sent
     item, [order], po = waiting_on_a_purchase_order(CustomerFactory.build(language="en"))
     told, first_sent = told_and_sent(order)
@@ -80,7 +84,9 @@ def test_a_date_about_to_pass_is_told_before_the_week_is_over_once(clock, plain_
 
     # Then the email goes on day 12, when day 14 comes within the horizon, not on day 14 (a week)
     [waiting] = messages_of(order, status="queued")
-    day_12 = timezone.make_aware(datetime.datetime.combine(MONDAY.date() + datetime.timedelta(days=12), datetime.time()))
+    day_12 = timezone.make_aware(
+        datetime.datetime.combine(MONDAY.date() + datetime.timedelta(days=12), datetime.time())
+    )
     assert waiting.send_after == day_12 < delay_sent + WEEK
     clock.move_to(day_12 - datetime.timedelta(minutes=1))
     assert send_due_messages()["sent"] == 0

@@ -25,8 +25,10 @@ def orders_waiting_on_one_purchase_order(count):
     po = PurchaseOrder.objects.get(supplier=supplier)
     PurchaseOrder.objects.filter(pk=po.pk).update(status="sent")
     CustomerMessage.objects.all().delete()  # backorder notices are not this story
-    return po, {item.product.sku: po.lines.get(product=item.product).expected_date + datetime.timedelta(days=10)
-                for item in (kettle, teapot)}
+    return po, {
+        item.product.sku: po.lines.get(product=item.product).expected_date + datetime.timedelta(days=10)
+        for item in (kettle, teapot)
+    }
 
 
 def queries_to_redate(count):
@@ -43,7 +45,9 @@ def extra_insert_statements(model, rows):
     return math.ceil(rows / connection.ops.bulk_batch_size(fields, range(rows))) - 1
 
 
-def test_a_redate_of_1000_backorders_across_500_orders_queues_its_messages_in_bounded_queries(clock, django_assert_max_num_queries):
+def test_a_redate_of_1000_backorders_across_500_orders_queues_its_messages_in_bounded_queries(
+    clock, django_assert_max_num_queries
+):
     few = queries_to_redate(5)
     po, dates = orders_waiting_on_one_purchase_order(500)
     assert Backorder.objects.filter(po_line__purchase_order=po).count() == 1000
@@ -52,5 +56,7 @@ def test_a_redate_of_1000_backorders_across_500_orders_queues_its_messages_in_bo
     with django_assert_max_num_queries(few + split):
         lifecycle.confirm_purchase_order(po.number, dates)
 
-    assert CustomerMessage.objects.filter(order__lines__backorders__po_line__purchase_order=po).distinct().count() == 500
+    assert (
+        CustomerMessage.objects.filter(order__lines__backorders__po_line__purchase_order=po).distinct().count() == 500
+    )
     assert few <= 30

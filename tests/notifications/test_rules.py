@@ -66,7 +66,10 @@ def test_a_supplier_slipping_two_days_past_the_date_told_brings_a_delay_notice(c
 
     [notice] = messages_of(order, kind="delay_notice")
     new_eta = told + datetime.timedelta(days=2)
-    assert notice.content().subject == f"Your order {order.number} is delayed: new date {new_eta.day} {new_eta:%b} {new_eta.year}"
+    assert (
+        notice.content().subject
+        == f"Your order {order.number} is delayed: new date {new_eta.day} {new_eta:%b} {new_eta.year}"
+    )
     assert "now expected on" in notice.content().text and "we had told you" in notice.content().text
     assert "Cancel the items still waiting: you get a full refund" in notice.content().text
     assert Backorder.objects.get(order=order).told_eta == new_eta

@@ -89,7 +89,9 @@ def test_an_esp_error_then_success_sends_one_email(shipped_order, anymail_test_b
     assert (message.status, message.attempts, message.last_error) == ("sent", 2, "")
 
 
-def test_after_the_last_attempt_the_message_is_marked_failed(shipped_order, anymail_test_backend, monkeypatch, clock, policy):
+def test_after_the_last_attempt_the_message_is_marked_failed(
+    shipped_order, anymail_test_backend, monkeypatch, clock, policy
+):
     policy.max_attempts = 3
     policy.save()
     FailingOnce(monkeypatch, failures=10)
@@ -103,7 +105,9 @@ def test_after_the_last_attempt_the_message_is_marked_failed(shipped_order, anym
     assert mail.outbox == []
 
 
-def test_a_worker_that_died_after_sending_leaves_a_possible_duplicate_not_a_silent_one(shipped_order, clock, settings, monkeypatch):
+def test_a_worker_that_died_after_sending_leaves_a_possible_duplicate_not_a_silent_one(
+    shipped_order, clock, settings, monkeypatch
+):
     from django.core.mail.backends.locmem import EmailBackend
 
     sent = EmailBackend.send_messages

@@ -22,8 +22,17 @@ def a_due_message():
     order = place((product, 1))
     CustomerMessage.objects.all().delete()  # what the order queued is not this story
     return CustomerMessage.objects.create(
-        kind="personal", order=order, customer=order.customer, to_email=order.customer.email, language="de",
-        subject="Your tea", text="…", html="<p>…</p>", dedupe_key="personal:1", created_at=MONDAY, send_after=MONDAY,
+        kind="personal",
+        order=order,
+        customer=order.customer,
+        to_email=order.customer.email,
+        language="de",
+        subject="Your tea",
+        text="…",
+        html="<p>…</p>",
+        dedupe_key="personal:1",
+        created_at=MONDAY,
+        send_after=MONDAY,
     )
 
 
@@ -46,7 +55,10 @@ def oldest_due_gauge(client):
 
 @pytest.mark.django_db(transaction=True)  # /health/ready reads on connections of its own
 def test_a_claim_whose_worker_died_before_the_esp_call_is_counted_then_sent_again_unflagged(
-    clock, settings, monkeypatch, client,
+    clock,
+    settings,
+    monkeypatch,
+    client,
 ):
     settings.METRICS_TOKEN, settings.HEALTH_MESSAGE_MAX_WAIT_SECONDS = "scrape", 20
     settings.MESSAGE_CLAIM_SECONDS = 60

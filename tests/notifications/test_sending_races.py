@@ -83,5 +83,6 @@ def test_two_purchase_orders_slipping_at_once_for_one_order_queue_one_email():
     # Whichever committed second merged its line into the first one's message.
     assert kettle.product.name in message.content().text and teapot.product.name in message.content().text
     assert set(Backorder.objects.filter(order=order).values_list("told_eta", flat=True)) == {
-        told + datetime.timedelta(days=7), told + datetime.timedelta(days=8)
+        told + datetime.timedelta(days=7),
+        told + datetime.timedelta(days=8),
     }

@@ -22,14 +22,25 @@ def post(payload, auth="hooks:s3cret"):
 
 def bounce(event_id=1):
     return {
-        "RecordType": "Bounce", "ID": event_id, "Type": "HardBounce", "MessageID": "pm-123",
-        "Email": "bo@example.org", "BouncedAt": "2026-03-02T09:00:00Z", "Description": "Mailbox does not exist",
+        "RecordType": "Bounce",
+        "ID": event_id,
+        "Type": "HardBounce",
+        "MessageID": "pm-123",
+        "Email": "bo@example.org",
+        "BouncedAt": "2026-03-02T09:00:00Z",
+        "Description": "Mailbox does not exist",
     }
 
 
 def test_a_delivery_event_marks_the_message_delivered(sent_message):
-    response = post({"RecordType": "Delivery", "MessageID": "pm-123", "Recipient": "bo@example.org",
-                     "DeliveredAt": "2026-03-02T08:30:00Z"})
+    response = post(
+        {
+            "RecordType": "Delivery",
+            "MessageID": "pm-123",
+            "Recipient": "bo@example.org",
+            "DeliveredAt": "2026-03-02T08:30:00Z",
+        }
+    )
 
     assert response.status_code == 200
     assert CustomerMessage.objects.get(pk=sent_message.pk).status == "delivered"
@@ -48,7 +59,14 @@ def test_a_bounce_flags_the_customer_for_a_call_and_counts_once(sent_message):
 
 def test_a_late_delivery_report_does_not_hide_a_bounce(sent_message):
     post(bounce())
-    post({"RecordType": "Delivery", "MessageID": "pm-123", "Recipient": "bo@example.org", "DeliveredAt": "2026-03-02T09:30:00Z"})
+    post(
+        {
+            "RecordType": "Delivery",
+            "MessageID": "pm-123",
+            "Recipient": "bo@example.org",
+            "DeliveredAt": "2026-03-02T09:30:00Z",
+        }
+    )
 
     assert CustomerMessage.objects.get(pk=sent_message.pk).status == "bounced"
 

@@ -12,8 +12,12 @@ from django.test import Client
 pytestmark = pytest.mark.django_db
 
 URL = "/anymail/postmark/tracking/"
-DELIVERY = {"RecordType": "Delivery", "MessageID": "pm-unknown", "Recipient": "bo@example.org",
-            "DeliveredAt": "2026-03-02T08:30:00Z"}
+DELIVERY = {
+    "RecordType": "Delivery",
+    "MessageID": "pm-unknown",
+    "Recipient": "bo@example.org",
+    "DeliveredAt": "2026-03-02T08:30:00Z",
+}
 
 
 @pytest.fixture
@@ -27,7 +31,9 @@ def postmark(settings):
 
 def post(auth, address="192.0.2.10"):
     return Client(REMOTE_ADDR=address).post(
-        URL, data=json.dumps(DELIVERY), content_type="application/json",
+        URL,
+        data=json.dumps(DELIVERY),
+        content_type="application/json",
         HTTP_AUTHORIZATION="Basic " + base64.b64encode(auth.encode()).decode(),
     )
 
@@ -45,7 +51,8 @@ def test_wrong_credentials_from_one_address_are_stopped_until_the_window_passes(
     assert refused.json()["errors"][0]["code"] == "too_many_failures"
     assert "try again in 15 minutes" in refused.json()["errors"][0]["message"]
     assert [r.getMessage() for r in caplog.records if r.name == "notifications.webhooks"] == [
-        "Tracking webhook refused: address 192.0.2.10, 5 wrong credentials"]
+        "Tracking webhook refused: address 192.0.2.10, 5 wrong credentials"
+    ]
     assert "s3cret" not in caplog.text and "guess-" not in caplog.text
 
     # And the ESP, at its own address, is still heard

@@ -15,8 +15,11 @@ pytestmark = pytest.mark.django_db
 
 
 def nothing_changed(message):
-    return (CustomerMessage.objects.get(pk=message.pk).status == "sent" and not MessageEvent.objects.exists()
-            and Customer.objects.get(email="bo@example.org").call_reason == "")
+    return (
+        CustomerMessage.objects.get(pk=message.pk).status == "sent"
+        and not MessageEvent.objects.exists()
+        and Customer.objects.get(email="bo@example.org").call_reason == ""
+    )
 
 
 @pytest.mark.parametrize("auth", [None, "hooks:wrong"])

@@ -10,8 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from notifications.models import CustomerMessage
-from notifications.sending import send_due_messages
 from notifications.rules import tell_delayed
+from notifications.sending import send_due_messages
 from tests.factories import CustomerFactory
 
 from .conftest import TODAY, messages_of, redate, waiting_on_a_purchase_order
@@ -44,7 +44,11 @@ def test_the_event_writes_what_to_say_and_the_worker_renders_and_keeps_it(clock,
     [email] = mail.outbox
     notice.refresh_from_db()
     voucher = order.vouchers.get()
-    assert email.subject == notice.subject == f"Wir entschuldigen uns: Ihre Bestellung {order.number} verzögert sich, ein Gutschein für Sie"
+    assert (
+        email.subject
+        == notice.subject
+        == f"Wir entschuldigen uns: Ihre Bestellung {order.number} verzögert sich, ein Gutschein für Sie"
+    )
     assert email.body == notice.text
     assert "jetzt voraussichtlich am 23. März 2026 (angekündigt war der 14. März 2026)" in notice.text
     assert voucher.code in notice.text and "gültig bis 31. Mai 2026" in notice.text
@@ -71,8 +75,9 @@ def test_a_large_redate_commits_first_and_each_customer_is_told_once_by_the_swee
     assert [len(messages_of(order, kind__in=["delay_notice", "apology"])) for order in orders] == [1, 1, 1]
 
 
-def test_the_worker_task_tells_a_large_redate_a_chunk_per_task(clock, policy, settings, django_capture_on_commit_callbacks,
-                                                               monkeypatch):
+def test_the_worker_task_tells_a_large_redate_a_chunk_per_task(
+    clock, policy, settings, django_capture_on_commit_callbacks, monkeypatch
+):
     # Given two orders slipped past the inline limit, chunks of one order, tasks run where queued
     from backoffice.celery import app
     from notifications import outbox, rules
@@ -81,7 +86,9 @@ def test_the_worker_task_tells_a_large_redate_a_chunk_per_task(clock, policy, se
     settings.CELERY_TASK_ALWAYS_EAGER = True
     monkeypatch.setattr(outbox, "CHUNK", 1)
     told = []
-    monkeypatch.setattr(rules, "tell_orders", lambda order_ids, tell=rules.tell_orders: told.append(order_ids) or tell(order_ids))
+    monkeypatch.setattr(
+        rules, "tell_orders", lambda order_ids, tell=rules.tell_orders: told.append(order_ids) or tell(order_ids)
+    )
     item, orders, po = waiting_on_a_purchase_order(None, None)
 
     # When the re-date commits and its after-commit task runs

@@ -27,7 +27,9 @@ def order():
 def test_the_cancel_form_refuses_a_number_it_cannot_read_and_cancels_nothing(client, order, units):
     line = order.lines.get()
 
-    response = client.post(f"/status/{status_token(order)}/cancel/", {f"line-{line.pk}": units, "step": "confirm", "lang": "en"})
+    response = client.post(
+        f"/status/{status_token(order)}/cancel/", {f"line-{line.pk}": units, "step": "confirm", "lang": "en"}
+    )
 
     assert response.status_code == 400
     assert "Cup: choose between 0 and 4." in response.content.decode()
@@ -44,10 +46,17 @@ def staff(client):
 def test_the_admin_order_form_says_which_row_it_cannot_read(staff, row):
     ProductFactory(sku="SCL-070")
 
-    response = staff.post(reverse("admin:orders_order_add"), {
-        "number": "P-1", "email": "p@example.org", "name": "P", "language": "de",
-        "fulfilment_policy": "ship_partial", "lines": row,
-    })
+    response = staff.post(
+        reverse("admin:orders_order_add"),
+        {
+            "number": "P-1",
+            "email": "p@example.org",
+            "name": "P",
+            "language": "de",
+            "fulfilment_policy": "ship_partial",
+            "lines": row,
+        },
+    )
 
     assert response.status_code == 200
     assert "Row 1:" in " ".join(response.context["form"].errors["lines"])
@@ -70,8 +79,9 @@ def test_an_order_list_filtered_by_a_choice_lists_those_orders(staff, order):
     assert list(response.context["cl"].result_list) == [order]
 
 
-@pytest.mark.parametrize("units, says", [("99999999999999999999", "less than or equal to 1000000"),
-                                         ("٣", "Enter a whole number.")])
+@pytest.mark.parametrize(
+    "units, says", [("99999999999999999999", "less than or equal to 1000000"), ("٣", "Enter a whole number.")]
+)
 def test_the_warehouses_receipt_form_refuses_a_number_it_cannot_book(staff, units, says):
     item = SupplierItemFactory(pack_size=5)
     place((item.product, 3))
@@ -80,10 +90,19 @@ def test_the_warehouses_receipt_form_refuses_a_number_it_cannot_book(staff, unit
     send_purchase_order(purchase_order.number)
     line = purchase_order.lines.get()
 
-    response = staff.post(reverse("admin:purchasing_purchaseorder_changelist"), {
-        "action": "receive", ACTION_CHECKBOX_NAME: [purchase_order.pk], "apply": "1", "allow_over": "on",
-        "form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1", "form-0-line": line.pk, "form-0-quantity": units,
-    })
+    response = staff.post(
+        reverse("admin:purchasing_purchaseorder_changelist"),
+        {
+            "action": "receive",
+            ACTION_CHECKBOX_NAME: [purchase_order.pk],
+            "apply": "1",
+            "allow_over": "on",
+            "form-TOTAL_FORMS": "1",
+            "form-INITIAL_FORMS": "1",
+            "form-0-line": line.pk,
+            "form-0-quantity": units,
+        },
+    )
 
     assert response.status_code == 200 and says in response.content.decode()  # the first was a 500 on PostgreSQL
     assert PurchaseOrderLine.objects.get(pk=line.pk).received == 0

@@ -19,10 +19,10 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from kernel.errors import DomainError
 from inventory import stock
 from inventory.models import StockLevel
 from inventory.stock import StockChange
+from kernel.errors import DomainError
 from orders import cancellation, fulfilment, placement
 from orders.allocation import order_status
 from orders.models import WAITING, Backorder, Order, OrderLine
@@ -42,10 +42,18 @@ class OrderBook(RuleBasedStateMachine):
             stock.create_product(sku=f"{self.run}-{sku}", name=sku, price=Decimal("2.50"), backorderable=sku != "C")
             for sku in SKUS
         ]
-        supplier = Supplier.objects.create(code=self.run.lower(), name=self.run, email="po@example.org", max_wait_hours=0)
+        supplier = Supplier.objects.create(
+            code=self.run.lower(), name=self.run, email="po@example.org", max_wait_hours=0
+        )
         for product in self.products[:2]:
-            SupplierItem.objects.create(supplier=supplier, product=product, supplier_sku=product.sku,
-                                        unit_cost=Decimal("1.00"), pack_size=3, preferred=True)
+            SupplierItem.objects.create(
+                supplier=supplier,
+                product=product,
+                supplier_sku=product.sku,
+                unit_cost=Decimal("1.00"),
+                pack_size=3,
+                preferred=True,
+            )
         self.supplier = supplier
         self.numbers = []
 
@@ -64,15 +72,21 @@ class OrderBook(RuleBasedStateMachine):
         number = f"{self.run}-{len(self.numbers)}"
         try:
             placement.place_order(
-                number=number, customer=placement.CustomerDetails(f"{number}@example.org", number),
-                fulfilment_policy=policy, expedite=expedite,
+                number=number,
+                customer=placement.CustomerDetails(f"{number}@example.org", number),
+                fulfilment_policy=policy,
+                expedite=expedite,
                 lines=[placement.LineRequest(self.sku(sku), quantity) for sku, quantity in lines.items()],
             )
             self.numbers.append(number)
         except DomainError:
             assert not Order.objects.filter(number=number).exists()
 
-    @rule(sku=st.sampled_from(SKUS), reason=st.sampled_from(["receipt", "adjustment", "count"]), quantity=st.integers(-3, 6))
+    @rule(
+        sku=st.sampled_from(SKUS),
+        reason=st.sampled_from(["receipt", "adjustment", "count"]),
+        quantity=st.integers(-3, 6),
+    )
     def change_stock(self, sku, reason, quantity):
         try:
             stock.change_stock([StockChange(self.sku(sku), quantity, reason)])
@@ -92,7 +106,9 @@ class OrderBook(RuleBasedStateMachine):
     def cancel(self, data, sku, quantity, everything):
         number = data.draw(st.sampled_from(self.numbers))
         try:
-            cancellation.cancel_units(number, None if everything else [cancellation.CancelRequest(self.sku(sku), quantity)])
+            cancellation.cancel_units(
+                number, None if everything else [cancellation.CancelRequest(self.sku(sku), quantity)]
+            )
         except DomainError:
             pass
 
@@ -104,8 +120,11 @@ class OrderBook(RuleBasedStateMachine):
 
     @rule(data=st.data(), units=st.integers(1, 4))
     def receive_purchase_order(self, data, units):
-        lines = list(PurchaseOrderLine.objects.filter(purchase_order__supplier=self.supplier)
-                     .exclude(purchase_order__status__in=["draft", "received"]).select_related("purchase_order", "product"))
+        lines = list(
+            PurchaseOrderLine.objects.filter(purchase_order__supplier=self.supplier)
+            .exclude(purchase_order__status__in=["draft", "received"])
+            .select_related("purchase_order", "product")
+        )
         if not lines:
             return
         line = data.draw(st.sampled_from(lines))
@@ -118,7 +137,9 @@ class OrderBook(RuleBasedStateMachine):
     def backorders_on_order_are_pegged_to_lines_that_order_enough(self):
         on_order = Backorder.objects.filter(order__in=self.orders(), status=Backorder.Status.ON_ORDER)
         assert not on_order.filter(po_line__isnull=True).exists()
-        for line in PurchaseOrderLine.objects.filter(purchase_order__supplier=self.supplier, purchase_order__status="draft"):
+        for line in PurchaseOrderLine.objects.filter(
+            purchase_order__supplier=self.supplier, purchase_order__status="draft"
+        ):
             need = sum(b.waiting for b in line.backorders.filter(status=Backorder.Status.ON_ORDER))
             assert line.quantity >= need
 
@@ -126,9 +147,9 @@ class OrderBook(RuleBasedStateMachine):
     def every_line_adds_up_and_matches_its_backorders(self):
         waiting = {
             row["line_id"]: row["units"]
-            for row in Backorder.objects.filter(order__in=self.orders(), status__in=WAITING).values("line_id").annotate(
-                units=Sum("quantity") - Sum("filled") - Sum("cancelled")
-            )
+            for row in Backorder.objects.filter(order__in=self.orders(), status__in=WAITING)
+            .values("line_id")
+            .annotate(units=Sum("quantity") - Sum("filled") - Sum("cancelled"))
         }
         for line in OrderLine.objects.filter(order__in=self.orders()):
             assert line.allocated + line.backordered + line.shipped + line.cancelled == line.quantity
@@ -149,8 +170,10 @@ class OrderBook(RuleBasedStateMachine):
     def status_and_payment_follow_the_lines(self):
         for order in self.orders():
             lines = list(order.lines.all())
-            parts = {part: sum(getattr(line, part) for line in lines)
-                     for part in ("quantity", "allocated", "backordered", "shipped", "cancelled")}
+            parts = {
+                part: sum(getattr(line, part) for line in lines)
+                for part in ("quantity", "allocated", "backordered", "shipped", "cancelled")
+            }
             assert order.status == order_status(order.fulfilment_policy, **parts)
             assert order.amount_captured == sum((line.shipped * line.unit_price for line in lines), Decimal("0"))
             assert order.amount_voided == sum((line.cancelled * line.unit_price for line in lines), Decimal("0"))
@@ -162,7 +185,10 @@ def test_random_sequences_keep_every_unit_accounted_for():
     run_state_machine_as_test(
         OrderBook,
         settings=settings(
-            max_examples=60, stateful_step_count=25, deadline=None, database=None,
+            max_examples=60,
+            stateful_step_count=25,
+            deadline=None,
+            database=None,
             suppress_health_check=[HealthCheck.too_slow],
         ),
     )

@@ -79,11 +79,20 @@ def test_unknown_and_duplicate_skus_are_each_named_by_line():
 
     with pytest.raises(InvalidInput) as raised:
         placement.place_order(
-            number="X1", customer=placement.CustomerDetails("a@example.org", "A"), fulfilment_policy="ship_partial",
-            lines=[placement.LineRequest(known.sku, 1), placement.LineRequest("GHOST", 1), placement.LineRequest(known.sku, 2)],
+            number="X1",
+            customer=placement.CustomerDetails("a@example.org", "A"),
+            fulfilment_policy="ship_partial",
+            lines=[
+                placement.LineRequest(known.sku, 1),
+                placement.LineRequest("GHOST", 1),
+                placement.LineRequest(known.sku, 2),
+            ],
         )
 
-    assert [(p.line, p.sku, p.code) for p in raised.value.problems] == [(1, "GHOST", "unknown_sku"), (2, known.sku, "duplicate")]
+    assert [(p.line, p.sku, p.code) for p in raised.value.problems] == [
+        (1, "GHOST", "unknown_sku"),
+        (2, known.sku, "duplicate"),
+    ]
     assert not Order.objects.exists()
 
 
@@ -93,7 +102,9 @@ def test_quantities_must_be_positive_whole_numbers(quantity):
 
     with pytest.raises(InvalidInput) as raised:
         placement.place_order(
-            number="X2", customer=placement.CustomerDetails("a@example.org", "A"), fulfilment_policy="ship_partial",
+            number="X2",
+            customer=placement.CustomerDetails("a@example.org", "A"),
+            fulfilment_policy="ship_partial",
             lines=[placement.LineRequest(product.sku, quantity)],
         )
 
@@ -113,8 +124,10 @@ def test_placing_the_same_number_again_returns_the_order_and_changes_nothing():
     first = place((product, 3), number="SHOP-77")
 
     again, created = placement.place_order(
-        number="SHOP-77", customer=placement.CustomerDetails("x@example.org", "X"),
-        fulfilment_policy="ship_partial", lines=[placement.LineRequest(product.sku, 3)],
+        number="SHOP-77",
+        customer=placement.CustomerDetails("x@example.org", "X"),
+        fulfilment_policy="ship_partial",
+        lines=[placement.LineRequest(product.sku, 3)],
     )
 
     assert (again.pk, created) == (first.pk, False)
@@ -145,7 +158,9 @@ def test_payment_is_authorised_for_the_whole_order_and_nothing_captured():
     a, b = ProductFactory(price=Decimal("19.99")), ProductFactory(price=Decimal("5.00"))
 
     order, _ = placement.place_order(
-        number="PAY-1", customer=placement.CustomerDetails("p@example.org", "P"), fulfilment_policy="ship_partial",
+        number="PAY-1",
+        customer=placement.CustomerDetails("p@example.org", "P"),
+        fulfilment_policy="ship_partial",
         lines=[placement.LineRequest(a.sku, 3), placement.LineRequest(b.sku, 1, Decimal("4.25"))],
     )
 

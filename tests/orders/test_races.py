@@ -44,10 +44,13 @@ def at_once(count, work):
 def order_of(sku, quantity):
     def work(index):
         order, _ = placement.place_order(
-            number=f"RACE-{sku}-{index}", customer=placement.CustomerDetails(f"c{index}@example.org", f"C{index}"),
-            fulfilment_policy="ship_partial", lines=[placement.LineRequest(sku, quantity)],
+            number=f"RACE-{sku}-{index}",
+            customer=placement.CustomerDetails(f"c{index}@example.org", f"C{index}"),
+            fulfilment_policy="ship_partial",
+            lines=[placement.LineRequest(sku, quantity)],
         )
         return order.number
+
     return work
 
 
@@ -89,8 +92,10 @@ def test_opposite_line_orders_over_shared_skus_do_not_deadlock():
     def work(index):
         products = orderings[index % len(orderings)]
         order, _ = placement.place_order(
-            number=f"MIX-{index}", customer=placement.CustomerDetails(f"m{index}@example.org", "M"),
-            fulfilment_policy="ship_partial", lines=[placement.LineRequest(p.sku, 1) for p in products],
+            number=f"MIX-{index}",
+            customer=placement.CustomerDetails(f"m{index}@example.org", "M"),
+            fulfilment_policy="ship_partial",
+            lines=[placement.LineRequest(p.sku, 1) for p in products],
         )
         return order.number
 
@@ -109,8 +114,10 @@ def test_a_shop_retrying_the_same_order_at_once_creates_it_once():
 
     def work(index):
         order, created = placement.place_order(
-            number="RETRY-1", customer=placement.CustomerDetails("r@example.org", "R"),
-            fulfilment_policy="ship_partial", lines=[placement.LineRequest(popular.sku, 2)],
+            number="RETRY-1",
+            customer=placement.CustomerDetails("r@example.org", "R"),
+            fulfilment_policy="ship_partial",
+            lines=[placement.LineRequest(popular.sku, 2)],
         )
         return created
 
@@ -129,8 +136,10 @@ def test_a_new_customers_first_orders_placed_at_once_are_all_placed_for_one_cust
 
     def work(index):
         order, created = placement.place_order(
-            number=f"NEW-{index}", customer=placement.CustomerDetails("new@example.org", "New Customer"),
-            fulfilment_policy="ship_partial", lines=[placement.LineRequest(popular.sku, 1)],
+            number=f"NEW-{index}",
+            customer=placement.CustomerDetails("new@example.org", "New Customer"),
+            fulfilment_policy="ship_partial",
+            lines=[placement.LineRequest(popular.sku, 1)],
         )
         return created
 

@@ -24,7 +24,9 @@ def test_the_warehouse_ships_from_the_order_page_with_a_tracking_number(client):
     assert "Ready to ship now: 1 × LAMP-3." in client.get(page).content.decode()
 
     # When they ship it with a tracking number
-    shipped = client.post(reverse("admin:orders_order_ship", args=[order.pk]), {"tracking_number": " 1Z999AA1 "}, follow=True)
+    shipped = client.post(
+        reverse("admin:orders_order_ship", args=[order.pk]), {"tracking_number": " 1Z999AA1 "}, follow=True
+    )
 
     # Then the order is shipped, the page says so and offers nothing more to ship
     html = shipped.content.decode()

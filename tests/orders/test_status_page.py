@@ -25,8 +25,9 @@ def order(settings):
     with time_machine.travel(MONDAY, tick=False):
         teapot, cups = ProductFactory(name="Teapot", price="30.00"), ProductFactory(name="Cup", price="8.50")
         receive(teapot, 1)
-        yield place((teapot, 1), (cups, 4), policy="ship_complete",
-                    customer=CustomerFactory.build(name="Ann", language="en"))
+        yield place(
+            (teapot, 1), (cups, 4), policy="ship_complete", customer=CustomerFactory.build(name="Ann", language="en")
+        )
 
 
 def url(order, tail=""):
@@ -65,7 +66,11 @@ def test_switching_to_ship_what_is_available_goes_through_the_service_and_is_rec
     order.refresh_from_db()
     assert (order.fulfilment_policy, order.status) == ("ship_partial", "ready_to_ship")
     [event] = OrderEvent.objects.filter(order=order)
-    assert (event.kind, event.by_customer, event.data) == ("policy_changed", True, {"old": "ship_complete", "new": "ship_partial"})
+    assert (event.kind, event.by_customer, event.data) == (
+        "policy_changed",
+        True,
+        {"old": "ship_complete", "new": "ship_partial"},
+    )
     assert "switched to: ship what is available now (by you)" in client.get(url(order)).content.decode()
 
 
@@ -104,11 +109,14 @@ def test_a_form_without_its_csrf_token_is_refused(order):
     assert Order.objects.get(pk=order.pk).fulfilment_policy == "ship_complete"
 
 
-@pytest.mark.parametrize("mangle", [
-    lambda token: token[:-1] + ("A" if token[-1] != "A" else "B"),   # tampered signature
-    lambda token: "garbage",
-    lambda token: token.split(":")[0] + ":AAAAAA:" + token.split(":")[2],  # changed timestamp
-])
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda token: token[:-1] + ("A" if token[-1] != "A" else "B"),  # tampered signature
+        lambda token: "garbage",
+        lambda token: token.split(":")[0] + ":AAAAAA:" + token.split(":")[2],  # changed timestamp
+    ],
+)
 def test_a_bad_or_tampered_link_gets_a_friendly_404(client, order, mangle):
     response = client.get(f"/status/{mangle(status_token(order))}/")
 
@@ -120,7 +128,9 @@ def test_an_expired_link_gets_the_same_404(client, order, settings):
     import time_machine
 
     token = status_token(order)
-    with time_machine.travel(datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=settings.ORDER_STATUS_LINK_MAX_AGE + 60)):
+    with time_machine.travel(
+        datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=settings.ORDER_STATUS_LINK_MAX_AGE + 60)
+    ):
         response = client.get(f"/status/{token}/")
 
     assert response.status_code == 404

@@ -6,9 +6,9 @@ worklist and availability."""
 import pytest
 
 from backoffice.availability import availability
+from notifications.models import WorklistEntry
 from notifications.selectors import order_states
 from notifications.worklist import refresh_worklist
-from notifications.models import WorklistEntry
 from orders.cancellation import CancelRequest, cancel_units
 from orders.models import Backorder
 from purchasing.batching import batch_backorders

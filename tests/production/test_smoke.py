@@ -40,20 +40,43 @@ def production(tmp_path, migrated_roles):
     redis.start()
     port, token = free_port(), secrets.token_urlsafe(24)
     env = {
-        **os.environ, "DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "false", "DATABASE_URL": database_url("production-smoke"), "CELERY_BROKER_URL": redis.url,
-        "STATIC_ROOT": str(tmp_path / "static"), "BACKOFFICE_VAR_DIR": str(tmp_path / "var"), "METRICS_TOKEN": token,
-        "BATCH_EVERY_SECONDS": "2", "LOG_FORMAT": "json", "WEB_CONCURRENCY": "2",
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",
+        "DATABASE_URL": database_url("production-smoke"),
+        "CELERY_BROKER_URL": redis.url,
+        "STATIC_ROOT": str(tmp_path / "static"),
+        "BACKOFFICE_VAR_DIR": str(tmp_path / "var"),
+        "METRICS_TOKEN": token,
+        "BATCH_EVERY_SECONDS": "2",
+        "LOG_FORMAT": "json",
+        "WEB_CONCURRENCY": "2",
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
     }
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput"], cwd=ROOT, env=env, check=True,
-                   capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     services = [
-        Service([sys.executable, "-m", "gunicorn", "backoffice.wsgi:application", "--bind", f"127.0.0.1:{port}"],
-                env, tmp_path / "web.log").start(),
-        Service([sys.executable, "-m", "celery", "-A", "backoffice", "worker", "--pool=solo", "--loglevel=info"],
-                env, tmp_path / "worker.log").start(),
-        Service([sys.executable, "-m", "celery", "-A", "backoffice", "beat", "--loglevel=info"], env, tmp_path / "beat.log").start(),
+        Service(
+            [sys.executable, "-m", "gunicorn", "backoffice.wsgi:application", "--bind", f"127.0.0.1:{port}"],
+            env,
+            tmp_path / "web.log",
+        ).start(),
+        Service(
+            [sys.executable, "-m", "celery", "-A", "backoffice", "worker", "--pool=solo", "--loglevel=info"],
+            env,
+            tmp_path / "worker.log",
+        ).start(),
+        Service(
+            [sys.executable, "-m", "celery", "-A", "backoffice", "beat", "--loglevel=info"], env, tmp_path / "beat.log"
+        ).start(),
     ]
     wait_for(lambda: accepts(port), "gunicorn to listen")
 
@@ -90,18 +113,27 @@ def test_the_production_shape_serves_static_files_batches_orders_and_reports_its
     # An order placed over HTTP becomes a purchase order through beat's batch job
     item = SupplierItemFactory(product=ProductFactory(sku="KETTLE-9"), supplier__max_wait_hours=0)
     token = Token.objects.create(user=UserFactory(roles=["Shop"], is_staff=False)).key
-    placed = requests.post(f"{production.url}/api/v1/orders/", timeout=30, headers={"Authorization": f"Token {token}"}, json={
-        "number": "PROD-1", "customer": {"email": "p@example.org", "name": "P", "language": "de"},
-        "fulfilment_policy": "ship_partial", "lines": [{"sku": "KETTLE-9", "quantity": 2}],
-    })
+    placed = requests.post(
+        f"{production.url}/api/v1/orders/",
+        timeout=30,
+        headers={"Authorization": f"Token {token}"},
+        json={
+            "number": "PROD-1",
+            "customer": {"email": "p@example.org", "name": "P", "language": "de"},
+            "fulfilment_policy": "ship_partial",
+            "lines": [{"sku": "KETTLE-9", "quantity": 2}],
+        },
+    )
     assert placed.status_code == 201
     wait_for(lambda: PurchaseOrder.objects.filter(supplier=item.supplier).exists(), "beat's batch job to order it")
     assert PurchaseOrder.objects.get(supplier=item.supplier).lines.get().quantity == 2
 
     # Ready when database, broker, beat and the message queue are fine...
     wait_for(lambda: ready(production).status_code == 200, "the app to be ready")
-    assert ready(production).json() == {"status": "ok", "checks": {
-        "database": "ok", "broker": "ok", "beat": "ok", "messages": "ok"}}
+    assert ready(production).json() == {
+        "status": "ok",
+        "checks": {"database": "ok", "broker": "ok", "beat": "ok", "messages": "ok"},
+    }
     assert production.get("/health/live").json() == {"status": "ok"}
     # ...not while Redis is down, naming the broker (and nothing secret)...
     redis.stop()
@@ -117,8 +149,14 @@ def test_the_production_shape_serves_static_files_batches_orders_and_reports_its
     assert production.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 403
     metrics = production.get("/metrics", headers={"Authorization": f"Bearer {production.metrics_token}"})
     assert metrics.status_code == 200
-    for gauge in ("backoffice_backorders_open 1.0", "backoffice_units_waiting 2.0", "backoffice_purchase_order_lines_late 0.0",
-                  "backoffice_batch_last_run_age_seconds", "backoffice_message_due_oldest_seconds", "django_http_requests_total"):
+    for gauge in (
+        "backoffice_backorders_open 1.0",
+        "backoffice_units_waiting 2.0",
+        "backoffice_purchase_order_lines_late 0.0",
+        "backoffice_batch_last_run_age_seconds",
+        "backoffice_message_due_oldest_seconds",
+        "django_http_requests_total",
+    ):
         assert gauge in metrics.text
 
     # One JSON log line per request, with its id

@@ -137,7 +137,11 @@ def test_pegging_sets_the_eta_from_the_expected_date_and_keeps_the_promised_date
     assert backorder.eta == datetime.date(2026, 3, 10)  # expected 8 March + 2 handling days
     assert backorder.promised_date == datetime.date(2026, 3, 8)
     [change] = EtaChange.objects.all()
-    assert (change.old_eta, change.new_eta, change.cause) == (datetime.date(2026, 3, 8), datetime.date(2026, 3, 10), "purchase_order")
+    assert (change.old_eta, change.new_eta, change.cause) == (
+        datetime.date(2026, 3, 8),
+        datetime.date(2026, 3, 10),
+        "purchase_order",
+    )
 
 
 def test_before_a_purchase_order_the_eta_includes_the_suppliers_wait_window():

@@ -131,11 +131,22 @@ def test_the_supplier_page_and_the_dashboard_count_on_time_over_the_same_90_days
     now = MONDAY
     for days_ago, late in [(120, 5), (10, 0)]:
         received = now - datetime.timedelta(days=days_ago)
-        po = PurchaseOrder.objects.create(number=f"PO-{days_ago}", supplier=supplier, status="received",
-                                          created_at=received, sent_at=received - datetime.timedelta(days=10))
+        po = PurchaseOrder.objects.create(
+            number=f"PO-{days_ago}",
+            supplier=supplier,
+            status="received",
+            created_at=received,
+            sent_at=received - datetime.timedelta(days=10),
+        )
         PurchaseOrderLine.objects.create(
-            purchase_order=po, product=item.product, supplier_sku="S", quantity=1, received=1, unit_cost=1,
-            expected_date=received.date(), first_expected_date=received.date() - datetime.timedelta(days=late),
+            purchase_order=po,
+            product=item.product,
+            supplier_sku="S",
+            quantity=1,
+            received=1,
+            unit_cost=1,
+            expected_date=received.date(),
+            first_expected_date=received.date() - datetime.timedelta(days=late),
             received_at=received,
         )
 

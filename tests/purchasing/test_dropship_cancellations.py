@@ -26,14 +26,17 @@ def clock():
 def dropship_order(units, language="de"):
     item = SupplierItemFactory(
         product=ProductFactory(sku="DROP-1", dropship=True, price=Decimal("99.00")),
-        supplier=SupplierFactory(language=language), supplier_sku="S-DROP-1",
+        supplier=SupplierFactory(language=language),
+        supplier_sku="S-DROP-1",
     )
     order = place((item.product, units))
     batching.batch_backorders()
     return item, order, PurchaseOrder.objects.get(dropship_order=order)
 
 
-def test_cancelling_part_of_a_sent_dropship_line_shrinks_it_and_tells_the_supplier_once(django_capture_on_commit_callbacks):
+def test_cancelling_part_of_a_sent_dropship_line_shrinks_it_and_tells_the_supplier_once(
+    django_capture_on_commit_callbacks,
+):
     # Given a dropship order of 3, its purchase order sent to a German supplier
     item, order, po = dropship_order(3)
     lifecycle.send_purchase_order(po.number)

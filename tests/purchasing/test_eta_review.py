@@ -106,8 +106,11 @@ def test_a_product_nobody_supplies_moves_once_per_lead_time_and_its_customer_hea
     assert {move.cause for move in moves} == {"review"}
     assert all(move.new_eta == move.changed_at.date() + datetime.timedelta(days=14) for move in moves)
     # And its customer got three proactive emails at most, never two within a week
-    sent = list(CustomerMessage.objects.filter(order=order, kind__in=CustomerMessage.PROACTIVE).order_by("sent_at")
-                .values_list("sent_at", flat=True))
+    sent = list(
+        CustomerMessage.objects.filter(order=order, kind__in=CustomerMessage.PROACTIVE)
+        .order_by("sent_at")
+        .values_list("sent_at", flat=True)
+    )
     assert 1 <= len(sent) <= 3
     assert all(later - earlier >= datetime.timedelta(days=7) for earlier, later in zip(sent, sent[1:]))
     # And once the three were spent, the next move put the order on the worklist for a personal word
@@ -223,7 +226,9 @@ def test_two_workers_reviewing_at_once_move_and_tell_each_backorder_once():
 
 
 def test_availability_never_names_a_restock_date_that_has_passed():
-    item = SupplierItemFactory(product=ProductFactory(sku="CUP-9"), supplier=SupplierFactory(lead_time_days=4, max_wait_hours=0))
+    item = SupplierItemFactory(
+        product=ProductFactory(sku="CUP-9"), supplier=SupplierFactory(lead_time_days=4, max_wait_hours=0)
+    )
     with time_machine.travel(MONDAY, tick=False):
         place((item.product, 1))
         batching.batch_backorders()
@@ -299,7 +304,6 @@ def test_the_review_job_is_scheduled_every_morning_after_the_late_lines():
     assert schedule["review-etas"]["task"] == "purchasing.tasks.review_etas"
     late, review = schedule["mark-late-purchase-order-lines"]["schedule"], schedule["review-etas"]["schedule"]
     assert (late.hour, review.hour) == ({6}, {6}) and min(late.minute) < min(review.minute)
-
 
 
 def test_the_review_costs_the_same_queries_for_30_as_for_300_backorders():

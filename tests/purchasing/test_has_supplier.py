@@ -18,7 +18,9 @@ def test_a_backorder_on_a_purchase_order_has_a_supplier_even_when_its_item_is_no
     supplied = SupplierItemFactory(supplier__min_order_value=10_000)  # waits for its quota
     ordered = SupplierItemFactory()
     waits_for_supplier, waits_on_order, waits_for_nobody = (
-        place((supplied.product, 1)), place((ordered.product, 1)), place((ProductFactory(), 1)),
+        place((supplied.product, 1)),
+        place((ordered.product, 1)),
+        place((ProductFactory(), 1)),
     )
     batch_backorders()
     assert waits_on_order.backorders.get().po_line is not None

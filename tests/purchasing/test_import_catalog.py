@@ -21,21 +21,29 @@ def write(tmp_path, name, text):
 
 
 def test_products_import_from_csv_and_again_without_duplicates(tmp_path, capsys):
-    path = write(tmp_path, "products.csv", "sku,name,price,backorderable,dropship\nTEA-9,Oolong,12.90,1,0\nPOT-9,Kyusu,45.00,0,0\n")
+    path = write(
+        tmp_path,
+        "products.csv",
+        "sku,name,price,backorderable,dropship\nTEA-9,Oolong,12.90,1,0\nPOT-9,Kyusu,45.00,0,0\n",
+    )
 
     call_command("import_catalog", path)
     call_command("import_catalog", path)
 
     assert list(Product.objects.order_by("sku").values_list("sku", "price", "backorderable")) == [
-        ("POT-9", Decimal("45.00"), False), ("TEA-9", Decimal("12.90"), True),
+        ("POT-9", Decimal("45.00"), False),
+        ("TEA-9", Decimal("12.90"), True),
     ]
     assert Product.objects.get(sku="TEA-9").stock.on_hand == 0  # every product has its stock row
     assert "0 new, 0 updated, 2 unchanged" in capsys.readouterr().out
 
 
 def test_every_bad_row_is_reported_and_nothing_is_imported(tmp_path, capsys):
-    path = write(tmp_path, "products.csv",
-                 "sku,name,price,backorderable,dropship\nGOOD-1,Fine,1.00,1,0\nBAD SKU,x,-1,1,0\nNEW-2,,abc,1,0\n")
+    path = write(
+        tmp_path,
+        "products.csv",
+        "sku,name,price,backorderable,dropship\nGOOD-1,Fine,1.00,1,0\nBAD SKU,x,-1,1,0\nNEW-2,,abc,1,0\n",
+    )
 
     with pytest.raises(CommandError, match="4 problems in products.csv; nothing was imported"):
         call_command("import_catalog", path)
@@ -51,8 +59,12 @@ def test_every_bad_row_is_reported_and_nothing_is_imported(tmp_path, capsys):
 
 
 def test_a_dry_run_checks_and_imports_nothing(tmp_path, capsys):
-    path = write(tmp_path, "suppliers.csv", "code,name,email,language,lead_time_days,min_order_value,max_wait_hours,auto_send\n"
-                                            "acme,ACME,po@acme.example,en,9,150.00,48,1\n")
+    path = write(
+        tmp_path,
+        "suppliers.csv",
+        "code,name,email,language,lead_time_days,min_order_value,max_wait_hours,auto_send\n"
+        "acme,ACME,po@acme.example,en,9,150.00,48,1\n",
+    )
 
     call_command("import_catalog", path, "--dry-run")
 
@@ -66,7 +78,18 @@ def test_supplier_items_from_xlsx_name_missing_suppliers_and_second_preferred(tm
     ProductFactory(sku="TEA-9")
     book = openpyxl.Workbook()
     sheet = book.active
-    sheet.append(["supplier", "sku", "supplier_sku", "unit_cost", "min_order_quantity", "pack_size", "lead_time_days", "preferred"])
+    sheet.append(
+        [
+            "supplier",
+            "sku",
+            "supplier_sku",
+            "unit_cost",
+            "min_order_quantity",
+            "pack_size",
+            "lead_time_days",
+            "preferred",
+        ]
+    )
     sheet.append(["acme", "TEA-9", "A-1", 3.5, 10, 5, None, 1])
     sheet.append(["bolt", "TEA-9", "B-1", 3.2, 1, 1, None, 1])
     sheet.append(["nobody", "TEA-9", "N-1", 3.0, 1, 1, None, 0])

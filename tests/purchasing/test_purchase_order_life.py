@@ -67,6 +67,7 @@ def test_german_suppliers_get_german_mail(clock):
 def test_auto_send_suppliers_get_their_order_when_it_is_created(clock, django_capture_on_commit_callbacks, settings):
     settings.CELERY_TASK_ALWAYS_EAGER = True
     from backoffice.celery import app
+
     app.conf.task_always_eager = True
     try:
         item = SupplierItemFactory(supplier=SupplierFactory(auto_send=True))

@@ -43,9 +43,15 @@ def test_purchase_order_pages_open_and_show_the_last_batch_run(client, po):
     assert "O-1" in detail  # the waiting customer pegged to it
     cells = dict(re.findall(r'<td class="field-(for_\w+)">\s*<p>(\d+)</p>', detail))
     assert cells == {"for_customers": "3", "for_stock": "2"}  # 3 waiting, packs of 5
-    for url in ["/admin/purchasing/supplier/", "/admin/purchasing/supplieritem/", "/admin/purchasing/batchrun/",
-                "/admin/purchasing/purchaseorder/?late=yes", "/admin/orders/backorder/?supplier=none",
-                "/admin/purchasing/supplier/import/", "/admin/django_celery_beat/periodictask/"]:
+    for url in [
+        "/admin/purchasing/supplier/",
+        "/admin/purchasing/supplieritem/",
+        "/admin/purchasing/batchrun/",
+        "/admin/purchasing/purchaseorder/?late=yes",
+        "/admin/orders/backorder/?supplier=none",
+        "/admin/purchasing/supplier/import/",
+        "/admin/django_celery_beat/periodictask/",
+    ]:
         assert client.get(url).status_code in (200, 403), url
 
 
@@ -70,8 +76,14 @@ def test_receiving_per_line_fills_the_waiting_order_and_over_receipt_needs_a_tic
     login(client, "Warehouse")
     url = reverse("admin:purchasing_purchaseorder_changelist")
     line = purchase_order.lines.get()
-    form = {"action": "receive", ACTION_CHECKBOX_NAME: [purchase_order.pk], "apply": "1",
-            "form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1", "form-0-line": line.pk}
+    form = {
+        "action": "receive",
+        ACTION_CHECKBOX_NAME: [purchase_order.pk],
+        "apply": "1",
+        "form-TOTAL_FORMS": "1",
+        "form-INITIAL_FORMS": "1",
+        "form-0-line": line.pk,
+    }
 
     refused = client.post(url, {**form, "form-0-quantity": "7"})
     assert "would exceed the 5 still outstanding" in refused.content.decode()
@@ -89,10 +101,18 @@ def test_recording_the_suppliers_date_moves_the_customers_eta(client, po):
     login(client, "Purchasing")
     line = purchase_order.lines.get()
 
-    client.post(reverse("admin:purchasing_purchaseorder_changelist"), {
-        "action": "confirm", ACTION_CHECKBOX_NAME: [purchase_order.pk], "apply": "1",
-        "form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1", "form-0-line": line.pk, "form-0-expected_date": "2030-01-10",
-    })
+    client.post(
+        reverse("admin:purchasing_purchaseorder_changelist"),
+        {
+            "action": "confirm",
+            ACTION_CHECKBOX_NAME: [purchase_order.pk],
+            "apply": "1",
+            "form-TOTAL_FORMS": "1",
+            "form-INITIAL_FORMS": "1",
+            "form-0-line": line.pk,
+            "form-0-expected_date": "2030-01-10",
+        },
+    )
 
     line.refresh_from_db()
     assert line.expected_date == datetime.date(2030, 1, 10)
@@ -120,12 +140,20 @@ def test_receiving_on_several_orders_changes_none_of_them_when_one_is_refused(cl
     lines = [purchase_order.lines.get() for purchase_order in pos]
     login(client, "Warehouse")
 
-    response = client.post(reverse("admin:purchasing_purchaseorder_changelist"), {
-        "action": "receive", ACTION_CHECKBOX_NAME: [po.pk for po in pos], "apply": "1",
-        "form-TOTAL_FORMS": "2", "form-INITIAL_FORMS": "2",
-        "form-0-line": lines[0].pk, "form-0-quantity": "2",
-        "form-1-line": lines[1].pk, "form-1-quantity": "9",  # more than ordered, not ticked
-    })
+    response = client.post(
+        reverse("admin:purchasing_purchaseorder_changelist"),
+        {
+            "action": "receive",
+            ACTION_CHECKBOX_NAME: [po.pk for po in pos],
+            "apply": "1",
+            "form-TOTAL_FORMS": "2",
+            "form-INITIAL_FORMS": "2",
+            "form-0-line": lines[0].pk,
+            "form-0-quantity": "2",
+            "form-1-line": lines[1].pk,
+            "form-1-quantity": "9",  # more than ordered, not ticked
+        },
+    )
 
     assert "would exceed" in response.content.decode()
     assert [line.received for line in PurchaseOrderLine.objects.order_by("purchase_order_id")] == [0, 0]

@@ -44,11 +44,19 @@ def stocked(on_hand=0, lead_time_days=10, **item):
 def history(item, units_per_day, lines=1, backordered=0):
     """Daily units ending yesterday, oldest first."""
     start = TODAY - datetime.timedelta(days=len(units_per_day))
-    DemandDay.objects.bulk_create([
-        DemandDay(product=item.product, day=start + datetime.timedelta(days=n), units_ordered=units, lines=lines,
-                  lines_backordered=backordered, units_cancelled=0)
-        for n, units in enumerate(units_per_day)
-    ])
+    DemandDay.objects.bulk_create(
+        [
+            DemandDay(
+                product=item.product,
+                day=start + datetime.timedelta(days=n),
+                units_ordered=units,
+                lines=lines,
+                lines_backordered=backordered,
+                units_cancelled=0,
+            )
+            for n, units in enumerate(units_per_day)
+        ]
+    )
 
 
 def figures(item):
@@ -124,11 +132,22 @@ def test_a_supplier_without_enough_deliveries_is_planned_with_its_nominal_lead_t
     slow = SupplierFactory(lead_time_days=9)
     for days in [6, 7, 8, 9, 20]:  # five deliveries, sent `days` before they arrived
         item = SupplierItemFactory(supplier=slow)
-        po = PurchaseOrder.objects.create(number=f"PO-{days}", supplier=slow, status="received", created_at=MONDAY,
-                                          sent_at=MONDAY - datetime.timedelta(days=days + 1))
+        po = PurchaseOrder.objects.create(
+            number=f"PO-{days}",
+            supplier=slow,
+            status="received",
+            created_at=MONDAY,
+            sent_at=MONDAY - datetime.timedelta(days=days + 1),
+        )
         PurchaseOrderLine.objects.create(
-            purchase_order=po, product=item.product, supplier_sku="S", quantity=5, received=5, unit_cost=1,
-            expected_date=TODAY, first_expected_date=TODAY - datetime.timedelta(days=2 if days == 20 else 0),
+            purchase_order=po,
+            product=item.product,
+            supplier_sku="S",
+            quantity=5,
+            received=5,
+            unit_cost=1,
+            expected_date=TODAY,
+            first_expected_date=TODAY - datetime.timedelta(days=2 if days == 20 else 0),
             received_at=MONDAY - datetime.timedelta(days=1),
         )
 
@@ -203,7 +222,9 @@ def test_the_demand_history_is_rebuilt_from_the_orders(clock):
     refresh_demand()
     refresh_demand()  # twice: the same rows
 
-    days = {d.day: (d.units_ordered, d.lines, d.lines_backordered) for d in DemandDay.objects.filter(product=item.product)}
+    days = {
+        d.day: (d.units_ordered, d.lines, d.lines_backordered) for d in DemandDay.objects.filter(product=item.product)
+    }
     assert days == {TODAY: (7, 2, 1), TODAY - datetime.timedelta(days=1): (1, 1, 0)}
 
 
@@ -231,9 +252,19 @@ def test_the_reorder_api_gives_one_product_and_the_list_below_the_reorder_point(
 
     assert one.status_code == 200
     assert one.json() == {
-        "sku": low.product.sku, "daily_demand": 4.0, "demand_std": 0.0, "lead_time_days": 10, "lead_time_source": "nominal",
-        "service_level": 0.95, "safety_stock": 0, "reorder_point": 40, "order_up_to": 96, "projected_available": 30,
-        "suggested_quantity": 66, "days_of_cover": 7.5, "backorder_rate_90d": 0.0,
+        "sku": low.product.sku,
+        "daily_demand": 4.0,
+        "demand_std": 0.0,
+        "lead_time_days": 10,
+        "lead_time_source": "nominal",
+        "service_level": 0.95,
+        "safety_stock": 0,
+        "reorder_point": 40,
+        "order_up_to": 96,
+        "projected_available": 30,
+        "suggested_quantity": 66,
+        "days_of_cover": 7.5,
+        "backorder_rate_90d": 0.0,
     }
     assert [row["sku"] for row in below.json()] == [low.product.sku]
     assert [row["sku"] for row in of_supplier.json()] == [plenty.product.sku]

@@ -10,8 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from kernel.admin_tools import CappedPaginator
 from backoffice.dashboard import refresh_dashboard
+from kernel.admin_tools import CappedPaginator
 from notifications.worklist import refresh_worklist
 from orders.models import Order
 from tests.factories import CustomerFactory, ProductFactory, UserFactory, place
@@ -38,8 +38,11 @@ def admin_client(client, db):
 def shop_with(orders, products):
     """`orders` orders of two lines each, one of them backordered."""
     for index in range(orders):
-        place((products[index % (len(products) - 1)], 1), (products[-1], 2),
-              customer=CustomerFactory.build(name=f"Greta Krüger {index}", language="en"))
+        place(
+            (products[index % (len(products) - 1)], 1),
+            (products[-1], 2),
+            customer=CustomerFactory.build(name=f"Greta Krüger {index}", language="en"),
+        )
 
 
 def queries(client, url):
@@ -51,11 +54,23 @@ def queries(client, url):
 
 
 PAGES = [
-    ORDERS, f"{ORDERS}?q=customer1@example.org", f"{ORDERS}?q=T10001", f"{ORDERS}?q=SKU-", f"{ORDERS}?q=Krüger",
-    f"{ORDERS}?status__exact=awaiting_stock", f"{ORDERS}?waiting=0",
-    BACKORDERS, f"{BACKORDERS}?status__exact=open", f"{BACKORDERS}?q=SKU-",
-    f"{CUSTOMERS}?q=Krüger", MESSAGES, f"{MESSAGES}?q=customer1@example.org",
-    WORKLIST, f"{WORKLIST}?past_promised=true", f"{WORKLIST}?q=Krüger", reverse("dashboard"),
+    ORDERS,
+    f"{ORDERS}?q=customer1@example.org",
+    f"{ORDERS}?q=T10001",
+    f"{ORDERS}?q=SKU-",
+    f"{ORDERS}?q=Krüger",
+    f"{ORDERS}?status__exact=awaiting_stock",
+    f"{ORDERS}?waiting=0",
+    BACKORDERS,
+    f"{BACKORDERS}?status__exact=open",
+    f"{BACKORDERS}?q=SKU-",
+    f"{CUSTOMERS}?q=Krüger",
+    MESSAGES,
+    f"{MESSAGES}?q=customer1@example.org",
+    WORKLIST,
+    f"{WORKLIST}?past_promised=true",
+    f"{WORKLIST}?q=Krüger",
+    reverse("dashboard"),
 ]
 
 
@@ -66,13 +81,17 @@ def test_every_daily_page_reads_in_the_same_queries_for_5_or_25_orders(admin_cli
     shop_with(5, products)
     refresh_worklist(), refresh_dashboard()
     few = {url: queries(admin_client, url) for url in PAGES}
-    few_order_page = queries(admin_client, reverse("admin:orders_order_change", args=[Order.objects.order_by("pk").last().pk]))
+    few_order_page = queries(
+        admin_client, reverse("admin:orders_order_change", args=[Order.objects.order_by("pk").last().pk])
+    )
 
     # When it has five times as many
     shop_with(20, products)
     refresh_worklist(), refresh_dashboard()
     many = {url: queries(admin_client, url) for url in PAGES}
-    many_order_page = queries(admin_client, reverse("admin:orders_order_change", args=[Order.objects.order_by("pk").last().pk]))
+    many_order_page = queries(
+        admin_client, reverse("admin:orders_order_change", args=[Order.objects.order_by("pk").last().pk])
+    )
 
     # Then no page needs more queries
     assert {url: count for url, count in many.items() if count != few[url]} == {}
@@ -85,8 +104,12 @@ def orders_to_find(db, settings):
     settings.BACKORDER_DEFAULT_LEAD_TIME_DAYS = 10
     teapot = ProductFactory(sku="TEA-POT-1", name="Teapot")
     kettle = ProductFactory(sku="KET-7", name="Kettle")
-    greta = place((teapot, 1), number="W-1001", customer=CustomerFactory.build(email="Greta@Example.org", name="Greta Krüger"))
-    jonas = place((kettle, 2), number="W-1002", customer=CustomerFactory.build(email="jonas@example.org", name="Jonas Weber"))
+    greta = place(
+        (teapot, 1), number="W-1001", customer=CustomerFactory.build(email="Greta@Example.org", name="Greta Krüger")
+    )
+    jonas = place(
+        (kettle, 2), number="W-1002", customer=CustomerFactory.build(email="jonas@example.org", name="Jonas Weber")
+    )
     return greta, jonas
 
 
@@ -96,15 +119,18 @@ def found(client, url, term):
     return sorted(str(obj) for obj in response.context["cl"].result_list)
 
 
-@pytest.mark.parametrize("term, numbers", [
-    ("W-1001", ["W-1001"]),            # the order number, exactly
-    ("w-1002", ["W-1002"]),            # in any case
-    ("greta@example.org", ["W-1001"]),  # an email address, exactly, in any case
-    ("krüger", ["W-1001"]),            # part of a customer's name
-    ("POT", ["W-1001"]),               # part of a SKU
-    ("KET-7", ["W-1002"]),             # a whole SKU
-    ("example.org", []),               # not part of an email address: that would read every customer
-])
+@pytest.mark.parametrize(
+    "term, numbers",
+    [
+        ("W-1001", ["W-1001"]),  # the order number, exactly
+        ("w-1002", ["W-1002"]),  # in any case
+        ("greta@example.org", ["W-1001"]),  # an email address, exactly, in any case
+        ("krüger", ["W-1001"]),  # part of a customer's name
+        ("POT", ["W-1001"]),  # part of a SKU
+        ("KET-7", ["W-1002"]),  # a whole SKU
+        ("example.org", []),  # not part of an email address: that would read every customer
+    ],
+)
 def test_the_order_search_finds_by_number_email_name_and_sku(admin_client, orders_to_find, term, numbers):
     assert found(admin_client, ORDERS, term) == numbers
 

@@ -48,19 +48,26 @@ def sign(secret, body):
     return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
 
 
-def shopify_headers(body, topic="orders/create", webhook_id="b54557e4-bdd9-4b37-8a5f-bf7d70bcd043", secret=SHOPIFY_SECRET):
+def shopify_headers(
+    body, topic="orders/create", webhook_id="b54557e4-bdd9-4b37-8a5f-bf7d70bcd043", secret=SHOPIFY_SECRET
+):
     return {
-        "HTTP_X_SHOPIFY_HMAC_SHA256": sign(secret, body), "HTTP_X_SHOPIFY_TOPIC": topic,
-        "HTTP_X_SHOPIFY_SHOP_DOMAIN": "jsmith.myshopify.com", "HTTP_X_SHOPIFY_API_VERSION": "2025-10",
+        "HTTP_X_SHOPIFY_HMAC_SHA256": sign(secret, body),
+        "HTTP_X_SHOPIFY_TOPIC": topic,
+        "HTTP_X_SHOPIFY_SHOP_DOMAIN": "jsmith.myshopify.com",
+        "HTTP_X_SHOPIFY_API_VERSION": "2025-10",
         "HTTP_X_SHOPIFY_WEBHOOK_ID": webhook_id,
     }
 
 
 def woo_headers(body, topic="order.created", secret=WOO_SECRET):
     return {
-        "HTTP_X_WC_WEBHOOK_SOURCE": "https://example.com/", "HTTP_X_WC_WEBHOOK_TOPIC": topic,
-        "HTTP_X_WC_WEBHOOK_RESOURCE": "order", "HTTP_X_WC_WEBHOOK_EVENT": topic.split(".")[-1],
-        "HTTP_X_WC_WEBHOOK_SIGNATURE": sign(secret, body), "HTTP_X_WC_WEBHOOK_ID": "142",
+        "HTTP_X_WC_WEBHOOK_SOURCE": "https://example.com/",
+        "HTTP_X_WC_WEBHOOK_TOPIC": topic,
+        "HTTP_X_WC_WEBHOOK_RESOURCE": "order",
+        "HTTP_X_WC_WEBHOOK_EVENT": topic.split(".")[-1],
+        "HTTP_X_WC_WEBHOOK_SIGNATURE": sign(secret, body),
+        "HTTP_X_WC_WEBHOOK_ID": "142",
         "HTTP_X_WC_WEBHOOK_DELIVERY_ID": hashlib.md5(body).hexdigest(),
     }
 
@@ -74,8 +81,14 @@ def body_of(payload):
 def shopify(db):
     from shops.connections import connect_shop
 
-    connection, _ = connect_shop("SHOP", platform="shopify", url="https://jsmith.myshopify.com", language="de",
-                                 webhook_secret=SHOPIFY_SECRET, access_token="shpat_token")
+    connection, _ = connect_shop(
+        "SHOP",
+        platform="shopify",
+        url="https://jsmith.myshopify.com",
+        language="de",
+        webhook_secret=SHOPIFY_SECRET,
+        access_token="shpat_token",
+    )
     return connection
 
 
@@ -83,9 +96,15 @@ def shopify(db):
 def woo(db):
     from shops.connections import connect_shop
 
-    connection, _ = connect_shop("WOO", platform="woocommerce", url="https://example.com", language="de",
-                                 webhook_secret=WOO_SECRET.replace("&", "&amp;"),  # as WordPress stores it
-                                 consumer_key="ck_key", consumer_secret="cs_secret")
+    connection, _ = connect_shop(
+        "WOO",
+        platform="woocommerce",
+        url="https://example.com",
+        language="de",
+        webhook_secret=WOO_SECRET.replace("&", "&amp;"),  # as WordPress stores it
+        consumer_key="ck_key",
+        consumer_secret="cs_secret",
+    )
     return connection
 
 
@@ -101,20 +120,45 @@ def as_graphql(order):
     asks for, named as in the API's Order and LineItem objects)."""
     ship_to = order.get("shipping_address") or {}
     return {
-        "legacyResourceId": str(order["id"]), "name": order["name"], "email": order["email"],
-        "customerLocale": order["customer_locale"], "currencyCode": order["currency"], "updatedAt": order["updated_at"],
-        "cancelledAt": order["cancelled_at"], "displayFinancialStatus": order["financial_status"].upper(),
-        "customer": {"firstName": order["customer"]["first_name"], "lastName": order["customer"]["last_name"],
-                     "email": order["customer"]["email"]},
-        "shippingAddress": {"name": ship_to.get("name"), "company": ship_to.get("company"), "address1": ship_to.get("address1"),
-                            "address2": ship_to.get("address2"), "zip": ship_to.get("zip"), "city": ship_to.get("city"),
-                            "province": ship_to.get("province"), "countryCodeV2": ship_to.get("country_code")},
-        "lineItems": {"nodes": [{
-            "id": item["admin_graphql_api_id"], "sku": item["sku"], "name": item["name"], "quantity": item["quantity"],
-            "currentQuantity": item["current_quantity"], "requiresShipping": item["requires_shipping"],
-            "isGiftCard": item["gift_card"], "originalUnitPriceSet": {"shopMoney": {"amount": item["price"]}},
-            "discountAllocations": [],
-        } for item in order["line_items"]]},
+        "legacyResourceId": str(order["id"]),
+        "name": order["name"],
+        "email": order["email"],
+        "customerLocale": order["customer_locale"],
+        "currencyCode": order["currency"],
+        "updatedAt": order["updated_at"],
+        "cancelledAt": order["cancelled_at"],
+        "displayFinancialStatus": order["financial_status"].upper(),
+        "customer": {
+            "firstName": order["customer"]["first_name"],
+            "lastName": order["customer"]["last_name"],
+            "email": order["customer"]["email"],
+        },
+        "shippingAddress": {
+            "name": ship_to.get("name"),
+            "company": ship_to.get("company"),
+            "address1": ship_to.get("address1"),
+            "address2": ship_to.get("address2"),
+            "zip": ship_to.get("zip"),
+            "city": ship_to.get("city"),
+            "province": ship_to.get("province"),
+            "countryCodeV2": ship_to.get("country_code"),
+        },
+        "lineItems": {
+            "nodes": [
+                {
+                    "id": item["admin_graphql_api_id"],
+                    "sku": item["sku"],
+                    "name": item["name"],
+                    "quantity": item["quantity"],
+                    "currentQuantity": item["current_quantity"],
+                    "requiresShipping": item["requires_shipping"],
+                    "isGiftCard": item["gift_card"],
+                    "originalUnitPriceSet": {"shopMoney": {"amount": item["price"]}},
+                    "discountAllocations": [],
+                }
+                for item in order["line_items"]
+            ]
+        },
     }
 
 

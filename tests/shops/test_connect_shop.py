@@ -24,12 +24,25 @@ def test_connect_shop_reads_the_secrets_from_the_environment_and_prints_the_webh
     out = io.StringIO()
 
     # When the merchant connects the Shopify shop
-    call_command("connect_shop", "TEEHAUS", "--platform", "shopify", "--url", "https://teehaus.myshopify.com/",
-                 "--language", "en", stdout=out)
+    call_command(
+        "connect_shop",
+        "TEEHAUS",
+        "--platform",
+        "shopify",
+        "--url",
+        "https://teehaus.myshopify.com/",
+        "--language",
+        "en",
+        stdout=out,
+    )
 
     # Then it is connected, the URL to paste is printed, and no secret is
     connection = ShopConnection.objects.get(code="TEEHAUS")
-    assert (connection.platform, connection.url, connection.language) == ("shopify", "https://teehaus.myshopify.com", "en")
+    assert (connection.platform, connection.url, connection.language) == (
+        "shopify",
+        "https://teehaus.myshopify.com",
+        "en",
+    )
     assert "Webhook URL: https://backoffice.example/shops/TEEHAUS/webhook/" in out.getvalue()
     assert SHOPIFY_SECRET not in out.getvalue() and "shpat_0123456789" not in out.getvalue()
     # and the secrets are stored encrypted, readable with the key
@@ -41,7 +54,9 @@ def test_connecting_again_updates_the_connection_and_keeps_secrets_not_given(mon
     monkeypatch.setenv("SHOP_WEBHOOK_SECRET", "first")
     monkeypatch.setenv("SHOP_CONSUMER_KEY", "ck_1")
     monkeypatch.setenv("SHOP_CONSUMER_SECRET", "cs_1")
-    call_command("connect_shop", "WOO", "--platform", "woocommerce", "--url", "https://shop.example", stdout=io.StringIO())
+    call_command(
+        "connect_shop", "WOO", "--platform", "woocommerce", "--url", "https://shop.example", stdout=io.StringIO()
+    )
 
     monkeypatch.setenv("SHOP_WEBHOOK_SECRET", "second")
     monkeypatch.delenv("SHOP_CONSUMER_KEY")
@@ -51,7 +66,10 @@ def test_connecting_again_updates_the_connection_and_keeps_secrets_not_given(mon
     connection = ShopConnection.objects.get()
     assert "Updated shop WOO" in out.getvalue()
     assert connection.url == "https://www.shop.example"
-    assert (secrets.secret(connection, "webhook_secret"), secrets.secret(connection, "consumer_key")) == ("second", "ck_1")
+    assert (secrets.secret(connection, "webhook_secret"), secrets.secret(connection, "consumer_key")) == (
+        "second",
+        "ck_1",
+    )
 
 
 def test_a_new_connection_without_its_secrets_is_refused_naming_them(monkeypatch):
@@ -59,7 +77,9 @@ def test_a_new_connection_without_its_secrets_is_refused_naming_them(monkeypatch
     monkeypatch.setenv("SHOP_WEBHOOK_SECRET", "x")
 
     with pytest.raises(CommandError, match="needs SHOP_ACCESS_TOKEN"):
-        call_command("connect_shop", "S", "--platform", "shopify", "--url", "https://s.myshopify.com", stdout=io.StringIO())
+        call_command(
+            "connect_shop", "S", "--platform", "shopify", "--url", "https://s.myshopify.com", stdout=io.StringIO()
+        )
 
     assert not ShopConnection.objects.exists()
 
@@ -78,8 +98,9 @@ def test_a_shop_over_plain_http_is_refused_its_keys_would_travel_in_clear(monkey
     monkeypatch.setenv("SHOP_CONSUMER_SECRET", "cs")
 
     with pytest.raises(CommandError, match="Shop URL 'http://shop.example.org': give the address with https://"):
-        call_command("connect_shop", "W", "--platform", "woocommerce", "--url", "http://shop.example.org",
-                     stdout=io.StringIO())
+        call_command(
+            "connect_shop", "W", "--platform", "woocommerce", "--url", "http://shop.example.org", stdout=io.StringIO()
+        )
 
     assert not ShopConnection.objects.exists()
 

@@ -49,13 +49,22 @@ def test_the_same_order_by_webhook_and_by_sync_at_once_is_one_order(shopify, htt
         ProductFactory(sku=sku)
     on(shopify, httpserver)
     order = shopify_order()
-    event = InboxEvent.objects.create(connection=shopify, delivery_key="webhook-1", topic="orders/create",
-                                      shop_order_id=str(order["id"]), body=body_of(order).decode(), received_at=clock.now())
+    event = InboxEvent.objects.create(
+        connection=shopify,
+        delivery_key="webhook-1",
+        topic="orders/create",
+        shop_order_id=str(order["id"]),
+        body=body_of(order).decode(),
+        received_at=clock.now(),
+    )
 
     def shop(request):
         query = request.get_json()["query"]
-        data = ({"orders": {"pageInfo": {"hasNextPage": False, "endCursor": None}, "nodes": [as_graphql(order)]}}
-                if "OrdersSince" in query else {"productVariants": {"nodes": []}})
+        data = (
+            {"orders": {"pageInfo": {"hasNextPage": False, "endCursor": None}, "nodes": [as_graphql(order)]}}
+            if "OrdersSince" in query
+            else {"productVariants": {"nodes": []}}
+        )
         return Response(json.dumps(graphql_answer(data)), status=200, content_type="application/json")
 
     httpserver.expect_request("/admin/api/2025-10/graphql.json", method="POST").respond_with_handler(shop)
@@ -75,10 +84,21 @@ def test_the_webhooks_event_and_the_syncs_event_applied_at_the_same_moment_are_o
     for sku in ("SKU2006-001", "SKU2006-020", "SKU2006-035"):
         ProductFactory(sku=sku)
     order = shopify_order()
-    webhook = InboxEvent.objects.create(connection=shopify, delivery_key="webhook-1", topic="orders/create",
-                                        shop_order_id=str(order["id"]), body=body_of(order).decode(), received_at=clock.now())
-    synced = inbox.record(shopify, shopify_platform.sync_key(order["id"], order["updated_at"]), platforms.SYNC_TOPIC,
-                          str(order["id"]), json.dumps(as_graphql(order)))
+    webhook = InboxEvent.objects.create(
+        connection=shopify,
+        delivery_key="webhook-1",
+        topic="orders/create",
+        shop_order_id=str(order["id"]),
+        body=body_of(order).decode(),
+        received_at=clock.now(),
+    )
+    synced = inbox.record(
+        shopify,
+        shopify_platform.sync_key(order["id"], order["updated_at"]),
+        platforms.SYNC_TOPIC,
+        str(order["id"]),
+        json.dumps(as_graphql(order)),
+    )
 
     # When two workers apply them at the same moment
     outcomes = at_once(lambda: inbox.process_event(webhook.pk), lambda: inbox.process_event(synced.pk))

@@ -49,14 +49,30 @@ def test_a_sync_places_the_orders_the_webhooks_missed_reading_every_page(woo, pr
     ShopConnection.objects.filter(pk=woo.pk).update(watermark=NOW - datetime.timedelta(hours=1))
     first, second = woo_orders(woo_order(), woo_order(id=728, number="728"))
     httpserver.expect_ordered_request(
-        "/wp-json/wc/v3/orders", method="GET", headers={"Authorization": "Basic Y2tfa2V5OmNzX3NlY3JldA=="},
-        query_string={"modified_after": "2026-03-02T07:50:00", "dates_are_gmt": "true", "per_page": "100", "page": "1",
-                      "orderby": "modified", "order": "asc"},
+        "/wp-json/wc/v3/orders",
+        method="GET",
+        headers={"Authorization": "Basic Y2tfa2V5OmNzX3NlY3JldA=="},
+        query_string={
+            "modified_after": "2026-03-02T07:50:00",
+            "dates_are_gmt": "true",
+            "per_page": "100",
+            "page": "1",
+            "orderby": "modified",
+            "order": "asc",
+        },
     ).respond_with_json([first], headers={"X-WP-Total": "2", "X-WP-TotalPages": "2"})
-    httpserver.expect_ordered_request("/wp-json/wc/v3/orders", method="GET", query_string={
-        "modified_after": "2026-03-02T07:50:00", "dates_are_gmt": "true", "per_page": "100", "page": "2",
-        "orderby": "modified", "order": "asc",
-    }).respond_with_json([second], headers={"X-WP-Total": "2", "X-WP-TotalPages": "2"})
+    httpserver.expect_ordered_request(
+        "/wp-json/wc/v3/orders",
+        method="GET",
+        query_string={
+            "modified_after": "2026-03-02T07:50:00",
+            "dates_are_gmt": "true",
+            "per_page": "100",
+            "page": "2",
+            "orderby": "modified",
+            "order": "asc",
+        },
+    ).respond_with_json([second], headers={"X-WP-Total": "2", "X-WP-TotalPages": "2"})
     not_sold_here(httpserver)
 
     [result] = sync_shops()
@@ -70,17 +86,22 @@ def test_a_sync_places_the_orders_the_webhooks_missed_reading_every_page(woo, pr
 def test_twice_in_a_row_changes_nothing(woo, products, httpserver):
     on(woo, httpserver)
     httpserver.expect_request("/wp-json/wc/v3/orders", method="GET").respond_with_json(
-        woo_orders(woo_order()), headers={"X-WP-TotalPages": "1"})
+        woo_orders(woo_order()), headers={"X-WP-TotalPages": "1"}
+    )
     not_sold_here(httpserver)
     sync_shops()
-    before = (list(Order.objects.values_list("number", "status", "amount_authorised")),
-              list(InboxEvent.objects.values_list("delivery_key", "status", "attempts")))
+    before = (
+        list(Order.objects.values_list("number", "status", "amount_authorised")),
+        list(InboxEvent.objects.values_list("delivery_key", "status", "attempts")),
+    )
 
     [result] = sync_shops()
 
     assert result["events"] == {} and result["stock_pushed"] == 0
-    after = (list(Order.objects.values_list("number", "status", "amount_authorised")),
-             list(InboxEvent.objects.values_list("delivery_key", "status", "attempts")))
+    after = (
+        list(Order.objects.values_list("number", "status", "amount_authorised")),
+        list(InboxEvent.objects.values_list("delivery_key", "status", "attempts")),
+    )
     assert after == before
 
 
@@ -93,10 +114,23 @@ def test_a_shop_that_is_down_is_reported_and_never_stops_the_others(woo, shopify
     ProductFactory(sku="SKU2006-001"), ProductFactory(sku="SKU2006-020"), ProductFactory(sku="SKU2006-035")
     httpserver.expect_request("/down/wp-json/wc/v3/orders").respond_with_data("Service Unavailable", status=503)
     httpserver.expect_request("/admin/api/2025-10/graphql.json", method="POST").respond_with_handler(
-        lambda request: Response(status=200, content_type="application/json", response=json.dumps(
-            graphql_answer({"orders": {"pageInfo": {"hasNextPage": False, "endCursor": None},
-                                       "nodes": [as_graphql(shopify_order())]}})
-            if "OrdersSince" in request.get_json()["query"] else graphql_answer({"productVariants": {"nodes": []}}))))
+        lambda request: Response(
+            status=200,
+            content_type="application/json",
+            response=json.dumps(
+                graphql_answer(
+                    {
+                        "orders": {
+                            "pageInfo": {"hasNextPage": False, "endCursor": None},
+                            "nodes": [as_graphql(shopify_order())],
+                        }
+                    }
+                )
+                if "OrdersSince" in request.get_json()["query"]
+                else graphql_answer({"productVariants": {"nodes": []}})
+            ),
+        )
+    )
     out = io.StringIO()
 
     # When the sync runs
@@ -111,8 +145,9 @@ def test_a_shop_that_is_down_is_reported_and_never_stops_the_others(woo, shopify
 
     # When the shop is back, the next sync places its order
     httpserver.clear_all_handlers()
-    httpserver.expect_request("/down/wp-json/wc/v3/orders").respond_with_json(woo_orders(woo_order()),
-                                                                            headers={"X-WP-TotalPages": "1"})
+    httpserver.expect_request("/down/wp-json/wc/v3/orders").respond_with_json(
+        woo_orders(woo_order()), headers={"X-WP-TotalPages": "1"}
+    )
     not_sold_here(httpserver, "/down")
     call_command("sync_shops", "WOO", stdout=io.StringIO())
 

@@ -52,23 +52,56 @@ def shopify_fake(server, capture_errors=(), down=0):
             state["down"] -= 1
             return Response("Service Unavailable", status=503)
         if "FulfillmentOrders" in query:
-            data = {"order": {"fulfillmentOrders": {"nodes": [{"id": "gid://shopify/FulfillmentOrder/9", "status": "OPEN",
-                "lineItems": {"nodes": [
-                    {"id": "gid://shopify/FulfillmentOrderLineItem/91", "remainingQuantity": 1, "lineItem": {"sku": "SKU2006-001"}},
-                    {"id": "gid://shopify/FulfillmentOrderLineItem/92", "remainingQuantity": 1, "lineItem": {"sku": "SKU2006-020"}},
-                    {"id": "gid://shopify/FulfillmentOrderLineItem/93", "remainingQuantity": 1, "lineItem": {"sku": "SKU2006-035"}},
-                ]}}]}, "transactions": [{"id": "gid://shopify/OrderTransaction/77", "kind": "AUTHORIZATION", "status": "SUCCESS"}]}}
+            data = {
+                "order": {
+                    "fulfillmentOrders": {
+                        "nodes": [
+                            {
+                                "id": "gid://shopify/FulfillmentOrder/9",
+                                "status": "OPEN",
+                                "lineItems": {
+                                    "nodes": [
+                                        {
+                                            "id": "gid://shopify/FulfillmentOrderLineItem/91",
+                                            "remainingQuantity": 1,
+                                            "lineItem": {"sku": "SKU2006-001"},
+                                        },
+                                        {
+                                            "id": "gid://shopify/FulfillmentOrderLineItem/92",
+                                            "remainingQuantity": 1,
+                                            "lineItem": {"sku": "SKU2006-020"},
+                                        },
+                                        {
+                                            "id": "gid://shopify/FulfillmentOrderLineItem/93",
+                                            "remainingQuantity": 1,
+                                            "lineItem": {"sku": "SKU2006-035"},
+                                        },
+                                    ]
+                                },
+                            }
+                        ]
+                    },
+                    "transactions": [
+                        {"id": "gid://shopify/OrderTransaction/77", "kind": "AUTHORIZATION", "status": "SUCCESS"}
+                    ],
+                }
+            }
         elif "Fulfil(" in query:
             data = {"fulfillmentCreate": {"fulfillment": {"id": "gid://shopify/Fulfillment/1"}, "userErrors": []}}
         elif "Capture(" in query:
-            data = {"orderCapture": {"transaction": {"id": "gid://shopify/OrderTransaction/78", "status": "SUCCESS"},
-                                     "userErrors": [{"field": ["amount"], "message": m} for m in capture_errors]}}
+            data = {
+                "orderCapture": {
+                    "transaction": {"id": "gid://shopify/OrderTransaction/78", "status": "SUCCESS"},
+                    "userErrors": [{"field": ["amount"], "message": m} for m in capture_errors],
+                }
+            }
         else:
             data = {"productVariants": {"nodes": []}, "locations": {"nodes": []}}
         return Response(json.dumps({"data": data}), content_type="application/json")
 
-    server.expect_request("/admin/api/2025-10/graphql.json", method="POST",
-                          headers={"X-Shopify-Access-Token": "shpat_token"}).respond_with_handler(answer)
+    server.expect_request(
+        "/admin/api/2025-10/graphql.json", method="POST", headers={"X-Shopify-Access-Token": "shpat_token"}
+    ).respond_with_handler(answer)
 
 
 def order_calls(server):
@@ -76,7 +109,8 @@ def order_calls(server):
 
 
 def test_a_shipment_becomes_a_shopify_fulfilment_with_tracking_and_a_capture_of_what_shipped(
-        shopify_order_placed, shopify, httpserver, django_capture_on_commit_callbacks):
+    shopify_order_placed, shopify, httpserver, django_capture_on_commit_callbacks
+):
     shopify_fake(httpserver)
 
     ship_order(shopify_order_placed.number, tracking_number="1Z999AA10123456784")
@@ -85,15 +119,26 @@ def test_a_shipment_becomes_a_shopify_fulfilment_with_tracking_and_a_capture_of_
     calls = order_calls(httpserver)
     fulfil = next(c for c in calls if "fulfillmentCreate" in c["query"])
     assert fulfil["variables"]["fulfillment"] == {
-        "lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": "gid://shopify/FulfillmentOrder/9", "fulfillmentOrderLineItems": [
-            {"id": "gid://shopify/FulfillmentOrderLineItem/91", "quantity": 1},
-            {"id": "gid://shopify/FulfillmentOrderLineItem/92", "quantity": 1},
-            {"id": "gid://shopify/FulfillmentOrderLineItem/93", "quantity": 1}]}],
-        "notifyCustomer": False, "trackingInfo": {"number": "1Z999AA10123456784"}}
+        "lineItemsByFulfillmentOrder": [
+            {
+                "fulfillmentOrderId": "gid://shopify/FulfillmentOrder/9",
+                "fulfillmentOrderLineItems": [
+                    {"id": "gid://shopify/FulfillmentOrderLineItem/91", "quantity": 1},
+                    {"id": "gid://shopify/FulfillmentOrderLineItem/92", "quantity": 1},
+                    {"id": "gid://shopify/FulfillmentOrderLineItem/93", "quantity": 1},
+                ],
+            }
+        ],
+        "notifyCustomer": False,
+        "trackingInfo": {"number": "1Z999AA10123456784"},
+    }
     capture = next(c for c in calls if "orderCapture" in c["query"])
-    assert capture["variables"]["input"] == {"id": "gid://shopify/Order/820982911946154508",
-                                             "parentTransactionId": "gid://shopify/OrderTransaction/77",
-                                             "amount": "369.97", "currency": "USD"}
+    assert capture["variables"]["input"] == {
+        "id": "gid://shopify/Order/820982911946154508",
+        "parentTransactionId": "gid://shopify/OrderTransaction/77",
+        "amount": "369.97",
+        "currency": "USD",
+    }
     assert OrderPush.objects.get().status == "done"
 
 
@@ -153,10 +198,12 @@ def woo_order_placed(deliver, woo, httpserver):
     order["line_items"][0]["sku"] = "WOO-SINGLE-1"
     body = body_of(order)
     deliver("WOO", body, woo_headers(body))
-    httpserver.expect_request("/wp-json/wc/v3/orders/727/notes", method="POST", headers={"Authorization": BASIC}
-                              ).respond_with_json({"id": 281, "note": "ok"}, status=201)
-    httpserver.expect_request("/wp-json/wc/v3/orders/727", method="PUT", headers={"Authorization": BASIC}
-                              ).respond_with_json({"id": 727, "status": "completed"})
+    httpserver.expect_request(
+        "/wp-json/wc/v3/orders/727/notes", method="POST", headers={"Authorization": BASIC}
+    ).respond_with_json({"id": 281, "note": "ok"}, status=201)
+    httpserver.expect_request(
+        "/wp-json/wc/v3/orders/727", method="PUT", headers={"Authorization": BASIC}
+    ).respond_with_json({"id": 727, "status": "completed"})
     return Order.objects.get()
 
 
@@ -164,9 +211,12 @@ def test_woocommerce_gets_a_note_per_shipment_and_completed_when_nothing_is_left
     ship_order(woo_order_placed.number, tracking_number="JJD0099")  # two of WOO-SINGLE-1; BAR3 still waits
     pushes.push_orders(woo)
 
-    assert bodies(httpserver, "/notes") == [{
-        "note": "Versandt aus dem Backoffice: 2 × WOO-SINGLE-1 ({}). Sendungsnummer: JJD0099.".format(
-            woo_order_placed.lines.get(position=0).product.name), "customer_note": False}]
+    assert bodies(httpserver, "/notes") == [
+        {
+            "note": f"Versandt aus dem Backoffice: 2 × WOO-SINGLE-1 ({woo_order_placed.lines.get(position=0).product.name}). Sendungsnummer: JJD0099.",
+            "customer_note": False,
+        }
+    ]
     assert bodies(httpserver, "/orders/727") == []  # BAR3 still waits
 
     receive(woo_order_placed.lines.get(position=1).product, 1)
@@ -177,7 +227,8 @@ def test_woocommerce_gets_a_note_per_shipment_and_completed_when_nothing_is_left
 
 
 def test_a_cancellation_in_the_back_office_is_noted_and_cancels_the_shops_order_when_nothing_is_left(
-        woo_order_placed, woo, httpserver):
+    woo_order_placed, woo, httpserver
+):
     cancel_units(woo_order_placed.number, [CancelRequest("BAR3", 1)], by_customer=True)
     pushes.push_orders(woo)
     assert "BAR3" in bodies(httpserver, "/notes")[0]["note"] and "12.00 USD" in bodies(httpserver, "/notes")[0]["note"]

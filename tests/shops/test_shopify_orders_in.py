@@ -50,15 +50,30 @@ def test_orders_create_places_the_order_as_shopify_means_it(deliver, shopify, ca
 
     placed = Order.objects.get()
     assert (placed.number, placed.customer_number, placed.shop, placed.shop_order_id) == (
-        "SHOP-820982911946154508", "#9999", "SHOP", "820982911946154508")
-    assert (placed.customer.email, placed.customer.name, placed.customer.language) == ("jon@example.com", "John Smith", "en")
+        "SHOP-820982911946154508",
+        "#9999",
+        "SHOP",
+        "820982911946154508",
+    )
+    assert (placed.customer.email, placed.customer.name, placed.customer.language) == (
+        "jon@example.com",
+        "John Smith",
+        "en",
+    )
     assert placed.currency == "USD"
     assert placed.shipping_address == {
-        "name": "Steve Shipper", "company": "Shipping Company", "address1": "123 Shipping Street", "postcode": "40003",
-        "city": "Shippington", "region": "Kentucky", "country": "US"}
+        "name": "Steve Shipper",
+        "company": "Shipping Company",
+        "address1": "123 Shipping Street",
+        "postcode": "40003",
+        "city": "Shippington",
+        "region": "Kentucky",
+        "country": "US",
+    }
     lines = list(placed.lines.select_related("product"))
     assert [(line.product, line.quantity, line.unit_price, line.allocated) for line in lines] == [
-        (sunglasses, 1, Decimal("89.99"), 1)]
+        (sunglasses, 1, Decimal("89.99"), 1)
+    ]
     assert placed.amount_authorised == Decimal("89.99")
     assert InboxEvent.objects.get().status == "done"
 
@@ -68,7 +83,12 @@ def test_the_same_delivery_twice_and_an_update_right_after_create_make_one_order
 
     send(deliver, order)
     send(deliver, order)  # Shopify's retry: the same X-Shopify-Webhook-Id
-    send(deliver, shopify_order(updated_at="2021-12-31T19:00:05-05:00"), topic="orders/updated", webhook_id="other-delivery")
+    send(
+        deliver,
+        shopify_order(updated_at="2021-12-31T19:00:05-05:00"),
+        topic="orders/updated",
+        webhook_id="other-delivery",
+    )
 
     assert Order.objects.count() == 1
     assert OrderLine.objects.count() == 3
@@ -120,14 +140,24 @@ def test_orders_edited_reads_the_order_over_graphql_and_applies_it(deliver, shop
     now = shopify_order(updated_at="2022-01-03T09:00:00-05:00")
     now["line_items"][1]["current_quantity"] = 0
     httpserver.expect_oneshot_request(
-        "/admin/api/2025-10/graphql.json", method="POST", headers={"X-Shopify-Access-Token": "shpat_token"},
+        "/admin/api/2025-10/graphql.json",
+        method="POST",
+        headers={"X-Shopify-Access-Token": "shpat_token"},
     ).respond_with_json(graphql_answer({"order": as_graphql(now)}))
 
     # Shopify's orders/edited body names the order and what changed (secondary sources; see shops.md)
-    edit = {"order_edit": {"id": 78912328, "app_id": None, "created_at": "2022-01-03T09:00:00-05:00",
-                           "notify_customer": False, "order_id": 820982911946154508, "staff_note": "",
-                           "user_id": None, "line_items": {"additions": [], "removals": [
-                               {"id": 976318377106520349, "delta": 1}]}}}
+    edit = {
+        "order_edit": {
+            "id": 78912328,
+            "app_id": None,
+            "created_at": "2022-01-03T09:00:00-05:00",
+            "notify_customer": False,
+            "order_id": 820982911946154508,
+            "staff_note": "",
+            "user_id": None,
+            "line_items": {"additions": [], "removals": [{"id": 976318377106520349, "delta": 1}]},
+        }
+    }
     send(deliver, edit, topic="orders/edited", webhook_id="edit-2")
 
     httpserver.check_assertions()
@@ -139,8 +169,12 @@ def test_orders_edited_reads_the_order_over_graphql_and_applies_it(deliver, shop
 def test_orders_cancelled_cancels_every_unshipped_unit(deliver, shopify, catalogue):
     send(deliver, shopify_order())
 
-    cancelled = shopify_order(cancelled_at="2022-01-05T08:00:00-05:00", updated_at="2022-01-05T08:00:00-05:00",
-                              cancel_reason="customer", financial_status="voided")
+    cancelled = shopify_order(
+        cancelled_at="2022-01-05T08:00:00-05:00",
+        updated_at="2022-01-05T08:00:00-05:00",
+        cancel_reason="customer",
+        financial_status="voided",
+    )
     send(deliver, cancelled, topic="orders/cancelled", webhook_id="cancel-1")
 
     order = Order.objects.get()
@@ -163,8 +197,12 @@ def test_an_unpaid_order_waits_until_the_shop_says_it_is_paid(deliver, shopify, 
     send(deliver, shopify_order(financial_status="pending"))
     assert not Order.objects.exists()
 
-    send(deliver, shopify_order(financial_status="authorized", updated_at="2022-01-01T00:00:00Z"),
-         topic="orders/updated", webhook_id="paid")
+    send(
+        deliver,
+        shopify_order(financial_status="authorized", updated_at="2022-01-01T00:00:00Z"),
+        topic="orders/updated",
+        webhook_id="paid",
+    )
 
     assert Order.objects.get().shop_order.payment == "authorized"
 
@@ -215,5 +253,6 @@ def test_the_api_finds_an_order_by_shop_and_the_shops_order_id(deliver, shopify,
     found = api_as("Shop").get("/api/v1/orders/?shop=SHOP&shop_order_id=820982911946154508").json()["results"]
 
     assert [(o["number"], o["customer_number"], o["currency"]) for o in found] == [
-        ("SHOP-820982911946154508", "#9999", "USD")]
+        ("SHOP-820982911946154508", "#9999", "USD")
+    ]
     assert api_as("Shop").get("/api/v1/orders/?shop=SHOP&shop_order_id=1").json()["results"] == []

@@ -35,10 +35,13 @@ def calls(server, path=None):
 
 def woo_shop(server, skus_to_ids, batch_status=200):
     """A WooCommerce shop selling these SKUs (product ids), answering products/batch as its docs show."""
+
     def find(request):
         asked = request.args["sku"].split(",")
-        return Response(json.dumps([{"id": skus_to_ids[s], "sku": s} for s in asked if s in skus_to_ids]),
-                        content_type="application/json")
+        return Response(
+            json.dumps([{"id": skus_to_ids[s], "sku": s} for s in asked if s in skus_to_ids]),
+            content_type="application/json",
+        )
 
     def batch(request):
         if batch_status != 200:
@@ -68,9 +71,17 @@ def test_a_backordered_product_shows_zero_stock_notify_backorders_and_the_restoc
     [batch] = calls(httpserver, "/products/batch")
     assert batch.headers["Authorization"] == BASIC
     restock = datetime.date(2026, 3, 12)  # the draft's date: today + the supplier's 10 days
-    assert batch.get_json() == {"update": [{
-        "id": 794, "manage_stock": True, "stock_quantity": 0, "backorders": "notify",
-        "meta_data": [{"key": "restock_date", "value": restock.isoformat()}]}]}
+    assert batch.get_json() == {
+        "update": [
+            {
+                "id": 794,
+                "manage_stock": True,
+                "stock_quantity": 0,
+                "backorders": "notify",
+                "meta_data": [{"key": "restock_date", "value": restock.isoformat()}],
+            }
+        ]
+    }
     # the same date the product page's JSON gives
     assert httpserver  # (the fake shop is up)
     from django.test import Client
@@ -91,7 +102,10 @@ def test_a_burst_of_changes_is_one_lookup_and_one_batch_and_nothing_twice(woo, h
     assert len(calls(httpserver, "/products")) == 1
     [batch] = calls(httpserver, "/products/batch")
     assert sorted((u["id"], u["stock_quantity"], u["backorders"]) for u in batch.get_json()["update"]) == [
-        (100, 55, "notify"), (101, 55, "notify"), (102, 55, "notify")]
+        (100, 55, "notify"),
+        (101, 55, "notify"),
+        (102, 55, "notify"),
+    ]
 
 
 def test_a_product_the_shop_does_not_sell_is_looked_up_once_and_never_pushed(woo, httpserver):
@@ -143,8 +157,9 @@ def sync_shops_with_no_orders(server):
 def test_429_pauses_the_shop_for_its_retry_after(woo, httpserver):
     on(woo, httpserver)
     teapot = ProductFactory(sku="TEAPOT-3")
-    httpserver.expect_request("/wp-json/wc/v3/products").respond_with_data("slow down", status=429,
-                                                                          headers={"Retry-After": "120"})
+    httpserver.expect_request("/wp-json/wc/v3/products").respond_with_data(
+        "slow down", status=429, headers={"Retry-After": "120"}
+    )
     receive(teapot, 1)
 
     pushes.push_due(woo)
@@ -162,23 +177,40 @@ def shopify_shop(server, throttle_first=False):
     def answer(request):
         query = request.get_json()["query"]
         if "query Variants" in query:
-            data = {"productVariants": {"nodes": [{"id": "gid://shopify/ProductVariant/11", "sku": "SKU2006-001",
-                                                   "product": {"id": "gid://shopify/Product/1"},
-                                                   "inventoryItem": {"id": "gid://shopify/InventoryItem/21"}}]}}
+            data = {
+                "productVariants": {
+                    "nodes": [
+                        {
+                            "id": "gid://shopify/ProductVariant/11",
+                            "sku": "SKU2006-001",
+                            "product": {"id": "gid://shopify/Product/1"},
+                            "inventoryItem": {"id": "gid://shopify/InventoryItem/21"},
+                        }
+                    ]
+                }
+            }
         elif "locations" in query:
             data = {"locations": {"nodes": [{"id": "gid://shopify/Location/5"}]}}
         elif not state["throttled"]:
             state["throttled"] = True
-            body = {"errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}],
-                    "extensions": {"cost": {"requestedQueryCost": 70, "actualQueryCost": None, "throttleStatus": {
-                        "maximumAvailable": 1000, "currentlyAvailable": 20, "restoreRate": 50}}}}
+            body = {
+                "errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}],
+                "extensions": {
+                    "cost": {
+                        "requestedQueryCost": 70,
+                        "actualQueryCost": None,
+                        "throttleStatus": {"maximumAvailable": 1000, "currentlyAvailable": 20, "restoreRate": 50},
+                    }
+                },
+            }
             return Response(json.dumps(body), content_type="application/json")
         else:
             data = {"stock": {"userErrors": []}, "p0": {"userErrors": []}}
         return Response(json.dumps(graphql_answer(data)), content_type="application/json")
 
-    server.expect_request("/admin/api/2025-10/graphql.json", method="POST",
-                          headers={"X-Shopify-Access-Token": "shpat_token"}).respond_with_handler(answer)
+    server.expect_request(
+        "/admin/api/2025-10/graphql.json", method="POST", headers={"X-Shopify-Access-Token": "shpat_token"}
+    ).respond_with_handler(answer)
 
 
 def test_shopify_gets_the_variants_quantity_policy_and_restock_metafield_in_one_mutation(shopify, httpserver):
@@ -194,11 +226,17 @@ def test_shopify_gets_the_variants_quantity_policy_and_restock_metafield_in_one_
     assert len(push) == 1
     query, variables = push[0]["query"], push[0]["variables"]
     assert "inventorySetQuantities" in query and "ignoreCompareQuantity: true" in query
-    assert variables["quantities"] == [{"inventoryItemId": "gid://shopify/InventoryItem/21",
-                                        "locationId": "gid://shopify/Location/5", "quantity": 0}]
+    assert variables["quantities"] == [
+        {"inventoryItemId": "gid://shopify/InventoryItem/21", "locationId": "gid://shopify/Location/5", "quantity": 0}
+    ]
     assert variables["p0"] == "gid://shopify/Product/1"
-    assert variables["v0"] == [{"id": "gid://shopify/ProductVariant/11", "inventoryPolicy": "CONTINUE", "metafields": [
-        {"namespace": "backorder", "key": "restock_date", "type": "date", "value": "2026-03-12"}]}]
+    assert variables["v0"] == [
+        {
+            "id": "gid://shopify/ProductVariant/11",
+            "inventoryPolicy": "CONTINUE",
+            "metafields": [{"namespace": "backorder", "key": "restock_date", "type": "date", "value": "2026-03-12"}],
+        }
+    ]
 
 
 def test_shopify_throttled_pauses_for_what_the_bucket_needs_then_pushes(shopify, httpserver, clock_at_nine):

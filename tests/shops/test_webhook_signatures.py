@@ -28,7 +28,10 @@ def test_a_shopify_webhook_signed_with_the_apps_secret_is_stored_and_answered_20
     assert response.status_code == 200
     event = InboxEvent.objects.get()
     assert (event.delivery_key, event.topic, event.shop_order_id) == (
-        "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043", "orders/create", "820982911946154508")
+        "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043",
+        "orders/create",
+        "820982911946154508",
+    )
     assert event.body.encode() == body
 
 
@@ -57,9 +60,15 @@ def test_a_woocommerce_webhook_is_checked_with_the_secret_as_wordpress_decodes_i
     # The connection holds "woo webhook secret &amp; more" (as WordPress stores it); WooCommerce signs with "&".
     body = body_of(woo_order())
 
-    assert client.post("/shops/WOO/webhook/", body, content_type="application/json", **woo_headers(body)).status_code == 200
+    assert (
+        client.post("/shops/WOO/webhook/", body, content_type="application/json", **woo_headers(body)).status_code
+        == 200
+    )
     forged = body.replace(b'"total":"29.35"', b'"total":"0.35"')
-    assert client.post("/shops/WOO/webhook/", forged, content_type="application/json", **woo_headers(body)).status_code == 401
+    assert (
+        client.post("/shops/WOO/webhook/", forged, content_type="application/json", **woo_headers(body)).status_code
+        == 401
+    )
     assert InboxEvent.objects.get().delivery_key == "727:2017-03-22T19:28:08"
 
 

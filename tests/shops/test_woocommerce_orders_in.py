@@ -36,10 +36,16 @@ def test_a_processing_order_is_placed_with_unit_prices_from_the_line_totals(deli
 
     order = Order.objects.get()
     assert (order.number, order.customer_number, order.currency) == ("WOO-727", "727", "USD")
-    assert (order.customer.email, order.customer.name, order.customer.language) == ("john.doe@example.com", "John Doe", "de")
+    assert (order.customer.email, order.customer.name, order.customer.language) == (
+        "john.doe@example.com",
+        "John Doe",
+        "de",
+    )
     assert order.shipping_address["city"] == "San Francisco"
     assert sorted((line.product.sku, line.quantity, line.unit_price) for line in order.lines.all()) == [
-        ("WOO-SINGLE-1", 2, Decimal("3.00")), ("bar3", 1, Decimal("12.00"))]
+        ("WOO-SINGLE-1", 2, Decimal("3.00")),
+        ("bar3", 1, Decimal("12.00")),
+    ]
 
 
 def test_the_published_orders_line_without_a_sku_is_held_with_its_reason(deliver, woo, products):
@@ -61,7 +67,9 @@ def test_an_order_not_yet_processing_is_not_placed(deliver, woo, products, statu
 def test_on_hold_places_and_a_later_refund_cancels_every_unshipped_unit(deliver, woo, products):
     send(deliver, with_skus(woo_order(status="on-hold")))
 
-    send(deliver, with_skus(woo_order(status="refunded", date_modified_gmt="2017-03-23T08:00:00")), topic="order.updated")
+    send(
+        deliver, with_skus(woo_order(status="refunded", date_modified_gmt="2017-03-23T08:00:00")), topic="order.updated"
+    )
 
     order = Order.objects.get()
     assert order.status == Order.Status.CANCELLED

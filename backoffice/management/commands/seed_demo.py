@@ -13,10 +13,10 @@ from django.db import transaction
 from django.test.utils import override_settings
 from rest_framework.authtoken.models import Token
 
-from kernel import clock
-from kernel.errors import DomainError
 from inventory.models import Product
 from inventory.stock import StockChange, change_stock, create_product
+from kernel import clock
+from kernel.errors import DomainError
 from notifications.sending import send_due_messages
 from orders.cancellation import cancel_units
 from orders.fulfilment import ship_order
@@ -48,12 +48,18 @@ CATALOGUE = [
     ("TRY-080", "Serving tray, oak", "65.00", True, False, 2),
 ]
 NAMES = [
-    ("anna.berg@example.org", "Anna Berg", "de"), ("jonas.keller@example.org", "Jonas Keller", "de"),
-    ("mia.wolf@example.org", "Mia Wolf", "de"), ("lukas.brandt@example.org", "Lukas Brandt", "de"),
-    ("emma.vogel@example.org", "Emma Vogel", "de"), ("paul.schmitt@example.org", "Paul Schmitt", "de"),
-    ("sara.hansen@example.org", "Sara Hansen", "en"), ("tom.baker@example.org", "Tom Baker", "en"),
-    ("lea.krueger@example.org", "Lea Krüger", "de"), ("noah.fischer@example.org", "Noah Fischer", "de"),
-    ("olivia.reed@example.org", "Olivia Reed", "en"), ("ben.hoffmann@example.org", "Ben Hoffmann", "de"),
+    ("anna.berg@example.org", "Anna Berg", "de"),
+    ("jonas.keller@example.org", "Jonas Keller", "de"),
+    ("mia.wolf@example.org", "Mia Wolf", "de"),
+    ("lukas.brandt@example.org", "Lukas Brandt", "de"),
+    ("emma.vogel@example.org", "Emma Vogel", "de"),
+    ("paul.schmitt@example.org", "Paul Schmitt", "de"),
+    ("sara.hansen@example.org", "Sara Hansen", "en"),
+    ("tom.baker@example.org", "Tom Baker", "en"),
+    ("lea.krueger@example.org", "Lea Krüger", "de"),
+    ("noah.fischer@example.org", "Noah Fischer", "de"),
+    ("olivia.reed@example.org", "Olivia Reed", "en"),
+    ("ben.hoffmann@example.org", "Ben Hoffmann", "de"),
 ]
 SUPPLIERS = [
     # code, name, language, lead time, minimum order value, max wait hours, auto send
@@ -62,12 +68,24 @@ SUPPLIERS = [
     ("brewgear", "Brewgear GmbH", "de", 10, "0.00", 24, False),
 ]
 # sku prefix -> supplier; SCL-070 has none (it shows under "no supplier").
-SUPPLIED_BY = {"TEA": "teehaus", "BOX": "teehaus", "FIL": "teehaus", "POT": "potworks", "CUP": "potworks",
-               "TRY": "potworks", "KET": "brewgear", "GRN": "brewgear"}
+SUPPLIED_BY = {
+    "TEA": "teehaus",
+    "BOX": "teehaus",
+    "FIL": "teehaus",
+    "POT": "potworks",
+    "CUP": "potworks",
+    "TRY": "potworks",
+    "KET": "brewgear",
+    "GRN": "brewgear",
+}
 USERS = [
     # login, role, first and last name (customer service signs its emails with it)
-    ("admin", None, "", ""), ("lager", "Warehouse", "Jan", "Petersen"), ("einkauf", "Purchasing", "Maria", "Schulz"),
-    ("service", "Customer service", "Sophie", "Wagner"), ("chef", "Manager", "Katrin", "Meyer"), ("shop", "Shop", "", ""),
+    ("admin", None, "", ""),
+    ("lager", "Warehouse", "Jan", "Petersen"),
+    ("einkauf", "Purchasing", "Maria", "Schulz"),
+    ("service", "Customer service", "Sophie", "Wagner"),
+    ("chef", "Manager", "Katrin", "Meyer"),
+    ("shop", "Shop", "", ""),
 ]
 FIRST_ORDER = "DEMO-1001"
 
@@ -91,21 +109,32 @@ class Command(BaseCommand):
             with transaction.atomic(), override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
                 self.history()
         token = Token.objects.get_or_create(user=User.objects.get(username="shop"))[0]
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo ready: {Product.objects.count()} products, {Order.objects.count()} orders "
-            f"({Order.objects.filter(status=Order.Status.AWAITING_STOCK).count()} awaiting stock, "
-            f"{Order.objects.filter(status=Order.Status.READY_TO_SHIP).count()} ready to ship)."
-        ))
-        self.stdout.write(f"Logins (password {password!r}): " + ", ".join(f"{login} ({role or 'superuser'})" for login, role, *_name in USERS if role != "Shop"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo ready: {Product.objects.count()} products, {Order.objects.count()} orders "
+                f"({Order.objects.filter(status=Order.Status.AWAITING_STOCK).count()} awaiting stock, "
+                f"{Order.objects.filter(status=Order.Status.READY_TO_SHIP).count()} ready to ship)."
+            )
+        )
+        self.stdout.write(
+            f"Logins (password {password!r}): "
+            + ", ".join(f"{login} ({role or 'superuser'})" for login, role, *_name in USERS if role != "Shop")
+        )
         self.stdout.write(f"Shop API token: {token.key}")
 
     def users(self, password):
         for username, role, first_name, last_name in USERS:
             # The shop's user speaks only the API: never staff, so it cannot log into admin.
             staff = role != "Shop"
-            user, created = User.objects.get_or_create(username=username, defaults={
-                "is_staff": staff, "is_superuser": role is None, "first_name": first_name, "last_name": last_name,
-            })
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={
+                    "is_staff": staff,
+                    "is_superuser": role is None,
+                    "first_name": first_name,
+                    "last_name": last_name,
+                },
+            )
             if created:
                 user.set_password(password)
                 user.save()
@@ -121,10 +150,7 @@ class Command(BaseCommand):
         with clock.frozen(start):
             for sku, name, price, backorderable, dropship, _ in CATALOGUE:
                 create_product(sku=sku, name=name, price=Decimal(price), backorderable=backorderable, dropship=dropship)
-            change_stock([
-                StockChange(sku, units, "receipt", "opening stock")
-                for sku, *_, units in CATALOGUE if units
-            ])
+            change_stock([StockChange(sku, units, "receipt", "opening stock") for sku, *_, units in CATALOGUE if units])
             self.suppliers()
         stocked = [row[0] for row in CATALOGUE]
         number = 1001
@@ -148,11 +174,15 @@ class Command(BaseCommand):
                 self.purchasing(day, rng)
                 # The warehouse ships what is ready most days, but not the last few.
                 if day < 38:
-                    for ready in Order.objects.filter(status=Order.Status.READY_TO_SHIP).values_list("number", flat=True):
+                    for ready in Order.objects.filter(status=Order.Status.READY_TO_SHIP).values_list(
+                        "number", flat=True
+                    ):
                         if rng.random() < 0.7:
                             ship_order(ready)
                 if rng.random() < 0.1:
-                    waiting = list(Order.objects.filter(status=Order.Status.AWAITING_STOCK).values_list("number", flat=True))
+                    waiting = list(
+                        Order.objects.filter(status=Order.Status.AWAITING_STOCK).values_list("number", flat=True)
+                    )
                     if waiting:
                         cancel_units(rng.choice(waiting), None)
             # The day's customer emails went out in the evening, as the worker would have sent them.
@@ -164,16 +194,25 @@ class Command(BaseCommand):
         suppliers = {}
         for code, name, language, lead, minimum, wait, auto in SUPPLIERS:
             suppliers[code] = create_supplier(
-                code=code, name=name, email=f"orders@{code}.example", language=language, lead_time_days=lead,
-                min_order_value=Decimal(minimum), max_wait_hours=wait, auto_send=auto,
+                code=code,
+                name=name,
+                email=f"orders@{code}.example",
+                language=language,
+                lead_time_days=lead,
+                min_order_value=Decimal(minimum),
+                max_wait_hours=wait,
+                auto_send=auto,
             )
         for number, (sku, _, price, *_rest) in enumerate(CATALOGUE):
             code = SUPPLIED_BY.get(sku.split("-")[0])
             if code:
                 create_supplier_item(
-                    supplier=suppliers[code], product=Product.objects.get(sku=sku), supplier_sku=f"{code[:3].upper()}-{number:03d}",
+                    supplier=suppliers[code],
+                    product=Product.objects.get(sku=sku),
+                    supplier_sku=f"{code[:3].upper()}-{number:03d}",
                     unit_cost=(Decimal(price) * Decimal("0.55")).quantize(Decimal("0.01")),
-                    min_order_quantity=6 if sku.startswith(("TEA", "FIL")) else 1, pack_size=6 if sku.startswith("FIL") else 1,
+                    min_order_quantity=6 if sku.startswith(("TEA", "FIL")) else 1,
+                    pack_size=6 if sku.startswith("FIL") else 1,
                     preferred=True,
                 )
 
@@ -182,7 +221,9 @@ class Command(BaseCommand):
         if day % 4 == 1:
             batching.batch_backorders(trigger="demo")
             # The last batch's drafts wait for purchasing's review, as they would this morning.
-            for po in PurchaseOrder.objects.filter(status=PurchaseOrder.Status.DRAFT).order_by("pk") if day < 40 else ():
+            for po in (
+                PurchaseOrder.objects.filter(status=PurchaseOrder.Status.DRAFT).order_by("pk") if day < 40 else ()
+            ):
                 lifecycle.send_purchase_order(po.number)
         today = clock.today()
         receivable = PurchaseOrder.objects.filter(status__in=["sent", "confirmed", "partially_received"]).order_by("pk")
@@ -191,9 +232,13 @@ class Command(BaseCommand):
             due = [line for line in lines if line.expected_date <= today and line.outstanding]
             if po.status == "sent" and rng.random() < 0.5:
                 # A supplier confirms, sometimes with a later date than asked for.
-                lifecycle.confirm_purchase_order(po.number, {
-                    line.product.sku: line.expected_date + datetime.timedelta(days=rng.choice([0, 0, 3, 10])) for line in lines
-                })
+                lifecycle.confirm_purchase_order(
+                    po.number,
+                    {
+                        line.product.sku: line.expected_date + datetime.timedelta(days=rng.choice([0, 0, 3, 10]))
+                        for line in lines
+                    },
+                )
             elif due and rng.random() < 0.7 and day < 39:
                 try:
                     receiving.receive_purchase_order(po.number, {line.product.sku: line.outstanding for line in due})

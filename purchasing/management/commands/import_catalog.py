@@ -36,7 +36,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
-        parser.add_argument("--kind", choices=sorted(RESOURCES), help="What the file holds (default: guessed from its columns).")
+        parser.add_argument(
+            "--kind", choices=sorted(RESOURCES), help="What the file holds (default: guessed from its columns)."
+        )
         parser.add_argument("--dry-run", action="store_true", help="Check every row, import nothing.")
 
     def handle(self, *args, file, kind, dry_run, **options):
@@ -45,7 +47,9 @@ class Command(BaseCommand):
         dataset = read(file)
         kind = kind or guess_kind(dataset.headers or [])
         if kind is None:
-            raise CommandError(f"{file.name}: cannot tell what it holds from its columns {dataset.headers}; pass --kind")
+            raise CommandError(
+                f"{file.name}: cannot tell what it holds from its columns {dataset.headers}; pass --kind"
+            )
         resource = RESOURCES[kind]()
         checked = resource.import_data(dataset, dry_run=True, raise_errors=False, collect_failed_rows=True)
         bad = problems(resource, checked)
@@ -59,7 +63,9 @@ class Command(BaseCommand):
         with transaction.atomic():
             done = resource.import_data(dataset, dry_run=False, raise_errors=True)
         totals = done.totals
-        self.stdout.write(self.style.SUCCESS(
-            f"{file.name}: {totals.get('new', 0)} new, {totals.get('update', 0)} updated, "
-            f"{totals.get('skip', 0)} unchanged {kind}."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{file.name}: {totals.get('new', 0)} new, {totals.get('update', 0)} updated, "
+                f"{totals.get('skip', 0)} unchanged {kind}."
+            )
+        )
