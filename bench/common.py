@@ -1,5 +1,5 @@
 """What the benchmarks share: Django set up on the configured database, and a throwaway
-database per benchmark (bench_<name>) created before and dropped after the run. Request logs are
+database per benchmark (bench_<name>_<configured database>) created before and dropped after the run. Request logs are
 quiet: a benchmark prints its own figures."""
 
 import os
@@ -26,8 +26,9 @@ def in_throwaway_database(run, name, keep=False):
     measuring many times); migrations still apply."""
     if connection.vendor != "postgresql":
         sys.exit(f"bench/{name} measures PostgreSQL: set DATABASE_URL=postgres://...")
-    # Its own name, so two benchmarks at once (or a kept one) never replace each other's database.
-    connection.settings_dict["TEST"]["NAME"] = f"bench_{Path(name).stem}"
+    # Its own name (per benchmark and configured database), so two benchmarks at once (or a kept
+    # one) never replace each other's database.
+    connection.settings_dict["TEST"]["NAME"] = f"bench_{Path(name).stem}_{connection.settings_dict['NAME']}"
     state = setup_databases(verbosity=0, interactive=False, keepdb=keep)
     try:
         run()

@@ -6,6 +6,7 @@ the wall time: with and without the learned supplier lateness, and with replenis
 batch ordering ahead from the reorder review). Each run in its own throwaway database.
 
     DATABASE_URL=postgres://USER:PASS@HOST/DB python bench/simulate.py [--days 90] [--orders-per-day 40] [--seed 2026]
+        [--only-learning]
 """
 
 import argparse
@@ -28,6 +29,11 @@ SHOWN = [
     ("slip_to_email_hours_p95", "slip → email, p95 h"),
     ("past_dates_seen", "customers who could see a past date"),
     ("most_proactive_emails_one_customer_one_day", "most proactive emails, one customer, one day"),
+    ("proactive_per_order_median", "proactive emails per order told, median"),
+    ("proactive_per_order_p95", "proactive emails per order told, p95"),
+    ("proactive_per_order_max", "proactive emails per order told, max"),
+    ("orders_two_within_a_week", "orders with two proactive emails within 7 days"),
+    ("orders_handed_to_the_worklist", "orders handed to the worklist (a personal word)"),
     ("apologies", "apologies"),
     ("vouchers", "vouchers"),
     ("backorders_filled", "backorders filled"),
@@ -43,8 +49,11 @@ def main():
     parser.add_argument("--days", type=int, default=90)
     parser.add_argument("--orders-per-day", type=int, default=40)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--only-learning", action="store_true", help="the first run only (several seeds in less time)")
     args = parser.parse_args()
     runs = {"learning": (True, False), "no learning": (False, False), "learning, replenishing": (True, True)}
+    if args.only_learning:
+        runs = {"learning": runs["learning"]}
     results = {}
     for name, (learn, replenish) in runs.items():
 

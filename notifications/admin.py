@@ -47,7 +47,17 @@ class MessagePolicyAdmin(SingleRowAdmin):
                 ]
             },
         ),
-        (_("Pacing"), {"fields": ["quiet_window_minutes", "min_hours_between_emails", "max_attempts"]}),
+        (
+            _("Pacing"),
+            {
+                "fields": [
+                    "quiet_window_minutes",
+                    "min_hours_between_emails",
+                    "proactive_emails_per_order",
+                    "max_attempts",
+                ]
+            },
+        ),
     ]
 
 

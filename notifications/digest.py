@@ -1,4 +1,4 @@
-"""The daily digest to customer service: the last day in figures, once per day."""
+"""The daily digest to customer service and purchasing: the last day in figures, once per day."""
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -11,7 +11,7 @@ from .selectors import digest_figures
 
 
 def send_digest(day=None):
-    """Email customer service the day's figures, once per day: the digest row is locked
+    """Email customer service and purchasing the day's figures, once per day: the digest row is locked
     while it is sent, so a second worker waits and then finds it sent."""
     day = day or clock.today()
     with transaction.atomic():
@@ -20,7 +20,7 @@ def send_digest(day=None):
         if digest.sent_at:
             return None
         recipients = list(
-            User.objects.filter(groups__name="Customer service", is_active=True)
+            User.objects.filter(groups__name__in=["Customer service", "Purchasing"], is_active=True)
             .exclude(email="")
             .values_list("email", flat=True)
             .distinct()

@@ -56,10 +56,19 @@ class MessagePolicy(SingleRow, models.Model):
     )
     min_hours_between_emails = models.PositiveSmallIntegerField(
         _("hours between proactive emails to one order"),
-        default=24,
+        default=168,
         help_text=_(
-            "At most one backorder, delay or apology email per order in this time; later changes wait and merge. "
-            "Shipped, cancellation and personal messages always go at once."
+            "At most one backorder, delay or apology email per order in this time (168: a week); later changes "
+            "wait and merge into the next one, which states the latest date. A date the customer holds is "
+            "still told before it is about to pass. Shipped, cancellation and personal messages always go at once."
+        ),
+    )
+    proactive_emails_per_order = models.PositiveSmallIntegerField(
+        _("proactive emails per order before a personal word"),
+        default=3,
+        help_text=_(
+            "After this many backorder, delay or apology emails, the next change is not emailed: the order "
+            "shows on customer service's worklist as needing a personal word."
         ),
     )
     max_attempts = models.PositiveSmallIntegerField(_("sending attempts before giving up"), default=6)
@@ -72,6 +81,9 @@ class MessagePolicy(SingleRow, models.Model):
             models.CheckConstraint(condition=Q(id=1), name="message_policy_single_row"),
             models.CheckConstraint(condition=Q(voucher_value__gte=0), name="message_policy_voucher_value_not_negative"),
             models.CheckConstraint(condition=Q(max_attempts__gte=1), name="message_policy_at_least_one_attempt"),
+            models.CheckConstraint(
+                condition=Q(proactive_emails_per_order__gte=1), name="message_policy_at_least_one_proactive_email"
+            ),
         ]
 
     def __str__(self):
@@ -285,6 +297,13 @@ class WorklistEntry(models.Model):
     waiting_since = models.DateTimeField(_("waiting since"), null=True)
     eta_slipped = models.BooleanField(_("ETA later than promised"))
     po_late = models.BooleanField(_("purchase order late"))
+    needs_personal_word = models.BooleanField(
+        _("needs a personal word"),
+        default=False,
+        help_text=_(
+            "Its date moved again after the budget of proactive emails was spent: no email tells it, write to the customer."
+        ),
+    )
     message_count = models.IntegerField(_("messages"))
     last_message_at = models.DateTimeField(_("last message"), null=True)
 

@@ -4,8 +4,15 @@ transaction of the event that caused it.
 Rules (MessagePolicy): a backorder notice when new backorders are expected more than N days
 out (a supplier that delivers within about a week needs no notice); a delay notice when a
 line's ETA is later than the date last told by M days or more; an apology with a voucher
-(one per order) past the promised date by K days or on the second delay notice. Proactive
-emails of one order merge while queued (quiet window) and go at most once per cap period.
+(one per order) past the promised date by K days or on the second delay notice.
+
+The notice budget (MessagePolicy, stated here once): proactive emails of one order merge while
+queued (quiet window) and go at most once per `min_hours_between_emails` (a week): a change in
+between merges into the next one, which states the latest date. A date the customer holds is
+never left to pass untold: the message goes by the day that date comes within
+ETA_REVIEW_HORIZON_DAYS, if the week is not over by then. After `proactive_emails_per_order`
+emails no further one is written: the order waits on the worklist as needing a personal word
+(`needs_personal_word`) until customer service writes (which tells its dates).
 What was told is remembered per backorder (`told_eta`), so running the rules twice tells
 nothing twice."""
 
@@ -13,8 +20,10 @@ import datetime
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
+from django.utils import timezone
 
 from kernel import clock
 from kernel.sql import AddDays, chunks
@@ -23,7 +32,7 @@ from orders.models import WAITING, Backorder
 from . import outbox
 from .models import CustomerMessage, MessagePolicy, Voucher
 from .outbox import Kind, Status, fill, new_message, send_soon, told
-from .selectors import about_to_pass, message_history, no_history, order_states
+from .selectors import about_to_pass, counted_by_budget, message_history, no_history, order_states
 
 SEVERITY = {Kind.BACKORDER_NOTICE: 0, Kind.DELAY_NOTICE: 1, Kind.APOLOGY: 2}
 
@@ -42,15 +51,34 @@ def notify_orders(order_ids, new_backorder_ids=(), policy=None, new_orders=False
     send_soon(due)
 
 
-def delayed_order_ids(policy, backorder_ids=None):
-    """Orders with a waiting backorder now later than the date its customer was told by the
-    policy's days (or later at all than a told date about to pass): the only ones a delay can
-    need a message for. Among `backorder_ids`, or all (the sweep)."""
+def _delayed(policy):
+    """Waiting backorders now later than the date their customer was told by the policy's
+    days, or later at all than a told date about to pass."""
     later = AddDays(F("told_eta"), policy.delay_notice_min_days)
-    delayed = Backorder.objects.filter(
+    return Backorder.objects.filter(
         Q(eta__gte=later) | Q(eta__gt=F("told_eta"), told_eta__lte=about_to_pass()),
         status__in=WAITING,
     )
+
+
+def needs_personal_word(policy):
+    """Ids of the orders with a delay no email will tell, the budget being spent: customer
+    service's to write to (the worklist's "needs a personal word")."""
+    spent = (
+        CustomerMessage.objects.filter(counted_by_budget())
+        .order_by()
+        .values("order_id")
+        .annotate(n=Count("id"))
+        .filter(n__gte=policy.proactive_emails_per_order)
+        .values("order_id")
+    )
+    return _delayed(policy).filter(order_id__in=spent).order_by().values("order_id").distinct()
+
+
+def delayed_order_ids(policy, backorder_ids=None):
+    """Orders with a delayed waiting backorder (_delayed): the only ones a delay can need a
+    message for. Among `backorder_ids`, or all (the sweep)."""
+    delayed = _delayed(policy)
     if backorder_ids is None:
         return set(delayed.order_by().values_list("order_id", flat=True).distinct())
     order_ids = set()
@@ -116,6 +144,15 @@ def _notify_chunk(order_ids, new_backorder_ids, policy, now, second_pass=False, 
     )
     for order_id, message in queued.items():
         wanted[order_id] = max(wanted[order_id], message.kind, key=SEVERITY.get)
+    # The budget spent and nothing queued to merge into: a personal word, not one email more.
+    for order_id in [
+        order_id
+        for order_id in wanted
+        if order_id not in queued and history[order_id]["proactive"] >= policy.proactive_emails_per_order
+    ]:
+        del wanted[order_id]
+    if not wanted:
+        return []
     _issue_vouchers(states, [order_id for order_id, kind in wanted.items() if kind == Kind.APOLOGY], policy, now)
 
     merged, new = [], []
@@ -123,13 +160,7 @@ def _notify_chunk(order_ids, new_backorder_ids, policy, now, second_pass=False, 
         state = states[order_id]
         voucher = state.vouchers[0] if kind == Kind.APOLOGY and state.vouchers else None
         message = queued.get(order_id) or new_message(state, now)
-        if message.pk is None:
-            cap = history[order_id]["last_sent"]
-            message.send_after = now + datetime.timedelta(minutes=policy.quiet_window_minutes)
-            if cap:
-                message.send_after = max(
-                    message.send_after, cap + datetime.timedelta(hours=policy.min_hours_between_emails)
-                )
+        message.send_after = _send_after(message, state, history[order_id]["last_sent"], policy, now)
         fill(message, kind, state, _announcement_key(kind, state), voucher=voucher)
         (merged if message.pk else new).append(message)
     # The same announcement made before (a job run twice) is not made again: a merged message
@@ -142,7 +173,7 @@ def _notify_chunk(order_ids, new_backorder_ids, policy, now, second_pass=False, 
         )
         merged = [m for m in merged if m.dedupe_key not in taken]
     CustomerMessage.objects.bulk_update(
-        merged, ["kind", "language", "to_email", "data", "subject", "text", "html", "dedupe_key"]
+        merged, ["kind", "language", "to_email", "data", "subject", "text", "html", "dedupe_key", "send_after"]
     )
     CustomerMessage.objects.bulk_create(new, ignore_conflicts=True)
     if new and not fresh:
@@ -157,6 +188,24 @@ def _notify_chunk(order_ids, new_backorder_ids, policy, now, second_pass=False, 
         if lost and not second_pass:
             return _notify_chunk(lost, new_backorder_ids, policy, now, second_pass=True) + told(wanted, merged + new)
     return told(wanted, merged + new)
+
+
+def _send_after(message, state, last_sent, policy, now):
+    """When the order's next proactive email goes: after the quiet window and a week after the
+    last one, but by the day a date its customer holds comes within the review horizon. A
+    queued message only ever goes sooner: the dates its customer holds are the ones found
+    told when it was first queued (telling it marked its dates told)."""
+    soonest = now + datetime.timedelta(minutes=policy.quiet_window_minutes)
+    if message.pk:
+        budget = message.send_after
+    else:
+        budget = last_sent + datetime.timedelta(hours=policy.min_hours_between_emails) if last_sent else soonest
+    held = [line.told for line in state.waiting_lines if line.told and line.told < line.eta]
+    if held:
+        near = min(held) - datetime.timedelta(days=settings.ETA_REVIEW_HORIZON_DAYS)
+        budget = min(budget, datetime.datetime.combine(near, datetime.time(), tzinfo=timezone.get_current_timezone()))
+    due = max(soonest, budget)
+    return min(message.send_after, due) if message.pk else due
 
 
 def _issue_vouchers(states, order_ids, policy, now):

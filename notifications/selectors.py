@@ -18,6 +18,7 @@ from orders.models import (
     OrderLine,
     policy_allows_shipping,
 )
+from purchasing.selectors import without_supplier
 
 from .models import CustomerMessage, Voucher
 
@@ -111,12 +112,20 @@ def order_states(order_ids, *, delay_days, new_backorder_ids=(), vouchers=True):
     return states
 
 
+def counted_by_budget():
+    """Proactive emails that went or are going: what the notice budget counts."""
+    Status = CustomerMessage.Status
+    return Q(kind__in=CustomerMessage.PROACTIVE, status__in=[*CustomerMessage.WENT_OUT, Status.QUEUED, Status.SENDING])
+
+
 def message_history(order_ids):
-    """Per order: when its last proactive email went, and how many delay emails it got."""
+    """Per order: when its last proactive email went, how many delay emails it got, and how
+    many proactive emails went or are going (the budget's count)."""
     rows = (
         CustomerMessage.objects.filter(order_id__in=order_ids)
         .values("order_id")
         .annotate(
+            proactive=Count("id", filter=counted_by_budget()),
             last_sent=Max("sent_at", filter=Q(kind__in=CustomerMessage.PROACTIVE)),
             # Delay emails that went (or are going): a queued one is still being written.
             delays=Count(
@@ -131,11 +140,12 @@ def message_history(order_ids):
 
 def no_history(rows=()):
     """Per order, what message_history says of an order no email was sent or queued for."""
-    return defaultdict(lambda: {"last_sent": None, "delays": 0}, rows)
+    return defaultdict(lambda: {"last_sent": None, "delays": 0, "proactive": 0}, rows)
 
 
 def digest_figures(now):
-    """The last day in figures for customer service's morning digest."""
+    """The last day in figures for the morning digest (customer service and purchasing): also
+    what customers wait for that nobody supplies, most units first."""
     since = now - datetime.timedelta(days=1)
     new_backorders = Backorder.objects.filter(created_at__gte=since)
     slipped = EtaChange.objects.filter(changed_at__gte=since, new_eta__gt=F("old_eta"))
@@ -159,6 +169,7 @@ def digest_figures(now):
         ),
         "to_call_count": Customer.objects.exclude(call_reason="").count(),
         "told_of_delay": told.values("order_id").distinct().count(),
+        "without_supplier": without_supplier()[:20],
     }
 
 

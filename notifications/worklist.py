@@ -2,7 +2,8 @@
 worklist_filters.py, its CSV worklist_csv.py, its "send an update" form update_form.py).
 
 Rules: an order is at risk while anything of it waits, or while its customer is to be
-called. The figures come from a summary (WorklistEntry) that refresh_worklist rebuilds in
+called; it needs a personal word when its date moved after the notice budget was spent
+(rules.needs_personal_word). The figures come from a summary (WorklistEntry) that refresh_worklist rebuilds in
 one transaction from set-based SQL: by the beat job every SUMMARY_REFRESH_MINUTES, and when
 the page finds it older than that; the page says "as of". The order's status and customer
 are read live."""
@@ -15,7 +16,8 @@ from kernel import clock
 from kernel.locks import advisory_lock
 from orders.models import Backorder, Order
 
-from .models import CustomerMessage, WorklistEntry, WorklistRefresh
+from .models import CustomerMessage, MessagePolicy, WorklistEntry, WorklistRefresh
+from .rules import needs_personal_word
 
 
 def _at_risk():
@@ -66,16 +68,18 @@ def refresh_worklist():
         .annotate(n=Count("id"), last_at=Max("created_at"))
         .query.sql_with_params()
     )
+    personal, personal_params = needs_personal_word(MessagePolicy.current()).query.sql_with_params()
     with transaction.atomic():
         advisory_lock("refresh-worklist")
         WorklistEntry.objects.all().delete()
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {WorklistEntry._meta.db_table} (order_id, customer_id, waiting_units, next_eta, latest_eta, "
-                "promised, waiting_since, eta_slipped, po_late, message_count, last_message_at) "
+                "promised, waiting_since, eta_slipped, po_late, message_count, last_message_at, needs_personal_word) "
                 "SELECT w.order_id, w.customer, w.units, w.next_eta, w.latest_eta, w.promised, w.since, w.slipped = 1, "
-                f"w.late = 1, COALESCE(m.n, 0), m.last_at FROM ({rows}) w LEFT JOIN ({messages}) m ON m.order_id = w.order_id",
-                [*row_params, *message_params],
+                f"w.late = 1, COALESCE(m.n, 0), m.last_at, w.order_id IN ({personal}) "
+                f"FROM ({rows}) w LEFT JOIN ({messages}) m ON m.order_id = w.order_id",
+                [*personal_params, *row_params, *message_params],
             )
         count = WorklistEntry.objects.count()
         WorklistRefresh.objects.update_or_create(pk=1, defaults={"refreshed_at": clock.now(), "orders": count})

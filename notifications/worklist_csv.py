@@ -19,6 +19,7 @@ COLUMNS = [
     ("po_late", _("purchase order late")),
     ("message_count", _("messages")),
     ("last_message_at", _("last message")),
+    ("needs_personal_word", _("needs a personal word")),
     ("call_reason", _("call the customer")),
 ]
 
@@ -37,6 +38,7 @@ def row(entry):
         "po_late": entry.po_late,
         "message_count": entry.message_count,
         "last_message_at": entry.last_message_at,
+        "needs_personal_word": entry.needs_personal_word,
         "call_reason": order.customer.call_reason,
     }
 

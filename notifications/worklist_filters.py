@@ -30,6 +30,7 @@ class WorklistFilter(django_filters.FilterSet):
         max_value=365,
     )
     po_late = _yes_no(field_name="po_late", label=_("purchase order late"))
+    needs_personal_word = _yes_no(field_name="needs_personal_word", label=_("needs a personal word"))
     waiting_days = CountFilter(
         method="filter_waiting_days",
         label=_("waiting longer than (days)"),

@@ -7,7 +7,8 @@ Rules:
 - Waiting units go first (youngest backorder first), then allocated ones, whose stock goes
   at once to the next waiting order (allocation's fill order).
 - Units taken off a purchase order line are released to purchasing (`hooks.pegs_released`):
-  a draft not yet sent shrinks; a sent one's surplus goes to stock.
+  a draft not yet sent shrinks; a sent dropship line shrinks and its supplier is told; a sent
+  stock order's surplus goes to stock.
 - The payment authorisation of the cancelled units is voided; the cancellation is written
   to the order's history.
 One transaction, stock rows locked before the order."""

@@ -22,5 +22,5 @@ def default_etas(product_ids):
 backorder_etas = Hook("orders.backorder_etas", default=default_etas)
 
 # pegs_released(po_line_ids): waiting units pegged to these purchase order lines were
-# cancelled; a line not yet sent to the supplier may shrink.
+# cancelled; a line not yet sent to the supplier may shrink, and so may a sent dropship line.
 pegs_released = Hook("orders.pegs_released", default=lambda po_line_ids: None)

@@ -160,6 +160,7 @@ class BatchResultSerializer(serializers.Serializer):
     units_pegged = serializers.IntegerField()
     waiting_for_quota = serializers.ListField(child=serializers.DictField())
     without_supplier = serializers.IntegerField()
+    without_supplier_skus = serializers.ListField(child=serializers.CharField())
 
 
 class BatchBackordersView(APIView):

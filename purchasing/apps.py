@@ -12,4 +12,4 @@ class PurchasingConfig(AppConfig):
         from . import pegging
 
         hooks.backorder_etas.provide(pegging.unpegged_etas)
-        hooks.pegs_released.provide(pegging.shrink_draft_lines)
+        hooks.pegs_released.provide(pegging.release_pegs)

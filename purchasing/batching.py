@@ -34,7 +34,7 @@ from .lifecycle import auto_send_drafts
 from .models import BatchRun, PurchaseOrderLine, ReorderPolicy, SupplierItem
 from .pegging import peg_to_lines, pegged_need
 from .reorder import add_to_drafts
-from .selectors import has_supplier
+from .selectors import without_supplier
 from .signals import announce
 
 
@@ -113,7 +113,7 @@ def batch_backorders(trigger="manual"):
             "units_pegged": sum(pegged.values()),
             "stocked": {number: [list(pair) for pair in added] for number, added in stocked.items()},
             "waiting_for_quota": waiting,
-            "without_supplier": Backorder.objects.not_ordered().exclude(has_supplier()).count(),
+            **_without_supplier(),
         }
         BatchRun.objects.create(started_at=started, finished_at=clock.now(), trigger=trigger, result=result)
         from .tasks import send_purchase_order  # tasks import this module
@@ -122,6 +122,15 @@ def batch_backorders(trigger="manual"):
             enqueue_after_commit(send_purchase_order, po_id)
         announce(moved, EtaChange.Cause.PURCHASE_ORDER)
         return result
+
+
+def _without_supplier():
+    """The backorders nobody can order, and their SKUs (most units waiting first), for purchasing."""
+    rows = without_supplier()
+    return {
+        "without_supplier": sum(row["backorders"] for row in rows),
+        "without_supplier_skus": [row["product__sku"] for row in rows],
+    }
 
 
 def _fit_lines(pegs, pegged, pegged_before):

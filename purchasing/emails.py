@@ -31,3 +31,14 @@ def purchase_order_email(po):
     message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [po.supplier.email])
     message.attach(f"{po.number}.csv", attachment.getvalue(), "text/csv")
     return message
+
+
+def dropship_cancellation_email(po, cancelled):
+    """The customer cancelled units of a dropship order already sent: the supplier, in their
+    language, hears the purchase order, the lines and units cancelled and what still stands.
+    `cancelled`: (line, units cancelled, units left) per line."""
+    context = {"po": po, "supplier": po.supplier, "cancelled": cancelled}
+    with translation.override(po.supplier.language):
+        subject = render_to_string("purchasing/emails/dropship-cancellation-subject.txt", context).strip()
+        body = render_to_string("purchasing/emails/dropship-cancellation-body.txt", context)
+    return EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [po.supplier.email])

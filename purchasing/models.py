@@ -236,6 +236,7 @@ def describe_batch(result):
             }
         )
     if result.get("without_supplier"):
+        skus = result.get("without_supplier_skus", [])  # runs before it was kept have only the count
         parts.append(
             ngettext(
                 "%(count)s backorder without a supplier",
@@ -243,6 +244,7 @@ def describe_batch(result):
                 result["without_supplier"],
             )
             % {"count": result["without_supplier"]}
+            + (f" ({', '.join(skus)})" if skus else "")
         )
     return "; ".join(parts) + "."
 

@@ -12,11 +12,15 @@ Rules:
 - A line orders exactly what its pegged backorders still need, rounded up to the supplier's
   minimum and packs (`pegged_need` is that sum, stated once). When pegged units are cancelled
   (`orders.hooks.pegs_released`), a line of a draft shrinks to that; a line nobody needs goes,
-  and so does a draft left empty. Sent orders are left alone: their surplus goes to stock."""
+  and so does a draft left empty. A sent stock order is left alone: its surplus goes to stock.
+  A sent dropship order has no stock to go to: its line shrinks to what was delivered plus what
+  its customer still waits for (a line left with neither goes, an order left empty is
+  cancelled), and the supplier is emailed once, after commit, in their language."""
 
+import logging
 from collections import defaultdict
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 
@@ -27,7 +31,10 @@ from orders.hooks import default_etas
 from orders.models import WAITING_UNITS, Backorder, EtaChange, still_waiting
 
 from . import dates, drafts
+from .emails import dropship_cancellation_email
 from .models import PurchaseOrder, PurchaseOrderLine, Supplier, SupplierItem
+
+log = logging.getLogger(__name__)
 
 
 def unpegged_etas(product_ids):
@@ -112,8 +119,59 @@ def peg_to_lines(line_ids, *, same_order=False):
     return moved, units
 
 
+def release_pegs(line_ids):
+    """orders.hooks.pegs_released: drafts shrink; sent dropship orders shrink and the supplier hears."""
+    shrink_draft_lines(line_ids)
+    shrink_sent_dropship_lines(line_ids)
+
+
+def shrink_sent_dropship_lines(line_ids):
+    """Lines of sent dropship orders: to what was delivered plus what pegged backorders still
+    need. The supplier gets the cancelled units by email after commit."""
+    lines = list(
+        PurchaseOrderLine.objects.select_for_update(of=("self",))
+        .select_related("purchase_order__supplier", "product")
+        .filter(
+            pk__in=set(line_ids),
+            purchase_order__status__in=PurchaseOrder.RECEIVABLE,
+            purchase_order__dropship_order__isnull=False,
+        )
+    )
+    need = pegged_need(lines)
+    cancelled = defaultdict(list)  # purchase order -> (line, units cancelled, units left)
+    gone, smaller = [], []
+    for line in lines:
+        keep = line.received + need.get(line.pk, 0)
+        if keep >= line.quantity:
+            continue
+        cancelled[line.purchase_order].append((line, line.quantity - keep, keep))
+        if keep:
+            line.quantity = keep
+            smaller.append(line)
+        else:
+            gone.append(line.pk)
+    PurchaseOrderLine.objects.bulk_update(smaller, ["quantity"])
+    PurchaseOrderLine.objects.filter(pk__in=gone).delete()
+    for po in cancelled:
+        if not po.lines.exists():
+            PurchaseOrder.objects.filter(pk=po.pk).update(status=PurchaseOrder.Status.CANCELLED)
+        elif all(line.received >= line.quantity for line in po.lines.all()):
+            PurchaseOrder.objects.filter(pk=po.pk).update(status=PurchaseOrder.Status.RECEIVED)
+    if cancelled:
+        transaction.on_commit(lambda: _tell_suppliers(cancelled))
+
+
+def _tell_suppliers(cancelled):
+    """After the cancellation committed: a mail server that fails does not undo it (logged)."""
+    for po, rows in cancelled.items():
+        try:
+            dropship_cancellation_email(po, rows).send()
+        except OSError as error:
+            log.warning("The cancellation for purchase order %s could not be emailed: %s", po.number, error)
+
+
 def shrink_draft_lines(line_ids):
-    """orders.hooks.pegs_released: lines of drafts shrink to what their still-pegged
+    """Lines of drafts shrink to what their still-pegged
     backorders need plus the units ordered for stock; a line nobody needs goes, and so does
     a draft left empty."""
     lines = list(

@@ -10,7 +10,10 @@ Rules:
   - not yet on a purchase order: dates.open_backorder_date with the preferred supplier's
     item (the day the batch orders it at the latest + lead time + lateness pad), as a new
     backorder is told; on a draft line the same with the window closed (it can go today);
-  - for a product without a supplier: today + the default lead time (orders.hooks.default_eta).
+  - for a product without a supplier: today + the default lead time (orders.hooks.default_eta),
+    but only once its date comes within the horizon: nobody is ordering it, so "earliest" moves
+    every day, and following it would move the date (and tell the customer) every morning. It
+    moves once, to a date that can be kept, and stays there until that date itself comes near.
 - A date earlier than that moves to it: cause `overdue` when the date has passed, `review`
   otherwise. A date is never moved earlier here (the supplier's confirmation does that).
 - Any date within the review horizon (ETA_REVIEW_HORIZON_DAYS, default 2) with no goods arriving
@@ -96,13 +99,15 @@ def review_etas():
                 moved += _review(backorders.filter(product_id__in=products), earliest, today, past_horizon)
         without = product_ids - supplied
         if without:
-            moved += _review(unpegged.filter(product_id__in=without), _date(default_eta()), today, past_horizon)
+            moved += _review(
+                unpegged.filter(product_id__in=without), _date(default_eta()), today, past_horizon, only_within=True
+            )
         return {"backorders_moved": len(moved)}
 
 
-def _review(backorders, earliest, today, past_horizon):
-    """Nothing ordered arrives by the horizon: a date within it moves past it too."""
+def _review(backorders, earliest, today, past_horizon, only_within=False):
+    """Nothing ordered arrives by the horizon: a date within it moves past it too.
+    `only_within`: dates beyond the horizon stay (no supplier: see the module's rules)."""
     within = Q(eta__lt=past_horizon)
-    return _move(backorders.exclude(within), earliest, today) + _move(
-        backorders.filter(within), Greatest(earliest, _date(past_horizon)), today
-    )
+    beyond = [] if only_within else _move(backorders.exclude(within), earliest, today)
+    return beyond + _move(backorders.filter(within), Greatest(earliest, _date(past_horizon)), today)

@@ -1,8 +1,9 @@
 from collections import defaultdict
 
-from django.db.models import Case, Count, DateField, F, Q, Value, When
+from django.db.models import Case, Count, DateField, F, Min, Q, Value, When
 
 from kernel import clock
+from orders.models import Backorder
 
 from . import dates
 from .models import PurchaseOrder, PurchaseOrderLine
@@ -12,6 +13,20 @@ def has_supplier():
     """For a Backorder row: a supplier delivers what it waits for: it is on a purchase order,
     or its product has a preferred supplier."""
     return Q(po_line__isnull=False) | Q(product__supplier_items__preferred=True)
+
+
+def without_supplier():
+    """What waits for a product nobody supplies (not ordered, no preferred supplier item):
+    per product, most units first, its SKU, name, units waiting, backorders and oldest wait.
+    Purchasing's to fix: once it has a supplier item, the next batch orders it."""
+    return list(
+        Backorder.objects.not_ordered()
+        .exclude(has_supplier())
+        .order_by()
+        .units_waiting_by("product_id", "product__sku", "product__name")
+        .annotate(backorders=Count("id"), since=Min("created_at"))
+        .order_by("-units", "product__sku")
+    )
 
 
 def incoming(product_id):
@@ -43,8 +58,9 @@ def incoming_by_product(product_ids):
 
 
 def supplier_figures(now):
-    """Late purchase orders now, and each supplier's on-time rate over the on-time window: the
-    share of lines received in full by the date first asked for (dates.received_on_time)."""
+    """Late purchase orders now, each supplier's on-time rate over the on-time window (the
+    share of lines received in full by the date first asked for, dates.received_on_time), and
+    the products customers wait for that nobody supplies (products, units)."""
     late = PurchaseOrder.objects.filter(lines__late=True).distinct()
     suppliers = list(
         PurchaseOrderLine.objects.filter(received_at__gte=dates.on_time_since(now))
@@ -54,8 +70,11 @@ def supplier_figures(now):
     )
     for row in suppliers:
         row["rate"] = row["on_time"] / row["lines"]
+    waiting = without_supplier()
     return {
         "late_purchase_orders": late.count(),
         "late_lines": PurchaseOrderLine.objects.filter(late=True).count(),
         "suppliers": suppliers,
+        "without_supplier_products": len(waiting),
+        "without_supplier_units": sum(row["units"] for row in waiting),
     }

@@ -8,7 +8,9 @@ What it measures at every hourly check: who could see a date that has passed (th
 page, the API and the emails show the current ETA), and whose *told* date passed while the
 goods still had not come (a slip not told in time). At the end: slips, time from the event
 that caused a slip to the email about it, the most proactive emails one customer got in a
-day, apologies and vouchers, and promise accuracy (backorders filled by their promised date)."""
+day, proactive emails per order (median, p95, max, over the orders that got any), the
+orders that got two within a week and those handed to customer service (who write to them
+every morning, as the worklist asks), apologies and vouchers, and promise accuracy (backorders filled by their promised date)."""
 
 import datetime
 import math
@@ -17,14 +19,17 @@ import statistics
 import time
 from collections import Counter, defaultdict
 from decimal import Decimal
+from itertools import pairwise
 
 import time_machine
 from django.db.models import F
 from django.utils import timezone
 
 from inventory.stock import StockChange, change_stock, create_product
-from notifications.models import CustomerMessage, Voucher
+from notifications.models import CustomerMessage, MessagePolicy, Voucher
+from notifications.rules import needs_personal_word
 from notifications.sending import send_due_messages
+from notifications.updates import send_update
 from orders.cancellation import cancel_units
 from orders.fulfilment import change_preferences, ship_order
 from orders.models import WAITING, Backorder, EtaChange, Order, OrderLine
@@ -56,7 +61,7 @@ class Shop:
     def __init__(self, rng, learn):
         self.rng, self.learn = rng, learn
         self.deliveries = {}  # purchase order line id -> (day it arrives, partial?)
-        self.seen_past, self.told_late = set(), set()
+        self.seen_past, self.told_late, self.handed_over = set(), set(), set()
         self.number = 0
         suppliers = {}
         for code, (lead, wait, minimum, auto, _confirms, _slips) in SUPPLIERS.items():
@@ -152,6 +157,9 @@ class Shop:
                     number, fulfilment_policy=self.rng.choice(["ship_partial", "ship_complete"]), by_customer=True
                 )
 
+    def customer_service_writes(self, today):
+        self.handed_over.update(customer_service_writes(today))
+
     def warehouse_ships(self):
         for number in Order.objects.filter(status="ready_to_ship").values_list("number", flat=True):
             ship_order(number)
@@ -166,6 +174,19 @@ class Shop:
         waiting = Backorder.objects.filter(status__in=WAITING)
         self.seen_past.update(waiting.filter(eta__lt=today).values_list("pk", flat=True))
         self.told_late.update(waiting.filter(told_eta__lt=today).values_list("pk", flat=True))
+
+
+def customer_service_writes(today):
+    """Customer service's daily round: a personal word to each order the notice budget handed
+    to the worklist (as the worklist's "needs a personal word" lists them). Returns their ids."""
+    order_ids = [row["order_id"] for row in needs_personal_word(MessagePolicy.current())]
+    if order_ids:
+        send_update(
+            order_ids,
+            text="We are still waiting for your goods; here is where things stand.",
+            request_key=f"personal-word-{today}",
+        )
+    return order_ids
 
 
 def simulate(days=90, orders_per_day=40, seed=2026, learn=True, replenish=False):
@@ -192,6 +213,7 @@ def simulate(days=90, orders_per_day=40, seed=2026, learn=True, replenish=False)
                 shop.purchasing_sends_drafts()
             if local.hour == 11:
                 shop.goods_arrive(today)
+                shop.customer_service_writes(today)
             if local.hour == 15:
                 shop.customers_act()
             if local.hour == 16:
@@ -223,6 +245,11 @@ def figures(shop, days, seconds):
         if after:
             latencies.append((min(after) - changed_at).total_seconds() / 3600)
     latencies.sort()
+    per_order = defaultdict(list)
+    for order_id, sent_at in proactive.order_by("sent_at").values_list("order_id", "sent_at"):
+        per_order[order_id].append(sent_at)
+    counts = sorted(len(times) for times in per_order.values())
+    week = datetime.timedelta(days=7)
     filled = list(Backorder.objects.filter(filled_at__isnull=False).values_list("filled_at", "promised_date"))
     kept = sum(1 for filled_at, promised in filled if timezone.localdate(filled_at) <= promised)
     return {
@@ -234,9 +261,16 @@ def figures(shop, days, seconds):
         "told_before_date_passed": 1 - len(shop.told_late & slipped) / len(slipped) if slipped else 1.0,
         "told_dates_passed_untold": len(shop.told_late),
         "slip_to_email_hours_median": statistics.median(latencies) if latencies else None,
-        "slip_to_email_hours_p95": latencies[max(0, math.ceil(0.95 * len(latencies)) - 1)] if latencies else None,
+        "slip_to_email_hours_p95": _p95(latencies),
         "past_dates_seen": len(shop.seen_past),
         "most_proactive_emails_one_customer_one_day": max(per_customer_day.values(), default=0),
+        "proactive_per_order_median": statistics.median(counts) if counts else None,
+        "proactive_per_order_p95": _p95(counts),
+        "proactive_per_order_max": max(counts, default=0),
+        "orders_handed_to_the_worklist": len(shop.handed_over),
+        "orders_two_within_a_week": sum(
+            1 for times in per_order.values() if any(later - earlier < week for earlier, later in pairwise(times))
+        ),
         "apologies": sent.filter(kind="apology").count(),
         "vouchers": Voucher.objects.count(),
         "promise_accuracy": kept / len(filled) if filled else None,
@@ -247,3 +281,7 @@ def figures(shop, days, seconds):
         "learned_lateness": dict(Supplier.objects.values_list("code", "learned_lateness_days")),
         "wall_seconds": round(seconds, 1),
     }
+
+
+def _p95(ordered):
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)] if ordered else None

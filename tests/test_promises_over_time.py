@@ -1,6 +1,6 @@
 """Two weeks of a shop, hour by hour, through the real services and jobs: nobody waiting ever
-sees a date that has passed, every slip is told before the date it replaces passes, and no
-customer gets more than one proactive email a day."""
+sees a date that has passed, every slip is told before the date it replaces passes, and the
+notice budget holds: no order gets more than three proactive emails, nor one a day."""
 
 import pytest
 
@@ -17,3 +17,4 @@ def test_two_weeks_of_orders_slips_and_deliveries_keep_every_promise_true():
     assert figures["past_dates_seen"] == 0
     assert figures["told_dates_passed_untold"] == 0 and figures["told_before_date_passed"] == 1.0
     assert figures["most_proactive_emails_one_customer_one_day"] <= 1
+    assert figures["proactive_per_order_max"] <= 3 and figures["proactive_per_order_median"] <= 1

@@ -8,6 +8,7 @@ from orders.admin import ready_to_ship_url
 from orders.models import Order
 from purchasing.models import PurchaseOrder
 from purchasing.pages.goods_in import receive_list_url
+from purchasing.selectors import without_supplier
 
 register = template.Library()
 
@@ -22,6 +23,8 @@ def daily_job_counts(context):
         counts["ship"] = Order.objects.filter(status=Order.Status.READY_TO_SHIP).count()
     if user.has_perm("purchasing.change_purchaseorder"):
         counts["drafts"] = PurchaseOrder.objects.filter(status=PurchaseOrder.Status.DRAFT).count()
+    if user.has_perm("purchasing.view_reorderpolicy"):
+        counts["without_supplier"] = len(without_supplier())
     if user.has_perm("notifications.send_customermessage"):
         summary = WorklistRefresh.objects.filter(pk=1).first()
         counts["worklist"] = summary.orders if summary else None

@@ -12,6 +12,7 @@ from kernel.admin_tools import require
 
 from ..models import ReorderPolicy, Supplier
 from ..reorder import add_to_drafts, review
+from ..selectors import without_supplier
 
 
 def sparkline(units, width=84, height=20):
@@ -29,8 +30,10 @@ class ReorderReview:
     """The reorder review page."""
 
     def reorder_view(self, request):
-        """Purchasing's reorder review: products below their reorder point first, by days of
-        cover; products backordered too often flagged; the suggestions go to the drafts."""
+        """Purchasing's reorder review: first what customers wait for that nobody supplies (units
+        waiting, oldest wait: add a supplier item and the next batch orders it), then products
+        below their reorder point, by days of cover; products backordered too often flagged;
+        the suggestions go to the drafts."""
         can_add = request.user.has_perm("purchasing.add_purchaseorder")
         if request.method == "POST":
             require(request, "purchasing.add_purchaseorder")
@@ -73,5 +76,6 @@ class ReorderReview:
             "below": below,
             "policy": ReorderPolicy.current(),
             "can_add": can_add,
+            "without_supplier": without_supplier(),
         }
         return TemplateResponse(request, "admin/purchasing/reorder_review.html", context)

@@ -1,5 +1,5 @@
-"""Several changes of one order within the quiet window become one email; at most one
-proactive email per order per day; a cancellation is never held back or dropped."""
+"""Several changes of one order within the quiet window become one email; a cancellation is
+never held back or dropped (the week between proactive emails: test_notice_budget)."""
 
 import datetime
 
@@ -27,7 +27,7 @@ def test_two_lines_slipping_within_the_quiet_window_make_one_email(clock, policy
     PurchaseOrder.objects.update(status="sent")
     told = Backorder.objects.filter(order=order).first().told_eta
     kettle_po, teapot_po = (PurchaseOrder.objects.get(supplier=item.supplier) for item in (kettle, teapot))
-    CustomerMessage.objects.filter(order=order).update(status="sent", sent_at=MONDAY - datetime.timedelta(days=2))
+    CustomerMessage.objects.filter(order=order).update(status="sent", sent_at=MONDAY - datetime.timedelta(days=8))
 
     redate(kettle, kettle_po, told + datetime.timedelta(days=3))
     clock.shift(datetime.timedelta(minutes=10))
@@ -40,32 +40,6 @@ def test_two_lines_slipping_within_the_quiet_window_make_one_email(clock, policy
     clock.shift(datetime.timedelta(minutes=20))
     assert send_due_messages()["sent"] == 1
     assert len(mailoutbox) == 1
-
-
-def test_a_second_slip_on_the_same_day_waits_a_day_and_says_everything(clock, policy, mailoutbox):
-    policy.quiet_window_minutes = 0
-    policy.apology_on_delay_number = 9  # keep this story to plain delay notices
-    policy.apology_days_past_promise = 99
-    policy.save()
-    item, [order], po = waiting_on_a_purchase_order(CustomerFactory.build(language="en"))
-    told = Backorder.objects.get(order=order).told_eta
-    redate(item, po, told)
-    send_due_messages()
-    first_sent = CustomerMessage.objects.get(order=order, status="sent").sent_at
-
-    clock.shift(datetime.timedelta(hours=3))
-    redate(item, po, told + datetime.timedelta(days=3))
-    clock.shift(datetime.timedelta(hours=3))
-    redate(item, po, told + datetime.timedelta(days=6))
-
-    [waiting] = messages_of(order, status="queued")
-    assert waiting.send_after == first_sent + datetime.timedelta(hours=24)
-    latest = told + datetime.timedelta(days=8)
-    assert f"{latest.day} {latest:%b} {latest.year}" in waiting.content().text
-    assert send_due_messages()["sent"] == 0
-    clock.move_to(first_sent + datetime.timedelta(hours=24))
-    assert send_due_messages()["sent"] == 1
-    assert len(mailoutbox) == 2
 
 
 def test_a_cancellation_goes_at_once_even_right_after_a_delay_email(clock, policy, mailoutbox):

@@ -36,8 +36,8 @@ def test_the_event_writes_what_to_say_and_the_worker_renders_and_keeps_it(clock,
     assert notice.data["waiting_lines"][0]["eta"] == str(TODAY + datetime.timedelta(days=21))
     assert not any("Gutschein" in query["sql"] for query in captured.captured_queries)
 
-    # When a worker sends it (a day later: one proactive email a day)
-    clock.shift(datetime.timedelta(days=1))
+    # When a worker sends it (a week later: one proactive email a week)
+    clock.shift(datetime.timedelta(days=7))
     assert send_due_messages()["sent"] == 1
 
     # Then it says it in German with both dates, and what went out is kept on the row

@@ -4,15 +4,18 @@ or answer ever shows a date that has passed for something still waiting. Weeks, 
 
 import datetime
 import threading
+from itertools import pairwise
 
 import pytest
 import time_machine
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 
 from kernel import clock
-from notifications.models import CustomerMessage
+from notifications.models import CustomerMessage, WorklistEntry
 from notifications.sending import send_due_messages
+from notifications.worklist import refresh_worklist
 from orders.models import WAITING, Backorder, EtaChange
 from purchasing import batching, lifecycle, receiving
 from purchasing.models import PurchaseOrder, Supplier
@@ -26,6 +29,7 @@ from tests.factories import (
     UserFactory,
     place,
 )
+from tests.simulation import customer_service_writes
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +46,8 @@ def waiting():
 
 
 def live_days(days, every_morning=(), every_noon=()):
-    """Each day: the morning jobs at 06:15 local, then the worker's sending at noon; after
+    """Each day: the morning jobs at 06:15 local, then at noon customer service's personal
+    words (to the orders the notice budget handed over) and the worker's sending; after
     each, nobody waiting may see or have been told a date that has passed."""
     seen = []
     for day in range(1, days + 1):
@@ -56,6 +61,7 @@ def live_days(days, every_morning=(), every_noon=()):
         with time_machine.travel(morning(day) + datetime.timedelta(hours=6), tick=False):
             for job in every_noon:
                 job()
+            customer_service_writes(clock.today())
             send_due_messages(limit=1000)
             # Told dates still ahead: a slip was told (queued and sent) before the old date passed.
             assert not waiting().filter(told_eta__lt=clock.today()).exists(), f"day {day}: a told date passed untold"
@@ -78,6 +84,39 @@ def test_a_backorder_of_a_product_without_supplier_gets_a_new_date_before_each_o
     causes = set(EtaChange.objects.filter(backorder=backorder).values_list("cause", flat=True))
     assert causes <= {"review", "overdue"} and "review" in causes
     assert CustomerMessage.objects.filter(order=order, kind__in=["delay_notice", "apology"]).exists()
+
+
+def test_a_product_nobody_supplies_moves_once_per_lead_time_and_its_customer_hears_of_it_thrice_at_most(settings):
+    # Given an order for a product nobody supplies: told today + 14 days
+    settings.BACKORDER_DEFAULT_LEAD_TIME_DAYS = 14
+    with time_machine.travel(MONDAY, tick=False):
+        order = place((ProductFactory(sku="SCL-070"), 1))
+    on_the_worklist = []
+
+    def worklist_at_noon():  # before customer service's round
+        refresh_worklist()
+        if WorklistEntry.objects.get(order=order).needs_personal_word:
+            on_the_worklist.append(clock.today())
+
+    # When six weeks pass with the daily review
+    live_days(42, every_noon=[worklist_at_noon])
+
+    # Then the date moved once per lead time at most (not every morning), each move recorded
+    moves = EtaChange.objects.filter(backorder__order=order).order_by("changed_at")
+    assert 1 <= moves.count() <= 42 // 14
+    assert {move.cause for move in moves} == {"review"}
+    assert all(move.new_eta == move.changed_at.date() + datetime.timedelta(days=14) for move in moves)
+    # And its customer got three proactive emails at most, never two within a week
+    sent = list(
+        CustomerMessage.objects.filter(order=order, kind__in=CustomerMessage.PROACTIVE)
+        .order_by("sent_at")
+        .values_list("sent_at", flat=True)
+    )
+    assert 1 <= len(sent) <= 3
+    assert all(later - earlier >= datetime.timedelta(days=7) for earlier, later in pairwise(sent))
+    # And once the three were spent, the next move put the order on the worklist for a personal word
+    assert len(sent) == 3 and on_the_worklist and on_the_worklist[0] > timezone.localdate(sent[-1])
+    assert CustomerMessage.objects.filter(order=order, kind="personal").exists()
 
 
 def test_a_backorder_waiting_for_a_quota_that_is_never_met_moves_once_its_window_has_passed():

@@ -1,0 +1,132 @@
+"""The notice budget: at most one proactive email per order in a week (what changes in between
+merges into the next one, which states the latest date); a date the customer holds that is
+about to pass is told anyway; after the third email the order waits on the worklist for a
+personal word instead of a fourth automated one."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from notifications.models import CustomerMessage, WorklistEntry
+from notifications.sending import send_due_messages
+from notifications.updates import send_update
+from notifications.worklist import refresh_worklist
+from orders.models import Backorder
+from tests.factories import CustomerFactory, UserFactory
+
+from .conftest import MONDAY, messages_of, redate, waiting_on_a_purchase_order
+
+pytestmark = pytest.mark.django_db
+
+WEEK = datetime.timedelta(days=7)
+
+
+def written(day):
+    return f"{day.day} {day:%b} {day.year}"
+
+
+@pytest.fixture
+def plain_delays(policy):
+    policy.quiet_window_minutes = 0
+    policy.apology_on_delay_number = 9  # these stories are about how often, not about apologies
+    policy.apology_days_past_promise = 99
+    policy.save()
+    return policy
+
+
+def told_and_sent(order):
+    """The customer's date, with the email that told it sent."""
+    assert send_due_messages()["sent"] == 1
+    return Backorder.objects.get(order=order).told_eta, CustomerMessage.objects.filter(order=order).latest(
+        "sent_at"
+    ).sent_at
+
+
+def test_a_supplier_slipping_three_times_in_a_week_makes_one_email_with_the_latest_date(
+    clock, plain_delays, mailoutbox
+):
+    # Given a customer told a date 12 days out by a backorder notice just sent
+    item, [order], po = waiting_on_a_purchase_order(CustomerFactory.build(language="en"))
+    told, first_sent = told_and_sent(order)
+
+    # When the supplier slips on Tuesday, Thursday and Saturday
+    for day, slip in ((1, 3), (3, 5), (5, 7)):
+        clock.move_to(first_sent + datetime.timedelta(days=day))
+        redate(item, po, told + datetime.timedelta(days=slip))
+        assert send_due_messages()["sent"] == 0  # held: a week since the last email
+
+    # Then one email waits, for a week after the last one, saying the latest date only
+    [waiting] = messages_of(order, status="queued")
+    assert waiting.send_after == first_sent + WEEK
+    latest = Backorder.objects.get(order=order).eta
+    assert latest == told + datetime.timedelta(days=9)  # the last slip + the handling days
+    text = waiting.content().text
+    assert written(latest) in text and written(told + datetime.timedelta(days=5)) not in text
+    clock.move_to(first_sent + WEEK)
+    assert send_due_messages()["sent"] == 1
+    assert len(mailoutbox) == 2 and written(latest) in mailoutbox[1].body
+
+
+def test_a_date_about_to_pass_is_told_before_the_week_is_over_once(clock, plain_delays, mailoutbox):
+    # Given a customer who got a delay email on day 6 naming day 14
+    item, [order], po = waiting_on_a_purchase_order(CustomerFactory.build(language="en"))
+    _, notice_sent = told_and_sent(order)
+    clock.move_to(notice_sent + datetime.timedelta(days=6))
+    redate(item, po, MONDAY.date() + datetime.timedelta(days=12))
+    clock.move_to(notice_sent + WEEK)
+    told, delay_sent = told_and_sent(order)
+    assert told == MONDAY.date() + datetime.timedelta(days=14)
+
+    # When on day 10 the supplier slips by a week, with day 14 two days from the review horizon
+    clock.move_to(MONDAY + datetime.timedelta(days=10))
+    redate(item, po, MONDAY.date() + datetime.timedelta(days=19))
+
+    # Then the email goes on day 12, when day 14 comes within the horizon, not on day 14 (a week)
+    [waiting] = messages_of(order, status="queued")
+    day_12 = timezone.make_aware(
+        datetime.datetime.combine(MONDAY.date() + datetime.timedelta(days=12), datetime.time())
+    )
+    assert waiting.send_after == day_12 < delay_sent + WEEK
+    clock.move_to(day_12 - datetime.timedelta(minutes=1))
+    assert send_due_messages()["sent"] == 0
+    clock.move_to(day_12)
+    assert send_due_messages()["sent"] == 1
+    assert written(MONDAY.date() + datetime.timedelta(days=21)) in mailoutbox[-1].body
+
+    # And the next slip, a day later, waits for the budget again: the exception was for that date
+    clock.move_to(day_12 + datetime.timedelta(days=1))
+    plain_delays.proactive_emails_per_order = 9  # (the third email spent the default budget)
+    plain_delays.save()
+    redate(item, po, MONDAY.date() + datetime.timedelta(days=24))
+    [waiting] = messages_of(order, status="queued")
+    assert waiting.send_after == day_12 + WEEK
+
+
+def test_after_the_third_email_the_order_waits_for_a_personal_word(clock, plain_delays, mailoutbox, client):
+    # Given an order whose customer got three proactive emails, a week apart
+    item, [order], po = waiting_on_a_purchase_order(CustomerFactory.build(language="en"))
+    told, sent = told_and_sent(order)
+    for week in (1, 2):
+        clock.move_to(sent + WEEK * week - datetime.timedelta(days=1))
+        redate(item, po, told + datetime.timedelta(days=7 * week))
+        clock.move_to(sent + WEEK * week)
+        assert send_due_messages()["sent"] == 1
+
+    # When the supplier slips once more
+    clock.move_to(sent + WEEK * 3)
+    redate(item, po, told + datetime.timedelta(days=30))
+
+    # Then no fourth email is written; the worklist says the order needs a personal word
+    assert not messages_of(order, status="queued")
+    assert CustomerMessage.objects.filter(order=order, kind__in=CustomerMessage.PROACTIVE).count() == 3
+    refresh_worklist()
+    assert WorklistEntry.objects.get(order=order).needs_personal_word
+    client.force_login(UserFactory(roles=["Customer service"]))
+    page = client.get("/admin/notifications/customermessage/worklist/", {"needs_personal_word": "true"})
+    assert [row["number"] for _, row in page.context["rows"]] == [order.number]
+
+    # And once customer service writes, the order no longer asks for one
+    send_update([order.pk], text="Our supplier is late again; we are on it.", request_key="one")
+    refresh_worklist()
+    assert not WorklistEntry.objects.get(order=order).needs_personal_word
