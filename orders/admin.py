@@ -172,21 +172,8 @@ class OrderAdmin(LargeTableAdmin):
         "shipping_address",
         "payment_problem",
     ]
-    readonly_fields = [
-        "number",
-        "customer_link",
-        "status",
-        "placed_at",
-        "authorised",
-        "captured",
-        "voided",
-        "stock_ledger",
-        "shop",
-        "shop_number",
-        "currency",
-        "shipping_address",
-        "payment_problem",
-    ]
+    # Staff change an order's policy and expedite flag here; the rest is the order's record.
+    readonly_fields = [name for name in fields if name not in ("fulfilment_policy", "expedite")]
     authorised = money_column("amount_authorised", _("authorised"))
     captured = money_column("amount_captured", _("captured"))
     voided = money_column("amount_voided", _("voided"))
