@@ -13,6 +13,12 @@ Rules:
   order was: the event is held.
 - What cannot be placed (an unknown or missing SKU, malformed data) raises Held with the
   reason; nothing is written then.
+- Orders are placed with the connection's fulfilment policy (`ship_policy`: the shop asks
+  its customers nothing of it).
+- An order the shop made open again after the back office cancelled it on the shop's word
+  (WooCommerce order.restored from the bin, a cancelled order set back to processing) is
+  held, with the reason: a cancelled order is not reopened (its stock, purchase order lines
+  and customer emails are settled), and the shop's order keeps its one order here.
 - One transaction per event; one order at a time per shop order (an advisory lock), so a
   webhook and the reconciliation applying the same order at once make one order.
 Cancellations made here are the shop's own: they are not written back to it (`applying`)."""
@@ -93,7 +99,7 @@ def _place(connection, data):
         order, _created = place_order(
             number=order_number(connection, data.shop_order_id),
             customer=CustomerDetails(data.email, data.name or data.email, data.language or connection.language),
-            fulfilment_policy=Order.Policy.SHIP_PARTIAL,
+            fulfilment_policy=connection.ship_policy,
             lines=lines,
             origin=OrderOrigin(
                 shop=connection.code,
@@ -118,6 +124,12 @@ def _place(connection, data):
 
 def _change(known, data):
     order = known.order
+    if order.status == Order.Status.CANCELLED and data.placeable and not data.cancelled:
+        raise Held(
+            f"The shop's order {data.number} is open again (restored from the bin or reopened), but order "
+            f"{order.number} was cancelled here when the shop cancelled or deleted it, and a cancelled order "
+            "is not reopened: place it again as a new order (in the shop, or by hand)."
+        )
     if data.cancelled:
         done = _cancel(order, None)
     else:

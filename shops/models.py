@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kernel.choices import Language
+from orders.models import Order
 
 # A connection's code goes into URLs and order numbers ("WOO-727"): letters, digits, - and _.
 CODE_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}"
@@ -37,6 +38,14 @@ class ShopConnection(models.Model):
         help_text=_("For customers whose order does not say their language."),
     )
     active = models.BooleanField(_("active"), default=True)
+    # How the shop's orders are placed: the shop asks no customer for it (DESIGN 4).
+    ship_policy = models.CharField(
+        _("fulfilment policy of its orders"),
+        max_length=16,
+        choices=Order.Policy.choices,
+        default=Order.Policy.SHIP_PARTIAL,
+        help_text=_("What the shop's customers are taken to have chosen: ship what is available, or wait."),
+    )
     secrets = models.TextField(_("secrets (encrypted)"), blank=True, editable=False)
     watermark = models.DateTimeField(_("orders read up to"), null=True, blank=True)
     location_id = models.CharField(_("Shopify location"), max_length=100, blank=True, editable=False)
@@ -135,6 +144,8 @@ class ShopProduct(models.Model):
     # The shop's ids: WooCommerce product id; Shopify product, variant and inventory item ids.
     remote = models.JSONField(_("shop's ids"), default=dict, blank=True)
     found = models.BooleanField(_("sold in the shop"), null=True, help_text=_("Unknown until looked up by SKU."))
+    # When the shop was last asked for the SKU: one it did not list is asked again later.
+    looked_up_at = models.DateTimeField(_("looked up at"), null=True, blank=True)
     pending = models.BooleanField(_("change to push"), default=True)
     due_at = models.DateTimeField(_("push due at"), null=True, blank=True)
     attempts = models.PositiveIntegerField(_("failed attempts"), default=0)
@@ -176,6 +187,9 @@ class OrderPush(models.Model):
     data = models.JSONField(_("details"), default=dict)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
     steps_done = models.JSONField(_("steps done"), default=list, blank=True)
+    # Steps asked of the shop whose answer never came, with what the shop held before (ids of
+    # its fulfilments, captures): a retry first reads whether the step went through.
+    asked = models.JSONField(_("steps asked"), default=dict, blank=True)
     attempts = models.PositiveIntegerField(_("failed attempts"), default=0)
     due_at = models.DateTimeField(_("due at"))
     # A worker pushing it holds it until then (one that died lets it go).
@@ -192,3 +206,18 @@ class OrderPush(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.reference}"
+
+    @staticmethod
+    def marker_of(reference):
+        """Ends the note written on the shop's order: a retry finds a note that went through by it."""
+        return f"(ref. {reference})"
+
+    @property
+    def marker(self):
+        return self.marker_of(self.reference)
+
+    def asking(self, step, before):
+        """Record, before the call, that `step` is asked and what the shop held before it
+        (committed at once: a worker that dies or loses the answer leaves it for the retry)."""
+        self.asked = {**self.asked, step: before}
+        OrderPush.objects.filter(pk=self.pk).update(asked=self.asked)

@@ -8,15 +8,22 @@ Stock status and restock date (ShopProduct, one row per connection and product):
 - A push is due SHOP_PUSH_DELAY_SECONDS after the first change; a worker claims the due rows
   (SKIP LOCKED), looks up the shop's ids by SKU once, computes each state with
   availability.sell_states and sends only what differs from what the shop shows, in batches.
+  A SKU the shop did not list is asked for again by a sync an hour later or more (at most
+  LOOK_AGAIN_ROWS a sync): a product the merchant adds to the shop later is found.
 - A shop that is down (or asks us to wait) leaves the rows pending with backoff (1, 2, 4 …
   60 minutes, at least the wait it asked for), the reason on the row; a product the shop
   refused is retried likewise. The sync compares every product with what was pushed and makes
   up any difference (a change whose signal was missed, a date that moved as days passed).
 
 Shipments and cancellations (OrderPush): written with the event (receivers), pushed by a
-worker step by step; each step done is recorded at once, so a retry never repeats it. A shop
-that is down is retried with backoff; a capture the payment provider refuses is not retried:
-the push is marked refused and the order flagged for staff."""
+worker step by step; each step done is recorded at once, so a retry never repeats it. A step
+whose answer never came (a timeout, a dropped connection: the shop may have applied it) is
+recorded as asked before the call, with what the shop held before (`OrderPush.asking`); its
+retry first reads whether it went through: a note carrying the push's marker, a fulfilment or
+capture the shop did not have before, lines fulfilled or an order cancelled already count as
+done. A shop that is down is retried with backoff; a capture the payment provider refuses is
+not retried: the push is marked refused and the order flagged for staff. What is captured
+when: platforms/shopify.py `_capture`."""
 
 import datetime
 import logging
@@ -38,6 +45,9 @@ from .models import OrderPush, ShopConnection, ShopProduct
 log = logging.getLogger(__name__)
 CLAIM = 500  # rows per push round
 LEASE = datetime.timedelta(minutes=5)  # an order push claimed by a worker that died is due again then
+# A product the shop did not list is asked for again by the sync after this long, so many a sync.
+LOOK_AGAIN_AFTER = datetime.timedelta(hours=1)
+LOOK_AGAIN_ROWS = 100
 
 
 def backoff(attempts, retry_after=None):
@@ -104,11 +114,20 @@ def mark_changed(product_ids):
 
 
 def compare_all(connection):
-    """Mark pending every product of the shop whose state differs from what it shows."""
+    """Mark pending every product of the shop whose state differs from what it shows, and up
+    to LOOK_AGAIN_ROWS the shop did not list when asked LOOK_AGAIN_AFTER ago or longer (oldest
+    first): they are looked up by SKU again (the merchant may have added them since)."""
     rows = list(ShopProduct.objects.filter(connection=connection, found=True, pending=False))
     states = sell_states([row.product_id for row in rows])
     stale = [row.pk for row in rows if row.product_id in states and states[row.product_id].as_pushed() != row.pushed]
     ShopProduct.objects.filter(pk__in=stale).update(pending=True, due_at=clock.now())
+    again = (
+        ShopProduct.objects.filter(connection=connection, found=False, pending=False)
+        .filter(Q(looked_up_at__isnull=True) | Q(looked_up_at__lte=clock.now() - LOOK_AGAIN_AFTER))
+        .order_by(F("looked_up_at").asc(nulls_first=True), "id")
+        .values_list("pk", flat=True)[:LOOK_AGAIN_ROWS]
+    )
+    ShopProduct.objects.filter(pk__in=list(again)).update(found=None, pending=True, due_at=clock.now())
     return len(stale)
 
 
@@ -136,9 +155,10 @@ def push_stock(connection, force=False):
         unknown = [row for row in rows if row.found is None]
         if unknown:
             found = platform.find_products(connection, [row.product.sku for row in unknown])
+            now = clock.now()
             for row in unknown:
                 row.remote, row.found = found.get(case_key(row.product.sku), {}), case_key(row.product.sku) in found
-                ShopProduct.objects.filter(pk=row.pk).update(remote=row.remote, found=row.found)
+                ShopProduct.objects.filter(pk=row.pk).update(remote=row.remote, found=row.found, looked_up_at=now)
         states = sell_states([row.product_id for row in rows])
         changed = [
             (row, states[row.product_id])

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from inventory import signals as inventory_signals
 from inventory.models import Product
 from kernel import clock
+from kernel.parsers import case_key
 from kernel.queue import enqueue_after_commit
 from orders import signals as orders_signals
 from orders.models import Backorder
@@ -52,13 +53,20 @@ def _shop_order(order):
 
 
 def _queue(shop_order, order, kind, reference, data):
-    order_lines = list(order.lines.all())
+    order_lines = list(order.lines.select_related("product"))
     data.update(
         shop_order_id=shop_order.shop_order_id,
         payment=shop_order.payment,
         currency=order.currency,
         nothing_left=not any(line.unshipped for line in order_lines),
         anything_shipped=any(line.shipped for line in order_lines),
+        # Units the shop's order still counts that will never ship (cancelled here): not to be charged.
+        kept_back={
+            line.product.sku: kept
+            for line in order_lines
+            if (kept := shop_order.quantities.get(case_key(line.product.sku), 0) - line.shipped - line.unshipped) > 0
+        },
+        note=f"{data['note']} {OrderPush.marker_of(reference)}",
     )
     now = clock.now()
     _push, created = OrderPush.objects.get_or_create(

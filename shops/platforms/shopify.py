@@ -1,6 +1,22 @@
 """Shopify: signed webhooks (X-Shopify-*) and the Admin GraphQL API (version API_VERSION,
 header X-Shopify-Access-Token). Rate limits: a leaky bucket per shop; a THROTTLED answer
-(HTTP 200 or 429) pauses the connection for as long as the bucket needs to refill."""
+(HTTP 200 or 429) pauses the connection for as long as the bucket needs to refill.
+
+Charge on shipment (orderCapture of the order's successful authorisation, while the order is
+authorised or partly paid), amounts in the order's presentment currency (`currency`: the one
+the customer paid in, required where it differs from the shop's):
+- each shipment captures its lines' amount at Shopify's unit prices after all discounts, at
+  most what is left to capture (`totalCapturableSet`);
+- the last shipment (nothing left to ship; or a cancellation here that leaves nothing to ship
+  after something shipped) captures what is left to capture and still owed
+  (`totalOutstandingSet`: shipping, tax), less the units cancelled here that the shop's order
+  still counts, with `finalCapture: true`, which voids the rest of the authorisation;
+- an authorisation that is not multi-capturable (a partial capture voids the rest) is
+  captured once, at the last shipment;
+- a capture asked before whose answer was lost is found among the order's capture
+  transactions and not asked again. Nothing to capture on an order never captured (the
+  authorisation expired or was voided) is refused like a capture the provider refuses:
+  flagged on the order for staff, never retried."""
 
 import datetime
 import hashlib
@@ -407,12 +423,12 @@ def _errors(result):
 
 # --- shipments and cancellations back -----------------------------------------------------
 
-FULFILLMENT_ORDERS = """
-query FulfillmentOrders($id: ID!) {
+FULFILMENT_STATE = """
+query FulfilmentState($id: ID!) {
   order(id: $id) {
-    fulfillmentOrders(first: 20) { nodes { id status
-      lineItems(first: 100) { nodes { id remainingQuantity lineItem { sku } } } } }
-    transactions(first: 20) { id kind status }
+    fulfillments(first: 250) { id }
+    fulfillmentOrders(first: 5) { nodes { id status
+      lineItems(first: 150) { nodes { id remainingQuantity lineItem { sku } } } } }
   }
 }"""
 
@@ -421,12 +437,23 @@ mutation Fulfil($fulfillment: FulfillmentInput!) {
   fulfillmentCreate(fulfillment: $fulfillment) { fulfillment { id } userErrors { field message } }
 }"""
 
+CAPTURE_STATE = """
+query CaptureState($id: ID!) {
+  order(id: $id) {
+    presentmentCurrencyCode
+    totalCapturableSet { presentmentMoney { amount } }
+    totalOutstandingSet { presentmentMoney { amount } }
+    lineItems(first: 250) { nodes { sku discountedUnitPriceAfterAllDiscountsSet { presentmentMoney { amount } } } }
+    transactions(first: 100) { id kind status multiCapturable parentTransaction { id } }
+  }
+}"""
+
 CAPTURE = """
 mutation Capture($input: OrderCaptureInput!) {
   orderCapture(input: $input) { transaction { id status } userErrors { field message } }
 }"""
 
-NOTE = "query Note($id: ID!) { order(id: $id) { note } }"
+NOTE = "query Note($id: ID!) { order(id: $id) { note cancelledAt } }"
 
 SET_NOTE = """
 mutation SetNote($input: OrderInput!) { orderUpdate(input: $input) { order { id } userErrors { field message } } }"""
@@ -437,82 +464,163 @@ mutation Cancel($id: ID!, $note: String) {
     job { id } orderCancelUserErrors { field message code }
   }
 }"""
+# Payment states in which an authorisation may still hold money to capture: authorised, and
+# partly paid once a first shipment's share was captured.
+CAPTURABLE = {"authorized", "partially_paid"}
 
 
 def ship(connection, push, done):
     """A shipment as a fulfilment of the shipped fulfilment-order lines with its tracking
-    number (the customer is not notified: the back office writes to them), then, for an
-    authorised payment, a capture of the shipped amount. `done(step)` records each step so
-    a retry never repeats one."""
+    number (the customer is not notified: the back office writes to them), then the capture
+    (the module docstring). `done(step)` records each step so a retry never repeats one."""
+    _fulfil(connection, push, done)
+    _capture(connection, push, done, final=bool(push.data.get("nothing_left")))
+
+
+def _fulfilment_lines(state, wanted):
+    """The fulfilment-order lines to fulfil for {SKU: units}, and whether any line of those SKUs
+    was found at all (found with nothing remaining: fulfilled in the shop already)."""
+    wanted, by_order, known = dict(wanted), [], False
+    for fulfillment_order in state["fulfillmentOrders"]["nodes"]:
+        items = []
+        for item in fulfillment_order["lineItems"]["nodes"]:
+            sku = ((item.get("lineItem") or {}).get("sku") or "").upper()
+            known = known or sku in wanted
+            units = min(wanted.get(sku, 0), item["remainingQuantity"])
+            if units > 0:
+                items.append({"id": item["id"], "quantity": units})
+                wanted[sku] -= units
+        if items:
+            by_order.append({"fulfillmentOrderId": fulfillment_order["id"], "fulfillmentOrderLineItems": items})
+    return by_order, known
+
+
+def _fulfil(connection, push, done):
+    """Done already when a fulfilment asked before (its answer lost) is in the shop now, or when
+    the shipped lines are fulfilled in the shop (nothing of them remains): both count as done."""
+    if "fulfilment" in push.steps_done:
+        return
+    data, order_id = push.data, gid("Order", push.data["shop_order_id"])
+    state = graphql(connection, FULFILMENT_STATE, {"id": order_id})["order"]
+    fulfilments = [fulfilment["id"] for fulfilment in state.get("fulfillments") or []]
+    if "fulfilment" in push.asked and set(fulfilments) - set(push.asked["fulfilment"]):
+        done("fulfilment")
+        return
+    by_order, known = _fulfilment_lines(state, {line["sku"].upper(): line["quantity"] for line in data["lines"]})
+    if not by_order:
+        if known:
+            done("fulfilment")  # fulfilled in the shop already (by the merchant, or by us)
+            return
+        raise ShopRefused("Shopify: no fulfilment order holds the shipped lines' SKUs.")
+    fulfillment = {"lineItemsByFulfillmentOrder": by_order, "notifyCustomer": False}
+    if data.get("tracking_number"):
+        fulfillment["trackingInfo"] = {"number": data["tracking_number"]}
+    push.asking("fulfilment", fulfilments)
+    errors = _errors(graphql(connection, FULFIL, {"fulfillment": fulfillment})["fulfillmentCreate"])
+    if errors:
+        raise ShopRefused(f"Shopify refused the fulfilment: {errors}")
+    done("fulfilment")
+
+
+def _capture(connection, push, done, final):
+    """The capture of a shipment (the rule: the module docstring). A capture the provider
+    refuses is CaptureRefused: flagged on the order, never retried."""
     from . import CaptureRefused
 
-    data, order_id = push.data, gid("Order", push.data["shop_order_id"])
-    if "fulfilment" not in push.steps_done:
-        found = graphql(connection, FULFILLMENT_ORDERS, {"id": order_id})["order"]
-        wanted = {line["sku"].upper(): line["quantity"] for line in data["lines"]}
-        by_order = []
-        for fulfillment_order in found["fulfillmentOrders"]["nodes"]:
-            items = []
-            for item in fulfillment_order["lineItems"]["nodes"]:
-                sku = ((item.get("lineItem") or {}).get("sku") or "").upper()
-                units = min(wanted.get(sku, 0), item["remainingQuantity"])
-                if units > 0:
-                    items.append({"id": item["id"], "quantity": units})
-                    wanted[sku] -= units
-            if items:
-                by_order.append({"fulfillmentOrderId": fulfillment_order["id"], "fulfillmentOrderLineItems": items})
-        if not by_order:
-            raise ShopRefused("Shopify: no open fulfilment order holds the shipped lines.")
-        fulfillment = {"lineItemsByFulfillmentOrder": by_order, "notifyCustomer": False}
-        if data.get("tracking_number"):
-            fulfillment["trackingInfo"] = {"number": data["tracking_number"]}
-        errors = _errors(graphql(connection, FULFIL, {"fulfillment": fulfillment})["fulfillmentCreate"])
-        if errors:
-            raise ShopRefused(f"Shopify refused the fulfilment: {errors}")
-        done("fulfilment")
-    if data.get("payment") == "authorized" and Decimal(data["amount"]) > 0 and "capture" not in push.steps_done:
-        found = graphql(connection, FULFILLMENT_ORDERS, {"id": order_id})["order"]
-        authorisations = [
-            t["id"] for t in found["transactions"] if t["kind"] == "AUTHORIZATION" and t["status"] == "SUCCESS"
-        ]
-        if not authorisations:
-            raise CaptureRefused("Shopify: the order has no successful authorisation to capture.")
-        result = graphql(
-            connection,
-            CAPTURE,
-            {
-                "input": {
-                    "id": order_id,
-                    "parentTransactionId": authorisations[0],
-                    "amount": data["amount"],
-                    "currency": data["currency"],
-                }
-            },
-        )["orderCapture"]
-        transaction = result.get("transaction") or {}
-        if _errors(result) or transaction.get("status") in ("FAILURE", "ERROR"):
-            raise CaptureRefused(
-                f"Shopify refused to capture {data['amount']} {data['currency']}: "
-                f"{_errors(result) or transaction.get('status')}"
-            )
+    data = push.data
+    if "capture" in push.steps_done or data.get("payment") not in CAPTURABLE:
+        return
+    order_id = gid("Order", data["shop_order_id"])
+    state = graphql(connection, CAPTURE_STATE, {"id": order_id})["order"]
+    transactions = state.get("transactions") or []
+    authorisation = next((t for t in transactions if t["kind"] == "AUTHORIZATION" and t["status"] == "SUCCESS"), None)
+    captures = [
+        t["id"]
+        for t in transactions
+        if t["kind"] == "CAPTURE"
+        and t["status"] in ("SUCCESS", "PENDING")
+        and (t.get("parentTransaction") or {}).get("id") == (authorisation or {}).get("id")
+    ]
+    if "capture" in push.asked and set(captures) - set(push.asked["capture"]):
+        done("capture")  # the capture asked before went through; its answer was lost
+        return
+    capturable = _presentment(state.get("totalCapturableSet"))
+    if authorisation is None or capturable <= 0:
+        if captures:
+            done("capture")  # captured in full already
+            return
+        raise CaptureRefused("Shopify: the order has nothing to capture (the authorisation expired or was voided).")
+    prices = {}
+    for line in state["lineItems"]["nodes"]:
+        prices.setdefault(
+            (line.get("sku") or "").upper(), _presentment(line["discountedUnitPriceAfterAllDiscountsSet"])
+        )
+    if final:
+        owed = min(capturable, _presentment(state.get("totalOutstandingSet")))
+        kept_back = sum(units * prices.get(sku.upper(), 0) for sku, units in (data.get("kept_back") or {}).items())
+        amount = owed - kept_back
+    elif authorisation.get("multiCapturable"):
+        amount = min(capturable, sum(line["quantity"] * prices.get(line["sku"].upper(), 0) for line in data["lines"]))
+    else:
+        done("capture")  # captured once, in full, at the last shipment
+        return
+    if amount <= 0:
         done("capture")
+        return
+    currency = state.get("presentmentCurrencyCode") or data["currency"]
+    push.asking("capture", captures)
+    result = graphql(
+        connection,
+        CAPTURE,
+        {
+            "input": {
+                "id": order_id,
+                "parentTransactionId": authorisation["id"],
+                "amount": str(amount),
+                "currency": currency,
+                "finalCapture": final,
+            }
+        },
+    )["orderCapture"]
+    transaction = result.get("transaction") or {}
+    if _errors(result) or transaction.get("status") in ("FAILURE", "ERROR"):
+        raise CaptureRefused(
+            f"Shopify refused to capture {amount} {currency}: {_errors(result) or transaction.get('status')}"
+        )
+    done("capture")
+
+
+def _presentment(money_bag):
+    return Decimal(str(((money_bag or {}).get("presentmentMoney") or {}).get("amount") or 0))
 
 
 def cancel(connection, push, done):
     """Cancelled units as a line on the order's note (the lines and the amount not to be
-    charged); the order itself cancelled when nothing is left to ship or charge."""
+    charged; a note carrying this push's marker is not written twice); the order itself
+    cancelled when nothing was shipped and nothing is left (one cancelled already counts as
+    done); when the rest shipped, the last capture (shipping, tax) is made now."""
     data, order_id = push.data, gid("Order", push.data["shop_order_id"])
+    if "note" not in push.steps_done or "cancel" not in push.steps_done:
+        state = graphql(connection, NOTE, {"id": order_id})["order"]
     if "note" not in push.steps_done:
-        current = text(graphql(connection, NOTE, {"id": order_id})["order"].get("note"))
-        result = graphql(
-            connection, SET_NOTE, {"input": {"id": order_id, "note": "\n".join(filter(None, [current, data["note"]]))}}
-        )
-        if errors := _errors(result["orderUpdate"]):
-            raise ShopRefused(f"Shopify refused the note: {errors}")
+        current = text(state.get("note"))
+        if push.marker not in current:
+            result = graphql(
+                connection,
+                SET_NOTE,
+                {"input": {"id": order_id, "note": "\n".join(filter(None, [current, data["note"]]))}},
+            )
+            if errors := _errors(result["orderUpdate"]):
+                raise ShopRefused(f"Shopify refused the note: {errors}")
         done("note")
-    if data.get("nothing_left") and not data.get("anything_shipped") and "cancel" not in push.steps_done:
-        result = graphql(connection, CANCEL, {"id": order_id, "note": data["note"]})["orderCancel"]
-        errors = "; ".join(error.get("message", "") for error in result.get("orderCancelUserErrors") or [])
-        if errors:
-            raise ShopRefused(f"Shopify refused to cancel the order: {errors}")
+    if not data.get("nothing_left"):
+        return
+    if data.get("anything_shipped"):
+        _capture(connection, push, done, final=True)
+    elif "cancel" not in push.steps_done:
+        if not state.get("cancelledAt"):
+            result = graphql(connection, CANCEL, {"id": order_id, "note": data["note"]})["orderCancel"]
+            errors = "; ".join(error.get("message", "") for error in result.get("orderCancelUserErrors") or [])
+            if errors:
+                raise ShopRefused(f"Shopify refused to cancel the order: {errors}")
         done("cancel")

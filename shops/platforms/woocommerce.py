@@ -200,6 +200,10 @@ def order(connection, shop_order_id):
 
 
 def find_products(connection, skus):
+    """{SKU in capitals: the shop's ids} for the SKUs the shop sells. Since REST v3 (WooCommerce
+    3.x) `products?sku=` searches variations too (prepare_objects_query sets post_type to
+    product and product_variation when a SKU is asked): a variation is remembered with its
+    parent, through which it is updated."""
     found = {}
     for start in range(0, len(skus), 100):
         chunk = skus[start : start + 100]
@@ -212,40 +216,52 @@ def find_products(connection, skus):
         )
         for product in response.json():
             if product.get("sku"):
-                found[product["sku"].upper()] = {"product": product["id"]}
+                ids = {"product": product["id"]}
+                if product.get("type") == "variation" and product.get("parent_id"):
+                    ids["parent"] = product["parent_id"]
+                found[product["sku"].upper()] = ids
     return found
+
+
+def _update(row, state):
+    return {
+        "id": row.remote["product"],
+        "manage_stock": True,
+        "stock_quantity": state.free,
+        "backorders": "notify" if state.backorderable else "no",
+        "meta_data": [{"key": "restock_date", "value": state.restock_date.isoformat() if state.restock_date else None}],
+    }
 
 
 def push_stock(connection, items):
     """Stock managed by the shop's numbers: `stock_quantity` what is free to sell,
     `backorders: notify` for a backorderable product (sold beyond stock, marked "available on
-    backorder"), meta `restock_date` (ISO date; null deletes it). products/batch, up to 100 a
-    call. Returns {row id: error or ""}."""
-    results = {}
-    for start in range(0, len(items), BATCH):
-        batch = items[start : start + BATCH]
-        update = [
-            {
-                "id": row.remote["product"],
-                "manage_stock": True,
-                "stock_quantity": state.free,
-                "backorders": "notify" if state.backorderable else "no",
-                "meta_data": [
-                    {"key": "restock_date", "value": state.restock_date.isoformat() if state.restock_date else None}
-                ],
+    backorder"), meta `restock_date` (ISO date; null deletes it). Products through
+    products/batch, variations through products/<parent>/variations/batch (products/batch
+    refuses a variation), up to 100 a call. Returns {row id: error or ""}."""
+    results, by_path = {}, {}
+    for row, state in items:
+        parent = row.remote.get("parent")
+        by_path.setdefault(f"products/{parent}/variations/batch" if parent else "products/batch", []).append(
+            (row, state)
+        )
+    for path, rows in by_path.items():
+        for start in range(0, len(rows), BATCH):
+            batch = rows[start : start + BATCH]
+            answer = call(
+                connection,
+                "POST",
+                _api(connection, path),
+                auth=_auth(connection),
+                json={"update": [_update(row, state) for row, state in batch]},
+            ).json()
+            errors = {
+                str(item.get("id")): (item.get("error") or {}).get("message", "")
+                for item in answer.get("update") or []
+                if isinstance(item, dict)
             }
-            for row, state in batch
-        ]
-        answer = call(
-            connection, "POST", _api(connection, "products/batch"), auth=_auth(connection), json={"update": update}
-        ).json()
-        errors = {
-            str(item.get("id")): (item.get("error") or {}).get("message", "")
-            for item in answer.get("update") or []
-            if isinstance(item, dict)
-        }
-        for row, _state in batch:
-            results[row.pk] = errors.get(str(row.remote["product"]), "")
+            for row, _state in batch:
+                results[row.pk] = errors.get(str(row.remote["product"]), "")
     return results
 
 
@@ -253,15 +269,19 @@ def push_stock(connection, items):
 
 
 def _note(connection, push, done):
-    if "note" not in push.steps_done:
-        call(
-            connection,
-            "POST",
-            _api(connection, f"orders/{push.data['shop_order_id']}/notes"),
-            auth=_auth(connection),
-            json={"note": push.data["note"], "customer_note": False},
-        )
-        done("note")
+    """One note per push: a retry after a note asked whose answer was lost first reads the
+    order's notes for this push's marker."""
+    if "note" in push.steps_done:
+        return
+    path = _api(connection, f"orders/{push.data['shop_order_id']}/notes")
+    if "note" in push.asked:
+        notes = call(connection, "GET", path, auth=_auth(connection), params={"type": "internal"}).json()
+        if any(push.marker in str(note.get("note", "")) for note in notes if isinstance(note, dict)):
+            done("note")
+            return
+    push.asking("note", [])
+    call(connection, "POST", path, auth=_auth(connection), json={"note": push.data["note"], "customer_note": False})
+    done("note")
 
 
 def _status(connection, push, done, status):

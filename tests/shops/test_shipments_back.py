@@ -2,11 +2,9 @@
 fulfilment of the shipped fulfilment-order lines with the tracking number and a capture of an
 authorised payment (a refused capture flagged for staff); a WooCommerce note and status."""
 
-import json
 from decimal import Decimal
 
 import pytest
-from werkzeug import Response
 
 from orders.cancellation import CancelRequest, cancel_units
 from orders.fulfilment import ship_order
@@ -24,6 +22,7 @@ from .conftest import (
     woo_headers,
     woo_order,
 )
+from .shopify_fake import FakeShopify
 
 pytestmark = pytest.mark.django_db
 BASIC = "Basic Y2tfa2V5OmNzX3NlY3JldA=="
@@ -43,83 +42,16 @@ def shopify_order_placed(deliver, shopify, httpserver):
     return Order.objects.get()
 
 
-def shopify_fake(server, capture_errors=(), down=0):
-    """Shopify's order with one fulfilment order holding its three lines and an authorisation."""
-    state = {"down": down}
-
-    def answer(request):
-        query = request.get_json()["query"]
-        if state["down"]:
-            state["down"] -= 1
-            return Response("Service Unavailable", status=503)
-        if "FulfillmentOrders" in query:
-            data = {
-                "order": {
-                    "fulfillmentOrders": {
-                        "nodes": [
-                            {
-                                "id": "gid://shopify/FulfillmentOrder/9",
-                                "status": "OPEN",
-                                "lineItems": {
-                                    "nodes": [
-                                        {
-                                            "id": "gid://shopify/FulfillmentOrderLineItem/91",
-                                            "remainingQuantity": 1,
-                                            "lineItem": {"sku": "SKU2006-001"},
-                                        },
-                                        {
-                                            "id": "gid://shopify/FulfillmentOrderLineItem/92",
-                                            "remainingQuantity": 1,
-                                            "lineItem": {"sku": "SKU2006-020"},
-                                        },
-                                        {
-                                            "id": "gid://shopify/FulfillmentOrderLineItem/93",
-                                            "remainingQuantity": 1,
-                                            "lineItem": {"sku": "SKU2006-035"},
-                                        },
-                                    ]
-                                },
-                            }
-                        ]
-                    },
-                    "transactions": [
-                        {"id": "gid://shopify/OrderTransaction/77", "kind": "AUTHORIZATION", "status": "SUCCESS"}
-                    ],
-                }
-            }
-        elif "Fulfil(" in query:
-            data = {"fulfillmentCreate": {"fulfillment": {"id": "gid://shopify/Fulfillment/1"}, "userErrors": []}}
-        elif "Capture(" in query:
-            data = {
-                "orderCapture": {
-                    "transaction": {"id": "gid://shopify/OrderTransaction/78", "status": "SUCCESS"},
-                    "userErrors": [{"field": ["amount"], "message": m} for m in capture_errors],
-                }
-            }
-        else:
-            data = {"productVariants": {"nodes": []}, "locations": {"nodes": []}}
-        return Response(json.dumps({"data": data}), content_type="application/json")
-
-    server.expect_request(
-        SHOPIFY_GRAPHQL, method="POST", headers={"X-Shopify-Access-Token": "shpat_token"}
-    ).respond_with_handler(answer)
-
-
-def order_calls(server):
-    return [b for b in bodies(server) if "productVariants" not in b["query"]]
-
-
-def test_a_shipment_becomes_a_shopify_fulfilment_with_tracking_and_a_capture_of_what_shipped(
-    shopify_order_placed, shopify, httpserver, django_capture_on_commit_callbacks
+def test_a_shipment_becomes_a_shopify_fulfilment_with_tracking_and_the_last_one_captures_what_is_owed(
+    shopify_order_placed, shopify, httpserver
 ):
-    shopify_fake(httpserver)
+    shop = FakeShopify(httpserver)
 
-    ship_order(shopify_order_placed.number, tracking_number="1Z999AA10123456784")
+    ship_order(shopify_order_placed.number, tracking_number="1Z999AA10123456784")  # all three lines
     pushes.push_orders(shopify)
 
-    calls = order_calls(httpserver)
-    fulfil = next(c for c in calls if "fulfillmentCreate" in c["query"])
-    assert fulfil["variables"]["fulfillment"] == {
+    [fulfil] = shop.made("Fulfil")
+    assert fulfil["fulfillment"] == {
         "lineItemsByFulfillmentOrder": [
             {
                 "fulfillmentOrderId": "gid://shopify/FulfillmentOrder/9",
@@ -133,18 +65,20 @@ def test_a_shipment_becomes_a_shopify_fulfilment_with_tracking_and_a_capture_of_
         "notifyCustomer": False,
         "trackingInfo": {"number": "1Z999AA10123456784"},
     }
-    capture = next(c for c in calls if "orderCapture" in c["query"])
-    assert capture["variables"]["input"] == {
+    # nothing is left to ship: the lines and the shipping (10.00), and the authorisation is closed
+    [capture] = shop.made("Capture")
+    assert capture["input"] == {
         "id": "gid://shopify/Order/820982911946154508",
         "parentTransactionId": "gid://shopify/OrderTransaction/77",
-        "amount": "369.97",
+        "amount": "379.97",
         "currency": "USD",
+        "finalCapture": True,
     }
     assert OrderPush.objects.get().status == "done"
 
 
 def test_a_refused_capture_is_flagged_for_staff_and_not_retried(shopify_order_placed, shopify, httpserver):
-    shopify_fake(httpserver, capture_errors=["The authorization has expired"])
+    shop = FakeShopify(httpserver, capture_errors=["The authorization has expired"])
 
     ship_order(shopify_order_placed.number)
     pushes.push_orders(shopify, force=True)
@@ -154,19 +88,17 @@ def test_a_refused_capture_is_flagged_for_staff_and_not_retried(shopify_order_pl
     assert push.status == "refused" and "authorization has expired" in push.last_error
     shopify_order_placed.refresh_from_db()
     assert "authorization has expired" in shopify_order_placed.payment_problem
-    assert sum("orderCapture" in c["query"] for c in order_calls(httpserver)) == 1
+    assert len(shop.made("Capture")) == 1
 
 
 def test_a_shop_down_mid_push_gets_the_rest_once_it_is_up_and_no_step_twice(shopify_order_placed, shopify, httpserver):
     # The fulfilment goes through, then Shopify answers 503 to the capture's look-up
-    shopify_fake(httpserver)
+    shop = FakeShopify(httpserver)
     ship_order(shopify_order_placed.number)
     original = pushes.platforms.shopify.graphql
-    seen = {"n": 0}
 
     def flaky(connection, query, variables):
-        seen["n"] += 1
-        if "FulfillmentOrders" in query and seen["n"] > 2:
+        if "CaptureState" in query:
             from shops.http import ShopUnavailable
 
             raise ShopUnavailable(f"POST {SHOPIFY_GRAPHQL}: 503 Service Unavailable")
@@ -184,9 +116,7 @@ def test_a_shop_down_mid_push_gets_the_rest_once_it_is_up_and_no_step_twice(shop
 
     pushes.push_orders(shopify, force=True)  # the sync makes it up
 
-    calls = order_calls(httpserver)
-    assert sum("fulfillmentCreate" in c["query"] for c in calls) == 1
-    assert sum("orderCapture" in c["query"] for c in calls) == 1
+    assert (len(shop.made("Fulfil")), len(shop.made("Capture"))) == (1, 1)
     assert OrderPush.objects.get().status == "done"
 
 
@@ -211,10 +141,11 @@ def woo_order_placed(deliver, woo, httpserver):
 def test_woocommerce_gets_a_note_per_shipment_and_completed_when_nothing_is_left(woo_order_placed, woo, httpserver):
     ship_order(woo_order_placed.number, tracking_number="JJD0099")  # two of WOO-SINGLE-1; BAR3 still waits
     pushes.push_orders(woo)
+    ship_ref = woo_order_placed.shipments.get().pk  # the marker a retry looks for
 
     assert bodies(httpserver, "/notes") == [
         {
-            "note": f"Versandt aus dem Backoffice: 2 × WOO-SINGLE-1 ({woo_order_placed.lines.get(position=0).product.name}). Sendungsnummer: JJD0099.",
+            "note": f"Versandt aus dem Backoffice: 2 × WOO-SINGLE-1 ({woo_order_placed.lines.get(position=0).product.name}). Sendungsnummer: JJD0099. (ref. shipment:{ship_ref})",
             "customer_note": False,
         }
     ]
