@@ -22,7 +22,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def products():
-    return {sku: ProductFactory(sku=sku, price=Decimal("10.00")) for sku in ("SKU2006-001", "SKU2006-020", "SKU2006-035")}
+    return {
+        sku: ProductFactory(sku=sku, price=Decimal("10.00")) for sku in ("SKU2006-001", "SKU2006-020", "SKU2006-035")
+    }
 
 
 @pytest.fixture
@@ -41,7 +43,9 @@ def ship_and_push(order, shopify):
 
 
 def captures(shop):
-    return [(c["input"]["amount"], c["input"]["currency"], c["input"].get("finalCapture")) for c in shop.made("Capture")]
+    return [
+        (c["input"]["amount"], c["input"]["currency"], c["input"].get("finalCapture")) for c in shop.made("Capture")
+    ]
 
 
 def test_each_shipment_captures_its_lines_and_the_last_one_the_shipping_too(
