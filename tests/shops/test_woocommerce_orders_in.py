@@ -1,9 +1,11 @@
 """WooCommerce's order webhooks, with the REST v3 order the docs publish (order 727; the
 webhook body is that same object), signed as WooCommerce signs them."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 
 from orders.models import Order
 from shops.models import InboxEvent
@@ -104,3 +106,28 @@ def test_the_same_state_delivered_again_is_one_event(deliver, woo, products):
 
     assert InboxEvent.objects.count() == 1
     assert Order.objects.count() == 1
+
+
+def test_an_order_restored_from_the_bin_after_it_was_cancelled_here_is_held_with_the_reason(deliver, woo, products):
+    # Given an order placed, then trashed in WooCommerce (cancelled here)
+    with time_machine.travel(datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC), tick=False):
+        send(deliver, with_skus(woo_order()))
+        send(deliver, {"id": 727}, topic="order.deleted")
+
+    # When the merchant restores it from the bin: WooCommerce sends order.restored with the order back in processing
+    send(deliver, with_skus(woo_order(date_modified_gmt="2026-03-02T09:05:00")), topic="order.restored")
+
+    # Then it is held, saying why and what to do; the cancelled order stays as it is
+    restored = InboxEvent.objects.get(topic="order.restored")
+    assert restored.status == "held"
+    assert "open again" in restored.reason and "WOO-727 was cancelled here" in restored.reason
+    assert Order.objects.get().status == Order.Status.CANCELLED
+
+
+def test_orders_are_placed_with_the_shops_fulfilment_policy(deliver, woo, products):
+    woo.ship_policy = Order.Policy.SHIP_COMPLETE
+    woo.save()
+
+    send(deliver, with_skus(woo_order()))
+
+    assert Order.objects.get().fulfilment_policy == Order.Policy.SHIP_COMPLETE
