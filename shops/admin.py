@@ -51,7 +51,7 @@ class ShopConnectionForm(forms.ModelForm):
 
     class Meta:
         model = ShopConnection
-        fields = ["code", "platform", "url", "language", "active"]
+        fields = ["code", "platform", "url", "language", "ship_policy", "active"]
 
     def clean(self):
         data = super().clean()
@@ -114,14 +114,14 @@ class FailedOrderPushInline(ReadOnlyInline):
 class ShopConnectionAdmin(admin.ModelAdmin):
     form = ShopConnectionForm
     list_display = ["code", "platform", "url", "active", "last_sync_at", "held_events", "sync_problem"]
-    list_filter = ["platform", "language", "active"]
+    list_filter = ["platform", "language", "ship_policy", "active"]
     readonly_fields = ["webhook", "watermark", "last_sync_at", "last_sync_error"]
     inlines = [HeldEventInline, FailedProductInline, FailedOrderPushInline]
     change_form_template = "admin/shops/shopconnection/change_form.html"
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = [
-            (None, {"fields": ["code", "platform", "url", "language", "active"]}),
+            (None, {"fields": ["code", "platform", "url", "language", "ship_policy", "active"]}),
             (_("Secrets"), {"fields": list(SECRET_LABELS)}),
         ]
         if obj is not None:

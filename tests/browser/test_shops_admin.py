@@ -20,11 +20,13 @@ WORDS = {
         "held": "Held events: what the shop sent that could not be applied",
         "retry": "Retry held events",
         "secret": "Stored encrypted and never shown again",
+        "policy": "Fulfilment policy of its orders",
     },
     "de": {
         "held": "Zurückgehaltene Ereignisse: was der Shop sandte und nicht übernommen werden konnte",
         "retry": "Zurückgehaltene Ereignisse erneut versuchen",
         "secret": "Wird verschlüsselt gespeichert",
+        "policy": "Lieferweise seiner Bestellungen",
     },
 }
 
@@ -77,6 +79,9 @@ def test_the_manager_sees_a_held_order_and_retries_it_once_the_product_exists(
     assert "whsec-visible-nowhere" not in page.content() and "cs_y" not in page.content()
     assert page.locator("#id_webhook_secret").input_value() == ""
     assert WORDS[language]["secret"] in page.content()
+    # and the policy its orders are placed with is there to choose (the current one: ship what is available)
+    assert WORDS[language]["policy"] in page.content()
+    assert page.locator("#id_ship_policy").input_value() == "ship_partial"
     retry = page.get_by_role("button", name=WORDS[language]["retry"])
     page.fits_the_screen(retry)
 
