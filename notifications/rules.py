@@ -4,7 +4,8 @@ transaction of the event that caused it.
 Rules (MessagePolicy): a backorder notice when new backorders are expected more than N days
 out (a supplier that delivers within about a week needs no notice); a delay notice when a
 line's ETA is later than the date last told by M days or more; an apology with a voucher
-(one per order) past the promised date by K days or on the second delay notice.
+(one per order) past the promised date by K days or on the second delay notice. A fixed-amount
+voucher is in euros: an order in another currency gets free shipping instead (`_consolation`).
 
 The notice budget (MessagePolicy, stated here once): proactive emails of one order merge while
 queued (quiet window) and go at most once per `min_hours_between_emails` (a week): a change in
@@ -25,7 +26,7 @@ from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from kernel import clock
+from kernel import clock, formats
 from kernel.sql import AddDays, chunks
 from orders.models import WAITING, Backorder
 
@@ -214,16 +215,14 @@ def _issue_vouchers(states, order_ids, policy, now):
     if not missing:
         return
     valid_until = clock.today() + datetime.timedelta(days=policy.voucher_valid_days)
-    value = 0 if policy.voucher_kind == Voucher.Kind.FREE_SHIPPING else policy.voucher_value
     Voucher.objects.bulk_create(
         [
             Voucher(
                 order_id=order_id,
                 code=new_voucher_code(),
-                kind=policy.voucher_kind,
-                value=value,
                 valid_until=valid_until,
                 issued_at=now,
+                **_consolation(policy, states[order_id].order.currency),
             )
             for order_id in missing
         ],
@@ -231,6 +230,16 @@ def _issue_vouchers(states, order_ids, policy, now):
     )
     for voucher in Voucher.objects.filter(order_id__in=missing):
         states[voucher.order_id].vouchers = [voucher]
+
+
+def _consolation(policy, currency):
+    """The policy's voucher for an order in `currency`. A fixed amount is in euros (the policy
+    states no other currency): an order paid in another currency (a shop's dollar order) gets
+    free shipping instead, never an amount in a currency it was not paid in."""
+    kind = policy.voucher_kind
+    if kind == Voucher.Kind.FIXED and currency != formats.CURRENCY:
+        kind = Voucher.Kind.FREE_SHIPPING
+    return {"kind": kind, "value": 0 if kind == Voucher.Kind.FREE_SHIPPING else policy.voucher_value}
 
 
 def new_voucher_code():

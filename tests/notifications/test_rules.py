@@ -6,7 +6,7 @@ import datetime
 import pytest
 
 from notifications.models import CustomerMessage, Voucher
-from orders.models import Backorder
+from orders.models import Backorder, Order
 from tests.factories import CustomerFactory, ProductFactory, place
 
 from .conftest import days, mark_sent, messages_of, redate, waiting_on_a_purchase_order
@@ -154,3 +154,33 @@ def test_running_the_same_late_job_twice_queues_nothing_more(clock):
 
     assert CustomerMessage.objects.count() == first
     assert CustomerMessage.objects.filter(kind__in=["delay_notice", "apology"]).count() == 2
+
+
+def test_a_fixed_amount_voucher_is_free_shipping_on_an_order_in_another_currency(clock, policy):
+    # Given a policy of 5.00 (euros) off, and a shop's order paid in dollars
+    policy.voucher_kind, policy.voucher_value = "fixed", 5
+    policy.save()
+    item, [order], po = waiting_on_a_purchase_order(CustomerFactory.build(language="en"))
+    Order.objects.filter(pk=order.pk).update(currency="USD")
+    promised = Backorder.objects.get(order=order).promised_date
+
+    redate(item, po, promised + datetime.timedelta(days=20))
+
+    # Then the consolation is free shipping: no euro amount is offered on a dollar order
+    voucher = Voucher.objects.get(order=order)
+    assert (voucher.kind, voucher.value) == ("free_shipping", 0)
+    [apology] = messages_of(order, kind="apology")
+    assert "free shipping" in apology.content().text
+    assert "€" not in apology.content().text and "5.00" not in apology.content().text
+
+
+def test_a_fixed_amount_voucher_stays_an_amount_on_a_euro_order(clock, policy):
+    policy.voucher_kind, policy.voucher_value = "fixed", 5
+    policy.save()
+    item, [order], po = waiting_on_a_purchase_order(CustomerFactory.build(language="en"))
+    promised = Backorder.objects.get(order=order).promised_date
+
+    redate(item, po, promised + datetime.timedelta(days=20))
+
+    assert (Voucher.objects.get(order=order).kind, Voucher.objects.get(order=order).value) == ("fixed", 5)
+    assert "€5.00 off" in messages_of(order, kind="apology")[0].content().text
