@@ -98,7 +98,8 @@ def read_event(connection, topic, payload):
 
 
 def from_webhook(connection, order):
-    """An order as the REST webhook body has it (the same shape as REST Admin's order)."""
+    """An order as the REST webhook body has it (the same shape as REST Admin's order); the
+    one mapping of a Shopify order (from_graphql renames GraphQL's fields to these)."""
     try:
         lines, skipped = [], []
         for item in order["line_items"]:
@@ -218,62 +219,57 @@ def graphql(connection, query, variables):
 
 
 def from_graphql(connection, node):
+    """An order as Admin GraphQL has it: its fields named as the REST webhook names them, then
+    read by the one mapping (`from_webhook`)."""
     try:
         if (node["lineItems"].get("pageInfo") or {}).get("hasNextPage"):
             # Read as it is, the lines past the page would look removed and be cancelled.
             raise Held("The order has more than 50 lines: the sync cannot read it whole; its webhook places it.")
-        lines, skipped = [], []
-        for item in node["lineItems"]["nodes"]:
-            name = text(item.get("name"))
-            if not item.get("requiresShipping", True) or item.get("isGiftCard"):
-                skipped.append(name)
-                continue
-            price = money(item["originalUnitPriceSet"]["shopMoney"]["amount"], f"{name}: price")
-            discounts = sum(
-                (
-                    money(a["allocatedAmountSet"]["shopMoney"]["amount"], f"{name}: discount")
-                    for a in item.get("discountAllocations") or []
-                ),
-                Decimal(0),
-            )
-            lines.append(
-                ShopLine(
-                    item["id"].rsplit("/", 1)[-1],
-                    text(item.get("sku")),
-                    name,
-                    int(item["currentQuantity"]),
-                    price - per_unit(discounts, int(item["quantity"])),
-                )
-            )
-        customer = node.get("customer") or {}
-        ship_to = node.get("shippingAddress") or {}
-        status = text(node.get("displayFinancialStatus")).lower()
-        return ShopOrderData(
-            shop_order_id=str(node["legacyResourceId"]),
-            number=text(node["name"]),
-            version=moment(node["updatedAt"], "updatedAt"),
-            email=text(node.get("email") or customer.get("email")),
-            name=_name(customer.get("firstName"), customer.get("lastName"), ship_to.get("name")),
-            language=language(node.get("customerLocale"), connection.language),
-            currency=text(node.get("currencyCode")) or "EUR",
-            shipping_address=address(
-                ship_to.get("name"),
-                ship_to.get("company"),
-                ship_to.get("address1"),
-                ship_to.get("address2"),
-                ship_to.get("zip"),
-                ship_to.get("city"),
-                ship_to.get("province"),
-                ship_to.get("countryCodeV2"),
-            ),
-            lines=lines,
-            placeable=status in PLACEABLE,
-            cancelled=bool(node.get("cancelledAt")),
-            payment=status,
-            skipped=skipped,
-        )
-    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        order = _as_webhook(node)
+    except (KeyError, TypeError, AttributeError) as error:
         raise Held(f"Malformed Shopify order: {type(error).__name__} {error}.") from None
+    return from_webhook(connection, order)
+
+
+def _as_webhook(node):
+    """GraphQL's names for what ORDER_FIELDS asks, as the REST webhook body names them."""
+    customer, ship_to = node.get("customer") or {}, node.get("shippingAddress") or {}
+    return {
+        "id": node["legacyResourceId"],
+        "name": node["name"],
+        "updated_at": node["updatedAt"],
+        "email": node.get("email"),
+        "customer": {
+            "first_name": customer.get("firstName"),
+            "last_name": customer.get("lastName"),
+            "email": customer.get("email"),
+        },
+        "customer_locale": node.get("customerLocale"),
+        "currency": node.get("currencyCode"),
+        "financial_status": node.get("displayFinancialStatus"),
+        "cancelled_at": node.get("cancelledAt"),
+        "shipping_address": {
+            **{key: ship_to.get(key) for key in ("name", "company", "address1", "address2", "zip", "city", "province")},
+            "country_code": ship_to.get("countryCodeV2"),
+        },
+        "line_items": [
+            {
+                "id": item["id"].rsplit("/", 1)[-1],
+                "sku": item.get("sku"),
+                "name": item.get("name"),
+                "quantity": item["quantity"],
+                "current_quantity": item["currentQuantity"],
+                "requires_shipping": item.get("requiresShipping", True),
+                "gift_card": item.get("isGiftCard"),
+                "price": item["originalUnitPriceSet"]["shopMoney"]["amount"],
+                "discount_allocations": [
+                    {"amount": allocation["allocatedAmountSet"]["shopMoney"]["amount"]}
+                    for allocation in item.get("discountAllocations") or []
+                ],
+            }
+            for item in node["lineItems"]["nodes"]
+        ],
+    }
 
 
 def orders_since(connection, since):
