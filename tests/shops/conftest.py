@@ -226,8 +226,11 @@ def shopware_sign(secret, body):
 
 @pytest.fixture
 def shopware(db):
-    """A Shopware shop whose app registration was confirmed."""
+    """A Shopware shop whose app registration was confirmed (no access token kept from another test)."""
     from shops import secrets
+    from shops.platforms import shopware as platform
+
+    platform._tokens.clear()
     from shops.models import ShopConnection
 
     connection = ShopConnection(code=SHOPWARE_SHOP_ID, platform="shopware", url="https://shop.example", language="de")
