@@ -268,6 +268,7 @@ class FakeShopware:
 
         self.server, self.Response = server, Response
         self.valid, self.issued = set(), 0
+        self.expire_after = None  # a path: the token expires once it has been answered
         self.orders = {order["id"]: order for order in orders}
         self.products = products or {}  # product number -> id
         self.languages = [
@@ -309,6 +310,8 @@ class FakeShopware:
             if request.headers.get("Authorization", "").removeprefix("Bearer ") not in self.valid:
                 return self.Response(json.dumps({"errors": [{"status": "401", "title": "Unauthorized"}]}), status=401)
             result = handler(request)
+            if request.path == self.expire_after:
+                self.expire_tokens()
             return (
                 self.Response(status=204)
                 if result is None
