@@ -226,3 +226,14 @@ def test_without_an_app_secret_no_shop_can_register_and_the_answer_says_why(clie
 
     assert answer.status_code == 503
     assert "SHOPWARE_APP_SECRET" in json.dumps(answer.json())
+
+
+def test_staff_cannot_make_a_shopware_connection_by_hand(db):
+    from shops.admin import ShopConnectionForm
+
+    form = ShopConnectionForm(
+        data={"code": "SW", "platform": "shopware", "url": "https://shop.example", "language": "de"}
+    )
+
+    assert not form.is_valid()
+    assert form.errors["platform"] == ["A Shopware shop connects by installing the app in the shop."]
