@@ -114,14 +114,16 @@ def register(query_string, headers):
         raise Refused(400, f"Registration: shop-url {shop_url!r} must be https (plain http only for this machine).")
     new_secret = random.token_urlsafe(48)  # 64 characters: Shopware wants 64 to 255
     with transaction.atomic():
-        connection = ShopConnection.objects.select_for_update().filter(code=shop_id).first()
-        if connection is not None and connection.platform != ShopConnection.Platform.SHOPWARE:
+        # A new shop's row, inactive until confirmed; a registration racing this one waits for it
+        # here (ON CONFLICT DO NOTHING), then both lock the one row in turn.
+        ShopConnection.objects.bulk_create(
+            [ShopConnection(code=shop_id, platform=ShopConnection.Platform.SHOPWARE, url=shop_url, active=False)],
+            ignore_conflicts=True,
+        )
+        connection = ShopConnection.objects.select_for_update().get(code=shop_id)
+        if connection.platform != ShopConnection.Platform.SHOPWARE:
             raise Refused(400, f"Registration: the code {shop_id} names a {connection.get_platform_display()} shop.")
-        if connection is None:
-            connection = ShopConnection(
-                code=shop_id, platform=ShopConnection.Platform.SHOPWARE, url=shop_url, active=False
-            )
-        elif connection.active and secrets.secret(connection, "webhook_secret"):
+        if connection.active and secrets.secret(connection, "webhook_secret"):
             if not _matches(
                 secrets.secret(connection, "webhook_secret"),
                 [query_string, rebuilt],
