@@ -27,7 +27,6 @@ Rules:
 Each write is one transaction with the connection's row locked."""
 
 import datetime
-import hashlib
 import hmac
 import json
 import re
@@ -70,12 +69,12 @@ def _app_secret():
 
 
 def _hex(secret, message):
-    return hmac.new(
-        secret.encode(), message.encode() if isinstance(message, str) else message, hashlib.sha256
-    ).hexdigest()
+    return shopware.signature(secret, message.encode() if isinstance(message, str) else message)
 
 
 def _matches(secret, messages, given):
+    """Whether `given` (a header, whatever the sender wrote) is the hex HMAC of one of the
+    messages with `secret`; compared in constant time, as bytes."""
     given = (given or "").strip().lower().encode("utf-8", "replace")
     return bool(secret and given) and any(hmac.compare_digest(_hex(secret, m).encode(), given) for m in messages)
 
@@ -108,7 +107,9 @@ def register(query_string, headers):
     if not _matches(_app_secret(), [query_string, rebuilt], headers.get("shopware-app-signature")):
         raise Refused(401, "Registration: shopware-app-signature does not match the query with the app secret.")
     _fresh(timestamp, REGISTRATION_AGE, "Registration")
-    if not re.fullmatch(CODE_PATTERN, shop_id):
+    # The back office numbers the shop's orders CODE-ID: with Shopware's 32-character order ids
+    # that leaves 31 for the code (Shopware's shop ids have 16).
+    if not re.fullmatch(CODE_PATTERN, shop_id) or len(shop_id) > 31:
         raise Refused(400, f"Registration: shop-id {shop_id!r} is not a Shopware shop id.")
     if not re.fullmatch(r"https://[^\s/]+(/\S*)?", shop_url) and not re.fullmatch(LOCAL_URL, shop_url):
         raise Refused(400, f"Registration: shop-url {shop_url!r} must be https (plain http only for this machine).")
@@ -207,8 +208,9 @@ def webhook_connection(body, headers):
     )
     if connection is None:
         raise Refused(401, f"No connected Shopware shop {shop_id!r}.")
+    signature = headers.get("shopware-shop-signature")
     if not any(
-        shopware.signed(secret, headers, body)
+        _matches(secret, [body], signature)
         for secret in (secrets.secret(connection, "webhook_secret"), _previous_secret(connection))
     ):
         raise Refused(401, "The signature does not match this body.")

@@ -164,3 +164,43 @@ def test_an_unknown_product_number_holds_the_event_with_its_reason(send_shopware
     event = InboxEvent.objects.get()
     assert event.status == "held" and PRAWNS.lower() in event.reason.lower()
     assert not Order.objects.exists()
+
+
+def test_a_shopware_body_sent_to_the_per_code_door_is_refused(client, shopware, prawns):
+    # The per-code webhook checks no timestamp: Shopware's events are taken only at the app's door.
+    from .conftest import SHOPWARE_SECRET, SHOPWARE_SHOP_ID, body_of, shopware_sign
+
+    body = body_of(placed())
+
+    answer = client.post(
+        f"/shops/{SHOPWARE_SHOP_ID}/webhook/",
+        body,
+        content_type="application/json",
+        HTTP_SHOPWARE_SHOP_SIGNATURE=shopware_sign(SHOPWARE_SECRET, body),
+    )
+
+    assert answer.status_code == 401
+    assert not InboxEvent.objects.exists()
+
+
+def test_answering_a_webhook_is_two_queries_whatever_the_order(
+    send_shopware, shopware, django_assert_max_num_queries, settings
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # the answer only: the worker's part is the inbox's
+    from django.test import Client
+
+    from .conftest import SHOPWARE_SECRET, body_of, shopware_sign
+
+    many_lines = shopware_order()
+    many_lines["lineItems"] = many_lines["lineItems"] * 50
+    body = body_of(shopware_event("checkout.order.placed", {"order": many_lines}, event_id="big"))
+
+    with django_assert_max_num_queries(2):  # the connection, the inbox row
+        answer = Client().post(
+            "/shops/shopware/webhook/",
+            body,
+            content_type="application/json",
+            HTTP_SHOPWARE_SHOP_SIGNATURE=shopware_sign(SHOPWARE_SECRET, body),
+        )
+
+    assert answer.status_code == 200

@@ -3,12 +3,14 @@ registration sent twice at once, and one event delivered twice at once (Shopware
 the first delivery is still being answered)."""
 
 import datetime
+import threading
 
 import pytest
 import time_machine
 from django.test import Client
 
 from orders.models import Order
+from shops import secrets
 from shops.models import InboxEvent, ShopConnection
 from tests.factories import ProductFactory
 
@@ -20,8 +22,22 @@ QUERY = "shop-id=123&shop-url=https://my-shop.com&timestamp=1234567890"
 SDK_SIGNATURE = "96c91f86c822e11444b7a57b54ef125ed86b1a639c5360d45c5397daa8c3f70b"  # app-php-sdk RequestVerifierTest
 
 
-def test_a_registration_sent_twice_at_once_makes_one_connection(settings):
+def test_a_registration_sent_twice_at_once_makes_one_connection(settings, monkeypatch):
     settings.SHOPWARE_APP_NAME, settings.SHOPWARE_APP_SECRET = "My App", "my-secret"
+    # Each side waits (at most 2 s) for the other once it has its row: where both could find no row
+    # and both insert one, they meet here; where the second waits for the first's row, the
+    # first goes on alone.
+    both_have_looked = threading.Barrier(2, timeout=2)
+    store = secrets.store
+
+    def store_once_both_have_looked(*args, **kwargs):
+        try:
+            both_have_looked.wait()
+        except threading.BrokenBarrierError:
+            pass
+        return store(*args, **kwargs)
+
+    monkeypatch.setattr(secrets, "store", store_once_both_have_looked)
     with time_machine.travel(datetime.datetime.fromtimestamp(1234567891, datetime.UTC), tick=False):
 
         def register():
