@@ -150,7 +150,7 @@ class ShopConnectionAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("webhook URL"))
     def webhook(self, connection):
-        return webhook_url(connection.code)
+        return webhook_url(connection.code, connection.platform)
 
     def get_urls(self):
         return [

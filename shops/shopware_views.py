@@ -50,11 +50,12 @@ def webhook(request):
         connection = shopware_app.webhook_connection(body, request.headers)
     except shopware_app.Refused as refused:
         return _refused(refused)
-    key, topic, shop_order_id = shopware.delivery(request.headers, body)
-    if topic == "app.deleted":
+    rows = shopware.deliveries(body)
+    if rows[0][1] == "app.deleted":
         shopware_app.deactivate(connection)
         return HttpResponse(status=200)
-    event_id = inbox.store(connection, key, topic, shop_order_id, body.decode("utf-8", errors="replace"))
-    if event_id is not None:  # None: the same event again (Shopware retries), stored the first time
-        enqueue_after_commit(process_event, event_id)
+    for key, topic, shop_order_id, stored in rows:
+        event_id = inbox.store(connection, key, topic, shop_order_id, stored)
+        if event_id is not None:  # None: the same event again (Shopware retries), stored the first time
+            enqueue_after_commit(process_event, event_id)
     return HttpResponse(status=200)

@@ -76,14 +76,35 @@ def signed(secret, headers, body):
 
 def delivery(headers, body):
     """Shopware's event id (the same on every retry of one event), the event's name, the order's id."""
+    return next(iter(deliveries(body)))[:3]
+
+
+def deliveries(body):
+    """The inbox rows of one webhook: (key, event, order id, body). An order.written naming
+    several orders (a bulk edit) is one row per order, each with only its order's entry, so
+    each order is read and applied (or held) on its own."""
     try:
         envelope = json.loads(body)
-        event_id = str(envelope["source"]["eventId"])
-        topic = str(envelope["data"]["event"])
-        shop_order_id = _order_id(envelope["data"].get("payload"))
+        event_id, topic = str(envelope["source"]["eventId"]), str(envelope["data"]["event"])
+        payload = envelope["data"].get("payload")
     except (ValueError, TypeError, KeyError, AttributeError):
-        event_id, topic, shop_order_id = "sha256:" + hashlib.sha256(body).hexdigest(), "", ""
-    return event_id[:200], topic[:64], shop_order_id[:64]
+        return [("sha256:" + hashlib.sha256(body).hexdigest(), "", "", body.decode("utf-8", errors="replace"))]
+    written = (
+        [row for row in payload if isinstance(row, dict) and row.get("entity") == "order"]
+        if isinstance(payload, list)
+        else []
+    )
+    if topic == "order.written" and len(written) > 1:
+        return [
+            (
+                f"{event_id}:{row.get('primaryKey')}"[:200],
+                topic[:64],
+                str(row.get("primaryKey"))[:64],
+                json.dumps({**envelope, "data": {**envelope["data"], "payload": [row]}}),
+            )
+            for row in written
+        ]
+    return [(event_id[:200], topic[:64], _order_id(payload)[:64], body.decode("utf-8", errors="replace"))]
 
 
 def _order_id(payload):

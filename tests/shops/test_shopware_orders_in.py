@@ -204,3 +204,33 @@ def test_answering_a_webhook_is_two_queries_whatever_the_order(
         )
 
     assert answer.status_code == 200
+
+
+def test_order_written_naming_two_orders_applies_each_on_its_own(send_shopware, fake, prawns):
+    # Given two orders in the shop, the second of a product the catalogue does not have
+    second = shopware_order(id="b" * 32, orderNumber="10078")
+    second["lineItems"][0]["payload"]["productNumber"] = "UNKNOWN-1"
+    fake.orders = {"8f69d4874c53486a95383b2126161738": shopware_order(), "b" * 32: second}
+    written = [
+        {"entity": "order", "operation": "update", "primaryKey": key, "updatedFields": ["customerComment"]}
+        for key in fake.orders
+    ]
+
+    send_shopware(shopware_event("order.written", written, event_id="bulk"))
+    send_shopware(shopware_event("order.written", written, event_id="bulk"))  # retried
+
+    events = {event.shop_order_id: event for event in InboxEvent.objects.all()}
+    assert {key: event.status for key, event in events.items()} == {
+        "8f69d4874c53486a95383b2126161738": "done",
+        "b" * 32: "held",  # held on its own; the first order is placed
+    }
+    assert "UNKNOWN-1" in events["b" * 32].reason
+    assert Order.objects.count() == 1
+
+
+def test_the_admin_shows_the_apps_webhook_url_for_a_shopware_shop(shopware, settings):
+    from django.contrib.admin import site
+
+    settings.SITE_URL = "https://backoffice.example"
+
+    assert site._registry[ShopConnection].webhook(shopware) == "https://backoffice.example/shops/shopware/webhook/"
