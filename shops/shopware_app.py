@@ -87,7 +87,7 @@ def proof(shop_id, shop_url):
 def _fresh(timestamp, age, what):
     try:
         sent = datetime.datetime.fromtimestamp(int(str(timestamp)), datetime.UTC)
-    except (TypeError, ValueError, OverflowError):
+    except (TypeError, ValueError, OverflowError, OSError):
         raise Refused(401, f"{what}: the timestamp {timestamp!r} is not a Unix time.") from None
     now = clock.now()
     if sent < now - age or sent > now + FUTURE:

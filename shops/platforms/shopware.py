@@ -155,7 +155,7 @@ def _carried_order(event):
 def _event_time(payload):
     try:
         return datetime.datetime.fromtimestamp(int(payload["timestamp"]), datetime.UTC)
-    except (KeyError, TypeError, ValueError, OverflowError):
+    except (KeyError, TypeError, ValueError, OverflowError, OSError):
         return None
 
 

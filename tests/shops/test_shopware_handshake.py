@@ -237,3 +237,28 @@ def test_staff_cannot_make_a_shopware_connection_by_hand(db):
 
     assert not form.is_valid()
     assert form.errors["platform"] == ["A Shopware shop connects by installing the app in the shop."]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"not json", b"[1, 2]", b'{"shopId": 5, "apiKey": "k", "secretKey": "s"}', '{"shopId": "\u00e4"}'.encode()],
+)
+def test_a_malformed_confirmation_is_a_clear_4xx_never_a_5xx(client, body):
+    register(client)
+
+    answer = client.post(
+        "/shops/shopware/register/confirm/", body, content_type="application/json", HTTP_SHOPWARE_SHOP_SIGNATURE="x"
+    )
+
+    assert answer.status_code in (400, 401, 404)
+    assert answer.json()["errors"][0]["message"].startswith("Confirmation:")
+
+
+@pytest.mark.parametrize("timestamp", ["-99999999999999999", "1e400", "soon", ""])
+def test_a_confirmation_with_a_nonsense_timestamp_is_refused(client, timestamp):
+    secret = register(client).json()["secret"]
+
+    answer = confirm(client, secret, timestamp=timestamp)
+
+    assert answer.status_code == 401
+    assert not ShopConnection.objects.get().active

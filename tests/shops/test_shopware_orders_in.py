@@ -234,3 +234,23 @@ def test_the_admin_shows_the_apps_webhook_url_for_a_shopware_shop(shopware, sett
     settings.SITE_URL = "https://backoffice.example"
 
     assert site._registry[ShopConnection].webhook(shopware) == "https://backoffice.example/shops/shopware/webhook/"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"", b"\xff\xfe", b"[]", b'{"source": []}', b'{"source": {"shopId": 7}}', b'{"source": {"shopId": "nope"}}'],
+)
+def test_a_malformed_webhook_is_a_401_never_a_5xx(client, shopware, body):
+    answer = client.post(
+        "/shops/shopware/webhook/", body, content_type="application/json", HTTP_SHOPWARE_SHOP_SIGNATURE="x"
+    )
+
+    assert answer.status_code == 401
+    assert not InboxEvent.objects.exists()
+
+
+def test_a_signed_event_with_a_nonsense_timestamp_is_refused(send_shopware, shopware):
+    answer = send_shopware(shopware_event("checkout.order.placed", {"order": shopware_order()}, timestamp="-1e999"))
+
+    assert answer.status_code == 401
+    assert not InboxEvent.objects.exists()
