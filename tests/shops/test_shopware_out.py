@@ -82,7 +82,8 @@ def test_the_push_sends_stock_closeout_restock_days_and_date_with_the_bearer_tok
     assert len(fake.calls("/api/oauth/token")) == 1
 
 
-def test_each_morning_the_restock_time_shrinks_by_a_day(shopware, fake, teapot_on_order, clock_at_nine):
+def test_each_morning_the_restock_time_shrinks_by_a_day(shopware, fake, teapot_on_order, clock_at_nine, settings):
+    assert settings.CELERY_BEAT_SCHEDULE["sync-shops"]["task"] == "shops.tasks.sync_shops"  # every 10 minutes
     # Given the teapot's purchase order sent (its date stays; a draft's moves with today)
     send_purchase_order(PurchaseOrder.objects.get().number)
     pushes.push_due(shopware)
