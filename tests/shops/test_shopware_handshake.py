@@ -262,3 +262,12 @@ def test_a_confirmation_with_a_nonsense_timestamp_is_refused(client, timestamp):
 
     assert answer.status_code == 401
     assert not ShopConnection.objects.get().active
+
+
+def test_the_deploy_check_fails_without_the_app_secret_once_a_shopware_shop_is_connected(shopware, settings):
+    from shops.checks import shopware_shops_have_the_app_secret
+
+    settings.SHOPWARE_APP_SECRET = ""
+    assert [error.id for error in shopware_shops_have_the_app_secret(None)] == ["shops.E002"]
+    settings.SHOPWARE_APP_SECRET = "x" * 32
+    assert shopware_shops_have_the_app_secret(None) == []

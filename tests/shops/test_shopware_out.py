@@ -164,3 +164,16 @@ def test_units_cancelled_in_the_back_office_are_noted_on_the_shops_order(shopwar
     assert note.method == "PATCH"
     [(field, text)] = note.get_json()["customFields"].items()
     assert field == "backorder_cancellation_1" and "F3B92A7A618544308094CB4713B3ED84" in text
+
+
+def test_many_products_are_pushed_a_hundred_a_call(shopware, httpserver):
+    on(shopware, httpserver)
+    products = [ProductFactory(sku=f"TEA-{n:03d}") for n in range(150)]
+    fake = FakeShopware(httpserver, products={p.sku.lower(): f"id-{n}" for n, p in enumerate(products)})
+    for product in products:
+        receive(product, 2)
+
+    assert pushes.push_due(shopware)["stock_pushed"] == 150
+
+    assert len(fake.calls("/api/search/product")) == 2
+    assert [len(body["backorder-stock"]["payload"]) for body in sync_bodies(fake)] == [100, 50]
