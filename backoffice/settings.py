@@ -300,6 +300,19 @@ SHOP_SYNC_OVERLAP_MINUTES = envint("SHOP_SYNC_OVERLAP_MINUTES", 10, minimum=0)
 SHOP_PUSH_DELAY_SECONDS = envint("SHOP_PUSH_DELAY_SECONDS", 10, minimum=0)
 # Calls to a shop give up after this many seconds (the shop is then "down" and retried).
 SHOP_TIMEOUT_SECONDS = envint("SHOP_TIMEOUT_SECONDS", 20, minimum=1)
+# Shopware 6 shops connect as an app (shops/shopware_app.py, `manage.py shopware_manifest`): its
+# technical name (letters and digits, as Shopware requires of an app's folder) and the app secret
+# that signs each shop's registration (at least 32 characters; without it no shop can register).
+SHOPWARE_APP_NAME = envstr("SHOPWARE_APP_NAME", "BackorderBackOffice")
+if not SHOPWARE_APP_NAME.isascii() or not SHOPWARE_APP_NAME.isalnum() or not SHOPWARE_APP_NAME[0].isalpha():
+    raise ImproperlyConfigured(
+        f"SHOPWARE_APP_NAME={SHOPWARE_APP_NAME!r}: expected letters and digits, e.g. BackorderBackOffice"
+    )
+SHOPWARE_APP_SECRET = envstr("SHOPWARE_APP_SECRET", "")
+if SHOPWARE_APP_SECRET and len(SHOPWARE_APP_SECRET) < 32:
+    raise ImproperlyConfigured(
+        "SHOPWARE_APP_SECRET: expected at least 32 characters (make one with: openssl rand -hex 32)"
+    )
 
 # The status page answers at most this many requests per client address and minute.
 STATUS_PAGE_REQUESTS_PER_MINUTE = envint("STATUS_PAGE_REQUESTS_PER_MINUTE", 60, minimum=1)

@@ -56,6 +56,9 @@ class ShopConnectionForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         platform = data.get("platform")
+        if platform == ShopConnection.Platform.SHOPWARE and not self.instance.pk:
+            # Its secrets come only with the app's registration (shops/shopware_app.py).
+            self.add_error("platform", _("A Shopware shop connects by installing the app in the shop."))
         if platform:
             stored = secrets.unseal(self.instance.secrets) if self.instance.secrets else {}
             for name in secrets.NEEDED[platform]:
@@ -147,7 +150,7 @@ class ShopConnectionAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("webhook URL"))
     def webhook(self, connection):
-        return webhook_url(connection.code)
+        return webhook_url(connection.code, connection.platform)
 
     def get_urls(self):
         return [

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ShopsConfig(AppConfig):
-    """The merchant's shops (Shopify, WooCommerce): orders in, stock and restock dates out,
+    """The merchant's shops (Shopify, WooCommerce, Shopware 6): orders in, stock and restock dates out,
     shipments and cancellations back. Between backoffice and notifications in the layers:
     it calls orders' placement and cancellation and listens to the signals of inventory,
     orders and purchasing; no app below imports it."""

@@ -18,8 +18,11 @@ from . import secrets
 from .models import CODE_PATTERN, ShopConnection
 
 
-def webhook_url(code):
-    """What the merchant pastes into the shop's webhook settings."""
+def webhook_url(code, platform=None):
+    """What the merchant pastes into the shop's webhook settings (Shopware's app has one door
+    for every shop, named in its manifest)."""
+    if platform == ShopConnection.Platform.SHOPWARE:
+        return settings.SITE_URL + reverse("shopware-webhook")
     return settings.SITE_URL + reverse("shop-webhook", args=[code])
 
 

@@ -22,7 +22,9 @@ class ShopUnavailable(Exception):
 
 
 class ShopRefused(Exception):
-    pass
+    def __init__(self, message, status=None):
+        super().__init__(message)
+        self.status = status  # the HTTP status: a 401 may be an access token that expired
 
 
 def signature(secret, body):
@@ -62,7 +64,7 @@ def call(connection, method, url, **kwargs):
     if response.status_code >= 500:
         raise ShopUnavailable(f"{method} {_path(url)}: {response.status_code} {response.reason}")
     if response.status_code >= 300:
-        raise ShopRefused(f"{method} {_path(url)}: {response.status_code} {response.text[:300]}")
+        raise ShopRefused(f"{method} {_path(url)}: {response.status_code} {response.text[:300]}", response.status_code)
     return response
 
 

@@ -18,6 +18,7 @@ class ShopConnection(models.Model):
     class Platform(models.TextChoices):
         SHOPIFY = "shopify", "Shopify"
         WOOCOMMERCE = "woocommerce", "WooCommerce"
+        SHOPWARE = "shopware", "Shopware 6"
 
     code = models.CharField(
         _("code"),
@@ -28,7 +29,10 @@ class ShopConnection(models.Model):
     )
     platform = models.CharField(_("platform"), max_length=16, choices=Platform.choices)
     url = models.URLField(
-        _("shop URL"), help_text=_("Shopify: https://NAME.myshopify.com; WooCommerce: the site's address.")
+        _("shop URL"),
+        help_text=_(
+            "Shopify: https://NAME.myshopify.com; WooCommerce: the site's address; Shopware: set by the app's installation."
+        ),
     )
     language = models.CharField(
         _("language"),
@@ -48,6 +52,8 @@ class ShopConnection(models.Model):
     )
     secrets = models.TextField(_("secrets (encrypted)"), blank=True, editable=False)
     watermark = models.DateTimeField(_("orders read up to"), null=True, blank=True)
+    # Shopware: the shop's language ids as de/en (read once over the Admin API; "" for others).
+    languages = models.JSONField(_("shop's languages"), default=dict, blank=True, editable=False)
     location_id = models.CharField(_("Shopify location"), max_length=100, blank=True, editable=False)
     # The shop asked us to wait (HTTP 429 Retry-After, Shopify THROTTLED): no call before this.
     paused_until = models.DateTimeField(_("paused until"), null=True, blank=True, editable=False)

@@ -158,7 +158,8 @@ def push_stock(connection, force=False):
             now = clock.now()
             for row in unknown:
                 row.remote, row.found = found.get(case_key(row.product.sku), {}), case_key(row.product.sku) in found
-                ShopProduct.objects.filter(pk=row.pk).update(remote=row.remote, found=row.found, looked_up_at=now)
+                row.looked_up_at = now
+            ShopProduct.objects.bulk_update(unknown, ["remote", "found", "looked_up_at"])
         states = sell_states([row.product_id for row in rows])
         changed = [
             (row, states[row.product_id])
@@ -171,13 +172,15 @@ def push_stock(connection, force=False):
             _failed(row, str(error), getattr(error, "retry_after", None))
         raise
     now = clock.now()
+    accepted = []
     for row, state in changed:
         if errors.get(row.pk):
             _failed(row, errors[row.pk])
         else:
-            ShopProduct.objects.filter(pk=row.pk).update(
-                pushed=state.as_pushed(), pushed_at=now, attempts=0, last_error=""
-            )
+            row.pushed, row.pushed_at, row.attempts, row.last_error = state.as_pushed(), now, 0, ""
+            accepted.append(row)
+    # One statement per batch, not per product: a thousand products are a handful of writes.
+    ShopProduct.objects.bulk_update(accepted, ["pushed", "pushed_at", "attempts", "last_error"], batch_size=500)
     pushed = {row.pk for row, _state in changed}
     ShopProduct.objects.filter(pk__in=[row.pk for row in rows if row.pk not in pushed]).exclude(last_error="").update(
         last_error="", attempts=0

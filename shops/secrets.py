@@ -3,7 +3,11 @@ from the `cryptography` package). They are written from the environment (connect
 the admin's write-only fields, read only to sign and call, never shown, never logged.
 
 Names: webhook_secret (Shopify: the app's client secret; WooCommerce: the webhook's secret),
-access_token (Shopify Admin API), consumer_key and consumer_secret (WooCommerce REST)."""
+access_token (Shopify Admin API), consumer_key and consumer_secret (WooCommerce REST). Shopware
+writes its own at the app's registration (shopware_app.py): webhook_secret (the shop secret we
+gave it), api_key and secret_key (Admin API client credentials), and while a re-registration
+waits for its confirmation or has just been confirmed, pending_secret, pending_url,
+previous_secret and rotated_at."""
 
 import json
 
@@ -11,7 +15,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-NAMES = ("webhook_secret", "access_token", "consumer_key", "consumer_secret")
+NAMES = ("webhook_secret", "access_token", "consumer_key", "consumer_secret", "api_key", "secret_key")
 # Each platform's secrets, and the environment variable connect_shop reads each from.
 NEEDED = {
     "shopify": {"webhook_secret": "SHOP_WEBHOOK_SECRET", "access_token": "SHOP_ACCESS_TOKEN"},
@@ -20,6 +24,8 @@ NEEDED = {
         "consumer_key": "SHOP_CONSUMER_KEY",
         "consumer_secret": "SHOP_CONSUMER_SECRET",
     },
+    # Shopware's come with the app's registration, never from the environment or a form.
+    "shopware": {},
 }
 
 _cache = {}

@@ -6,6 +6,8 @@ Rules:
   `X-WC-Webhook-Signature`), compared in constant time. Wrong, missing or made for other bytes
   (a body re-serialised on its way): 401, nothing stored. An unknown code: 404.
 - WooCommerce's ping when a webhook is created (form body `webhook_id=N`, unsigned): 200.
+- Shopware's events are not taken here (its platform signs nothing for this door): they come
+  to the app's own door, `/shops/shopware/webhook/` (shopware_views.py), which checks their time too.
 - A signed event is stored in the inbox, once per (connection, delivery key), and answered
   200; a worker applies it (asked once the row is stored; beat's sweep finds one that was not
   asked). Answering is one write (inbox.store) and one publish, parsing nothing but the

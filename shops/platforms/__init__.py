@@ -2,12 +2,12 @@
 `signed`, `delivery`, `read_event`) and calling its API (`orders_since`, `order`,
 `find_products`, `push_stock`, `ship`, `cancel`). A third platform is a third module."""
 
-from . import shopify, woocommerce
+from . import shopify, shopware, woocommerce
 
 # The topic of an order the reconciliation read (applied as if its webhook had come).
 SYNC_TOPIC = "reconciliation"
 
-MODULES = {"shopify": shopify, "woocommerce": woocommerce}
+MODULES = {"shopify": shopify, "woocommerce": woocommerce, "shopware": shopware}
 
 
 def of(connection):

@@ -7,6 +7,7 @@ import copy
 import hashlib
 import hmac
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -183,3 +184,156 @@ def deliver(client, settings, django_capture_on_commit_callbacks):
             return client.post(f"/shops/{code}/webhook/", body, content_type=content_type, **headers)
 
     return post
+
+
+# --- Shopware 6 (the app) ------------------------------------------------------------------
+# The shop id and webhook source of Shopware's App PHP SDK fixture (tests/Context/_fixtures/payment.json).
+SHOPWARE_SHOP_ID = "hRCw2xo1EDZnLco4"
+SHOPWARE_SECRET = "shop-secret-given-at-registration-" + "x" * 30
+SHOPWARE_API_KEY = "SWIARXBSDJRWEMJONFK2OHBNWA"  # the docs' confirmation example
+SHOPWARE_SECRET_KEY = "Q1QyaUg3ZHpnZURPeDV3ZkpncXdSRzJpNjdBeWM1WWhWYWd0NE0"
+SHOPWARE_ENGLISH = "2fbb5fe2e29a4d70aa5854ce7ce3e20b"  # the SDK fixture order's languageId (Shopware's system language)
+SHOPWARE_GERMAN = "b7a1c3d2e4f5061728394a5b6c7d8e9f"
+
+
+def shopware_order(**changes):
+    """The order of Shopware's App SDK payment fixture (order 10077, one product line), and changes."""
+    order = copy.deepcopy(published("shopware_app_sdk_payment.json")["order"])
+    order.update(changes)
+    return order
+
+
+def shopware_event(event, payload, *, event_id="7b04ebe416db4ebc93de4d791325e1d9", timestamp=None):
+    """A webhook body as Shopware's webhook docs show it (data.payload, data.event, source, timestamp)."""
+    from kernel import clock
+
+    return {
+        "data": {"payload": payload, "event": event},
+        "source": {
+            "url": "http://localhost:8000",
+            "appVersion": "1.0.0",
+            "shopId": SHOPWARE_SHOP_ID,
+            "eventId": event_id,
+        },
+        "timestamp": int(clock.now().timestamp()) if timestamp is None else timestamp,
+    }
+
+
+def shopware_sign(secret, body):
+    """As Shopware signs a webhook and the SDK's RequestVerifier checks it: hash_hmac('sha256', body, secret)."""
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+@pytest.fixture
+def shopware(db):
+    """A Shopware shop whose app registration was confirmed (no access token kept from another test)."""
+    from shops import secrets
+    from shops.platforms import shopware as platform
+
+    platform._tokens.clear()
+    from shops.models import ShopConnection
+
+    connection = ShopConnection(code=SHOPWARE_SHOP_ID, platform="shopware", url="https://shop.example", language="de")
+    secrets.store(connection, webhook_secret=SHOPWARE_SECRET, api_key=SHOPWARE_API_KEY, secret_key=SHOPWARE_SECRET_KEY)
+    connection.save()
+    return connection
+
+
+@pytest.fixture
+def send_shopware(client, settings, django_capture_on_commit_callbacks):
+    """Post a Shopware webhook body signed with `secret`, then let the worker apply it."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+
+    def post(payload, secret=SHOPWARE_SECRET, signature=None):
+        body = body_of(payload)
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(
+                "/shops/shopware/webhook/",
+                body,
+                content_type="application/json",
+                HTTP_SHOPWARE_SHOP_SIGNATURE=signature or shopware_sign(secret, body),
+                HTTP_SW_VERSION="6.6.10.0",
+            )
+
+    return post
+
+
+class FakeShopware:
+    """Shopware's Admin API as far as the back office calls it, over real HTTP: OAuth client
+    credentials (a token it no longer knows is answered 401, as an expired one is), the
+    searches, the sync API and the order writes; every call is in `server.log`."""
+
+    def __init__(self, server, orders=(), products=None):
+        from werkzeug import Response
+
+        self.server, self.Response = server, Response
+        self.valid, self.issued = set(), 0
+        self.expire_after = None  # a path: the token expires once it has been answered
+        self.orders = {order["id"]: order for order in orders}
+        self.products = products or {}  # product number -> id
+        self.languages = [
+            {"id": SHOPWARE_ENGLISH, "name": "English", "locale": {"code": "en-GB"}},
+            {"id": SHOPWARE_GERMAN, "name": "Deutsch", "locale": {"code": "de-DE"}},
+        ]
+        server.expect_request("/api/oauth/token", method="POST").respond_with_handler(self.token)
+        for path, handler in (
+            ("/api/search/language", lambda request: {"total": len(self.languages), "data": self.languages}),
+            ("/api/search/order", self.search_orders),
+            ("/api/search/product", self.search_products),
+            ("/api/_action/sync", lambda request: {"success": True, "data": {}}),
+        ):
+            server.expect_request(path, method="POST").respond_with_handler(self.guarded(handler))
+        server.expect_request(
+            re.compile(r"/api/(order|order-delivery|_action/order_delivery)/.*")
+        ).respond_with_handler(self.guarded(lambda request: None))
+
+    def token(self, request):
+        # The Admin API's client credentials grant (docs: integrations-api authentication): 600 s.
+        assert request.get_json() == {
+            "grant_type": "client_credentials",
+            "client_id": SHOPWARE_API_KEY,
+            "client_secret": SHOPWARE_SECRET_KEY,
+        }
+        self.issued += 1
+        token = f"token-{self.issued}"
+        self.valid.add(token)
+        return self.Response(
+            json.dumps({"token_type": "Bearer", "expires_in": 600, "access_token": token}),
+            content_type="application/json",
+        )
+
+    def expire_tokens(self):
+        self.valid.clear()
+
+    def guarded(self, handler):
+        def answer(request):
+            if request.headers.get("Authorization", "").removeprefix("Bearer ") not in self.valid:
+                return self.Response(json.dumps({"errors": [{"status": "401", "title": "Unauthorized"}]}), status=401)
+            result = handler(request)
+            if request.path == self.expire_after:
+                self.expire_tokens()
+            return (
+                self.Response(status=204)
+                if result is None
+                else self.Response(json.dumps(result), content_type="application/json")
+            )
+
+        return answer
+
+    def search_orders(self, request):
+        criteria = request.get_json()
+        found = (
+            [self.orders[i] for i in criteria["ids"] if i in self.orders]
+            if "ids" in criteria
+            else list(self.orders.values())
+        )
+        return {"total": len(found), "data": found}
+
+    def search_products(self, request):
+        # MySQL compares product numbers without regard to case (the shop's collation).
+        asked = {value.lower() for value in request.get_json()["filter"][0]["value"]}
+        found = [{"id": i, "productNumber": n} for n, i in self.products.items() if n.lower() in asked]
+        return {"total": len(found), "data": found}
+
+    def calls(self, path):
+        return [request for request, _response in self.server.log if request.path == path]
