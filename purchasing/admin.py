@@ -304,7 +304,7 @@ class PurchaseOrderAdmin(GoodsIn, DraftReview, ReorderReview, LineForms, LargeTa
             ConfirmLineForm,
             "expected_date",
             lambda line: line.expected_date,
-            lambda number, dates, extra: confirm_purchase_order(number, dates),
+            lambda number, dates, extra: confirm_purchase_order(number, dates, was=extra["was"]),
             _("Supplier's expected dates"),
             _("Record dates"),
             _("Dates recorded for %(numbers)s; waiting customers' dates follow."),
