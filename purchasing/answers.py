@@ -392,3 +392,11 @@ def upload_csv(token, version, text, dry_run=True):
             if quantity != line.quantity:
                 _record(answer, SupplierAnswer.Kind.SHORT, _short(answer.po, line, quantity, None))
         return changes
+
+
+def mark_reviewed(answer_ids, by):
+    """Purchasing has looked at these answers: they leave "Supplier answers to review"
+    (the one thing written on an answer after it was given). Returns how many."""
+    return SupplierAnswer.objects.filter(pk__in=answer_ids, reviewed_at__isnull=True).update(
+        reviewed_at=clock.now(), reviewed_by=by
+    )

@@ -3,6 +3,20 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from kernel.migration_tools import ensure_permissions
+
+
+def grant(apps, schema_editor):
+    """Purchasing and the manager read the suppliers' answers, links and announced shipments."""
+    ensure_permissions(apps)
+    Group = apps.get_model("auth", "Group")
+    permissions = apps.get_model("auth", "Permission").objects.filter(
+        content_type__app_label="purchasing",
+        codename__in=["view_supplieranswer", "view_supplierlink", "view_announcedshipment", "view_supplierreminder"],
+    )
+    for role in ["Purchasing", "Manager"]:
+        Group.objects.get(name=role).permissions.add(*permissions)
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -190,4 +204,5 @@ class Migration(migrations.Migration):
                 name="supplier_answer_to_review",
             ),
         ),
+        migrations.RunPython(grant, migrations.RunPython.noop),
     ]

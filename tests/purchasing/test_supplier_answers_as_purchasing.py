@@ -127,7 +127,12 @@ def test_a_short_delivery_with_the_rest_later_tells_only_the_customers_beyond_it
     [answer] = SupplierAnswer.objects.all()
     assert answer.kind == "short"
     assert answer.changes == [
-        {"sku": item.product.sku, "field": "rest_expected_date", "was": line.expected_date.isoformat(), "now": "2026-04-06"}
+        {
+            "sku": item.product.sku,
+            "field": "rest_expected_date",
+            "was": line.expected_date.isoformat(),
+            "now": "2026-04-06",
+        }
     ]
     assert answer.days_moved == (LATER - line.expected_date).days
 

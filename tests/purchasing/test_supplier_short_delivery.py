@@ -76,8 +76,9 @@ def test_a_page_opened_before_purchasing_recorded_a_date_changes_nothing(client)
     page = client.get(f"/supplier/{token}/?lang=en")
     version = page.context["version"]
 
-    from purchasing import lifecycle
     import datetime
+
+    from purchasing import lifecycle
 
     lifecycle.confirm_purchase_order(po.number, {item.product.sku: datetime.date(2026, 4, 1)})
     answer = client.post(
@@ -103,5 +104,7 @@ def test_purchasing_is_told_when_the_supplier_answered_while_its_form_was_open()
     answers.redate(token, answers.page(token)["version"], {po.lines.get().pk: datetime.date(2026, 4, 20)})
 
     with pytest.raises(Conflict, match="changed meanwhile"):
-        lifecycle.confirm_purchase_order(po.number, {item.product.sku: datetime.date(2026, 4, 1)}, was={item.product.sku: shown})
+        lifecycle.confirm_purchase_order(
+            po.number, {item.product.sku: datetime.date(2026, 4, 1)}, was={item.product.sku: shown}
+        )
     assert po.lines.get().expected_date == datetime.date(2026, 4, 20)
