@@ -9,6 +9,7 @@ from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import formats
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from kernel.admin_tools import admin_page, confirm_action
@@ -52,7 +53,7 @@ class SupplierAnswers:
         if po.status not in PurchaseOrder.RECEIVABLE or not shipments:
             return ""
         return format_html_join(
-            format_html("<br>"),
+            mark_safe("<br>"),
             "{}",
             (
                 (
