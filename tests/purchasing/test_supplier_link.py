@@ -86,3 +86,14 @@ def test_the_page_is_rate_limited_per_address(client, settings):
     answers = [client.get(f"/supplier/{token}/").status_code for _ in range(4)]
 
     assert answers == [200, 200, 200, 429]
+
+
+@pytest.mark.parametrize("items", [1, 12])
+def test_the_page_reads_the_same_number_of_queries_for_any_number_of_lines(
+    client, items, django_assert_max_num_queries
+):
+    _po, _items, _orders = sent_order(2, items=items)
+    token = token_in(mail.outbox[0])
+
+    with django_assert_max_num_queries(8):
+        assert client.get(f"/supplier/{token}/").status_code == 200
