@@ -58,7 +58,7 @@ def test_production_refuses_links_in_emails_without_https(tmp_path):
     env.pop("DATABASE_URL", None)
 
     result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy"],
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -66,4 +66,4 @@ def test_production_refuses_links_in_emails_without_https(tmp_path):
         timeout=120,
     )
 
-    assert result.returncode != 0 and "backoffice.E026" in result.stdout + result.stderr
+    assert result.returncode != 0 and "backoffice.W026" in result.stdout + result.stderr
