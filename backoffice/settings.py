@@ -240,6 +240,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # After the late lines: every waiting date that can no longer be met moves before it passes.
     "review-etas": {"task": "purchasing.tasks.review_etas", "schedule": crontab(hour=6, minute=15)},
+    # One reminder to suppliers that have not confirmed a purchase order in their window.
+    "remind-suppliers": {"task": "purchasing.tasks.send_supplier_reminders", "schedule": crontab(hour=8, minute=0)},
     # Sends auto-send purchase orders whose send could not be queued or failed.
     "send-auto-purchase-orders": {
         "task": "purchasing.tasks.send_auto_purchase_orders",
@@ -316,6 +318,8 @@ if SHOPWARE_APP_SECRET and len(SHOPWARE_APP_SECRET) < 32:
 
 # The status page answers at most this many requests per client address and minute.
 STATUS_PAGE_REQUESTS_PER_MINUTE = envint("STATUS_PAGE_REQUESTS_PER_MINUTE", 60, minimum=1)
+# The supplier's page (purchasing.supplier_page): requests per client address and minute.
+SUPPLIER_PAGE_REQUESTS_PER_MINUTE = envint("SUPPLIER_PAGE_REQUESTS_PER_MINUTE", 60, minimum=1)
 # Sign-ins (admin, and any password check) are refused for an account after this many wrong
 # passwords, or for a client address after that many (also wrong credentials on the ESP's
 # tracking webhook), until this many minutes from the first have passed.

@@ -12,6 +12,7 @@ from kernel import signin
 from kernel.admin_tools import admin_page
 from notifications.webhooks import tracking_webhook
 from orders.api import BackorderViewSet
+from purchasing import supplier_page
 from purchasing.api import (
     BatchBackordersView,
     ProductReorderView,
@@ -50,6 +51,8 @@ urlpatterns = [
     path("status/<str:token>/", status_page.status_page_view, name="order-status"),
     path("status/<str:token>/policy/", status_page.change_policy, name="order-status-policy"),
     path("status/<str:token>/cancel/", status_page.cancel, name="order-status-cancel"),
+    path("supplier/<str:token>/", supplier_page.supplier_page_view, name="supplier-page"),
+    path("supplier/<str:token>/lines.csv", supplier_page.supplier_csv_view, name="supplier-page-csv"),
     path("availability/<str:sku>.json", public_availability_view, name="availability"),
     path("shops/", include("shops.urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(permission_classes=[]), name="schema"),

@@ -7,6 +7,12 @@ batch ordering ahead from the reorder review). Each run in its own throwaway dat
 
     DATABASE_URL=postgres://USER:PASS@HOST/DB python bench/simulate.py [--days 90] [--orders-per-day 40] [--seed 2026]
         [--only-learning]
+    DATABASE_URL=... python bench/simulate.py --supplier-link [--link-share 1.0] [--days 90] ...
+
+--supplier-link (issue 26): the same shop with suppliers answering as people do, all by email
+(typed in at the next working morning) against a share through their link (applied the same
+hour): promise accuracy and the time from the supplier knowing a slip to the customer's email
+side by side (tests/simulation_supplier_link.py).
 """
 
 import argparse
@@ -50,7 +56,11 @@ def main():
     parser.add_argument("--orders-per-day", type=int, default=40)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--only-learning", action="store_true", help="the first run only (several seeds in less time)")
+    parser.add_argument("--supplier-link", action="store_true", help="email answers against link answers (issue 26)")
+    parser.add_argument("--link-share", type=float, default=1.0, help="share of answers through the link")
     args = parser.parse_args()
+    if args.supplier_link:
+        return compare_supplier_link(args)
     runs = {"learning": (True, False), "no learning": (False, False), "learning, replenishing": (True, True)}
     if args.only_learning:
         runs = {"learning": runs["learning"]}
@@ -69,6 +79,38 @@ def main():
     print(f"{'':52}" + "".join(f"{name:>24}" for name in runs))
     for key, label in SHOWN:
         print(f"{label:52}" + "".join(f"{_show(results[name][key]):>24}" for name in runs))
+
+
+SUPPLIER_LINK_SHOWN = [
+    ("answers_moving_dates", "supplier answers that moved dates later"),
+    ("knew_to_dates_moved_hours_median", "supplier knew → customers' dates moved, median h"),
+    ("knew_to_email_hours_median", "supplier knew → delay email, median h"),
+    ("knew_to_email_hours_p95", "supplier knew → delay email, p95 h"),
+    ("slip_to_email_hours_median", "slip recorded → email, median h"),
+    ("told_before_date_passed", "told before the old date passed"),
+    ("told_dates_passed_untold", "told dates that passed untold"),
+    ("promise_accuracy", "promise accuracy (filled by the promised date)"),
+    ("backorders_filled", "backorders filled"),
+    ("wall_seconds", "wall time, s"),
+]
+
+
+def compare_supplier_link(args):
+    """Issue 26: the same shop and suppliers, all answers by email against a share through the link."""
+    runs = {"by email, next morning": 0.0, f"{args.link_share:.0%} through the link": args.link_share}
+    results = {}
+    for name, share in runs.items():
+
+        def run(name=name, share=share):
+            from tests.simulation_supplier_link import simulate_answers
+
+            results[name] = simulate_answers(share, days=args.days, orders_per_day=args.orders_per_day, seed=args.seed)
+
+        in_throwaway_database(run, "simulate.py")
+    print(f"{args.days} days, {args.orders_per_day} orders a day, seed {args.seed}")
+    print(f"{'':52}" + "".join(f"{name:>28}" for name in runs))
+    for key, label in SUPPLIER_LINK_SHOWN:
+        print(f"{label:52}" + "".join(f"{_show(results[name][key]):>28}" for name in runs))
 
 
 def _show(value):

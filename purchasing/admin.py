@@ -12,9 +12,11 @@ from kernel.admin_tools import (
     admin_page,
     confirm_action,
     money_column,
+    role_permission,
 )
 from kernel.errors import DomainError
 
+from .answers import mark_reviewed
 from .dates import ON_TIME_WINDOW_DAYS
 from .forms import ConfirmLineForm
 from .lifecycle import (
@@ -28,15 +30,18 @@ from .models import (
     PurchaseOrderLine,
     ReorderPolicy,
     Supplier,
+    SupplierAnswer,
     SupplierItem,
 )
 from .pages.draft_review import DraftReview, units_for_stock
 from .pages.goods_in import GoodsIn
 from .pages.line_forms import LineForms
 from .pages.reorder_review import ReorderReview
+from .pages.supplier_answers import SupplierAnswers, WaitingForSupplierFilter
 from .pegging import PEGGED_UNITS, pegged_to
 from .record import lead_times
 from .resources import SupplierItemResource, SupplierResource
+from .selectors import answers_to_review
 
 
 class SupplierItemInline(admin.TabularInline):
@@ -94,7 +99,7 @@ class SupplierAdmin(ImportExportByRole, admin.ModelAdmin):
 
 @admin.register(ReorderPolicy)
 class ReorderPolicyAdmin(SingleRowAdmin):
-    fields = ["service_level", "review_period_days", "often_backordered_rate", "add_to_batch"]
+    fields = ["service_level", "review_period_days", "often_backordered_rate", "add_to_batch", "answer_review_days"]
 
 
 @admin.register(SupplierItem)
@@ -177,10 +182,19 @@ class PurchaseOrderLineInline(admin.TabularInline):
 
 
 @admin.register(PurchaseOrder)
-class PurchaseOrderAdmin(GoodsIn, DraftReview, ReorderReview, LineForms, LargeTableAdmin):
-    list_display = ["number", "supplier", "status", "dropship_order", "created_at", "sent_at", "late_lines"]
+class PurchaseOrderAdmin(SupplierAnswers, GoodsIn, DraftReview, ReorderReview, LineForms, LargeTableAdmin):
+    list_display = [
+        "number",
+        "supplier",
+        "status",
+        "dropship_order",
+        "created_at",
+        "sent_at",
+        "late_lines",
+        "announced",
+    ]
     list_select_related = ["supplier", "dropship_order"]
-    list_filter = ["status", LateFilter, "supplier"]
+    list_filter = ["status", LateFilter, WaitingForSupplierFilter, "supplier"]
     search_fields = ["number", "supplier__code", "supplier__name", "lines__product__sku"]
     date_hierarchy = "created_at"
     readonly_fields = [
@@ -192,6 +206,7 @@ class PurchaseOrderAdmin(GoodsIn, DraftReview, ReorderReview, LineForms, LargeTa
         "sent_at",
         "confirmed_at",
         "waiting_customers",
+        *SupplierAnswers.supplier_fields,
     ]
     inlines = [PurchaseOrderLineInline]
     actions = ["send", "confirm", "receive", "cancel"]
@@ -304,11 +319,84 @@ class PurchaseOrderAdmin(GoodsIn, DraftReview, ReorderReview, LineForms, LargeTa
             ConfirmLineForm,
             "expected_date",
             lambda line: line.expected_date,
-            lambda number, dates, extra: confirm_purchase_order(number, dates),
+            lambda number, dates, extra: confirm_purchase_order(number, dates, was=extra["was"]),
             _("Supplier's expected dates"),
             _("Record dates"),
             _("Dates recorded for %(numbers)s; waiting customers' dates follow."),
         )
+
+
+class ToReviewFilter(admin.SimpleListFilter):
+    title = _("review")
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [("due", _("to review"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "due":
+            return queryset.filter(pk__in=answers_to_review().values("pk"))
+        return queryset
+
+
+@admin.register(SupplierAnswer)
+class SupplierAnswerAdmin(admin.ModelAdmin):
+    """Answers suppliers gave through their links: read-only, appended by the link only."""
+
+    list_display = ["answered_at", "purchase_order", "supplier", "kind", "days_moved", "what_changed", "reviewed_at"]
+    list_select_related = ["purchase_order__supplier"]
+    list_filter = [ToReviewFilter, "kind"]
+    search_fields = ["purchase_order__number", "purchase_order__supplier__code"]
+    fields = [
+        "purchase_order",
+        "link",
+        "kind",
+        "answered_at",
+        "what_changed",
+        "days_moved",
+        "reviewed_at",
+        "reviewed_by",
+    ]
+    readonly_fields = fields
+    actions = ["mark_reviewed"]
+    show_full_result_count = False
+
+    @admin.display(description=_("supplier"))
+    def supplier(self, answer):
+        return answer.purchase_order.supplier
+
+    @admin.display(description=_("what changed"))
+    def what_changed(self, answer):
+        return (
+            "; ".join(
+                f"{change['sku']} {change['field']}: {change['was'] or '-'} → {change['now']}"
+                for change in answer.changes
+            )
+            or "-"
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    # Marking reviewed is purchasing's: the same permission as recording a supplier's dates.
+    has_review_permission = role_permission("purchasing.change_purchaseorder")
+
+    @admin.action(description=_("Mark as reviewed"), permissions=["review"])
+    def mark_reviewed(self, request, queryset):
+        if "apply" not in request.POST:
+            items = [f"{answer.purchase_order.number}: {answer.get_kind_display()}" for answer in queryset]
+            return confirm_action(
+                self, request, queryset, title=_("Mark these answers as reviewed?"), items=items, button=_("Reviewed")
+            )
+        count = mark_reviewed(list(queryset.values_list("pk", flat=True)), request.user.get_username())
+        self.message_user(request, _("%(count)s answers marked as reviewed.") % {"count": count})
+        return None
 
 
 @admin.register(BatchRun)

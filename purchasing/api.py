@@ -19,7 +19,7 @@ from .lifecycle import (
     get_purchase_order,
     send_purchase_order,
 )
-from .models import PurchaseOrder, PurchaseOrderLine, Supplier, SupplierItem
+from .models import PurchaseOrder, PurchaseOrderLine, Supplier, SupplierItem, SupplierLink
 from .pegging import pegged_to
 from .receiving import receive_purchase_order
 from .reorder import review
@@ -90,14 +90,21 @@ class PurchaseOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         )
         return (
             PurchaseOrder.objects.select_related("supplier")
-            .prefetch_related(Prefetch("lines", queryset=lines))
+            .prefetch_related(
+                Prefetch("lines", queryset=lines),
+                Prefetch(
+                    "supplier_links",
+                    queryset=SupplierLink.objects.filter(revoked_at__isnull=True),
+                    to_attr="active_links",
+                ),
+            )
             .order_by("-created_at", "-id")
         )
 
     def _respond(self, number):
         # One query when it exists; the service names the missing order otherwise.
         po = self.get_queryset().filter(number=number).first() or get_purchase_order(number)
-        return Response(PurchaseOrderSerializer(po).data)
+        return Response(PurchaseOrderSerializer(po, context={"request": self.request}).data)
 
     def retrieve(self, request, number=None):
         return self._respond(number)

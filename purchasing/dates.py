@@ -25,7 +25,8 @@ Rules:
   customers told, today + the grace days (PURCHASING_LATE_GRACE_DAYS, `late_line_date`).
 - A supplier is on time with a line it delivered in full by the date first asked for
   (`received_on_time`), counted over the last ON_TIME_WINDOW_DAYS: the supplier page and the
-  dashboard show that rate, and the learned lateness is measured over the same window."""
+  dashboard show that rate, and the learned lateness is measured over the same window.
+- Working days are Monday to Friday (`add_working_days`: a supplier's confirmation window)."""
 
 import datetime
 
@@ -141,3 +142,11 @@ def received_on_time():
 def on_time_since(now):
     """The start of the window on-time rates are counted over."""
     return now - datetime.timedelta(days=ON_TIME_WINDOW_DAYS)
+
+
+def add_working_days(day, count):
+    """`count` working days (Monday to Friday) after `day`."""
+    while count > 0:
+        day += datetime.timedelta(days=1)
+        count -= day.weekday() < 5
+    return day

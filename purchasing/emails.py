@@ -8,9 +8,12 @@ from django.utils import translation
 
 
 def purchase_order_email(po):
-    """The purchase order for the supplier, in the supplier's language, lines as CSV."""
+    """The purchase order for the supplier, in the supplier's language, lines as CSV, with the
+    supplier's personal link to answer it (made now where the order has none)."""
+    from .supplier_links import active_link, link_url
+
     lines = list(po.lines.select_related("product").order_by("product__sku"))
-    context = {"po": po, "supplier": po.supplier, "lines": lines}
+    context = {"po": po, "supplier": po.supplier, "lines": lines, "link": link_url(active_link(po))}
     with translation.override(po.supplier.language):
         subject = render_to_string("purchasing/emails/purchase-order-subject.txt", context).strip()
         body = render_to_string("purchasing/emails/purchase-order-body.txt", context)
@@ -41,4 +44,15 @@ def dropship_cancellation_email(po, cancelled):
     with translation.override(po.supplier.language):
         subject = render_to_string("purchasing/emails/dropship-cancellation-subject.txt", context).strip()
         body = render_to_string("purchasing/emails/dropship-cancellation-body.txt", context)
+    return EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [po.supplier.email])
+
+
+def reminder_email(po):
+    """The one reminder to confirm a purchase order, with the supplier's link, in its language."""
+    from .supplier_links import active_link, link_url
+
+    context = {"po": po, "supplier": po.supplier, "link": link_url(active_link(po))}
+    with translation.override(po.supplier.language):
+        subject = render_to_string("purchasing/emails/reminder-subject.txt", context).strip()
+        body = render_to_string("purchasing/emails/reminder-body.txt", context)
     return EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [po.supplier.email])

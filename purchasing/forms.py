@@ -27,6 +27,8 @@ class ConfirmLineForm(forms.Form):
     line = forms.ModelChoiceField(queryset=PurchaseOrderLine.objects.all(), widget=forms.HiddenInput)
     what = forms.CharField(label=_("line"), disabled=True, required=False, widget=Text)
     expected_date = forms.DateField(label=_("expected date"))
+    # The date the form showed: recording compares it, so a supplier's answer meanwhile is not overwritten.
+    was = forms.DateField(widget=forms.HiddenInput, required=False)
 
 
 class OverReceiptForm(forms.Form):

@@ -81,29 +81,74 @@ def lines_by_sku(po, skus):
     return lines, problems, every
 
 
-def confirm_purchase_order(number, dates):
+def confirm_purchase_order(number, dates, was=None):
     """The supplier confirms (or re-dates) lines: `dates` maps SKU to its expected date.
-    Pegged backorders' ETAs follow in bulk; a re-dated line is no longer late."""
+    Pegged backorders' ETAs follow in bulk; a re-dated line is no longer late. `was` (SKU to
+    the date the form showed) makes it a compare-and-set: a line whose date changed meanwhile
+    (the supplier answered through its link) refuses the whole change."""
     with transaction.atomic():
         po = get_purchase_order(number, lock=True)
-        if po.status in (PurchaseOrder.Status.DRAFT, PurchaseOrder.Status.CANCELLED, PurchaseOrder.Status.RECEIVED):
-            raise Conflict.one(
-                f"Purchase order {po.number} is {po.get_status_display()}; only sent orders can be confirmed.",
-                code="bad_status",
-            )
+        confirmable(po)
         lines, unknown, _every = lines_by_sku(po, dates)
         refuse(unknown=unknown)
-        changed = []
-        for sku, expected in dates.items():
-            line = lines[sku]
-            line.expected_date, line.late = expected, False
-            changed.append(line)
-        PurchaseOrderLine.objects.bulk_update(changed, ["expected_date", "late"])
-        if po.status == PurchaseOrder.Status.SENT:
-            po.status, po.confirmed_at = PurchaseOrder.Status.CONFIRMED, clock.now()
-            po.save(update_fields=["status", "confirmed_at"])
-        _move_etas(changed, EtaChange.Cause.REDATED)
+        stale = [
+            Problem(
+                f"{po.number}, SKU {sku}: the expected date changed meanwhile to {lines[sku].expected_date} "
+                f"(it was {was[sku]} when the form opened); nothing was changed, please look again.",
+                field="expected_date",
+                sku=sku,
+                code="changed_meanwhile",
+            )
+            for sku in dates
+            if was and sku in was and lines[sku].expected_date != was[sku]
+        ]
+        if stale:
+            raise Conflict(stale)
+        record_dates(po, {lines[sku]: expected for sku, expected in dates.items()})
         return po
+
+
+def confirmable(po):
+    """Only an order the supplier has and that still waits for goods takes dates."""
+    if po.status in (PurchaseOrder.Status.DRAFT, PurchaseOrder.Status.CANCELLED, PurchaseOrder.Status.RECEIVED):
+        raise Conflict.one(
+            f"Purchase order {po.number} is {po.get_status_display()}; only sent orders can be confirmed.",
+            code="bad_status",
+        )
+
+
+def record_dates(po, dates):
+    """The one re-date event, whoever types it (purchasing in admin or the API, the supplier
+    through its link): `dates` maps each (locked) line of `po` to its new expected date; a
+    sent order becomes confirmed; the pegged backorders' ETAs follow and are announced.
+    Returns the ids of the backorders whose ETA moved."""
+    confirmable(po)
+    changed = []
+    for line, expected in dates.items():
+        line.expected_date, line.late = expected, False
+        changed.append(line)
+    PurchaseOrderLine.objects.bulk_update(changed, ["expected_date", "late"])
+    if po.status == PurchaseOrder.Status.SENT:
+        po.status, po.confirmed_at = PurchaseOrder.Status.CONFIRMED, clock.now()
+        po.save(update_fields=["status", "confirmed_at"])
+    return _move_etas(changed, EtaChange.Cause.REDATED) if changed else []
+
+
+def unpeg(backorders):
+    """Take these pegged backorders off their purchase order: open again, with the date a new
+    purchase order would give, so the next batch run orders them afresh. Announced."""
+    etas = unpegged_etas(set(backorders.values_list("product_id", flat=True)))
+    moved = []
+    for product_id, eta in etas.items():
+        moved += set_etas(
+            backorders.filter(product_id=product_id),
+            Value(eta, output_field=DateField()),
+            EtaChange.Cause.UNPEGGED,
+            po_line=None,
+            status=Backorder.Status.OPEN,
+        )
+    announce(moved, EtaChange.Cause.UNPEGGED)
+    return moved
 
 
 def mark_late_lines():
@@ -188,18 +233,7 @@ def cancel_purchase_order(number):
                 f"Purchase order {po.number} is {po.get_status_display()}; only orders with nothing received can be cancelled.",
                 code="bad_status",
             )
-        pegged = pegged_to(purchase_orders=[po])
-        etas = unpegged_etas(set(pegged.values_list("product_id", flat=True)))
-        moved = []
-        for product_id, eta in etas.items():
-            moved += set_etas(
-                pegged.filter(product_id=product_id),
-                Value(eta, output_field=DateField()),
-                EtaChange.Cause.UNPEGGED,
-                po_line=None,
-                status=Backorder.Status.OPEN,
-            )
+        unpeg(pegged_to(purchase_orders=[po]))
         po.status = PurchaseOrder.Status.CANCELLED
         po.save(update_fields=["status"])
-        announce(moved, EtaChange.Cause.UNPEGGED)
         return po

@@ -51,6 +51,11 @@ class Supplier(models.Model):
         default=True,
         help_text=_("Customers waiting on this supplier are told its dates plus the lateness it has shown."),
     )
+    confirmation_window_days = models.PositiveSmallIntegerField(
+        _("confirmation window (working days)"),
+        default=2,
+        help_text=_("A purchase order still unconfirmed this many working days after it was sent gets one reminder."),
+    )
 
     class Meta:
         verbose_name = _("supplier")
@@ -189,6 +194,11 @@ class PurchaseOrderLine(models.Model):
     )
     late = models.BooleanField(
         _("late"), default=False, db_index=True, help_text=_("Past its expected date and not fully received.")
+    )
+    # A short first delivery: what is left after it comes by this date (receiving moves it to
+    # expected_date once the first part is in).
+    rest_expected_date = models.DateField(
+        _("rest expected"), null=True, blank=True, help_text=_("When the units left after a short delivery come.")
     )
 
     class Meta:
@@ -343,6 +353,11 @@ class ReorderPolicy(SingleRow, models.Model):
         default=False,
         help_text=_("The batch job adds the review's suggested quantities to the suppliers' drafts itself."),
     )
+    answer_review_days = models.PositiveSmallIntegerField(
+        _("review supplier answers moving a date by more than (days)"),
+        default=7,
+        help_text=_('Such answers appear in the daily job "Supplier answers to review".'),
+    )
 
     class Meta:
         verbose_name = _("reorder policy")
@@ -360,3 +375,105 @@ class ReorderPolicy(SingleRow, models.Model):
 
     def __str__(self):
         return str(_("Reorder policy"))
+
+
+class SupplierLink(models.Model):
+    """The supplier's personal link to one purchase order. The token is never stored: it is an
+    HMAC of `nonce` under the secret key (so staff can copy the link again), found by the
+    SHA-256 of the token. Valid while not revoked and the order is still receivable."""
+
+    purchase_order = models.ForeignKey(
+        PurchaseOrder, on_delete=models.CASCADE, related_name="supplier_links", verbose_name=_("purchase order")
+    )
+    nonce = models.CharField(max_length=32, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.CharField(_("revoked by"), max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("supplier link")
+        verbose_name_plural = _("supplier links")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["purchase_order"], condition=Q(revoked_at__isnull=True), name="supplier_link_one_active_per_po"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.purchase_order_id}: {self.created_at:%Y-%m-%d}"
+
+
+class SupplierAnswer(models.Model):
+    """One answer a supplier gave through its link: append-only (only the review stamp is
+    written later). `changes`: [{"sku", "field", "was", "now"}] as the answer found and left them."""
+
+    class Kind(models.TextChoices):
+        CONFIRMED = "confirmed", _("confirmed as asked")
+        REDATED = "redated", _("new dates")
+        SHORT = "short", _("smaller quantity")
+        SHIPMENT = "shipment", _("shipment announced")
+
+    purchase_order = models.ForeignKey(
+        PurchaseOrder, on_delete=models.PROTECT, related_name="supplier_answers", verbose_name=_("purchase order")
+    )
+    link = models.ForeignKey(
+        SupplierLink, on_delete=models.PROTECT, related_name="answers", verbose_name=_("through link")
+    )
+    kind = models.CharField(_("answer"), max_length=16, choices=Kind.choices)
+    answered_at = models.DateTimeField(_("answered at"), db_index=True)
+    changes = models.JSONField(_("what changed"), default=list)
+    days_moved = models.IntegerField(
+        _("days moved"), default=0, help_text=_("The most any line's date moved later (negative: earlier).")
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    reviewed_by = models.CharField(_("reviewed by"), max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("supplier answer")
+        verbose_name_plural = _("supplier answers")
+        ordering = ["-answered_at", "-id"]
+        indexes = [
+            models.Index(fields=["days_moved"], condition=Q(reviewed_at__isnull=True), name="supplier_answer_to_review")
+        ]
+
+    def __str__(self):
+        return f"{self.purchase_order_id}: {self.get_kind_display()}"
+
+
+class AnnouncedShipment(models.Model):
+    """Units of a line the supplier says are on their way: goods in sees them on the receive list."""
+
+    line = models.ForeignKey(
+        PurchaseOrderLine, on_delete=models.CASCADE, related_name="announcements", verbose_name=_("line")
+    )
+    answer = models.ForeignKey(
+        SupplierAnswer, on_delete=models.PROTECT, related_name="announcements", verbose_name=_("answer")
+    )
+    quantity = models.IntegerField(_("quantity"))
+    arrival_date = models.DateField(_("expected arrival"))
+    carrier = models.CharField(_("carrier"), max_length=100, blank=True)
+    tracking_number = models.CharField(_("tracking number"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("announced shipment")
+        verbose_name_plural = _("announced shipments")
+        constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="announced_shipment_quantity_positive")]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.line_id}"
+
+
+class SupplierReminder(models.Model):
+    """The one reminder a purchase order gets when its supplier has not confirmed in time: the
+    row is written once (unique per order), then claimed by a conditional update to send it."""
+
+    purchase_order = models.OneToOneField(
+        PurchaseOrder, on_delete=models.CASCADE, related_name="reminder", verbose_name=_("purchase order")
+    )
+    due_at = models.DateTimeField(_("due at"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("supplier reminder")
+        verbose_name_plural = _("supplier reminders")

@@ -8,6 +8,8 @@ Rules:
   (allocation's fill order); the rest is free stock.
 - For a dropship order the supplier's delivery to the customer is that order's shipment.
 - A line fully received is no longer late and records when it was complete (on-time rate).
+- A line the supplier said comes short first (answers.short_delivery) is expected by the
+  supplier's later date for the rest once the first part is in.
 One transaction, the purchase order row locked first."""
 
 from django.db import transaction
@@ -64,7 +66,14 @@ def receive_purchase_order(number, quantities, user=None, allow_over=False):
             line.late = line.late and line.received < line.quantity
             if line.received >= line.quantity and line.received_at is None:
                 line.received_at = now
-        PurchaseOrderLine.objects.bulk_update(received, ["received", "late", "received_at"])
+            if line.rest_expected_date:
+                # The first part of a short delivery is in: the rest is expected by the supplier's later date.
+                if line.received < line.quantity:
+                    line.expected_date, line.late = line.rest_expected_date, False
+                line.rest_expected_date = None
+        PurchaseOrderLine.objects.bulk_update(
+            received, ["received", "late", "received_at", "expected_date", "rest_expected_date"]
+        )
         if po.dropship_order_id:
             # The supplier shipped straight to the customer: a shipment, not stock.
             record_dropship_shipment(po.dropship_order.number, quantities, user=user)

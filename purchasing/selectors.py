@@ -6,7 +6,7 @@ from kernel import clock
 from orders.models import Backorder
 
 from . import dates
-from .models import PurchaseOrder, PurchaseOrderLine
+from .models import PurchaseOrder, PurchaseOrderLine, ReorderPolicy, SupplierAnswer
 
 
 def has_supplier():
@@ -78,3 +78,11 @@ def supplier_figures(now):
         "without_supplier_products": len(waiting),
         "without_supplier_units": sum(row["units"] for row in waiting),
     }
+
+
+def answers_to_review():
+    """Supplier answers not yet reviewed that moved a date later by more than the policy's
+    threshold (ReorderPolicy.answer_review_days): the daily job "Supplier answers to review"."""
+    return SupplierAnswer.objects.filter(
+        reviewed_at__isnull=True, days_moved__gt=ReorderPolicy.current().answer_review_days
+    )

@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from inventory.models import Product
@@ -13,6 +14,7 @@ from kernel.fields import (
 )
 
 from .models import PurchaseOrder, Supplier, SupplierItem
+from .supplier_links import link_url
 
 
 class SupplierSerializer(ModelSerializer):
@@ -83,10 +85,36 @@ class PurchaseOrderSerializer(serializers.ModelSerializer):
     supplier = serializers.CharField(source="supplier.code")
     dropship = serializers.BooleanField()
     lines = PurchaseOrderLineSerializer(many=True)
+    supplier_link = serializers.SerializerMethodField(
+        help_text="The supplier's personal link to answer this order (absolute URL); only for roles that may send "
+        "purchase orders, and only while the order waits for goods and the link is not revoked."
+    )
 
     class Meta:
         model = PurchaseOrder
-        fields = ["number", "supplier", "status", "dropship", "created_at", "sent_at", "confirmed_at", "lines"]
+        fields = [
+            "number",
+            "supplier",
+            "status",
+            "dropship",
+            "created_at",
+            "sent_at",
+            "confirmed_at",
+            "lines",
+            "supplier_link",
+        ]
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_supplier_link(self, po):
+        request = self.context.get("request")
+        if request is None or not request.user.has_perm("purchasing.change_purchaseorder"):
+            return None
+        if po.status not in PurchaseOrder.RECEIVABLE:
+            return None
+        links = getattr(po, "active_links", None)
+        if links is None:
+            links = list(po.supplier_links.filter(revoked_at__isnull=True))
+        return link_url(links[0]) if links else None
 
 
 class ConfirmLineSerializer(serializers.Serializer):

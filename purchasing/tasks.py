@@ -7,7 +7,7 @@ from celery import shared_task
 
 from kernel.errors import Conflict
 
-from . import batching, demand, lifecycle, review
+from . import batching, demand, lifecycle, review, supplier_links
 from .models import PurchaseOrder
 
 log = logging.getLogger(__name__)
@@ -49,3 +49,9 @@ def send_purchase_order(po_id):
 def refresh_demand():
     """Nightly: the demand history's last days again (all of it the first time)."""
     return {"product_days": demand.refresh_demand()}
+
+
+@shared_task
+def send_supplier_reminders():
+    """Daily: one reminder per purchase order its supplier has not confirmed in time."""
+    return supplier_links.send_reminders()

@@ -189,13 +189,14 @@ def customer_service_writes(today):
     return order_ids
 
 
-def simulate(days=90, orders_per_day=40, seed=2026, learn=True, replenish=False):
+def simulate(days=90, orders_per_day=40, seed=2026, learn=True, replenish=False, make_shop=None):
     """Run the shop for `days` and return its figures. `replenish`: the reorder policy's switch
-    is on, so each batch run also orders ahead for stock from the demand history."""
+    is on, so each batch run also orders ahead for stock from the demand history. `make_shop(rng,
+    learn)`: a Shop with other people in it (tests/simulation_supplier_link.py)."""
     rng = random.Random(seed)
     began = time.monotonic()
     with time_machine.travel(START, tick=False) as traveller:
-        shop = Shop(rng, learn)
+        shop = (make_shop or Shop)(rng, learn)
         ReorderPolicy.objects.update_or_create(pk=1, defaults={"add_to_batch": replenish})
         for hour in range(days * 24):
             now = START + datetime.timedelta(hours=hour)

@@ -280,6 +280,7 @@ def test_a_policy_whose_row_is_gone_shows_its_defaults_and_saving_writes_it(staf
             "service_level": "0.900",
             "review_period_days": "7",
             "often_backordered_rate": "0.200",
+            "answer_review_days": "7",
         },
     )
     assert saved.status_code == 302 and str(ReorderPolicy.objects.get(pk=1).service_level) == "0.900"

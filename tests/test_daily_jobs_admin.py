@@ -13,12 +13,19 @@ pytestmark = pytest.mark.django_db
 
 JOBS = {
     "Warehouse": ["Receive goods against a purchase order", "Orders ready to ship"],
-    "Purchasing": ["Review draft purchase orders", "Reorder review"],
+    "Purchasing": [
+        "Review draft purchase orders",
+        "Waiting for the supplier",
+        "Supplier answers to review",
+        "Reorder review",
+    ],
     "Customer service": ["Worklist: customers at risk"],
     "Manager": [
         "Receive goods against a purchase order",
         "Orders ready to ship",
         "Review draft purchase orders",
+        "Waiting for the supplier",
+        "Supplier answers to review",
         "Reorder review",
         "Worklist: customers at risk",
         "Dashboard",

@@ -15,6 +15,7 @@ def test_check_deploy_passes_with_production_settings(tmp_path):
         "DEBUG": "false",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "backoffice.example",
+        "SITE_URL": "https://backoffice.example",
         "BACKOFFICE_VAR_DIR": str(tmp_path),
         "DJANGO_SETTINGS_MODULE": "backoffice.settings",
     }
@@ -43,3 +44,26 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     )
 
     assert result.returncode != 0 and "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_production_refuses_links_in_emails_without_https(tmp_path):
+    env = {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "backoffice.example",
+        "SITE_URL": "http://backoffice.example",
+        "BACKOFFICE_VAR_DIR": str(tmp_path),
+    }
+    env.pop("DATABASE_URL", None)
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode != 0 and "backoffice.W026" in result.stdout + result.stderr

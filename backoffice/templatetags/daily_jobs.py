@@ -2,13 +2,16 @@
 count per link the user may follow, each one indexed query; the worklist's from its summary)."""
 
 from django import template
+from django.urls import reverse
 
 from notifications.models import WorklistRefresh
 from orders.admin import ready_to_ship_url
 from orders.models import Order
 from purchasing.models import PurchaseOrder
 from purchasing.pages.goods_in import receive_list_url
-from purchasing.selectors import without_supplier
+from purchasing.pages.supplier_answers import waiting_for_supplier_url
+from purchasing.selectors import answers_to_review, without_supplier
+from purchasing.supplier_links import waiting_for_supplier
 
 register = template.Library()
 
@@ -23,6 +26,8 @@ def daily_job_counts(context):
         counts["ship"] = Order.objects.filter(status=Order.Status.READY_TO_SHIP).count()
     if user.has_perm("purchasing.change_purchaseorder"):
         counts["drafts"] = PurchaseOrder.objects.filter(status=PurchaseOrder.Status.DRAFT).count()
+        counts["waiting_for_supplier"] = waiting_for_supplier().count()
+        counts["answers_to_review"] = answers_to_review().count()
     if user.has_perm("purchasing.view_reorderpolicy"):
         counts["without_supplier"] = len(without_supplier())
     if user.has_perm("notifications.send_customermessage"):
@@ -33,4 +38,9 @@ def daily_job_counts(context):
 
 @register.simple_tag
 def daily_job_urls():
-    return {"receive": receive_list_url(), "ship": ready_to_ship_url()}
+    return {
+        "receive": receive_list_url(),
+        "ship": ready_to_ship_url(),
+        "waiting_for_supplier": waiting_for_supplier_url(),
+        "answers_to_review": reverse("admin:purchasing_supplieranswer_changelist") + "?review=due",
+    }

@@ -34,6 +34,7 @@ class LineForms:
                     "received": line.received,
                 },
                 field: initial(line),
+                "was": line.expected_date,
             }
             for line in lines.order_by("purchase_order", "product__sku")
         ]
@@ -42,14 +43,17 @@ class LineForms:
         )
         extra = extra_form(request.POST if "apply" in request.POST else None) if extra_form else None
         if "apply" in request.POST and formset.is_valid() and (extra is None or extra.is_valid()):
-            by_po = {}
+            by_po, was = {}, {}
             for row in formset.cleaned_data:
                 if row[field]:
-                    by_po.setdefault(row["line"].purchase_order.number, {})[row["line"].product.sku] = row[field]
+                    number, sku = row["line"].purchase_order.number, row["line"].product.sku
+                    by_po.setdefault(number, {})[sku] = row[field]
+                    if row.get("was"):  # what the form showed, for a compare-and-set
+                        was.setdefault(number, {})[sku] = row["was"]
             try:
                 with transaction.atomic():  # all selected orders, or none when one is refused
                     for number, values in by_po.items():
-                        apply(number, values, extra.cleaned_data if extra else {})
+                        apply(number, values, {**(extra.cleaned_data if extra else {}), "was": was.get(number)})
             except DomainError as error:
                 formset._non_form_errors = formset.error_class([problem.message for problem in error.problems])
             else:

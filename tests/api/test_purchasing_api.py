@@ -138,8 +138,14 @@ def test_batch_send_confirm_receive_over_the_api(api_as, settings):
     ]
     assert shop.get("/api/v1/orders/O-1/").json()["lines"][0]["eta"] == "2026-04-07"
 
-    assert purchasing.post(f"/api/v1/purchase-orders/{number}/send/").json()["status"] == "sent"
+    assert po["supplier_link"] is None  # a draft has none
+    sent = purchasing.post(f"/api/v1/purchase-orders/{number}/send/").json()
+    assert sent["status"] == "sent"
     assert len(mail.outbox) == 1
+    # The link the supplier got, absolute, for the roles that may send purchase orders only.
+    assert sent["supplier_link"].startswith(f"{settings.SITE_URL}/supplier/")
+    assert sent["supplier_link"] in mail.outbox[0].body
+    assert warehouse.get(f"/api/v1/purchase-orders/{number}/").json()["supplier_link"] is None
     confirmed = purchasing.post(
         f"/api/v1/purchase-orders/{number}/confirm/",
         {"lines": [{"sku": "LAMP-1", "expected_date": "2026-04-20"}]},

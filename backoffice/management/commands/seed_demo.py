@@ -22,7 +22,7 @@ from orders.cancellation import cancel_units
 from orders.fulfilment import ship_order
 from orders.models import Order
 from orders.placement import CustomerDetails, LineRequest, place_order
-from purchasing import batching, lifecycle, receiving, review
+from purchasing import answers, batching, lifecycle, receiving, review, supplier_links
 from purchasing.catalog import create_supplier, create_supplier_item
 from purchasing.models import PurchaseOrder
 
@@ -231,14 +231,20 @@ class Command(BaseCommand):
             lines = list(po.lines.all())
             due = [line for line in lines if line.expected_date <= today and line.outstanding]
             if po.status == "sent" and rng.random() < 0.5:
-                # A supplier confirms, sometimes with a later date than asked for.
-                lifecycle.confirm_purchase_order(
-                    po.number,
-                    {
-                        line.product.sku: line.expected_date + datetime.timedelta(days=rng.choice([0, 0, 3, 10]))
-                        for line in lines
-                    },
-                )
+                # A supplier confirms, sometimes with a later date than asked for: every other
+                # one through its link (the same event, recorded as its answer).
+                given = {
+                    line: line.expected_date + datetime.timedelta(days=rng.choice([0, 0, 3, 10])) for line in lines
+                }
+                if po.pk % 2 and all(date >= today for date in given.values()):
+                    token = supplier_links.token_of(supplier_links.active_link(po))
+                    answers.redate(
+                        token, answers.page(token)["version"], {line.pk: date for line, date in given.items()}
+                    )
+                else:
+                    lifecycle.confirm_purchase_order(
+                        po.number, {line.product.sku: date for line, date in given.items()}
+                    )
             elif due and rng.random() < 0.7 and day < 39:
                 try:
                     receiving.receive_purchase_order(po.number, {line.product.sku: line.outstanding for line in due})
