@@ -1,14 +1,16 @@
 """The notice budget: at most one proactive email per order in a week (what changes in between
 merges into the next one, which states the latest date); a date the customer holds that is
-about to pass is told anyway; after the third email the order waits on the worklist for a
-personal word instead of a fourth automated one."""
+about to pass is told anyway, by an email sooner once per order, after that by customer
+service; after the third email the order waits on the worklist for a personal word instead of
+a fourth automated one."""
 
 import datetime
 
 import pytest
 from django.utils import timezone
 
-from notifications.models import CustomerMessage, WorklistEntry
+from notifications.models import CustomerMessage, MessagePolicy, WorklistEntry
+from notifications.rules import needs_personal_word, tell_delayed
 from notifications.sending import send_due_messages
 from notifications.updates import send_update
 from notifications.worklist import refresh_worklist
@@ -130,3 +132,57 @@ def test_after_the_third_email_the_order_waits_for_a_personal_word(clock, plain_
     send_update([order.pk], text="Our supplier is late again; we are on it.", request_key="one")
     refresh_worklist()
     assert not WorklistEntry.objects.get(order=order).needs_personal_word
+
+
+def test_the_budget_gives_way_once_per_order_then_a_second_date_about_to_pass_goes_to_a_person(
+    clock, plain_delays, mailoutbox, client
+):
+    plain_delays.proactive_emails_per_order = 9  # this story is about the week, not the count
+    plain_delays.save()
+    # Given a customer who got a delay email on day 7 naming day 14
+    item, [order], po = waiting_on_a_purchase_order(CustomerFactory.build(language="en"))
+    told_and_sent(order)
+    clock.move_to(MONDAY + datetime.timedelta(days=6))
+    redate(item, po, MONDAY.date() + datetime.timedelta(days=12))
+    clock.move_to(MONDAY + WEEK)
+    told, delay_sent = told_and_sent(order)
+    assert told == MONDAY.date() + datetime.timedelta(days=14)
+
+    # When on day 10 the supplier slips to day 18: day 14 comes near on day 12, before the week is over
+    clock.move_to(MONDAY + datetime.timedelta(days=10))
+    redate(item, po, MONDAY.date() + datetime.timedelta(days=16))
+
+    # Then the budget gives way: the email goes on day 12, marked as the order's one exception
+    day_12 = timezone.make_aware(
+        datetime.datetime.combine(MONDAY.date() + datetime.timedelta(days=12), datetime.time())
+    )
+    [early] = messages_of(order, status="queued")
+    assert early.send_after == day_12 < delay_sent + WEEK and early.budget_gave_way
+    clock.move_to(day_12)
+    told, early_sent = told_and_sent(order)
+    assert told == MONDAY.date() + datetime.timedelta(days=18)
+
+    # When on day 13 the supplier slips again: day 18 comes near on day 16, before the week is over
+    clock.move_to(day_12 + datetime.timedelta(days=1))
+    redate(item, po, MONDAY.date() + datetime.timedelta(days=22))
+
+    # Then no email is written, the date stays untold, and the order needs a personal word
+    assert not messages_of(order, status="queued")
+    assert Backorder.objects.get(order=order).told_eta == told
+    assert [row["order_id"] for row in needs_personal_word(MessagePolicy.current())] == [order.pk]
+    refresh_worklist()
+    assert WorklistEntry.objects.get(order=order).needs_personal_word
+    # And the sweep passes over it, however often it runs
+    swept = []
+    assert tell_delayed(chunked=swept.append) == 0 and swept == []
+
+    # When customer service writes, the customer knows the latest date, before day 18 passed
+    send_update([order.pk], text="Our supplier is late again; we are on it.", request_key="once")
+    assert send_due_messages()["sent"] == 1
+    assert Backorder.objects.get(order=order).told_eta == MONDAY.date() + datetime.timedelta(days=24)
+    assert written(MONDAY.date() + datetime.timedelta(days=24)) in mailoutbox[-1].body
+    refresh_worklist()
+    assert not WorklistEntry.objects.get(order=order).needs_personal_word
+    # And no two automated emails went within a week of each other but the one exception
+    proactive = CustomerMessage.objects.filter(order=order, kind__in=CustomerMessage.PROACTIVE)
+    assert proactive.count() == 3 and proactive.filter(budget_gave_way=True).count() == 1
