@@ -15,7 +15,9 @@ from notifications.sending import send_due_messages
 from notifications.updates import send_update
 from notifications.worklist import refresh_worklist
 from orders.models import Backorder
-from tests.factories import CustomerFactory, UserFactory
+from purchasing import batching, lifecycle
+from purchasing.models import PurchaseOrder
+from tests.factories import CustomerFactory, SupplierFactory, SupplierItemFactory, UserFactory, place
 
 from .conftest import MONDAY, messages_of, redate, waiting_on_a_purchase_order
 
@@ -186,3 +188,67 @@ def test_the_budget_gives_way_once_per_order_then_a_second_date_about_to_pass_go
     # And no two automated emails went within a week of each other but the one exception
     proactive = CustomerMessage.objects.filter(order=order, kind__in=CustomerMessage.PROACTIVE)
     assert proactive.count() == 3 and proactive.filter(budget_gave_way=True).count() == 1
+
+
+def day(n):
+    return MONDAY.date() + datetime.timedelta(days=n)
+
+
+def midnight(n):
+    return timezone.make_aware(datetime.datetime.combine(day(n), datetime.time()))
+
+
+def test_a_queued_email_that_cannot_go_before_a_second_date_passes_takes_it_but_a_person_tells_it(
+    clock, plain_delays, mailoutbox
+):
+    plain_delays.proactive_emails_per_order = 9  # this story is about the week, not the count
+    plain_delays.save()
+    # Given an order of a kettle and a teapot from one supplier, told day 12 for both
+    supplier = SupplierFactory(lead_time_days=10)
+    kettle, teapot = SupplierItemFactory(supplier=supplier), SupplierItemFactory(supplier=supplier)
+    order = place((kettle.product, 1), (teapot.product, 1), customer=CustomerFactory.build(language="en"))
+    batching.batch_backorders()
+    po = PurchaseOrder.objects.get(supplier=supplier)
+    PurchaseOrder.objects.filter(pk=po.pk).update(status=PurchaseOrder.Status.SENT)
+
+    def redate(item, expected_day):
+        lifecycle.confirm_purchase_order(po.number, {item.product.sku: day(expected_day)})
+
+    def told(item):
+        return Backorder.objects.get(order=order, product=item.product).told_eta
+
+    assert send_due_messages()["sent"] == 1
+    # And a delay email on day 7 (day 14 for both), then the order's one early email on day 12
+    # (the kettle slipped to day 21 on day 10, with day 14 near before the week was over)
+    clock.move_to(MONDAY + datetime.timedelta(days=6))
+    redate(kettle, 12)
+    redate(teapot, 12)
+    clock.move_to(MONDAY + WEEK)
+    assert send_due_messages()["sent"] == 1
+    clock.move_to(MONDAY + datetime.timedelta(days=10))
+    redate(kettle, 19)
+    clock.move_to(midnight(12))
+    assert send_due_messages()["sent"] == 1
+    assert messages_of(order, status="sent")[-1].budget_gave_way
+    # And on day 13 the kettle slips again, far enough out to wait for the week: queued for day 19
+    clock.move_to(midnight(13))
+    redate(kettle, 22)
+    [waiting] = messages_of(order, status="queued")
+    assert waiting.send_after == midnight(19) and not waiting.budget_gave_way
+
+    # When the teapot, told day 14, slips to day 16 the same day
+    redate(teapot, 14)
+
+    # Then the queued email takes the teapot's new date but still waits for the week ...
+    [waiting] = messages_of(order, status="queued")
+    assert waiting.send_after == midnight(19)
+    assert written(day(16)) in waiting.content().text
+    # ... so the teapot's day 14 is not counted as told, and customer service is asked to tell it
+    assert told(teapot) == day(14) and told(kettle) == day(24)
+    assert [row["order_id"] for row in needs_personal_word(MessagePolicy.current())] == [order.pk]
+    assert tell_delayed(chunked=[].append) == 0
+
+    # When customer service writes, the teapot's date is told and nothing more is asked
+    send_update([order.pk], text="The teapot is two days late.", request_key="teapot")
+    assert told(teapot) == day(16)
+    assert not needs_personal_word(MessagePolicy.current()).exists()
