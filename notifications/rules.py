@@ -219,6 +219,7 @@ def _notify_chunk(order_ids, new_backorder_ids, policy, now, second_pass=False, 
         ],
     )
     CustomerMessage.objects.bulk_create(new, ignore_conflicts=True)
+    telling = set(wanted) - untold
     if new and not fresh:
         # A concurrent transaction queued a proactive message for some of these orders
         # first (the one-queued-per-order constraint dropped ours): merge into it instead.
@@ -228,10 +229,9 @@ def _notify_chunk(order_ids, new_backorder_ids, policy, now, second_pass=False, 
             )
         )
         lost = [m.order_id for m in new if m.dedupe_key not in written]
-        telling = set(wanted) - untold
         if lost and not second_pass:
             return _notify_chunk(lost, new_backorder_ids, policy, now, second_pass=True) + told(telling, merged + new)
-    return told(set(wanted) - untold, merged + new)
+    return told(telling, merged + new)
 
 
 def _send_after(queued, state, history, policy, now):
