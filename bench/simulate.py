@@ -39,6 +39,7 @@ SHOWN = [
     ("proactive_per_order_p95", "proactive emails per order told, p95"),
     ("proactive_per_order_max", "proactive emails per order told, max"),
     ("orders_two_within_a_week", "orders with two proactive emails within 7 days"),
+    ("most_pairs_within_a_week_one_order", "most such pairs, one order"),
     ("orders_handed_to_the_worklist", "orders handed to the worklist (a personal word)"),
     ("apologies", "apologies"),
     ("vouchers", "vouchers"),

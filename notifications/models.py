@@ -59,8 +59,9 @@ class MessagePolicy(SingleRow, models.Model):
         default=168,
         help_text=_(
             "At most one backorder, delay or apology email per order in this time (168: a week); later changes "
-            "wait and merge into the next one, which states the latest date. A date the customer holds is "
-            "still told before it is about to pass. Shipped, cancellation and personal messages always go at once."
+            "wait and merge into the next one, which states the latest date. A date the customer holds that is "
+            "about to pass is still told: once per order by an email sooner, after that by customer service "
+            "(the worklist's personal word). Shipped, cancellation and personal messages always go at once."
         ),
     )
     proactive_emails_per_order = models.PositiveSmallIntegerField(
@@ -145,6 +146,14 @@ class CustomerMessage(models.Model):
         help_text=_("A worker stopped between sending and recording it; it was sent again and may have arrived twice."),
     )
     last_error = models.TextField(_("last error"), blank=True)
+    budget_gave_way = models.BooleanField(
+        _("sooner than the week allowed"),
+        default=False,
+        help_text=_(
+            "A date the customer held was about to pass, so this email goes before a week since the last one: "
+            "the notice budget gives way once per order."
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), db_index=True)
     send_after = models.DateTimeField(_("send after"))
     # A worker's claim: taken, then renewed just before the ESP call, whose moment is kept too

@@ -10,12 +10,14 @@ voucher is in euros: an order in another currency gets free shipping instead (`_
 The notice budget (MessagePolicy, stated here once): proactive emails of one order merge while
 queued (quiet window) and go at most once per `min_hours_between_emails` (a week): a change in
 between merges into the next one, which states the latest date. A date the customer holds is
-never left to pass untold: the message goes by the day that date comes within
-ETA_REVIEW_HORIZON_DAYS, if the week is not over by then. After `proactive_emails_per_order`
-emails no further one is written: the order waits on the worklist as needing a personal word
-(`needs_personal_word`) until customer service writes (which tells its dates).
+never left to pass untold: where the week is not over by the day that date comes within
+ETA_REVIEW_HORIZON_DAYS, the budget gives way, once per order: that email goes by that day
+(`CustomerMessage.budget_gave_way`). After that, and after `proactive_emails_per_order`
+emails, no email is written for such a change: the order waits on the worklist as needing a
+personal word (`needs_personal_word`) until customer service writes (which tells its dates);
+a message already queued still takes the latest dates, but its dates are not counted as told.
 What was told is remembered per backorder (`told_eta`), so running the rules twice tells
-nothing twice."""
+nothing twice; the sweep passes over the orders waiting for a personal word."""
 
 import datetime
 import hashlib
@@ -62,26 +64,42 @@ def _delayed(policy):
     )
 
 
-def needs_personal_word(policy):
-    """Ids of the orders with a delay no email will tell, the budget being spent: customer
-    service's to write to (the worklist's "needs a personal word")."""
+def _handed_over(policy):
+    """A condition on delayed backorders: their order's delay is left to customer service, as
+    the rules leave it (_notify_chunk): its emails are spent and none is queued to merge into;
+    or the budget gave way once already and the week since its last email is not over (the
+    rules hand such an order over when a date its customer holds comes near before the week
+    is over; any other delay they queue and tell, so the order is no longer delayed)."""
+    Status, PROACTIVE = CustomerMessage.Status, CustomerMessage.PROACTIVE
+    # Only the delayed orders' messages: the sweep reads a handful of rows per delayed order.
+    messages = CustomerMessage.objects.filter(order_id__in=_delayed(policy).values("order_id")).order_by()
+    counted = messages.filter(counted_by_budget())
     spent = (
-        CustomerMessage.objects.filter(counted_by_budget())
-        .order_by()
-        .values("order_id")
+        counted.values("order_id")
         .annotate(n=Count("id"))
         .filter(n__gte=policy.proactive_emails_per_order)
         .values("order_id")
     )
-    return _delayed(policy).filter(order_id__in=spent).order_by().values("order_id").distinct()
+    queued = messages.filter(status=Status.QUEUED, kind__in=PROACTIVE).values("order_id")
+    gave_way = counted.filter(budget_gave_way=True).values("order_id")
+    week_ago = clock.now() - datetime.timedelta(hours=policy.min_hours_between_emails)
+    this_week = messages.filter(kind__in=PROACTIVE, sent_at__gt=week_ago).values("order_id")
+    return (Q(order_id__in=spent) & ~Q(order_id__in=queued)) | (Q(order_id__in=gave_way) & Q(order_id__in=this_week))
+
+
+def needs_personal_word(policy):
+    """Ids of the orders with a delay no email will tell: customer service's to write to (the
+    worklist's "needs a personal word")."""
+    return _delayed(policy).filter(_handed_over(policy)).order_by().values("order_id").distinct()
 
 
 def delayed_order_ids(policy, backorder_ids=None):
     """Orders with a delayed waiting backorder (_delayed): the only ones a delay can need a
-    message for. Among `backorder_ids`, or all (the sweep)."""
+    message for. Among `backorder_ids`, or all (the sweep, which passes over the orders
+    waiting for a personal word: no email tells them, so reading them again is waste)."""
     delayed = _delayed(policy)
     if backorder_ids is None:
-        return set(delayed.order_by().values_list("order_id", flat=True).distinct())
+        return set(delayed.exclude(_handed_over(policy)).order_by().values_list("order_id", flat=True).distinct())
     order_ids = set()
     for chunk in chunks(backorder_ids, 10 * outbox.CHUNK):
         order_ids.update(delayed.filter(id__in=chunk).order_by().values_list("order_id", flat=True).distinct())
@@ -154,6 +172,18 @@ def _notify_chunk(order_ids, new_backorder_ids, policy, now, second_pass=False, 
         del wanted[order_id]
     if not wanted:
         return []
+    # When each goes; None: a date its customer holds would pass before the budget allows an
+    # email and the budget gave way before: a personal word. A queued message still takes the
+    # latest dates, but its order's dates stay untold, so the worklist lists it.
+    send_afters = {
+        order_id: _send_after(queued.get(order_id), states[order_id], history[order_id], policy, now)
+        for order_id in wanted
+    }
+    untold = {order_id for order_id, when in send_afters.items() if when is None}
+    for order_id in untold - set(queued):
+        del wanted[order_id]
+    if not wanted:
+        return []
     _issue_vouchers(states, [order_id for order_id, kind in wanted.items() if kind == Kind.APOLOGY], policy, now)
 
     merged, new = [], []
@@ -161,7 +191,8 @@ def _notify_chunk(order_ids, new_backorder_ids, policy, now, second_pass=False, 
         state = states[order_id]
         voucher = state.vouchers[0] if kind == Kind.APOLOGY and state.vouchers else None
         message = queued.get(order_id) or new_message(state, now)
-        message.send_after = _send_after(message, state, history[order_id]["last_sent"], policy, now)
+        if order_id not in untold:
+            message.send_after, message.budget_gave_way = send_afters[order_id]
         fill(message, kind, state, _announcement_key(kind, state), voucher=voucher)
         (merged if message.pk else new).append(message)
     # The same announcement made before (a job run twice) is not made again: a merged message
@@ -174,9 +205,22 @@ def _notify_chunk(order_ids, new_backorder_ids, policy, now, second_pass=False, 
         )
         merged = [m for m in merged if m.dedupe_key not in taken]
     CustomerMessage.objects.bulk_update(
-        merged, ["kind", "language", "to_email", "data", "subject", "text", "html", "dedupe_key", "send_after"]
+        merged,
+        [
+            "kind",
+            "language",
+            "to_email",
+            "data",
+            "subject",
+            "text",
+            "html",
+            "dedupe_key",
+            "send_after",
+            "budget_gave_way",
+        ],
     )
     CustomerMessage.objects.bulk_create(new, ignore_conflicts=True)
+    telling = set(wanted) - untold
     if new and not fresh:
         # A concurrent transaction queued a proactive message for some of these orders
         # first (the one-queued-per-order constraint dropped ours): merge into it instead.
@@ -187,26 +231,34 @@ def _notify_chunk(order_ids, new_backorder_ids, policy, now, second_pass=False, 
         )
         lost = [m.order_id for m in new if m.dedupe_key not in written]
         if lost and not second_pass:
-            return _notify_chunk(lost, new_backorder_ids, policy, now, second_pass=True) + told(wanted, merged + new)
-    return told(wanted, merged + new)
+            return _notify_chunk(lost, new_backorder_ids, policy, now, second_pass=True) + told(telling, merged + new)
+    return told(telling, merged + new)
 
 
-def _send_after(message, state, last_sent, policy, now):
-    """When the order's next proactive email goes: after the quiet window and a week after the
-    last one, but by the day a date its customer holds comes within the review horizon. A
-    queued message only ever goes sooner: the dates its customer holds are the ones found
-    told when it was first queued (telling it marked its dates told)."""
+def _send_after(queued, state, history, policy, now):
+    """When the order's next proactive email goes, and whether the budget gave way for it:
+    after the quiet window and a week after the last one (a queued message: when it was
+    due), but by the day a date its customer holds comes within the review horizon, sooner
+    than that only once per order (this message may go sooner again: still one exception).
+    None: that date would pass first and the budget gave way before (a personal word)."""
     soonest = now + datetime.timedelta(minutes=policy.quiet_window_minutes)
-    if message.pk:
-        budget = message.send_after
+    if queued:
+        regular = queued.send_after
     else:
-        budget = last_sent + datetime.timedelta(hours=policy.min_hours_between_emails) if last_sent else soonest
+        week_over = history["last_sent"] and history["last_sent"] + datetime.timedelta(
+            hours=policy.min_hours_between_emails
+        )
+        regular = max(soonest, week_over or soonest)
+    gave_way = bool(queued and queued.budget_gave_way)
     held = [line.told for line in state.waiting_lines if line.told and line.told < line.eta]
     if held:
         near = min(held) - datetime.timedelta(days=settings.ETA_REVIEW_HORIZON_DAYS)
-        budget = min(budget, datetime.datetime.combine(near, datetime.time(), tzinfo=timezone.get_current_timezone()))
-    due = max(soonest, budget)
-    return min(message.send_after, due) if message.pk else due
+        early = max(soonest, datetime.datetime.combine(near, datetime.time(), tzinfo=timezone.get_current_timezone()))
+        if early < regular:
+            if history["gave_way"] > gave_way:  # the once went to an earlier email
+                return None
+            return early, True
+    return regular, gave_way
 
 
 def _issue_vouchers(states, order_ids, policy, now):

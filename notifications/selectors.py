@@ -119,13 +119,15 @@ def counted_by_budget():
 
 
 def message_history(order_ids):
-    """Per order: when its last proactive email went, how many delay emails it got, and how
-    many proactive emails went or are going (the budget's count)."""
+    """Per order: when its last proactive email went, how many delay emails it got, how many
+    proactive emails went or are going (the budget's count) and how many of those went sooner
+    than the week allowed (`gave_way`: the budget gives way once per order)."""
     rows = (
         CustomerMessage.objects.filter(order_id__in=order_ids)
         .values("order_id")
         .annotate(
             proactive=Count("id", filter=counted_by_budget()),
+            gave_way=Count("id", filter=counted_by_budget() & Q(budget_gave_way=True)),
             last_sent=Max("sent_at", filter=Q(kind__in=CustomerMessage.PROACTIVE)),
             # Delay emails that went (or are going): a queued one is still being written.
             delays=Count(
@@ -140,7 +142,7 @@ def message_history(order_ids):
 
 def no_history(rows=()):
     """Per order, what message_history says of an order no email was sent or queued for."""
-    return defaultdict(lambda: {"last_sent": None, "delays": 0, "proactive": 0}, rows)
+    return defaultdict(lambda: {"last_sent": None, "delays": 0, "proactive": 0, "gave_way": 0}, rows)
 
 
 def digest_figures(now):

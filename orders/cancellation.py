@@ -123,7 +123,7 @@ def cancel_units(number, requests=None, user=None, by_customer=False):
             voided += request.quantity * line.unit_price
         Backorder.objects.bulk_update(changed_backorders, ["cancelled", "status", "po_line"])
         if unpegged:
-            hooks.pegs_released(unpegged)
+            hooks.pegs_released(unpegged, user=user, by_customer=by_customer)
         OrderLine.objects.bulk_update([by_sku[r.sku] for r in requests], ["allocated", "backordered", "cancelled"])
         # Released stock goes to whoever waits next for it.
         touched = fill_backorders(levels) | {order.pk}

@@ -21,6 +21,7 @@ def default_etas(product_ids):
 # backorder of each product, not yet on a purchase order.
 backorder_etas = Hook("orders.backorder_etas", default=default_etas)
 
-# pegs_released(po_line_ids): waiting units pegged to these purchase order lines were
-# cancelled; a line not yet sent to the supplier may shrink, and so may a sent dropship line.
-pegs_released = Hook("orders.pegs_released", default=lambda po_line_ids: None)
+# pegs_released(po_line_ids, user, by_customer): waiting units pegged to these purchase order
+# lines were cancelled (by `user`, or by the customer); a line not yet sent to the supplier
+# may shrink, and so may a sent dropship line (recorded with who cancelled).
+pegs_released = Hook("orders.pegs_released", default=lambda po_line_ids, user=None, by_customer=False: None)

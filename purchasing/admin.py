@@ -1,7 +1,9 @@
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.urls import path
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from kernel.admin_tools import (
@@ -26,6 +28,7 @@ from .lifecycle import (
 )
 from .models import (
     BatchRun,
+    DropshipCancellation,
     PurchaseOrder,
     PurchaseOrderLine,
     ReorderPolicy,
@@ -181,6 +184,39 @@ class PurchaseOrderLineInline(admin.TabularInline):
         return False
 
 
+class DropshipCancellationInline(admin.TabularInline):
+    """What the customer's cancellations took off a dropship order the supplier already had."""
+
+    model = DropshipCancellation
+    extra = 0
+    can_delete = False
+    fields = ["product", "supplier_sku", "units", "units_left", "cancelled_at", "who", "supplier_emailed"]
+    readonly_fields = fields
+    verbose_name_plural = _("cancelled after it was sent")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("product", "cancelled_by")
+
+    @admin.display(description=_("cancelled by"))
+    def who(self, cancellation):
+        if cancellation.by_customer:
+            return _("the customer")
+        user = cancellation.cancelled_by
+        return (user.get_full_name() or user.get_username()) if user else _("the shop or a job")
+
+    @admin.display(description=_("supplier emailed at"))
+    def supplier_emailed(self, cancellation):
+        if cancellation.emailed_at:
+            return date_format(localtime(cancellation.emailed_at), "DATETIME_FORMAT")
+        return format_html('<strong class="late">{}</strong>', _("not emailed: tell the supplier"))
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(PurchaseOrder)
 class PurchaseOrderAdmin(SupplierAnswers, GoodsIn, DraftReview, ReorderReview, LineForms, LargeTableAdmin):
     list_display = [
@@ -210,6 +246,10 @@ class PurchaseOrderAdmin(SupplierAnswers, GoodsIn, DraftReview, ReorderReview, L
     ]
     inlines = [PurchaseOrderLineInline]
     actions = ["send", "confirm", "receive", "cancel"]
+
+    def get_inlines(self, request, obj):
+        # Only a dropship order is changed at the supplier by its customer's cancellations.
+        return [*self.inlines, DropshipCancellationInline] if obj and obj.dropship else self.inlines
 
     @admin.display(description=_("waiting customers"))
     def waiting_customers(self, po):

@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -222,6 +223,52 @@ class PurchaseOrderLine(models.Model):
     @property
     def outstanding(self):
         return max(self.quantity - self.received, 0)
+
+
+class DropshipCancellation(models.Model):
+    """Units of a dropship line taken off a purchase order the supplier already has, because
+    its customer's order cancelled them: written in the transaction that shrinks (or removes)
+    the line (pegging.shrink_sent_dropship_lines); `emailed_at` when the supplier's
+    cancellation email went, after that transaction committed."""
+
+    purchase_order = models.ForeignKey(
+        PurchaseOrder,
+        on_delete=models.CASCADE,
+        related_name="dropship_cancellations",
+        verbose_name=_("purchase order"),
+    )
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+", verbose_name=_("product"))
+    supplier_sku = models.CharField(_("supplier SKU"), max_length=64)
+    units = models.IntegerField(_("units cancelled"))
+    units_left = models.IntegerField(_("units left on the line"), help_text=_("0: the line was removed."))
+    cancelled_at = models.DateTimeField(_("cancelled at"))
+    by_customer = models.BooleanField(_("by the customer"), default=False)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cancelled by"),
+    )
+    emailed_at = models.DateTimeField(
+        _("supplier emailed at"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: the email could not be sent (see the log); tell the supplier yourself."),
+    )
+
+    class Meta:
+        verbose_name = _("dropship cancellation")
+        verbose_name_plural = _("dropship cancellations")
+        ordering = ["cancelled_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(units__gt=0), name="dropship_cancellation_units_positive"),
+            models.CheckConstraint(condition=Q(units_left__gte=0), name="dropship_cancellation_left_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.purchase_order.number}: −{self.units} × {self.product.sku}"
 
 
 def describe_batch(result):

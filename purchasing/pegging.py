@@ -15,7 +15,9 @@ Rules:
   and so does a draft left empty. A sent stock order is left alone: its surplus goes to stock.
   A sent dropship order has no stock to go to: its line shrinks to what was delivered plus what
   its customer still waits for (a line left with neither goes, an order left empty is
-  cancelled), and the supplier is emailed once, after commit, in their language."""
+  cancelled), each shrink is recorded (`DropshipCancellation`: line, units, when, by whom) in
+  the same transaction, and the supplier is emailed once, after commit, in their language
+  (the record says when)."""
 
 import logging
 from collections import defaultdict
@@ -25,6 +27,7 @@ from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 
 from kernel import clock
+from kernel.permissions import acting_user
 from kernel.sql import compiled
 from orders.etas import HISTORY_INSERT
 from orders.hooks import default_etas
@@ -32,7 +35,7 @@ from orders.models import WAITING_UNITS, Backorder, EtaChange, still_waiting
 
 from . import dates, drafts
 from .emails import dropship_cancellation_email
-from .models import PurchaseOrder, PurchaseOrderLine, Supplier, SupplierItem
+from .models import DropshipCancellation, PurchaseOrder, PurchaseOrderLine, Supplier, SupplierItem
 
 log = logging.getLogger(__name__)
 
@@ -119,15 +122,16 @@ def peg_to_lines(line_ids, *, same_order=False):
     return moved, units
 
 
-def release_pegs(line_ids):
+def release_pegs(line_ids, user=None, by_customer=False):
     """orders.hooks.pegs_released: drafts shrink; sent dropship orders shrink and the supplier hears."""
     shrink_draft_lines(line_ids)
-    shrink_sent_dropship_lines(line_ids)
+    shrink_sent_dropship_lines(line_ids, user=user, by_customer=by_customer)
 
 
-def shrink_sent_dropship_lines(line_ids):
+def shrink_sent_dropship_lines(line_ids, user=None, by_customer=False):
     """Lines of sent dropship orders: to what was delivered plus what pegged backorders still
-    need. The supplier gets the cancelled units by email after commit."""
+    need, each shrink recorded with who cancelled (`user`, or the customer). The supplier gets
+    the cancelled units by email after commit."""
     lines = list(
         PurchaseOrderLine.objects.select_for_update(of=("self",))
         .select_related("purchase_order__supplier", "product")
@@ -152,22 +156,42 @@ def shrink_sent_dropship_lines(line_ids):
             gone.append(line.pk)
     PurchaseOrderLine.objects.bulk_update(smaller, ["quantity"])
     PurchaseOrderLine.objects.filter(pk__in=gone).delete()
+    now = clock.now()
+    records = DropshipCancellation.objects.bulk_create(
+        DropshipCancellation(
+            purchase_order=po,
+            product=line.product,
+            supplier_sku=line.supplier_sku,
+            units=units,
+            units_left=left,
+            cancelled_at=now,
+            by_customer=by_customer,
+            cancelled_by=acting_user(user),
+        )
+        for po, rows in cancelled.items()
+        for line, units, left in rows
+    )
     for po in cancelled:
         if not po.lines.exists():
             PurchaseOrder.objects.filter(pk=po.pk).update(status=PurchaseOrder.Status.CANCELLED)
         elif all(line.received >= line.quantity for line in po.lines.all()):
             PurchaseOrder.objects.filter(pk=po.pk).update(status=PurchaseOrder.Status.RECEIVED)
     if cancelled:
-        transaction.on_commit(lambda: _tell_suppliers(cancelled))
+        transaction.on_commit(lambda: _tell_suppliers(cancelled, records))
 
 
-def _tell_suppliers(cancelled):
-    """After the cancellation committed: a mail server that fails does not undo it (logged)."""
+def _tell_suppliers(cancelled, records):
+    """After the cancellation committed: a mail server that fails does not undo it (logged,
+    and the record shows no email went)."""
     for po, rows in cancelled.items():
         try:
             dropship_cancellation_email(po, rows).send()
         except OSError as error:
             log.warning("The cancellation for purchase order %s could not be emailed: %s", po.number, error)
+            continue
+        DropshipCancellation.objects.filter(
+            pk__in=[record.pk for record in records if record.purchase_order_id == po.pk]
+        ).update(emailed_at=clock.now())
 
 
 def shrink_draft_lines(line_ids):

@@ -1,19 +1,23 @@
 """The notice budget: at most one proactive email per order in a week (what changes in between
 merges into the next one, which states the latest date); a date the customer holds that is
-about to pass is told anyway; after the third email the order waits on the worklist for a
-personal word instead of a fourth automated one."""
+about to pass is told anyway, by an email sooner once per order, after that by customer
+service; after the third email the order waits on the worklist for a personal word instead of
+a fourth automated one."""
 
 import datetime
 
 import pytest
 from django.utils import timezone
 
-from notifications.models import CustomerMessage, WorklistEntry
+from notifications.models import CustomerMessage, MessagePolicy, WorklistEntry
+from notifications.rules import needs_personal_word, tell_delayed
 from notifications.sending import send_due_messages
 from notifications.updates import send_update
 from notifications.worklist import refresh_worklist
 from orders.models import Backorder
-from tests.factories import CustomerFactory, UserFactory
+from purchasing import batching, lifecycle
+from purchasing.models import PurchaseOrder
+from tests.factories import CustomerFactory, SupplierFactory, SupplierItemFactory, UserFactory, place
 
 from .conftest import MONDAY, messages_of, redate, waiting_on_a_purchase_order
 
@@ -130,3 +134,121 @@ def test_after_the_third_email_the_order_waits_for_a_personal_word(clock, plain_
     send_update([order.pk], text="Our supplier is late again; we are on it.", request_key="one")
     refresh_worklist()
     assert not WorklistEntry.objects.get(order=order).needs_personal_word
+
+
+def test_the_budget_gives_way_once_per_order_then_a_second_date_about_to_pass_goes_to_a_person(
+    clock, plain_delays, mailoutbox, client
+):
+    plain_delays.proactive_emails_per_order = 9  # this story is about the week, not the count
+    plain_delays.save()
+    # Given a customer who got a delay email on day 7 naming day 14
+    item, [order], po = waiting_on_a_purchase_order(CustomerFactory.build(language="en"))
+    told_and_sent(order)
+    clock.move_to(MONDAY + datetime.timedelta(days=6))
+    redate(item, po, MONDAY.date() + datetime.timedelta(days=12))
+    clock.move_to(MONDAY + WEEK)
+    told, delay_sent = told_and_sent(order)
+    assert told == MONDAY.date() + datetime.timedelta(days=14)
+
+    # When on day 10 the supplier slips to day 18: day 14 comes near on day 12, before the week is over
+    clock.move_to(MONDAY + datetime.timedelta(days=10))
+    redate(item, po, MONDAY.date() + datetime.timedelta(days=16))
+
+    # Then the budget gives way: the email goes on day 12, marked as the order's one exception
+    day_12 = timezone.make_aware(
+        datetime.datetime.combine(MONDAY.date() + datetime.timedelta(days=12), datetime.time())
+    )
+    [early] = messages_of(order, status="queued")
+    assert early.send_after == day_12 < delay_sent + WEEK and early.budget_gave_way
+    clock.move_to(day_12)
+    told, early_sent = told_and_sent(order)
+    assert told == MONDAY.date() + datetime.timedelta(days=18)
+
+    # When on day 13 the supplier slips again: day 18 comes near on day 16, before the week is over
+    clock.move_to(day_12 + datetime.timedelta(days=1))
+    redate(item, po, MONDAY.date() + datetime.timedelta(days=22))
+
+    # Then no email is written, the date stays untold, and the order needs a personal word
+    assert not messages_of(order, status="queued")
+    assert Backorder.objects.get(order=order).told_eta == told
+    assert [row["order_id"] for row in needs_personal_word(MessagePolicy.current())] == [order.pk]
+    refresh_worklist()
+    assert WorklistEntry.objects.get(order=order).needs_personal_word
+    # And the sweep passes over it, however often it runs
+    swept = []
+    assert tell_delayed(chunked=swept.append) == 0 and swept == []
+
+    # When customer service writes, the customer knows the latest date, before day 18 passed
+    send_update([order.pk], text="Our supplier is late again; we are on it.", request_key="once")
+    assert send_due_messages()["sent"] == 1
+    assert Backorder.objects.get(order=order).told_eta == MONDAY.date() + datetime.timedelta(days=24)
+    assert written(MONDAY.date() + datetime.timedelta(days=24)) in mailoutbox[-1].body
+    refresh_worklist()
+    assert not WorklistEntry.objects.get(order=order).needs_personal_word
+    # And no two automated emails went within a week of each other but the one exception
+    proactive = CustomerMessage.objects.filter(order=order, kind__in=CustomerMessage.PROACTIVE)
+    assert proactive.count() == 3 and proactive.filter(budget_gave_way=True).count() == 1
+
+
+def day(n):
+    return MONDAY.date() + datetime.timedelta(days=n)
+
+
+def midnight(n):
+    return timezone.make_aware(datetime.datetime.combine(day(n), datetime.time()))
+
+
+def test_a_queued_email_that_cannot_go_before_a_second_date_passes_takes_it_but_a_person_tells_it(
+    clock, plain_delays, mailoutbox
+):
+    plain_delays.proactive_emails_per_order = 9  # this story is about the week, not the count
+    plain_delays.save()
+    # Given an order of a kettle and a teapot from one supplier, told day 12 for both
+    supplier = SupplierFactory(lead_time_days=10)
+    kettle, teapot = SupplierItemFactory(supplier=supplier), SupplierItemFactory(supplier=supplier)
+    order = place((kettle.product, 1), (teapot.product, 1), customer=CustomerFactory.build(language="en"))
+    batching.batch_backorders()
+    po = PurchaseOrder.objects.get(supplier=supplier)
+    PurchaseOrder.objects.filter(pk=po.pk).update(status=PurchaseOrder.Status.SENT)
+
+    def redate(item, expected_day):
+        lifecycle.confirm_purchase_order(po.number, {item.product.sku: day(expected_day)})
+
+    def told(item):
+        return Backorder.objects.get(order=order, product=item.product).told_eta
+
+    assert send_due_messages()["sent"] == 1
+    # And a delay email on day 7 (day 14 for both), then the order's one early email on day 12
+    # (the kettle slipped to day 21 on day 10, with day 14 near before the week was over)
+    clock.move_to(MONDAY + datetime.timedelta(days=6))
+    redate(kettle, 12)
+    redate(teapot, 12)
+    clock.move_to(MONDAY + WEEK)
+    assert send_due_messages()["sent"] == 1
+    clock.move_to(MONDAY + datetime.timedelta(days=10))
+    redate(kettle, 19)
+    clock.move_to(midnight(12))
+    assert send_due_messages()["sent"] == 1
+    assert messages_of(order, status="sent")[-1].budget_gave_way
+    # And on day 13 the kettle slips again, far enough out to wait for the week: queued for day 19
+    clock.move_to(midnight(13))
+    redate(kettle, 22)
+    [waiting] = messages_of(order, status="queued")
+    assert waiting.send_after == midnight(19) and not waiting.budget_gave_way
+
+    # When the teapot, told day 14, slips to day 16 the same day
+    redate(teapot, 14)
+
+    # Then the queued email takes the teapot's new date but still waits for the week ...
+    [waiting] = messages_of(order, status="queued")
+    assert waiting.send_after == midnight(19)
+    assert written(day(16)) in waiting.content().text
+    # ... so the teapot's day 14 is not counted as told, and customer service is asked to tell it
+    assert told(teapot) == day(14) and told(kettle) == day(24)
+    assert [row["order_id"] for row in needs_personal_word(MessagePolicy.current())] == [order.pk]
+    assert tell_delayed(chunked=[].append) == 0
+
+    # When customer service writes, the teapot's date is told and nothing more is asked
+    send_update([order.pk], text="The teapot is two days late.", request_key="teapot")
+    assert told(teapot) == day(16)
+    assert not needs_personal_word(MessagePolicy.current()).exists()
