@@ -22,7 +22,7 @@ from orders.cancellation import cancel_units
 from orders.fulfilment import ship_order
 from orders.models import Order
 from orders.placement import CustomerDetails, LineRequest, place_order
-from purchasing import batching, lifecycle, receiving, review
+from purchasing import batching, demand, lifecycle, receiving, review
 from purchasing.catalog import create_supplier, create_supplier_item
 from purchasing.models import PurchaseOrder
 
@@ -108,6 +108,8 @@ class Command(BaseCommand):
             # The history's purchase order mails are not news: keep them off the console.
             with transaction.atomic(), override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
                 self.history()
+        # The reorder review reads the demand history: built now, not at the night job.
+        demand.refresh_demand()
         token = Token.objects.get_or_create(user=User.objects.get(username="shop"))[0]
         self.stdout.write(
             self.style.SUCCESS(
