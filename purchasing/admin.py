@@ -235,6 +235,14 @@ class PurchaseOrderAdmin(GoodsIn, DraftReview, ReorderReview, LineForms, LargeTa
     def has_delete_permission(self, request, obj=None):
         return False
 
+    change_form_template = "admin/purchasing/purchaseorder/change_form.html"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Every field here is the order's record: no Save buttons under them. A draft's lines
+        # change on the draft review; the rest through the actions.
+        buttons = {"show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False}
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **buttons})
+
     def changelist_view(self, request, extra_context=None):
         return super().changelist_view(request, {**(extra_context or {}), "last_batch_run": BatchRun.objects.first()})
 

@@ -4,22 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('purchasing', '0006_reorder_roles'),
+        ("purchasing", "0006_reorder_roles"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DemandRefresh',
+            name="DemandRefresh",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('as_of', models.DateTimeField(verbose_name='as of')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("as_of", models.DateTimeField(verbose_name="as of")),
             ],
             options={
-                'verbose_name': 'demand history refresh',
-                'verbose_name_plural': 'demand history refreshes',
-                'constraints': [models.CheckConstraint(condition=models.Q(('id', 1)), name='demand_refresh_single_row')],
+                "verbose_name": "demand history refresh",
+                "verbose_name_plural": "demand history refreshes",
+                "constraints": [
+                    models.CheckConstraint(condition=models.Q(("id", 1)), name="demand_refresh_single_row")
+                ],
             },
         ),
     ]

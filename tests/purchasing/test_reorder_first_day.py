@@ -78,10 +78,18 @@ def test_the_page_chooses_nothing_reads_as_a_buyer_reads_and_says_as_of_when(buy
 
     # Then nothing is ticked, each row has its units to order (the kettle's suggestion filled in)
     assert "checked" not in page.split('id="reorder"')[1]
-    assert 'name="units:KETTLE-3"' in page and 'name="units:VASE-3" min="1" step="1" inputmode="numeric" value=""' in page
+    assert (
+        'name="units:KETTLE-3"' in page and 'name="units:VASE-3" min="1" step="1" inputmode="numeric" value=""' in page
+    )
     words = {
         "en": ["Service level 95 %", "Demand history as of", "> 1 year", "no orders in 90 days", "Refresh now"],
-        "de": ["Servicegrad 95 %", "Bedarfsverlauf vom", "> 1 Jahr", "keine Bestellungen in 90 Tagen", "Jetzt aktualisieren"],
+        "de": [
+            "Servicegrad 95 %",
+            "Bedarfsverlauf vom",
+            "> 1 Jahr",
+            "keine Bestellungen in 90 Tagen",
+            "Jetzt aktualisieren",
+        ],
     }[language]
     for text in words:
         assert text in page, text
