@@ -22,7 +22,7 @@ DRAFTS = "/admin/purchasing/purchaseorder/drafts/"
 def draft(db):
     """A draft with 3 lamps for a waiting customer and 20 vases for stock."""
     lamp = SupplierItemFactory(product=ProductFactory(sku="LAMP-1"))
-    vase = SupplierItemFactory(product=ProductFactory(sku="VASE-1"), supplier=lamp.supplier)
+    SupplierItemFactory(product=ProductFactory(sku="VASE-1"), supplier=lamp.supplier)
     place((lamp.product, 3))
     batching.batch_backorders()  # the supplier has no minimum: drafted at once
     add_to_drafts(skus=["VASE-1"], units={"VASE-1": 20})
@@ -75,7 +75,7 @@ def test_a_sent_order_keeps_its_lines(draft):
 def test_the_draft_review_saves_the_lines_and_names_a_bad_value(draft, client):
     client.force_login(UserFactory(roles=["Purchasing"]))
     later = (clock.today() + datetime.timedelta(days=30)).isoformat()
-    lamp, vase = line(draft, "LAMP-1"), line(draft, "VASE-1")
+    lamp, _vase = line(draft, "LAMP-1"), line(draft, "VASE-1")
     form = {
         "save_lines": "1",
         "draft": draft.pk,
@@ -92,7 +92,6 @@ def test_the_draft_review_saves_the_lines_and_names_a_bad_value(draft, client):
     page = client.post(DRAFTS, {**form, "remove": []}, follow=True).content.decode()
     assert f"{draft.number}: lines saved." in page
     assert line(draft, "LAMP-1").quantity == 12 and line(draft, "VASE-1").expected_date.isoformat() == later
-    assert vase.pk
 
     page = client.post(DRAFTS, {**form, "remove": ["VASE-1"]}, follow=True).content.decode()
     assert list(draft.lines.values_list("product__sku", flat=True)) == ["LAMP-1"]
