@@ -31,7 +31,7 @@ from .models import (
     SupplierItem,
 )
 from .pages.draft_review import DraftReview, units_for_stock
-from .pages.goods_in import GoodsIn
+from .pages.goods_in import NEXT_EXPECTED, DropshipFilter, GoodsIn
 from .pages.line_forms import LineForms
 from .pages.reorder_review import ReorderReview
 from .pegging import PEGGED_UNITS, pegged_to
@@ -180,7 +180,7 @@ class PurchaseOrderLineInline(admin.TabularInline):
 class PurchaseOrderAdmin(GoodsIn, DraftReview, ReorderReview, LineForms, LargeTableAdmin):
     list_display = ["number", "supplier", "status", "dropship_order", "created_at", "sent_at", "late_lines"]
     list_select_related = ["supplier", "dropship_order"]
-    list_filter = ["status", LateFilter, "supplier"]
+    list_filter = ["status", LateFilter, DropshipFilter, "supplier"]
     search_fields = ["number", "supplier__code", "supplier__name", "lines__product__sku"]
     date_hierarchy = "created_at"
     readonly_fields = [
@@ -223,7 +223,11 @@ class PurchaseOrderAdmin(GoodsIn, DraftReview, ReorderReview, LineForms, LargeTa
         return format_html("<table>{}{}</table>", head, rows) if rows else "-"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(late_count=Count("lines", filter=Q(lines__late=True)))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(late_count=Count("lines", filter=Q(lines__late=True)), next_expected=NEXT_EXPECTED)
+        )
 
     @admin.display(description=_("late lines"), ordering="late_count")
     def late_lines(self, po):
