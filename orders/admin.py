@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from inventory.models import StockMovement
@@ -225,7 +226,7 @@ class OrderAdmin(LargeTableAdmin):
         lines = order.address_lines
         if not lines:
             return _("none given: the customer's name only (%(name)s)") % {"name": order.customer.name}
-        return format_html_join(format_html("<br>"), "{}", ((line,) for line in lines))
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines))
 
     def pick_list_view(self, request):
         """The pick list of every order ready to ship, to print (orders.paperwork)."""
