@@ -144,7 +144,7 @@ class GoodsIn:
             format_html(
                 '{} <form method="post" action="{}" class="next-step"><input type="hidden" name="csrfmiddlewaretoken" value="{}">'
                 '<input type="hidden" name="action" value="ship_ready_orders">{}<button type="submit" class="button">{}</button>'
-                ' <a href="{}">{}</a></form>',
+                ' <a href="{}" target="_blank" rel="noopener">{}</a></form>',  # a tab of its own: this offer stays
                 text,
                 ready_to_ship_url(),
                 get_token(request),
