@@ -121,6 +121,11 @@ class ReorderFigures:
         return bool(self.history)
 
     @property
+    def sold_lately(self):
+        """Any order in the sparkline's days (the last SPARKLINE_DAYS)."""
+        return any(self.history)
+
+    @property
     def whole_days_of_cover(self):
         return round(self.days_of_cover) if self.days_of_cover is not None else None
 

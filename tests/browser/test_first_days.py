@@ -76,6 +76,8 @@ def test_a_buyers_first_day_in_a_fresh_demo(page, login, live_server, language, 
             "> 1 year",
             "Service level",
             "no demand",
+            "falling to 0",
+            "none in 28 days",
         )
 
     # Two suggestions ticked, the first with more units than suggested
@@ -87,7 +89,11 @@ def test_a_buyers_first_day_in_a_fresh_demo(page, login, live_server, language, 
     second.locator("input[name=sku]").check()
     first.locator("input.units").fill(str(units))
     before = {
-        sku: sum(PurchaseOrderLine.objects.filter(product__sku=sku, purchase_order__status="draft").values_list("stock_units", flat=True))
+        sku: sum(
+            PurchaseOrderLine.objects.filter(product__sku=sku, purchase_order__status="draft").values_list(
+                "stock_units", flat=True
+            )
+        )
         for sku in (first_sku, second_sku)
     }
     add.click()
