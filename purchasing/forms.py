@@ -13,7 +13,7 @@ from .models import PurchaseOrderLine
 class ReceiveLineForm(forms.Form):
     line = forms.ModelChoiceField(queryset=PurchaseOrderLine.objects.all(), widget=forms.HiddenInput)
     # The row a scanned SKU counts on (the page's scan box); not read back.
-    sku = forms.CharField(widget=forms.HiddenInput, required=False, disabled=True)
+    sku = forms.CharField(widget=forms.HiddenInput, required=False)
     what = forms.CharField(label=_("line"), disabled=True, required=False, widget=Text)
     quantity = CountField(label=_("units received"), min_value=0, max_value=MAX_UNITS, required=False)
 
