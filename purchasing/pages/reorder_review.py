@@ -19,7 +19,7 @@ from kernel.parsers import parse_count
 from ..demand import current_history, refresh_demand
 from ..models import ReorderPolicy, Supplier
 from ..reorder import add_to_drafts, review
-from ..selectors import without_supplier
+from ..selectors import unreviewed_products, without_supplier
 
 
 def sparkline(units, width=84, height=20):
@@ -106,5 +106,6 @@ class ReorderReview:
             "history_as_of": current_history(),
             "can_add": can_add,
             "without_supplier": without_supplier(),
+            "unreviewed": unreviewed_products(),
         }
         return TemplateResponse(request, "admin/purchasing/reorder_review.html", context)

@@ -99,3 +99,15 @@ def test_the_draft_review_saves_the_lines_and_names_a_bad_value(draft, client):
     change = client.get(f"/admin/purchasing/purchaseorder/{draft.pk}/change/").content.decode()
     assert 'name="_save"' not in change and 'name="_continue"' not in change
     assert "on the draft review" in change
+
+
+def test_the_draft_review_reads_in_the_same_queries_for_2_or_8_lines(draft, client, django_assert_max_num_queries):
+    client.force_login(UserFactory(roles=["Purchasing"]))
+    with django_assert_max_num_queries(30) as few:
+        client.get(DRAFTS)
+    supplier = draft.supplier
+    more = [SupplierItemFactory(supplier=supplier, product=ProductFactory(sku=f"MORE-{n}")) for n in range(6)]
+    add_to_drafts(skus=[item.product.sku for item in more], units={item.product.sku: 4 for item in more})
+    assert draft.lines.count() == 8
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(DRAFTS)

@@ -66,6 +66,7 @@ def test_the_page_chooses_nothing_reads_as_a_buyer_reads_and_says_as_of_when(buy
     sixty_days_of_orders(kettle)
     vase = SupplierItemFactory(product=ProductFactory(sku="VASE-3"))
     lamp = SupplierItemFactory(product=ProductFactory(sku="LAMP-3"))
+    ProductFactory(sku="CUP-3")  # nobody supplies it: not reviewed, and the page says so
     with time_machine.travel(TODAY - datetime.timedelta(days=3), tick=False):
         place((lamp.product, 1))
     with time_machine.travel(TODAY, tick=False):
@@ -82,13 +83,21 @@ def test_the_page_chooses_nothing_reads_as_a_buyer_reads_and_says_as_of_when(buy
         'name="units:KETTLE-3"' in page and 'name="units:VASE-3" min="1" step="1" inputmode="numeric" value=""' in page
     )
     words = {
-        "en": ["Service level 95 %", "Demand history as of", "> 1 year", "no orders in 90 days", "Refresh now"],
+        "en": [
+            "Service level 95 %",
+            "Demand history as of",
+            "> 1 year",
+            "no orders in 90 days",
+            "Refresh now",
+            "1 stocked product has no preferred supplier",
+        ],
         "de": [
             "Servicegrad 95 %",
             "Bedarfsverlauf vom",
             "> 1 Jahr",
             "keine Bestellungen in 90 Tagen",
             "Jetzt aktualisieren",
+            "1 Lagerprodukt hat keinen bevorzugten Lieferanten",
         ],
     }[language]
     for text in words:
@@ -133,3 +142,17 @@ def test_refresh_now_rebuilds_the_history(buyer):
         answer = buyer.post(REVIEW, {"refresh": "1"}, follow=True)
     assert "The demand history is up to date." in answer.content.decode()
     assert DemandDay.objects.get(product=kettle.product).units_ordered == 7
+
+
+def test_the_page_reads_in_the_same_queries_for_2_or_8_products(buyer, django_assert_max_num_queries):
+    supplier = SupplierItemFactory().supplier
+    for n in range(2):
+        SupplierItemFactory(supplier=supplier, product=ProductFactory(sku=f"FEW-{n}"))
+    with time_machine.travel(TODAY, tick=False):
+        buyer.get(REVIEW)  # the history built once
+        with django_assert_max_num_queries(40) as few:
+            buyer.get(REVIEW)
+        for n in range(6):
+            SupplierItemFactory(supplier=supplier, product=ProductFactory(sku=f"MORE-{n}"))
+        with django_assert_max_num_queries(len(few.captured_queries)):
+            buyer.get(REVIEW)
