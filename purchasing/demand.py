@@ -8,11 +8,12 @@ history yet; one transaction, set-based, so two runs at once take turns and a ru
 writes the same rows. Each rebuild records when it ran (`DemandRefresh`).
 - The history is read current: a history not rebuilt today (never, on a fresh install or a
   fresh demo) is rebuilt at once by the first reader (`current_history`), so the reorder
-  review and its API work from the first day, not only after the night job."""
+  review and its API work from the first day, not only after the night job. A migrate that
+  finds orders and no rebuild yet (an installation taking this version) builds it then."""
 
 import datetime
 
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import (
     Case,
     Count,
@@ -86,3 +87,12 @@ def current_history():
         refresh_demand()
         last = DemandRefresh.objects.get(pk=1).as_of
     return last
+
+
+def build_after_migrate(using="default", **kwargs):
+    """post_migrate: the history built when there are orders and it never was (an upgrade);
+    a fresh database has no orders, and its first reader builds it."""
+    if using != "default" or DemandRefresh._meta.db_table not in connections[using].introspection.table_names():
+        return  # migrated back below the table, or another database
+    if not DemandRefresh.objects.exists() and OrderLine.objects.exists():
+        refresh_demand()

@@ -156,3 +156,15 @@ def test_the_page_reads_in_the_same_queries_for_2_or_8_products(buyer, django_as
             SupplierItemFactory(supplier=supplier, product=ProductFactory(sku=f"MORE-{n}"))
         with django_assert_max_num_queries(len(few.captured_queries)):
             buyer.get(REVIEW)
+
+
+def test_a_migrate_on_an_installation_with_orders_builds_the_missing_history(db):
+    from django.core.management import call_command
+
+    item = SupplierItemFactory(product=ProductFactory(sku="KETTLE-7"))
+    with time_machine.travel(TODAY - datetime.timedelta(days=2), tick=False):
+        place((item.product, 5))
+    with time_machine.travel(TODAY, tick=False):
+        call_command("migrate", "purchasing", verbosity=0)  # nothing to apply: post_migrate still runs
+    assert DemandDay.objects.get(product=item.product).units_ordered == 5
+    assert DemandRefresh.objects.get().as_of == TODAY
