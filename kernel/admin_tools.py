@@ -3,6 +3,7 @@ read-only and one-row admins, lists of a million rows, a confirmation page for a
 
 import functools
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
@@ -178,11 +179,21 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
-def confirm_action(modeladmin, request, queryset, *, title, items, form=None, formset=None, button):
+class Text(forms.Widget):
+    """A form row's subject as words staff read (the line, the order), not a greyed box they
+    might try to type in."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        return format_html("<span>{}</span>", value or "")
+
+
+def confirm_action(modeladmin, request, queryset, *, title, items, form=None, formset=None, button, scan=False):
     """Render the confirmation step of an admin action; the action runs when the page is
     submitted with `apply`. Selected ids travel in the form like Django's delete action.
     "Back" returns to the page the action was started from, the list's filters and all (an
-    admin whose action also runs from a page of one object says where in `back_url`)."""
+    admin whose action also runs from a page of one object says where in `back_url`). With
+    `scan`, a box above the formset counts a scanned (or typed) SKU, Enter after each, as one
+    more unit on the row whose hidden `sku` field it matches, in any case."""
     back = modeladmin.back_url(request) if hasattr(modeladmin, "back_url") else request.get_full_path()
     context = {
         **modeladmin.admin_site.each_context(request),
@@ -192,6 +203,7 @@ def confirm_action(modeladmin, request, queryset, *, title, items, form=None, fo
         "form": form,
         "formset": formset,
         "button": button,
+        "scan": scan,
         "back": back,
         "action": request.POST.get("action"),
         "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),

@@ -1,13 +1,15 @@
 import datetime
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, Subquery, Sum
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from inventory.models import StockMovement
@@ -26,7 +28,7 @@ from kernel.admin_tools import (
 from kernel.errors import DomainError
 
 from .cancellation import cancel_units
-from .forms import PlaceOrderForm
+from .forms import PlaceOrderForm, ShipOrderForm
 from .fulfilment import change_preferences, ship_order, shippable
 from .models import (
     WAITING,
@@ -39,6 +41,7 @@ from .models import (
     Shipment,
     ShipmentLine,
 )
+from .paperwork import packing_slip, pick_list
 from .placement import CustomerDetails, place_order
 from .selectors import (
     matching_backorder_ids,
@@ -83,6 +86,25 @@ def ready_to_ship_url():
     return reverse("admin:orders_order_changelist") + "?status__exact=" + Order.Status.READY_TO_SHIP
 
 
+def pick_list_url():
+    return reverse("admin:orders_order_pick_list")
+
+
+def packing_slip_url(shipment):
+    return reverse("admin:orders_shipment_packing_slip", args=[shipment.pk])
+
+
+def next_ready_order(after=None):
+    """The next order to ship: expedited first, then the oldest (None when none is ready)."""
+    return (
+        Order.objects.filter(status=Order.Status.READY_TO_SHIP)
+        .exclude(pk=getattr(after, "pk", None))
+        .order_by("-expedite", "placed_at", "id")
+        .only("pk", "number")
+        .first()
+    )
+
+
 def customer_cell(customer):
     """A customer in a list: the name (narrow enough for a laptop screen), the email on hover."""
     return format_html('<span title="{}">{}</span>', customer.email, customer.name)
@@ -123,9 +145,13 @@ class BackorderInline(ReadOnlyInline):
 
 class ShipmentInline(ReadOnlyInline):
     model = Shipment
-    fields = ["shipped_at", "captured", "tracking_number", "created_by"]
+    fields = ["shipped_at", "captured", "tracking_number", "created_by", "slip"]
     readonly_fields = fields
     captured = money_column("amount_captured", _("captured"))
+
+    @admin.display(description=_("packing slip"))
+    def slip(self, shipment):
+        return format_html('<a href="{}">{}</a>', packing_slip_url(shipment), _("Print"))
 
 
 class OrderEventInline(ReadOnlyInline):
@@ -169,7 +195,7 @@ class OrderAdmin(LargeTableAdmin):
         "shop",
         "shop_number",
         "currency",
-        "shipping_address",
+        "ship_to",
         "payment_problem",
     ]
     # Staff change an order's policy and expedite flag here; the rest is the order's record.
@@ -187,8 +213,32 @@ class OrderAdmin(LargeTableAdmin):
                 admin_page(self.admin_site, self.ship_view, *self.has_ship_permission.required_perms),
                 name="orders_order_ship",
             ),
+            path(
+                "pick-list/",
+                admin_page(self.admin_site, self.pick_list_view, "orders.view_order"),
+                name="orders_order_pick_list",
+            ),
             *super().get_urls(),
         ]
+
+    @admin.display(description=_("shipping address"))
+    def ship_to(self, order):
+        lines = order.address_lines
+        if not lines:
+            return _("none given: the customer's name only (%(name)s)") % {"name": order.customer.name}
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines))
+
+    def pick_list_view(self, request):
+        """The pick list of every order ready to ship, to print (orders.paperwork)."""
+        picks, order_count = pick_list()
+        context = {
+            "title": _("Pick list"),
+            "picks": picks,
+            "order_count": order_count,
+            "now": clock.now(),
+            "back": ready_to_ship_url(),
+        }
+        return TemplateResponse(request, "orders/print/pick_list.html", context)
 
     def ship_view(self, request, pk):
         """Ship one order from its page, with the carrier's tracking number."""
@@ -202,18 +252,31 @@ class OrderAdmin(LargeTableAdmin):
         except DomainError as error:
             self.message_user(request, str(error), messages.WARNING)
         else:
-            self.message_user(
-                request,
-                _("Order %(number)s shipped: %(lines)s.")
-                % {
-                    "number": order.number,
-                    "lines": ", ".join(
-                        f"{row.quantity} × {row.line.product.sku}"
-                        for row in shipment.lines.select_related("line__product")
-                    ),
-                },
-            )
+            shipped = _("Order %(number)s shipped: %(lines)s.") % {
+                "number": order.number,
+                "lines": ", ".join(
+                    f"{row.quantity} × {row.line.product.sku}" for row in shipment.lines.select_related("line__product")
+                ),
+            }
+            self.message_user(request, self.after_shipping(shipped, [shipment], next_ready_order(after=order)))
         return HttpResponseRedirect(reverse("admin:orders_order_change", args=[pk]))
+
+    def after_shipping(self, text, shipments, following=None):
+        """What was shipped, with a packing slip link per shipment and the next order to ship."""
+        slips = format_html_join(
+            " ",
+            '<a class="packing-slip" href="{}">{}</a>',
+            ((packing_slip_url(s), _("Packing slip %(number)s") % {"number": s.order.number}) for s in shipments),
+        )
+        if following is None:
+            return format_html("{} {} · {}", text, slips, _("No other order is ready to ship."))
+        return format_html(
+            '{} {} · <a id="next-ready-order" href="{}">{}</a>',
+            text,
+            slips,
+            reverse("admin:orders_order_change", args=[following.pk]),
+            _("Next order ready to ship: %(number)s") % {"number": following.number},
+        )
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         # The order the change view already read: what it could ship now, for the Ship form.
@@ -318,26 +381,32 @@ class OrderAdmin(LargeTableAdmin):
 
     @admin.action(description=_("Ship ready orders"), permissions=["ship"])
     def ship_ready_orders(self, request, queryset):
-        orders = list(queryset.prefetch_related("lines__product"))
-        if "apply" not in request.POST:
-            items = []
-            for order in orders:
-                plan, reason = shippable(order, list(order.lines.all()))
-                what = ", ".join(f"{units} × {line.product.sku}" for line, units in plan)
-                items.append(f"{order.number}: {what}" if plan else reason)
-            return confirm_action(self, request, queryset, title=_("Ship these orders?"), items=items, button=_("Ship"))
-        shipped, refused = [], []
-        for order in orders:
+        """Ship the chosen orders, a tracking number per order (a form row each; blank: none)."""
+        orders = {order.pk: order for order in queryset.prefetch_related("lines__product")}
+        rows = []
+        for order in sorted(orders.values(), key=lambda order: order.number):
+            plan, reason = shippable(order, list(order.lines.all()))
+            what = ", ".join(f"{units} × {line.product.sku}" for line, units in plan)
+            rows.append({"order": order.pk, "what": f"{order.number}: {what}" if plan else reason})
+        applied = "apply" in request.POST
+        formset = forms.formset_factory(ShipOrderForm, extra=0)(request.POST if applied else None, initial=rows)
+        if not applied or not formset.is_valid():
+            return confirm_action(
+                self, request, queryset, title=_("Ship these orders?"), items=None, formset=formset, button=_("Ship")
+            )
+        shipments, refused = [], []
+        for row in formset.cleaned_data:
+            order = orders.get(row["order"])
+            if order is None:
+                continue  # not among the chosen orders: a tampered form ships nothing else
             try:
-                ship_order(order.number, user=request.user)
-                shipped.append(order.number)
+                shipments.append(ship_order(order.number, user=request.user, tracking_number=row["tracking_number"]))
             except DomainError as error:
                 refused.append(str(error))
-        if shipped:
-            self.message_user(
-                request,
-                _("Shipped %(count)d orders: %(numbers)s.") % {"count": len(shipped), "numbers": ", ".join(shipped)},
-            )
+        if shipments:
+            numbers = ", ".join(shipment.order.number for shipment in shipments)
+            text = _("Shipped %(count)d orders: %(numbers)s.") % {"count": len(shipments), "numbers": numbers}
+            self.message_user(request, self.after_shipping(text, shipments, next_ready_order()))
         for reason in refused:
             self.message_user(request, reason, messages.WARNING)
         return None
@@ -456,7 +525,37 @@ class ShipmentLineInline(ReadOnlyInline):
 
 @admin.register(Shipment)
 class ShipmentAdmin(ReadOnlyAdmin):  # shipping goes through "Ship ready orders"
-    list_display = ["order", "shipped_at", "captured", "tracking_number", "created_by"]
+    list_display = ["order", "shipped_at", "captured", "tracking_number", "created_by", "slip"]
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/packing-slip/",
+                admin_page(self.admin_site, self.packing_slip_view, "orders.view_shipment"),
+                name="orders_shipment_packing_slip",
+            ),
+            *super().get_urls(),
+        ]
+
+    def packing_slip_view(self, request, pk):
+        """A shipment's packing slip, to print, in the customer's language (orders.paperwork)."""
+        try:
+            slip = packing_slip(pk)
+        except Shipment.DoesNotExist:
+            raise Http404 from None
+        context = {
+            "title": _("Packing slip %(number)s") % {"number": slip.order.number},
+            "slip": slip,
+            "customer_language": slip.order.customer.language,
+            "staff_note": _("Printed in the customer's language."),
+            "back": reverse("admin:orders_order_change", args=[slip.order.pk]),
+        }
+        return TemplateResponse(request, "orders/print/packing_slip.html", context)
+
+    @admin.display(description=_("packing slip"))
+    def slip(self, shipment):
+        return format_html('<a href="{}">{}</a>', packing_slip_url(shipment), _("Print"))
+
     list_select_related = ["order", "created_by"]
     search_fields = ["tracking_number"]  # shows the box; get_search_results says what it finds
     search_help_text = _("Order number or tracking number (exact)")
@@ -469,6 +568,6 @@ class ShipmentAdmin(ReadOnlyAdmin):  # shipping goes through "Ship ready orders"
             return queryset, False
         return queryset.filter(Q(order_id__in=numbered_order_ids(term)) | Q(tracking_number=term)), False
 
-    readonly_fields = ["order", "shipped_at", "captured", "tracking_number", "created_by"]
+    readonly_fields = ["order", "shipped_at", "captured", "tracking_number", "created_by", "slip"]
     captured = money_column("amount_captured", _("captured"))
     inlines = [ShipmentLineInline]

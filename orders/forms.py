@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from inventory.serializers import MAX_UNITS
+from kernel.admin_tools import Text
 from kernel.errors import InvalidInput
 from kernel.parsers import parse_amount, parse_count
 
@@ -52,3 +53,17 @@ class PlaceOrderForm(forms.Form):
         if not parsed:
             raise forms.ValidationError(_("Enter at least one line."))
         return parsed
+
+
+class ShipOrderForm(forms.Form):
+    """A row of "Ship ready orders": the order (its id among the chosen ones) and its parcel's
+    tracking number (blank: none)."""
+
+    order = forms.IntegerField(widget=forms.HiddenInput)
+    what = forms.CharField(label=_("order"), disabled=True, required=False, widget=Text)
+    tracking_number = forms.CharField(
+        label=_("tracking number"),
+        max_length=64,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "size": 24}),
+    )

@@ -53,7 +53,12 @@ class Order(models.Model):
     public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders", verbose_name=_("customer"))
     fulfilment_policy = models.CharField(_("fulfilment policy"), max_length=16, choices=Policy.choices)
-    expedite = models.BooleanField(_("expedite"), default=False, help_text=_("Filled ahead of older orders."))
+    # Said as a rule for either answer: beside a ✗, "Filled ahead of older orders." read as yes.
+    expedite = models.BooleanField(
+        _("expedite"),
+        default=False,
+        help_text=_("Ticked: filled ahead of older orders. Not ticked: filled in turn, oldest first."),
+    )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, db_index=True)
     placed_at = models.DateTimeField(_("placed at"), db_index=True)
     # Payment: authorised when placed, captured per shipment, voided for cancelled units.
@@ -108,6 +113,16 @@ class Order(models.Model):
     def customer_number(self):
         """The number the customer knows: the shop's ("#1001") for a shop's order."""
         return self.shop_number or self.number
+
+    @property
+    def address_lines(self):
+        """The shipping address as a label is written (the shops' keys, shops.orderdata.address):
+        name, company, street lines, postcode and city, region, country; empty parts left out."""
+        address = self.shipping_address or {}
+        town = " ".join(part for part in (address.get("postcode"), address.get("city")) if part)
+        lines = [address.get(key) for key in ("name", "company", "address1", "address2")]
+        lines += [town, address.get("region"), address.get("country")]
+        return [line for line in lines if line]
 
 
 class OrderLine(models.Model):

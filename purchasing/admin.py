@@ -37,7 +37,7 @@ from .models import (
     SupplierItem,
 )
 from .pages.draft_review import DraftReview, units_for_stock
-from .pages.goods_in import GoodsIn
+from .pages.goods_in import NEXT_EXPECTED, DropshipFilter, GoodsIn
 from .pages.line_forms import LineForms
 from .pages.reorder_review import ReorderReview
 from .pages.supplier_answers import SupplierAnswers, WaitingForSupplierFilter
@@ -230,7 +230,7 @@ class PurchaseOrderAdmin(SupplierAnswers, GoodsIn, DraftReview, ReorderReview, L
         "announced",
     ]
     list_select_related = ["supplier", "dropship_order"]
-    list_filter = ["status", LateFilter, WaitingForSupplierFilter, "supplier"]
+    list_filter = ["status", LateFilter, WaitingForSupplierFilter, DropshipFilter, "supplier"]
     search_fields = ["number", "supplier__code", "supplier__name", "lines__product__sku"]
     date_hierarchy = "created_at"
     readonly_fields = [
@@ -278,7 +278,11 @@ class PurchaseOrderAdmin(SupplierAnswers, GoodsIn, DraftReview, ReorderReview, L
         return format_html("<table>{}{}</table>", head, rows) if rows else "-"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(late_count=Count("lines", filter=Q(lines__late=True)))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(late_count=Count("lines", filter=Q(lines__late=True)), next_expected=NEXT_EXPECTED)
+        )
 
     @admin.display(description=_("late lines"), ordering="late_count")
     def late_lines(self, po):
@@ -289,6 +293,14 @@ class PurchaseOrderAdmin(SupplierAnswers, GoodsIn, DraftReview, ReorderReview, L
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    change_form_template = "admin/purchasing/purchaseorder/change_form.html"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Every field here is the order's record: no Save buttons under them. A draft's lines
+        # change on the draft review; the rest through the actions.
+        buttons = {"show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False}
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **buttons})
 
     def changelist_view(self, request, extra_context=None):
         return super().changelist_view(request, {**(extra_context or {}), "last_batch_run": BatchRun.objects.first()})

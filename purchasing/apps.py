@@ -7,9 +7,12 @@ class PurchasingConfig(AppConfig):
     verbose_name = _("Purchasing")
 
     def ready(self):
+        from django.db.models.signals import post_migrate
+
         from orders import hooks
 
-        from . import pegging
+        from . import demand, pegging
 
         hooks.backorder_etas.provide(pegging.unpegged_etas)
         hooks.pegs_released.provide(pegging.release_pegs)
+        post_migrate.connect(demand.build_after_migrate, sender=self)

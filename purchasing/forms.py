@@ -1,24 +1,19 @@
 """Forms of the purchase order pages in admin."""
 
 from django import forms
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from inventory.serializers import MAX_UNITS
+from kernel.admin_tools import Text
 from kernel.filters import CountField
 
 from .models import PurchaseOrderLine
 
 
-class Text(forms.Widget):
-    """The line as words staff read, not a greyed box they might try to type in."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        return format_html("<span>{}</span>", value or "")
-
-
 class ReceiveLineForm(forms.Form):
     line = forms.ModelChoiceField(queryset=PurchaseOrderLine.objects.all(), widget=forms.HiddenInput)
+    # The row a scanned SKU counts on (the page's scan box); not read back.
+    sku = forms.CharField(widget=forms.HiddenInput, required=False)
     what = forms.CharField(label=_("line"), disabled=True, required=False, widget=Text)
     quantity = CountField(label=_("units received"), min_value=0, max_value=MAX_UNITS, required=False)
 

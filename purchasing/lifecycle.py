@@ -10,6 +10,11 @@ Rules:
   supplier gives a date (a beat job, safe to run twice).
 - Only an order nothing was received on can be cancelled; its waiting backorders are
   un-pegged with the ETA a new purchase order would give, so the next batch orders them.
+- Until it is sent, purchasing may change a draft's lines (`change_draft`): a quantity, never
+  below the units pegged waiting customers still need (the rest is for stock); the date asked,
+  not before today, the pegged customers' ETAs following; a line removed, unless customers
+  wait on it, and never the last (cancel the order instead). Under the batch's lock, so a
+  batch run and an edit take turns; every problem named at once, nothing changed.
 - Every ETA move is announced (signals.etas_changed) inside its transaction."""
 
 import logging
@@ -25,9 +30,9 @@ from kernel.parsers import match_keys
 from orders.etas import set_etas
 from orders.models import Backorder, EtaChange
 
-from . import dates
+from . import dates, drafts
 from .models import PurchaseOrder, PurchaseOrderLine
-from .pegging import pegged_to, unpegged_etas
+from .pegging import pegged_need, pegged_to, unpegged_etas
 from .signals import announce
 
 log = logging.getLogger(__name__)
@@ -149,6 +154,86 @@ def unpeg(backorders):
         )
     announce(moved, EtaChange.Cause.UNPEGGED)
     return moved
+
+
+def change_draft(number, changes, removed=()):
+    """Change a draft's lines before it is sent: `changes` maps SKU to {"quantity": units,
+    "expected_date": date} (either or both), `removed` lists SKUs to take off. Returns the
+    draft. Raises Conflict when it was sent meanwhile or a change would leave customers short."""
+    with transaction.atomic():
+        drafts.lock_drafts()
+        po = get_purchase_order(number, lock=True)
+        if po.status != PurchaseOrder.Status.DRAFT:
+            raise Conflict.one(
+                f"Purchase order {po.number} is {po.get_status_display()}; only a draft's lines can change.",
+                code="bad_status",
+            )
+        asked = [*changes, *removed]
+        lines, unknown, every = lines_by_sku(po, asked)
+        refuse(unknown=unknown)
+        need = pegged_need(every)
+        today = clock.today()
+        invalid, conflicting, changed, redated = [], [], [], []
+        for index, sku in enumerate(asked):
+            line = lines[sku]
+            pegged = need.get(line.pk, 0)
+            if sku in removed:
+                if pegged:
+                    conflicting.append(
+                        Problem(
+                            f"SKU {line.product.sku}: {pegged} units are for waiting customers; lower it to them instead.",
+                            field="remove",
+                            line=index,
+                            sku=line.product.sku,
+                            code="customers_waiting",
+                        )
+                    )
+                continue
+            quantity = changes[sku].get("quantity")
+            if quantity is not None and quantity < max(pegged, 1):
+                conflicting.append(
+                    Problem(
+                        f"SKU {line.product.sku}: at least {max(pegged, 1)} units (waiting customers need {pegged}).",
+                        field="quantity",
+                        line=index,
+                        sku=line.product.sku,
+                        code="below_waiting",
+                    )
+                )
+            expected = changes[sku].get("expected_date")
+            if expected is not None and expected < today:
+                invalid.append(
+                    Problem(
+                        f"SKU {line.product.sku}: the date asked cannot be before today.",
+                        field="expected_date",
+                        line=index,
+                        sku=line.product.sku,
+                        code="past_date",
+                    )
+                )
+            if quantity is not None:
+                line.quantity, line.stock_units = quantity, quantity - pegged
+            if expected is not None and expected != line.expected_date:
+                line.expected_date = line.first_expected_date = expected
+                redated.append(line)
+            changed.append(line)
+        gone = [lines[sku] for sku in removed]
+        if gone and len(gone) == len(every):
+            conflicting.append(
+                Problem(
+                    f"Purchase order {po.number} would have no lines left; cancel it instead.",
+                    field="remove",
+                    code="no_lines_left",
+                )
+            )
+        refuse(invalid=invalid, conflicting=conflicting)
+        PurchaseOrderLine.objects.bulk_update(
+            changed, ["quantity", "stock_units", "expected_date", "first_expected_date"]
+        )
+        PurchaseOrderLine.objects.filter(pk__in=[line.pk for line in gone]).delete()
+        if redated:
+            _move_etas(redated, EtaChange.Cause.PURCHASE_ORDER)  # the date asked, not the supplier's
+        return po
 
 
 def mark_late_lines():

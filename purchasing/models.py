@@ -368,6 +368,18 @@ class DemandDay(models.Model):
         indexes = [models.Index(fields=["day"], name="demand_day_day")]
 
 
+class DemandRefresh(models.Model):
+    """When the demand history was last rebuilt (demand.refresh_demand): the reorder review
+    says "as of" from it, and rebuilds a history not brought up to today yet. One row."""
+
+    as_of = models.DateTimeField(_("as of"))
+
+    class Meta:
+        verbose_name = _("demand history refresh")
+        verbose_name_plural = _("demand history refreshes")
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="demand_refresh_single_row")]
+
+
 class ReorderPolicy(SingleRow, models.Model):
     """How the reorder review reckons: one row, edited by purchasing."""
 

@@ -23,7 +23,10 @@ Rules, per product with a preferred supplier (dropship products are never stocke
 - The 90-day backorder rate is the share of the product's order lines that went to backorder;
   above the policy's threshold the product is flagged to be stocked.
 - Suggestions go to each supplier's one stock draft as stock units (not pegged to customers),
-  under the batch's lock; the review counts drafts as incoming, so adding twice adds nothing more."""
+  under the batch's lock; the review counts drafts as incoming, so adding twice adds nothing more.
+  The buyer may choose other units for a product (any product reviewed, below its reorder
+  point or not): those units are added as given, and the line still rounds to minimum and packs.
+- The review reads the history current (demand.current_history): built at once when missing."""
 
 import datetime
 import math
@@ -41,6 +44,7 @@ from kernel.parsers import case_key
 from orders.models import Backorder
 
 from . import dates, drafts
+from .demand import current_history
 from .models import (
     DemandDay,
     PurchaseOrder,
@@ -111,6 +115,24 @@ class ReorderFigures:
     def below_reorder_point(self):
         return self.projected_available < self.reorder_point
 
+    @property
+    def sold_in_window(self):
+        """Any order in the last HISTORY_DAYS days: without, the figures are zeros, not a forecast."""
+        return bool(self.history)
+
+    @property
+    def sold_lately(self):
+        """Any order in the sparkline's days (the last SPARKLINE_DAYS)."""
+        return any(self.history)
+
+    @property
+    def whole_days_of_cover(self):
+        return round(self.days_of_cover) if self.days_of_cover is not None else None
+
+    @property
+    def cover_over_a_year(self):
+        return self.days_of_cover is not None and self.days_of_cover > 365
+
 
 def figures_for(item, history, lead, policy, *, on_hand, allocated, incoming, waiting, lines, lines_backordered):
     """One product's figures (the rules in the module docstring)."""
@@ -148,6 +170,7 @@ def review(*, skus=None, supplier=None, policy=None):
     supplier's code), in a fixed number of queries: below the reorder point first, then by
     days of cover."""
     policy = policy or ReorderPolicy.current()
+    current_history()
     today = clock.today()
     start = today - datetime.timedelta(days=HISTORY_DAYS)
     items = (
@@ -220,21 +243,28 @@ def review(*, skus=None, supplier=None, policy=None):
     return result
 
 
-def add_to_drafts(skus=None, policy=None):
+def add_to_drafts(skus=None, policy=None, units=None):
     """Add the review's suggestions (of `skus`, or all) to each supplier's stock draft as stock
-    units, creating the draft where there is none (the batch's one-draft rule). Returns
-    {purchase order number: [(sku, units), ...]}. Safe to run twice: the draft counts as incoming."""
+    units, creating the draft where there is none (the batch's one-draft rule); `units` maps a
+    SKU (any case) to the units the buyer chose instead of its suggestion. Returns
+    {purchase order number: [(sku, units), ...]}. Safe to run twice for the suggestions: the
+    draft counts as incoming."""
+    chosen = {case_key(sku): count for sku, count in (units or {}).items()}
     with transaction.atomic():
         drafts.lock_drafts()  # drafts change under one writer at a time
-        wanted = [f for f in review(skus=skus, policy=policy) if f.suggested_quantity]
+        wanted = []
+        for f in review(skus=skus, policy=policy):
+            count = chosen.get(case_key(f.sku), f.suggested_quantity)
+            if count:
+                wanted.append((f, count))
         if not wanted:
             return {}
-        stock_drafts = drafts.stock_drafts({f.item.supplier_id for f in wanted}, lock=True)
-        drafts.add_stock_drafts(stock_drafts, [f.item.supplier for f in wanted], clock.now())
+        stock_drafts = drafts.stock_drafts({f.item.supplier_id for f, _count in wanted}, lock=True)
+        drafts.add_stock_drafts(stock_drafts, [f.item.supplier for f, _count in wanted], clock.now())
         lines = drafts.lines_of(stock_drafts.values(), lock=True)
         need = pegged_need(lines.values())
         new, changed, added = [], [], defaultdict(list)
-        for f in wanted:
+        for f, count in wanted:
             draft = stock_drafts[f.item.supplier_id]
             line = lines.get((draft.pk, f.item.product_id))
             if line is None:
@@ -242,9 +272,9 @@ def add_to_drafts(skus=None, policy=None):
                 new.append(line)
             else:
                 changed.append(line)
-            line.stock_units += f.suggested_quantity
+            line.stock_units += count
             line.quantity = drafts.line_quantity(f.item, need.get(line.pk, 0), line.stock_units)
-            added[draft.number].append((f.sku, f.suggested_quantity))
+            added[draft.number].append((f.sku, count))
         PurchaseOrderLine.objects.bulk_create(new)
         PurchaseOrderLine.objects.bulk_update(changed, ["stock_units", "quantity"])
         return dict(added)

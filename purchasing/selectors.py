@@ -2,6 +2,7 @@ from collections import defaultdict
 
 from django.db.models import Case, Count, DateField, F, Min, Q, Value, When
 
+from inventory.models import Product
 from kernel import clock
 from orders.models import Backorder
 
@@ -13,6 +14,12 @@ def has_supplier():
     """For a Backorder row: a supplier delivers what it waits for: it is on a purchase order,
     or its product has a preferred supplier."""
     return Q(po_line__isnull=False) | Q(product__supplier_items__preferred=True)
+
+
+def unreviewed_products():
+    """How many stocked products (not dropship) have no preferred supplier item: the reorder
+    review has no lead time or supplier to reckon with for them, so it leaves them out and says so."""
+    return Product.objects.filter(dropship=False).exclude(supplier_items__preferred=True).count()
 
 
 def without_supplier():

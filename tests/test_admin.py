@@ -128,11 +128,20 @@ def test_ship_ready_orders_asks_first_then_ships_and_reports_refusals(staff, boo
     assert "READY-1: 1 × LAMP-1" in page and "still waits for VASE-1: 2" in page
     assert not ready.shipments.exists()
 
-    done = client.post(url, {**selection, "apply": "1"}, follow=True)
+    rows = {
+        "form-TOTAL_FORMS": "2",
+        "form-INITIAL_FORMS": "2",
+        "form-0-order": ready.pk,
+        "form-0-tracking_number": " 1Z-READY ",
+        "form-1-order": waiting.pk,
+        "form-1-tracking_number": "",
+    }
+    done = client.post(url, {**selection, **rows, "apply": "1"}, follow=True)
     messages = [str(m) for m in done.context["messages"]]
     assert any("Shipped 1 orders: READY-1" in m for m in messages)
     assert any("WAIT-1 ships complete" in m for m in messages)
     assert Order.objects.get(pk=ready.pk).status == Order.Status.SHIPPED
+    assert ready.shipments.get().tracking_number == "1Z-READY"
 
 
 def test_receive_stock_asks_for_units_per_product_then_fills_waiting_orders(staff, book):

@@ -86,10 +86,10 @@ def test_the_receive_form_names_each_product_and_back_leads_to_the_goods_in_list
 
     page = client.get(reverse("admin:purchasing_purchaseorder_receive", args=[po.pk])).content.decode()
 
-    assert f"{po.number}: 2 × {item.product.sku} {item.product.name} (0 received)" in page
+    assert f"{po.number}: 2 × {item.product.sku} {item.product.name} (0 received, 2 to come)" in page
     assert "disabled" not in page.split('id="content-main"')[-1].split("form-0-quantity")[0]  # words, not a greyed box
     assert (
-        'href="/admin/purchasing/purchaseorder/?status__in=sent,confirmed,partially_received" class="button cancel-link"'
+        'href="/admin/purchasing/purchaseorder/?status__in=sent,confirmed,partially_received&amp;dropship=no" class="button cancel-link"'
         in page
     )
 

@@ -21,7 +21,9 @@ def daily_job_counts(context):
     user = context["request"].user
     counts = {}
     if user.has_perm("purchasing.receive_purchaseorder"):
-        counts["receive"] = PurchaseOrder.objects.filter(status__in=PurchaseOrder.RECEIVABLE).count()
+        counts["receive"] = PurchaseOrder.objects.filter(
+            status__in=PurchaseOrder.RECEIVABLE, dropship_order__isnull=True
+        ).count()  # goods in: what comes to the warehouse
     if user.has_perm("orders.add_shipment"):
         counts["ship"] = Order.objects.filter(status=Order.Status.READY_TO_SHIP).count()
     if user.has_perm("purchasing.change_purchaseorder"):

@@ -1,7 +1,13 @@
 """Goods in: the warehouse receives a purchase order from its own page, one click from the
-list, and is offered the orders the receipt made ready to ship."""
+list, and is offered the orders the receipt made ready to ship.
+
+The receive list is what the warehouse will see arrive: receivable orders the supplier sends
+to us (dropship orders go to the customer, not through goods in), with the date the first
+outstanding line is expected. Units received are typed or scanned, never pre-filled: a
+pre-filled form books what was ordered, not what arrived."""
 
 from django.contrib import admin, messages
+from django.db.models import F, Min, Q
 from django.http import HttpResponseRedirect
 from django.middleware.csrf import get_token
 from django.urls import reverse
@@ -10,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from kernel.admin_tools import role_permission
-from orders.admin import ready_to_ship_url
+from orders.admin import pick_list_url, ready_to_ship_url
 from orders.models import WAITING, Backorder, Order
 
 from ..forms import OverReceiptForm, ReceiveLineForm
@@ -20,7 +26,31 @@ from ..receiving import receive_purchase_order
 
 def receive_list_url():
     """The warehouse's goods-in list (the daily job): where receiving starts and comes back to."""
-    return reverse("admin:purchasing_purchaseorder_changelist") + "?status__in=" + ",".join(PurchaseOrder.RECEIVABLE)
+    return (
+        reverse("admin:purchasing_purchaseorder_changelist")
+        + "?status__in="
+        + ",".join(PurchaseOrder.RECEIVABLE)
+        + f"&{DropshipFilter.parameter_name}=no"
+    )
+
+
+class DropshipFilter(admin.SimpleListFilter):
+    """Dropship orders (the supplier ships to the customer) or those that come to us."""
+
+    title = _("dropship")
+    parameter_name = "dropship"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("to the customer (dropship)")), ("no", _("to our warehouse"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(dropship_order__isnull=self.value() == "no")
+        return queryset
+
+
+# The first date an outstanding line of the order is expected (received lines left out).
+NEXT_EXPECTED = Min("lines__expected_date", filter=Q(lines__received__lt=F("lines__quantity")))
 
 
 class GoodsIn:
@@ -30,8 +60,12 @@ class GoodsIn:
 
     def get_list_display(self, request):
         if self.has_receive_permission(request):
-            return [*self.list_display, "receive_button"]
+            return [*self.list_display, "expected", "receive_button"]
         return self.list_display
+
+    @admin.display(description=_("expected"), ordering="next_expected")
+    def expected(self, po):
+        return po.next_expected if po.status in PurchaseOrder.RECEIVABLE else None
 
     @admin.display(description=_("goods in"))
     def receive_button(self, po):
@@ -72,7 +106,7 @@ class GoodsIn:
             queryset,
             ReceiveLineForm,
             "quantity",
-            lambda line: line.outstanding or None,
+            lambda line: None,  # typed or scanned: what arrived, not what was ordered
             lambda number, quantities, extra: receive_purchase_order(
                 number, quantities, user=request.user, allow_over=extra.get("allow_over", False)
             ),
@@ -109,7 +143,8 @@ class GoodsIn:
             request,
             format_html(
                 '{} <form method="post" action="{}" class="next-step"><input type="hidden" name="csrfmiddlewaretoken" value="{}">'
-                '<input type="hidden" name="action" value="ship_ready_orders">{}<button type="submit" class="button">{}</button></form>',
+                '<input type="hidden" name="action" value="ship_ready_orders">{}<button type="submit" class="button">{}</button>'
+                ' <a href="{}" target="_blank" rel="noopener">{}</a></form>',  # a tab of its own: this offer stays
                 text,
                 ready_to_ship_url(),
                 get_token(request),
@@ -119,5 +154,7 @@ class GoodsIn:
                     ((admin.helpers.ACTION_CHECKBOX_NAME, pk) for pk, _number in ready),
                 ),
                 button,
+                pick_list_url(),
+                _("Print the pick list"),
             ),
         )

@@ -25,14 +25,18 @@ class LineForms:
         rows = [
             {
                 "line": line,
-                "what": _("%(number)s: %(quantity)s × %(sku)s %(name)s (%(received)s received)")
+                "what": _(
+                    "%(number)s: %(quantity)s × %(sku)s %(name)s (%(received)s received, %(outstanding)s to come)"
+                )
                 % {
                     "number": line.purchase_order.number,
                     "quantity": line.quantity,
                     "sku": line.product.sku,
                     "name": line.product.name,
                     "received": line.received,
+                    "outstanding": line.outstanding,
                 },
+                "sku": line.product.sku,
                 field: initial(line),
                 "was": line.expected_date,
             }
@@ -60,5 +64,13 @@ class LineForms:
                 self.message_user(request, done % {"numbers": ", ".join(by_po) or "-"})
                 return None
         return confirm_action(
-            self, request, queryset, title=title, items=None, formset=formset, form=extra, button=button
+            self,
+            request,
+            queryset,
+            title=title,
+            items=None,
+            formset=formset,
+            form=extra,
+            button=button,
+            scan="sku" in form_class.base_fields,
         )

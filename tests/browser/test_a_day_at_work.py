@@ -41,6 +41,7 @@ def test_the_warehouse_receives_goods_is_offered_the_orders_they_made_ready_and_
     page.shot("goods-in-list")
     receive.click()
     page.get_by_text("LAMP-8 Desk lamp").wait_for()
+    page.fill("input[name='form-0-quantity']", "3")  # what arrived, typed: nothing is pre-filled
     book = page.locator("input[type=submit].default")
     page.fits_the_screen(book)
     page.shot("receive-form")

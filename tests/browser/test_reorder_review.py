@@ -4,7 +4,7 @@ the draft review page, in a real browser."""
 import datetime
 
 from kernel import clock
-from purchasing.models import DemandDay, PurchaseOrderLine
+from purchasing.models import DemandDay, DemandRefresh, PurchaseOrderLine
 from tests.factories import ProductFactory, SupplierItemFactory, receive
 
 
@@ -26,6 +26,7 @@ def test_purchasing_adds_the_reorder_suggestions_to_the_drafts(page, login, live
             for n in range(1, 57)
         ]
     )
+    DemandRefresh.objects.create(pk=1, as_of=clock.now())  # as the night job leaves it: rebuilt today
     login("Purchasing")
 
     # When purchasing opens the review from the index
@@ -39,7 +40,8 @@ def test_purchasing_adds_the_reorder_suggestions_to_the_drafts(page, login, live
     assert "too often: stock it" in row.inner_text()
     assert page.locator("svg polyline").count() == 1  # the demand sparkline
 
-    # When they add the suggestions
+    # When they tick it (nothing is ticked for them) and add the suggestion
+    row.get_by_label("TEAPOT-9", exact=True).check()
     page.get_by_role("button", name="Add the chosen suggestions to the draft purchase orders").click()
 
     # Then the draft review page shows the supplier's draft with the 66 units for stock

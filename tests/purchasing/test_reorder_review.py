@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from purchasing import batching
 from purchasing.demand import refresh_demand
-from purchasing.models import DemandDay, PurchaseOrder, PurchaseOrderLine, ReorderPolicy
+from purchasing.models import DemandDay, DemandRefresh, PurchaseOrder, PurchaseOrderLine, ReorderPolicy
 from purchasing.record import lead_times
 from purchasing.reorder import add_to_drafts, review
 from tests.factories import (
@@ -42,7 +42,9 @@ def stocked(on_hand=0, lead_time_days=10, **item):
 
 
 def history(item, units_per_day, lines=1, backordered=0):
-    """Daily units ending yesterday, oldest first."""
+    """Daily units ending yesterday, oldest first, as if the history was rebuilt today (else the
+    review rebuilds it from the orders, which these tests do not place)."""
+    DemandRefresh.objects.update_or_create(pk=1, defaults={"as_of": MONDAY})
     start = TODAY - datetime.timedelta(days=len(units_per_day))
     DemandDay.objects.bulk_create(
         [

@@ -21,8 +21,8 @@ from notifications.sending import send_due_messages
 from orders.cancellation import cancel_units
 from orders.fulfilment import ship_order
 from orders.models import Order
-from orders.placement import CustomerDetails, LineRequest, place_order
-from purchasing import answers, batching, lifecycle, receiving, review, supplier_links
+from orders.placement import CustomerDetails, LineRequest, OrderOrigin, place_order
+from purchasing import answers, batching, demand, lifecycle, receiving, review, supplier_links
 from purchasing.catalog import create_supplier, create_supplier_item
 from purchasing.models import PurchaseOrder
 
@@ -61,6 +61,21 @@ NAMES = [
     ("olivia.reed@example.org", "Olivia Reed", "en"),
     ("ben.hoffmann@example.org", "Ben Hoffmann", "de"),
 ]
+# Where each demo customer's parcels go (the shops send an address with every order).
+ADDRESSES = {
+    "anna.berg@example.org": ("Lindenstraße 12", "10969", "Berlin", "DE"),
+    "jonas.keller@example.org": ("Marktplatz 3", "79098", "Freiburg", "DE"),
+    "mia.wolf@example.org": ("Am Hafen 7", "20457", "Hamburg", "DE"),
+    "lukas.brandt@example.org": ("Bahnhofstraße 21", "80335", "München", "DE"),
+    "emma.vogel@example.org": ("Gartenweg 4", "50667", "Köln", "DE"),
+    "paul.schmitt@example.org": ("Schillerstraße 9", "04109", "Leipzig", "DE"),
+    "sara.hansen@example.org": ("14 Mill Lane", "CB2 1RX", "Cambridge", "GB"),
+    "tom.baker@example.org": ("2 Harbour Street", "BS1 4RN", "Bristol", "GB"),
+    "lea.krueger@example.org": ("Rosenstraße 18", "01067", "Dresden", "DE"),
+    "noah.fischer@example.org": ("Kirchgasse 5", "69117", "Heidelberg", "DE"),
+    "olivia.reed@example.org": ("31 Quay Road", "D02 X285", "Dublin", "IE"),
+    "ben.hoffmann@example.org": ("Hauptstraße 40", "70173", "Stuttgart", "DE"),
+}
 SUPPLIERS = [
     # code, name, language, lead time, minimum order value, max wait hours, auto send
     ("teehaus", "Teehaus Nord GmbH", "de", 7, "150.00", 72, False),
@@ -90,6 +105,11 @@ USERS = [
 FIRST_ORDER = "DEMO-1001"
 
 
+def demo_address(email, name):
+    street, postcode, city, country = ADDRESSES[email]
+    return {"name": name, "address1": street, "postcode": postcode, "city": city, "country": country}
+
+
 class Command(BaseCommand):
     help = "Load a demo catalogue, order history and staff logins (safe to run again)."
 
@@ -108,6 +128,8 @@ class Command(BaseCommand):
             # The history's purchase order mails are not news: keep them off the console.
             with transaction.atomic(), override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
                 self.history()
+        # The reorder review reads the demand history: built now, not at the night job.
+        demand.refresh_demand()
         token = Token.objects.get_or_create(user=User.objects.get(username="shop"))[0]
         self.stdout.write(
             self.style.SUCCESS(
@@ -167,6 +189,7 @@ class Command(BaseCommand):
                             fulfilment_policy=rng.choice(["ship_partial", "ship_partial", "ship_complete"]),
                             expedite=rng.random() < 0.08,
                             lines=[LineRequest(sku, rng.choice([1, 1, 2, 3])) for sku in skus],
+                            origin=OrderOrigin(shipping_address=demo_address(email, name)),
                         )
                         number += 1
                     except DomainError:
