@@ -3,14 +3,35 @@ worklist_filters.py, its CSV worklist_csv.py, its "send an update" form update_f
 
 Rules: an order is at risk while anything of it waits, or while its customer is to be
 called; it needs a personal word when its date moved after the notice budget was spent
-(rules.needs_personal_word). The figures come from a summary (WorklistEntry) that refresh_worklist rebuilds in
-one transaction from set-based SQL: by the beat job every SUMMARY_REFRESH_MINUTES, and when
-the page finds it older than that; the page says "as of". The order's status and customer
-are read live."""
+(rules.needs_personal_word). The dates and counts come from a summary (WorklistEntry) that
+refresh_worklist rebuilds in one transaction from set-based SQL: by the beat job every
+SUMMARY_REFRESH_MINUTES, and when the page finds it older than that; the page says "as of".
+What decides whether an order is listed, and its units waiting, are read live: an order that
+shipped or stopped waiting leaves the list at once, whatever the summary's age. Each row
+says why it is at risk (RISKS, most urgent first) and the list is sorted by the most urgent
+reason, then the soonest date."""
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Case, Count, DateField, DateTimeField, Exists, F, Max, Min, OuterRef, Q, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    DateField,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.utils.translation import gettext_lazy as _
 
 from kernel import clock
 from kernel.locks import advisory_lock
@@ -95,9 +116,50 @@ def worklist_as_of():
     return last.refreshed_at
 
 
+def _risks():
+    """Why an order is at risk, most urgent first: (name, words, condition on the entry)."""
+    return [
+        ("call", _("customer to call"), ~Q(order__customer__call_reason="")),
+        ("personal_word", _("needs a personal word"), Q(needs_personal_word=True)),
+        ("past_promised", _("past the promised date"), Q(promised__lt=clock.today())),
+        ("po_late", _("purchase order late"), Q(po_late=True)),
+        ("eta_slipped", _("ETA later than promised"), Q(eta_slipped=True)),
+    ]
+
+
+def risks(entry):
+    """The words for why this entry (from at_risk_orders) is at risk, most urgent first."""
+    return [words for name, words, _condition in _risks() if getattr(entry, f"risk_{name}")] or [_("waiting")]
+
+
 def at_risk_orders():
-    """The summary's orders, most at risk first: the soonest date a waiting unit is due (a
-    passed one first), then the oldest promise; the customers to call who wait for nothing last."""
-    return WorklistEntry.objects.select_related("order__customer").order_by(
-        F("next_eta").asc(nulls_last=True), F("promised").asc(nulls_last=True), "waiting_since", "order_id"
+    """The orders at risk now, most urgent first: by the most urgent reason (RISKS), then the
+    soonest date a waiting unit is due (a passed one first), then the oldest promise. Listed
+    only while something of the order still waits or its customer is to be called (read live,
+    as are the units waiting: `units_now`)."""
+    waiting = Backorder.objects.waiting().filter(order=OuterRef("order_id")).order_by()
+    reasons = _risks()
+    flags = {
+        f"risk_{name}": ExpressionWrapper(condition, output_field=BooleanField()) for name, _w, condition in reasons
+    }
+    urgency = Case(
+        *(When(condition, then=Value(rank)) for rank, (_n, _w, condition) in enumerate(reasons)),
+        default=Value(len(reasons)),
+        output_field=IntegerField(),
+    )
+    return (
+        WorklistEntry.objects.filter(Exists(waiting) | ~Q(order__customer__call_reason=""))
+        .select_related("order__customer")
+        .annotate(
+            units_now=Subquery(waiting.units_waiting_by("order_id").values("units")[:1], output_field=IntegerField()),
+            urgency=urgency,
+            **flags,
+        )
+        .order_by(
+            "urgency",
+            F("next_eta").asc(nulls_last=True),
+            F("promised").asc(nulls_last=True),
+            "waiting_since",
+            "order_id",
+        )
     )

@@ -14,13 +14,13 @@ pytestmark = pytest.mark.django_db
 JOBS = {
     "Warehouse": ["Receive goods against a purchase order", "Orders ready to ship"],
     "Purchasing": ["Review draft purchase orders", "Reorder review"],
-    "Customer service": ["Worklist: customers at risk"],
+    "Customer service": ["Worklist: orders at risk"],
     "Manager": [
         "Receive goods against a purchase order",
         "Orders ready to ship",
         "Review draft purchase orders",
         "Reorder review",
-        "Worklist: customers at risk",
+        "Worklist: orders at risk",
         "Dashboard",
     ],
 }
