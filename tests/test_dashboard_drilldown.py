@@ -54,7 +54,7 @@ def test_the_skus_most_waited_for_are_named_and_lead_to_their_backorders(manager
         r'<td><a href="([^"]+)">(\w+)</a></td>\s*<td>([^<]*)</td>\s*<td><a href="([^"]+)">(\d+)</a>', table
     )
     assert [(sku, units) for _, sku, _name, _, units in rows] == [("C", "4"), ("D", "2")]
-    for product_url, sku, name, waiting_url, units in rows:
+    for product_url, sku, name, waiting_url, _units in rows:
         assert name and manager.get(unescape(product_url)).status_code == 200
         assert listed(manager, unescape(waiting_url)) == {"C": 1, "D": 2}[sku]
 
