@@ -144,7 +144,7 @@ def test_customer_service_sends_an_update_from_the_worklist(page, login, live_se
     page.get_by_role("button", name="Preview").click()
     page.shot("update-preview")
     page.frame_locator("iframe").get_by_text("Unser Lieferant hat uns eine Verzögerung gemeldet").wait_for()
-    page.get_by_role("button", name="Send to all").click()
+    page.get_by_role("button", name="Send", exact=True).click()  # one customer: not "Send to all"
     page.get_by_text("1 message queued.").wait_for()
     page.shot("update-queued")
 
