@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.urls import path
+from django.utils import formats
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -176,6 +177,11 @@ class PurchaseOrderLineInline(admin.TabularInline):
         return False
 
 
+def _day(date):
+    """A date as the reader's language writes it (format_html would print it as ISO)."""
+    return formats.date_format(date) if date else "-"
+
+
 @admin.register(PurchaseOrder)
 class PurchaseOrderAdmin(GoodsIn, DraftReview, ReorderReview, LineForms, LargeTableAdmin):
     list_display = ["number", "supplier", "status", "dropship_order", "created_at", "sent_at", "late_lines"]
@@ -207,7 +213,14 @@ class PurchaseOrderAdmin(GoodsIn, DraftReview, ReorderReview, LineForms, LargeTa
             "",
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             (
-                (admin_link(b.order), b.order.customer.email, b.product.sku, b.waiting, b.eta, b.promised_date)
+                (
+                    admin_link(b.order),
+                    b.order.customer.email,
+                    b.product.sku,
+                    b.waiting,
+                    _day(b.eta),
+                    _day(b.promised_date),
+                )
                 for b in backorders
             ),
         )
