@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -171,10 +171,12 @@ class CustomerMessageAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("HTML"))
     def html_preview(self, message):
+        # escape(), not format_html's own: the rendered email is marked safe, which left its
+        # quotes unescaped and ended the srcdoc attribute early (a blank, default-sized frame).
         return format_html(
             '<iframe sandbox srcdoc="{}" class="email-preview" style="width: 100%; height: 640px; '
             'border: 1px solid #ccc; background: #fff"></iframe>',
-            message.content().html,
+            escape(message.content().html),
         )
 
     def get_urls(self):

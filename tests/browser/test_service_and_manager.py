@@ -103,3 +103,28 @@ def test_the_manager_drills_from_a_dashboard_figure_to_its_orders(page, login, l
     assert ada.number in listed and bo.number in listed
     page.fits_the_screen()
     page.shot("orders-behind-the-figure")
+
+
+@BOTH
+def test_customer_service_reads_a_message_in_staff_words_with_its_preview_full_width(
+    page, login, live_server, language
+):
+    import uuid
+
+    from notifications.models import CustomerMessage
+    from notifications.updates import send_update
+
+    kettle, po, ada, bo = two_orders_waiting_on_a_sent_purchase_order(language)
+    send_update([ada.pk], template="status", request_key=uuid.uuid4())
+    message = CustomerMessage.objects.get(order=ada, kind="personal")
+    page.set_viewport_size(LAPTOP)
+    login("Customer service")
+
+    page.goto(f"{live_server.url}/admin/notifications/customermessage/{message.pk}/change/")
+    preview = page.locator("iframe.email-preview")
+    page.fits_the_screen(preview)
+    assert preview.bounding_box()["width"] > 900  # it was cut at about 300 px
+    text = page.locator("#content").inner_text().lower()
+    for jargon in ["dedupe", "esp", "claimed at", "possible duplicate", "möglicherweise doppelt"]:
+        assert jargon not in text, jargon
+    page.shot("message")
