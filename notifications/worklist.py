@@ -8,7 +8,7 @@ refresh_worklist rebuilds in one transaction from set-based SQL: by the beat job
 SUMMARY_REFRESH_MINUTES, and when the page finds it older than that; the page says "as of".
 What decides whether an order is listed, and its units waiting, are read live: an order that
 shipped or stopped waiting leaves the list at once, whatever the summary's age. Each row
-says why it is at risk (RISKS, most urgent first) and the list is sorted by the most urgent
+says why it is at risk (_risks, most urgent first) and the list is sorted by the most urgent
 reason, then the soonest date."""
 
 from django.conf import settings
@@ -133,7 +133,7 @@ def risks(entry):
 
 
 def at_risk_orders():
-    """The orders at risk now, most urgent first: by the most urgent reason (RISKS), then the
+    """The orders at risk now, most urgent first: by the most urgent reason (_risks), then the
     soonest date a waiting unit is due (a passed one first), then the oldest promise. Listed
     only while something of the order still waits or its customer is to be called (read live,
     as are the units waiting: `units_now`)."""
