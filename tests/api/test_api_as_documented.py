@@ -186,3 +186,14 @@ def test_swagger_ui_and_redoc_load_nothing_from_another_site(path):
     assert scripts and not [url for url in scripts if url.startswith(("http:", "https:", "//"))], scripts
     for url in scripts:  # each is one of our static files
         assert url.startswith("/static/") and finders.find(url.removeprefix("/static/")), url
+
+
+def test_a_post_with_a_session_to_a_path_no_endpoint_has_is_the_json_404_not_csrfs_page(admin_client):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.cookies = admin_client.cookies
+
+    answer = client.post("/api/v1/orders/%C2%84/cancel/", {}, content_type="application/json")
+
+    assert answer.status_code == 404 and answer["Content-Type"] == "application/json"
