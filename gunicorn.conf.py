@@ -2,8 +2,22 @@
 
 import multiprocessing
 import os
+import sys
 import time
 import traceback
+
+# The app's settings, read in gunicorn's master before a worker is forked: a bad environment
+# value stops the start with one line (not a worker failing to boot again and again), and the
+# settings' TIME_ZONE becomes the process's local zone (Django sets TZ), so gunicorn's own
+# log lines carry the same zone and offset as the app's.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backoffice.settings")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from django.conf import settings as django_settings  # noqa: E402 (after the path is set)
+
+from backoffice.environment import exit_on_bad_environment  # noqa: E402
+
+with exit_on_bad_environment():
+    django_settings.TIME_ZONE  # noqa: B018 (reading it loads the settings)
 
 
 def _int(name, default):

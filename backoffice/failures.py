@@ -10,8 +10,10 @@ import sys
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from django.http import JsonResponse
+from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.urls import Resolver404, resolve
 from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -59,3 +61,22 @@ def not_found(request, exception):
     if request.path.startswith("/api/"):
         return JsonResponse(error_body("No such resource.", "not_found"), status=404)
     return defaults.page_not_found(request, exception)
+
+
+@csrf_exempt  # it changes nothing; a POST to it is a 404 like any other, not CSRF's HTML 403
+def api_not_found(request, *args, **kwargs):
+    """The last URL pattern under /api/: a path no endpoint has is the API's JSON 404 whatever
+    the mode (with DEBUG on, Django answers an unresolved path with its HTML page and never
+    calls handler404). A path that only lacks its final slash is redirected as before."""
+    if not request.path.endswith("/") and request.method in ("GET", "HEAD"):
+        match = resolve_or_none(request.path + "/")
+        if match is not None and match.func is not api_not_found:
+            return HttpResponsePermanentRedirect(request.get_full_path(force_append_slash=True))
+    return not_found(request, None)
+
+
+def resolve_or_none(path):
+    try:
+        return resolve(path)
+    except Resolver404:
+        return None

@@ -1,58 +1,25 @@
 """Settings. Everything that differs between the demo and production comes from the
-environment, read through the helpers below, which refuse values they cannot parse."""
+environment, read through the helpers of backoffice/environment.py, which refuse values they
+cannot use (BadEnvironment: one line at startup naming the variable and what it accepts)."""
 
 import os
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from backoffice.environment import BadEnvironment, envbool, envint, envlist, envstr
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("BACKOFFICE_VAR_DIR", BASE_DIR / "var"))
-
-
-def envstr(name, default):
-    return os.environ.get(name) or default
-
-
-def envbool(name, default):
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    if value.lower() in ("1", "true", "yes", "on"):
-        return True
-    if value.lower() in ("0", "false", "no", "off", ""):
-        return False
-    raise ImproperlyConfigured(f"{name}={value!r}: expected true or false")
-
-
-def envint(name, default, minimum=None):
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name}={value!r}: expected a whole number") from None
-    if minimum is not None and number < minimum:
-        raise ImproperlyConfigured(f"{name}={number}: must be at least {minimum}")
-    return number
-
-
-def envlist(name, default):
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 DEBUG = envbool("DEBUG", True)
 SECRET_KEY = envstr("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
+        raise BadEnvironment("SECRET_KEY must be set when DEBUG is off")
     SECRET_KEY = "dev-only-not-secret"
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "testserver"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
@@ -68,6 +35,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and ReDoc's files, served as our static files
     "django_celery_beat",
     "import_export",
     "anymail",
@@ -116,9 +84,20 @@ TEMPLATES = [
 ]
 
 # SQLite is the embedded default (one command, no servers); production sets DATABASE_URL.
+
+
+def database_url(url, **options):
+    try:
+        return dj_database_url.parse(url, **options)
+    except ValueError as error:
+        raise BadEnvironment(
+            f"DATABASE_URL: expected postgres://user:pass@host:5432/name or sqlite:///path ({error})"
+        ) from None
+
+
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
-    "default": dj_database_url.parse(
+    "default": database_url(
         envstr("DATABASE_URL", f"sqlite:///{VAR_DIR / 'backoffice.sqlite3'}"),
         conn_max_age=envint("DATABASE_CONN_MAX_AGE", 0, minimum=0),
     )
@@ -187,6 +166,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "DESCRIPTION": "Orders, stock and backorders for the shop.",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The docs pages load their scripts from this app, never a CDN (offline, strict CSPs).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -279,11 +262,11 @@ MESSAGE_CLAIM_SECONDS = envint("MESSAGE_CLAIM_SECONDS", 60, minimum=1)
 # An SMTP call gives up well within the claim (anymail's ESPs: its REQUESTS_TIMEOUT, 30 s).
 EMAIL_TIMEOUT = max(MESSAGE_CLAIM_SECONDS // 2, 1)
 if "MESSAGE_SENDING_STALE_MINUTES" in os.environ:
-    raise ImproperlyConfigured("MESSAGE_SENDING_STALE_MINUTES is replaced by MESSAGE_CLAIM_SECONDS (default 60)")
+    raise BadEnvironment("MESSAGE_SENDING_STALE_MINUTES is replaced by MESSAGE_CLAIM_SECONDS (default 60)")
 # Emails to staff (the daily digest) are written in this language.
 STAFF_LANGUAGE = envstr("STAFF_LANGUAGE", "de")
 if STAFF_LANGUAGE not in dict(LANGUAGES):
-    raise ImproperlyConfigured(f"STAFF_LANGUAGE={STAFF_LANGUAGE!r}: expected one of {', '.join(dict(LANGUAGES))}")
+    raise BadEnvironment(f"STAFF_LANGUAGE={STAFF_LANGUAGE!r}: expected one of {', '.join(dict(LANGUAGES))}")
 
 # Shops (Shopify, WooCommerce): their secrets are stored encrypted with this Fernet key.
 SHOP_SECRETS_KEY = envstr("SHOP_SECRETS_KEY", "")
@@ -293,9 +276,7 @@ if SHOP_SECRETS_KEY:
     try:
         Fernet(SHOP_SECRETS_KEY)
     except ValueError:
-        raise ImproperlyConfigured(
-            "SHOP_SECRETS_KEY: expected a Fernet key (32 url-safe base64-encoded bytes)"
-        ) from None
+        raise BadEnvironment("SHOP_SECRETS_KEY: expected a Fernet key (32 url-safe base64-encoded bytes)") from None
 # Reconciliation reads the orders changed since its last run minus this overlap (clocks differ).
 SHOP_SYNC_OVERLAP_MINUTES = envint("SHOP_SYNC_OVERLAP_MINUTES", 10, minimum=0)
 # Stock changes of a product wait this long before they are pushed, so a burst is one call.
@@ -307,14 +288,12 @@ SHOP_TIMEOUT_SECONDS = envint("SHOP_TIMEOUT_SECONDS", 20, minimum=1)
 # that signs each shop's registration (at least 32 characters; without it no shop can register).
 SHOPWARE_APP_NAME = envstr("SHOPWARE_APP_NAME", "BackorderBackOffice")
 if not SHOPWARE_APP_NAME.isascii() or not SHOPWARE_APP_NAME.isalnum() or not SHOPWARE_APP_NAME[0].isalpha():
-    raise ImproperlyConfigured(
+    raise BadEnvironment(
         f"SHOPWARE_APP_NAME={SHOPWARE_APP_NAME!r}: expected letters and digits, e.g. BackorderBackOffice"
     )
 SHOPWARE_APP_SECRET = envstr("SHOPWARE_APP_SECRET", "")
 if SHOPWARE_APP_SECRET and len(SHOPWARE_APP_SECRET) < 32:
-    raise ImproperlyConfigured(
-        "SHOPWARE_APP_SECRET: expected at least 32 characters (make one with: openssl rand -hex 32)"
-    )
+    raise BadEnvironment("SHOPWARE_APP_SECRET: expected at least 32 characters (make one with: openssl rand -hex 32)")
 
 # The status page answers at most this many requests per client address and minute.
 STATUS_PAGE_REQUESTS_PER_MINUTE = envint("STATUS_PAGE_REQUESTS_PER_MINUTE", 60, minimum=1)
@@ -387,7 +366,7 @@ NOTIFY_INLINE_BACKORDERS = envint("NOTIFY_INLINE_BACKORDERS", 1000, minimum=0)
 # LOG_FORMAT=json (for a log shipper), plain text otherwise.
 LOG_FORMAT = envstr("LOG_FORMAT", "text")
 if LOG_FORMAT not in ("text", "json"):
-    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r}: expected text or json")
+    raise BadEnvironment(f"LOG_FORMAT={LOG_FORMAT!r}: expected text or json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -396,7 +375,11 @@ LOGGING = {
         "refusals": {"()": "backoffice.observability.RefusalFilter"},
     },
     "formatters": {
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        # The settings' TIME_ZONE with its offset, as gunicorn's lines (gunicorn.conf.py).
+        "text": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+            "datefmt": "%Y-%m-%d %H:%M:%S %z",
+        },
         "json": {"()": "backoffice.observability.JsonFormatter"},
     },
     "handlers": {

@@ -72,7 +72,10 @@ def _status_page(view):
         try:
             order = order_for_status_token(token)
         except NotFound:
-            language = request.GET.get("lang") if request.GET.get("lang") in languages else settings.LANGUAGE_CODE
+            # No order to take the language from: the one asked for, else the browser's
+            # (LocaleMiddleware read it from Accept-Language).
+            asked = request.GET.get("lang")
+            language = asked if asked in languages else translation.get_language_from_request(request)
             with translation.override(language):
                 return render(
                     request, "status/invalid.html", {"language": language, "shop_name": settings.SHOP_NAME}, status=404

@@ -1,9 +1,9 @@
 from django.contrib import admin
-from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from backoffice import health, status_page
+from backoffice import failures, health, status_page
 from backoffice.availability import AvailabilityView, public_availability_view
 from backoffice.dashboard import dashboard_view
 from backoffice.orders_api import OrderViewSet
@@ -57,9 +57,12 @@ urlpatterns = [
     path("shops/", include("shops.urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(permission_classes=[]), name="schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[]), name="api-docs"),
+    path("api/v1/redoc/", SpectacularRedocView.as_view(url_name="schema", permission_classes=[]), name="api-redoc"),
     path("api/v1/jobs/batch-backorders/", BatchBackordersView.as_view(), name="batch-backorders"),
     path("api/v1/products/<str:sku>/availability/", AvailabilityView.as_view(), name="product-availability"),
     path("api/v1/products/<str:sku>/reorder/", ProductReorderView.as_view(), name="product-reorder"),
     path("api/v1/reorder/", ReorderListView.as_view(), name="reorder"),
     path("api/v1/", include(router.urls)),
+    # Any other API path is the API's JSON 404, in every mode (DEBUG's own 404 page is HTML).
+    re_path(r"^api/", failures.api_not_found),
 ]

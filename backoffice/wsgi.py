@@ -3,8 +3,11 @@ import os
 from django.core.wsgi import get_wsgi_application
 from django.db.backends.signals import connection_created
 
+from backoffice.environment import exit_on_bad_environment
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backoffice.settings")
-application = get_wsgi_application()
+with exit_on_bad_environment():
+    application = get_wsgi_application()
 
 # Web processes only: gunicorn and runserver load this module, workers and beat do not.
 # (Imported here, once the settings are known.)

@@ -156,9 +156,13 @@ class ProductAdmin(ImportExportByRole, admin.ModelAdmin):
 
 @admin.register(StockMovement)
 class StockMovementAdmin(ReadOnlyAdmin):  # stock changes go through "Receive stock" or the API
-    list_display = ["created_at", "product", "reason", "quantity", "on_hand_after", "reference", "note", "created_by"]
+    list_display = ["created_at", "product", "quantity", "on_hand_after", "what", "created_by"]
     list_select_related = ["product", "created_by"]
     list_filter = ["reason", "created_at"]
     search_help_text = _("Part of a SKU, or an order or purchase order number (exact)")
     search_fields = ["product__sku", "reference__exact"]
     date_hierarchy = "created_at"
+
+    @admin.display(description=_("what happened"))
+    def what(self, movement):
+        return movement.description()

@@ -95,6 +95,24 @@ class StockMovement(models.Model):
         verbose_name=_("created by"),
     )
 
+    # Words older versions wrote into `note` for what the row states anyway (the ledger refuses
+    # UPDATE, so they stay): shown as the fact, in the reader's language, not as a note.
+    STATED_BY_THE_ROW = {"opening stock"}
+
+    def description(self):
+        """What happened, in the reader's language, from the row's facts (reason, reference),
+        then the note a person wrote, if any."""
+        if self.reason == self.Reason.RECEIPT and self.reference:
+            facts = _("received against purchase order %(reference)s") % {"reference": self.reference}
+        elif self.reason == self.Reason.SHIPMENT and self.reference:
+            facts = _("shipped with order %(reference)s") % {"reference": self.reference}
+        else:
+            facts = self.get_reason_display()
+        note = self.note.strip()
+        if note in self.STATED_BY_THE_ROW or note == f"purchase order {self.reference}":
+            note = ""
+        return f"{facts}: {note}" if note else str(facts)
+
     class Meta:
         verbose_name = _("stock movement")
         verbose_name_plural = _("stock movements")

@@ -89,19 +89,59 @@ def _flatten(detail, path=""):
         yield path, detail
 
 
+# DRF's own messages ("This field is required.", "Ensure this value is greater than or equal
+# to 1.") in our words, by their code, naming the field: one wording in every answer. {n} is
+# the number DRF's message names; a list's sizes are counted in entries, text in characters.
+OUR_WORDS = {
+    "required": "{name} is missing.",
+    "null": "{name} may not be null.",
+    "blank": "{name} may not be empty.",
+    "empty": "{name} needs at least one entry.",
+    "not_a_list": "{name} must be a list.",
+    "min_value": "{name} must be at least {n}.",
+    "max_value": "{name} must be at most {n}.",
+    "min_length": "{name} takes at least {n} {units}.",
+    "max_length": "{name} takes at most {n} {units}.",
+    "max_string_length": "{name} is too long.",
+}
+_NUMBER = re.compile(r"-?[0-9][0-9,.]*[0-9]|[0-9]")
+
+
+def _in_our_words(code, message, name, prefix):
+    words = OUR_WORDS.get(code)
+    if code == "invalid" and str(message).startswith("Invalid data. Expected a dictionary"):
+        words = "{name} must be an object."
+    if words is None:
+        return str(message)
+    number = _NUMBER.search(str(message))
+    units = "entries" if "element" in str(message) else "characters"
+    name = name if prefix else f"The field {name}" if name else "The body"
+    return prefix + words.format(name=name, n=number.group() if number else "", units=units)
+
+
 def _problem(path, message, data):
-    entry = {"message": str(message), "code": getattr(message, "code", "invalid")}
+    code = getattr(message, "code", "invalid")
+    entry = {"code": code}
     if path:
         entry["field"] = path
+    prefix, name = "", path
     if path.startswith("lines[") and "]" in path:
         index = int(path[len("lines[") : path.index("]")])
         entry["line"] = index
+        prefix, name = f"Line {index + 1}: ", path[path.index("]") + 1 :].lstrip(".") or "the line"
         lines = data.get("lines") if isinstance(data, dict) else None
         if isinstance(lines, list) and index < len(lines) and isinstance(lines[index], dict):
             sku = lines[index].get("sku")
             if isinstance(sku, str):
                 entry["sku"] = sku
+                prefix = f"Line {index + 1} (SKU {sku[:64]}): "
+    entry["message"] = _in_our_words(code, message, name, prefix)
     return entry
+
+
+def problems_of(errors, data):
+    """A serializer's errors as Problems in our words (to be raised with others, refuse())."""
+    return [Problem(**_problem(path, message, data)) for path, message in _flatten(errors)]
 
 
 def exception_handler(exc, context):

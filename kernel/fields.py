@@ -14,7 +14,7 @@ from kernel.parsers import FLAGS, MONEY_PATTERN, case_key, is_amount
 class StrictIntegerField(serializers.IntegerField):
     """A JSON number without a fraction: "5", 5.5 and true are refused, not coerced."""
 
-    default_error_messages = {"invalid": "A whole number is required."}
+    default_error_messages = {"invalid": "Give a whole number, e.g. 3."}
 
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, int | float):
@@ -46,6 +46,8 @@ class CharField(TextMixin, serializers.CharField):
 class EmailField(TextMixin, serializers.EmailField):
     """An address exactly as sent: one with spaces around it is no address (the schema's
     format says so), not trimmed into one."""
+
+    default_error_messages = {"invalid": "Give an email address, e.g. name@example.org."}
 
     def __init__(self, **kwargs):
         super().__init__(trim_whitespace=False, **kwargs)

@@ -27,12 +27,14 @@ def parse_count(text, field, minimum=0, maximum=None):
     raise InvalidInput.one(f"Give {field} as a whole number from {minimum:,}{most}.", field=field, code="invalid")
 
 
-MONEY_PATTERN = r"^[0-9]{1,10}(\.[0-9]{1,2})?$"
+# No sign (no amount the API takes may be negative), no zeros in front ("0012.50" is padded).
+MONEY_PATTERN = r"^(0|[1-9][0-9]{0,9})(\.[0-9]{1,2})?$"
 
 
 def is_amount(text):
-    """An amount as the API's schema writes it (MONEY_PATTERN: up to ten digits, at most two
-    decimals, a point): "1e3", "NaN" and "١٢" are Decimals to Python, not amounts here."""
+    """An amount as the API's schema writes it (MONEY_PATTERN: up to ten ASCII digits without
+    zeros in front, at most two decimals, a point): "1e3", "+12.50", " 12.50", "0012.50",
+    "NaN" and "١٢" are Decimals to Python, not amounts here."""
     return isinstance(text, str) and re.fullmatch(MONEY_PATTERN, text) is not None
 
 

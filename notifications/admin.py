@@ -5,8 +5,9 @@ from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from kernel.admin_tools import (
     CappedPaginator,
@@ -29,6 +30,8 @@ from .worklist_csv import COLUMNS, csv_response, row
 from .worklist_filters import WorklistFilter
 
 SEND_PERMISSION = "notifications.send_customermessage"
+# The worklist's columns the page shows in its "why at risk" column instead.
+PAGE_LEAVES_OUT = {"po_late", "needs_personal_word", "call_reason"}
 
 
 @admin.register(MessagePolicy)
@@ -74,9 +77,11 @@ class CustomerMessageAdmin(ReadOnlyAdmin):
     list_filter = ["status", "kind", "language", "possible_duplicate", "created_at"]
     # Exact matches, each an index: a year of messages is too many to search for parts of words.
     search_fields = ["to_email"]  # shows the box; get_search_results says what it finds
-    search_help_text = _("Order number, email address or ESP message id (exact)")
+    search_help_text = _("Order number, email address or the email service's reference (exact)")
     list_select_related = ["order"]
     date_hierarchy = "created_at"
+    # Staff words on the page; the machinery's fields (the worker's claim, the email service's
+    # reference, the announcement's key) folded away under "For support".
     fieldsets = [
         (None, {"fields": ["kind", "order_link", "to_email", "language", "status", "subject_line"]}),
         (_("What was sent (or will be)"), {"fields": ["html_preview", "text_body"]}),
@@ -88,16 +93,16 @@ class CustomerMessageAdmin(ReadOnlyAdmin):
                     "created_by",
                     "send_after",
                     "budget_gave_way",
-                    "claimed_at",
                     "sent_at",
                     "status_changed_at",
                     "attempts",
                     "last_error",
-                    "possible_duplicate",
-                    "esp_message_id",
-                    "dedupe_key",
                 ]
             },
+        ),
+        (
+            _("For support"),
+            {"classes": ["collapse"], "fields": ["worker_took_it_at", "email_service_reference", "announcement"]},
         ),
     ]
     readonly_fields = [
@@ -113,16 +118,36 @@ class CustomerMessageAdmin(ReadOnlyAdmin):
         "created_by",
         "send_after",
         "budget_gave_way",
-        "claimed_at",
         "sent_at",
         "status_changed_at",
         "attempts",
         "last_error",
         "possible_duplicate",
-        "esp_message_id",
-        "dedupe_key",
+        "worker_took_it_at",
+        "email_service_reference",
+        "announcement",
     ]
     inlines = [MessageEventInline]
+
+    def get_fieldsets(self, request, obj=None):
+        """The duplicate warning only on a message that may really have gone out twice."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or not obj.possible_duplicate:
+            return fieldsets
+        (name, options), *rest = fieldsets
+        return [(name, {**options, "fields": [*options["fields"], "possible_duplicate"]}), *rest]
+
+    @admin.display(description=_("a worker took it at"))
+    def worker_took_it_at(self, message):
+        return message.claimed_at
+
+    @admin.display(description=_("the email service's reference"))
+    def email_service_reference(self, message):
+        return message.esp_message_id
+
+    @admin.display(description=_("what it announces (never queued twice)"))
+    def announcement(self, message):
+        return message.dedupe_key
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
@@ -148,10 +173,12 @@ class CustomerMessageAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("HTML"))
     def html_preview(self, message):
+        # escape(), not format_html's own: the rendered email is marked safe, which left its
+        # quotes unescaped and ended the srcdoc attribute early (a blank, default-sized frame).
         return format_html(
-            '<iframe sandbox srcdoc="{}" style="width: 100%; max-width: 720px; height: 520px; '
+            '<iframe sandbox srcdoc="{}" class="email-preview" style="width: 100%; height: 640px; '
             'border: 1px solid #ccc; background: #fff"></iframe>',
-            message.content().html,
+            escape(message.content().html),
         )
 
     def get_urls(self):
@@ -188,9 +215,9 @@ class CustomerMessageAdmin(ReadOnlyAdmin):
             "opts": self.model._meta,
             "filters": filters,
             "as_of": as_of,
-            # The personal word shares the call column on the page (a 14th column did not fit a
-            # laptop screen in German); the CSV keeps both.
-            "columns": [label for key, label in COLUMNS if key != "needs_personal_word"],
+            # The page says why in one column (the flags' own columns did not fit a laptop
+            # screen in German); the CSV keeps each flag's column too.
+            "columns": [label for key, label in COLUMNS if key not in PAGE_LEAVES_OUT],
             "rows": [(entry.order_id, row(entry)) for entry in page],
             "page": page,
             "query": query.urlencode(),
@@ -224,7 +251,11 @@ class CustomerMessageAdmin(ReadOnlyAdmin):
             except DomainError as error:
                 form.add_error(None, str(error))
                 return self._send_update_page(request, form, len(data["orders"]))
-            self.message_user(request, _("%(count)s messages queued.") % {"count": queued}, messages.SUCCESS)
+            self.message_user(
+                request,
+                ngettext("%(count)s message queued.", "%(count)s messages queued.", queued) % {"count": queued},
+                messages.SUCCESS,
+            )
             return HttpResponseRedirect(
                 reverse("admin:notifications_customermessage_changelist") + "?kind__exact=personal"
             )

@@ -315,12 +315,16 @@ class WorklistEntry(models.Model):
     )
     message_count = models.IntegerField(_("messages"))
     last_message_at = models.DateTimeField(_("last message"), null=True)
+    # The list's order, read by index: its most urgent reason as of the refresh (worklist._risks).
+    urgency = models.PositiveSmallIntegerField(_("urgency"), default=0, help_text=_("0 is the most urgent."))
 
     class Meta:
         verbose_name = _("worklist entry")
         verbose_name_plural = _("worklist entries")
         indexes = [
-            models.Index(fields=["next_eta", "promised", "waiting_since", "order"], name="worklist_most_at_risk")
+            models.Index(
+                fields=["urgency", "next_eta", "promised", "waiting_since", "order"], name="worklist_most_urgent"
+            )
         ]
 
 

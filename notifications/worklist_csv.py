@@ -7,11 +7,14 @@ from django.utils.translation import gettext_lazy as _
 
 from kernel import clock
 
+from .worklist import risks
+
 COLUMNS = [
     ("number", _("order")),
     ("customer", _("customer")),
     ("email", _("email")),
     ("status", _("status")),
+    ("risk", _("why at risk")),
     ("waiting_units", _("units waiting")),
     ("latest_eta", _("ETA")),
     ("promised", _("promised date")),
@@ -31,7 +34,8 @@ def row(entry):
         "customer": order.customer.name,
         "email": order.customer.email,
         "status": order.get_status_display(),
-        "waiting_units": entry.waiting_units,
+        "risk": ", ".join(str(words) for words in risks(entry)),
+        "waiting_units": entry.units_now or 0,
         "latest_eta": entry.latest_eta,
         "promised": entry.promised,
         "waiting_since": entry.waiting_since,

@@ -460,6 +460,8 @@ class BackorderAdmin(ReadOnlyAdmin):
         "Order number or customer's email address (exact), part of a customer's name, or part of a SKU"
     )
     date_hierarchy = "created_at"
+    # The manager's dashboard links each figure to the backorders behind it (backoffice.dashboard).
+    DRILLDOWN_LOOKUPS = {"product__id__exact", "cancelled__gt", "filled_at__gte", "status__in"}
     readonly_fields = [
         "order",
         "line",
@@ -474,6 +476,9 @@ class BackorderAdmin(ReadOnlyAdmin):
         "promised_date",
     ]
     inlines = [EtaChangeInline]
+
+    def lookup_allowed(self, lookup, value, request=None):
+        return lookup in self.DRILLDOWN_LOOKUPS or super().lookup_allowed(lookup, value, request)
 
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():

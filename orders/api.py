@@ -9,14 +9,15 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from kernel.errors import NotFound
+from kernel.api import problems_of
+from kernel.errors import NotFound, refuse
 from kernel.parsers import case_key
 
 from . import selectors
 from .cancellation import CancelRequest, cancel_units
 from .fulfilment import ship_order
 from .models import Backorder, Order
-from .placement import CustomerDetails, LineRequest, place_order
+from .placement import CustomerDetails, LineRequest, place_order, unknown_skus
 from .serializers import (
     ORDER_NUMBER,
     BackorderSerializer,
@@ -26,6 +27,17 @@ from .serializers import (
     ShipmentSerializer,
     ShipSerializer,
 )
+
+
+def _skus(body):
+    """The SKU text each line of an order's body names (None where it names none)."""
+    lines = body.get("lines") if isinstance(body, dict) else None
+    if not isinstance(lines, list):
+        return []
+    return [
+        line["sku"] if isinstance(line, dict) and isinstance(line.get("sku"), str) and len(line["sku"]) <= 64 else None
+        for line in lines[:500]
+    ]
 
 
 class OrderFilter(django_filters.FilterSet):
@@ -78,7 +90,14 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def create(self, request):
         """Place an order. Posting an order number again returns that order (200) and changes nothing."""
         data = OrderInSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        if not data.is_valid():
+            # Every problem in one answer: the unknown SKUs too, not only after the rest is fixed.
+            invalid = problems_of(data.errors, request.data)
+            malformed = {problem.field for problem in invalid}  # a SKU that is no text is not also unknown
+            skus = [
+                None if f"lines[{index}].sku" in malformed else sku for index, sku in enumerate(_skus(request.data))
+            ]
+            refuse(invalid=invalid, unknown=unknown_skus(skus))
         values = data.validated_data
         order, created = place_order(
             number=values["number"],

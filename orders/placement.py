@@ -71,6 +71,17 @@ def policy_problem(fulfilment_policy):
     )
 
 
+def unknown_sku(index, sku):
+    return Problem(f"Line {index + 1}: unknown SKU {sku}.", field="sku", line=index, sku=sku, code="unknown_sku")
+
+
+def unknown_skus(skus):
+    """The problems of the SKUs (by line index; None where a line names none) that name no
+    product: what an order that also fails the schema is told besides, in the same answer."""
+    known = stock.products_by_sku(sku for sku in skus if sku is not None)
+    return [unknown_sku(index, sku) for index, sku in enumerate(skus) if sku is not None and sku not in known]
+
+
 def _line_problems(lines, products):
     """The lines' malformed input (quantity, price, a SKU named twice) and their unknown SKUs."""
     invalid, unknown = [], []
@@ -95,15 +106,7 @@ def _line_problems(lines, products):
                 )
             )
         if line.sku not in products:
-            unknown.append(
-                Problem(
-                    f"Line {index + 1}: unknown SKU {line.sku}.",
-                    field="sku",
-                    line=index,
-                    sku=line.sku,
-                    code="unknown_sku",
-                )
-            )
+            unknown.append(unknown_sku(index, line.sku))
         if index in repeats:
             invalid.append(
                 Problem(

@@ -157,7 +157,7 @@ def backorder_figures(now):
         orders=Count("order_id", distinct=True),
     )
     top = list(
-        waiting.values("product__sku", "product__name")
+        waiting.values("product_id", "product__sku", "product__name")
         .annotate(units=Sum(WAITING_UNITS), orders=Count("order_id", distinct=True))
         .order_by("-units", "product__sku")[:10]
     )

@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.urls import path
-from django.utils.formats import date_format
+from django.utils import formats
 from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
@@ -207,7 +207,7 @@ class DropshipCancellationInline(admin.TabularInline):
     @admin.display(description=_("supplier emailed at"))
     def supplier_emailed(self, cancellation):
         if cancellation.emailed_at:
-            return date_format(localtime(cancellation.emailed_at), "DATETIME_FORMAT")
+            return formats.date_format(localtime(cancellation.emailed_at), "DATETIME_FORMAT")
         return format_html('<strong class="late">{}</strong>', _("not emailed: tell the supplier"))
 
     def has_add_permission(self, request, obj=None):
@@ -215,6 +215,11 @@ class DropshipCancellationInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+def _day(date):
+    """A date as the reader's language writes it (format_html would print it as ISO)."""
+    return formats.date_format(date) if date else "-"
 
 
 @admin.register(PurchaseOrder)
@@ -262,7 +267,14 @@ class PurchaseOrderAdmin(SupplierAnswers, GoodsIn, DraftReview, ReorderReview, L
             "",
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             (
-                (admin_link(b.order), b.order.customer.email, b.product.sku, b.waiting, b.eta, b.promised_date)
+                (
+                    admin_link(b.order),
+                    b.order.customer.email,
+                    b.product.sku,
+                    b.waiting,
+                    _day(b.eta),
+                    _day(b.promised_date),
+                )
                 for b in backorders
             ),
         )

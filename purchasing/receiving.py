@@ -79,10 +79,9 @@ def receive_purchase_order(number, quantities, user=None, allow_over=False):
             record_dropship_shipment(po.dropship_order.number, quantities, user=user)
         else:
             change_stock(
-                [
-                    StockChange(sku, units, "receipt", f"purchase order {po.number}")
-                    for sku, units in quantities.items()
-                ],
+                # The purchase order is the movements' reference: the ledger states it in the
+                # reader's language (inventory.models.StockMovement.description), no note in words.
+                [StockChange(sku, units, "receipt") for sku, units in quantities.items()],
                 user=user,
                 reference=po.number,
                 priority=[line.pk for line in received],

@@ -19,7 +19,7 @@ JOBS = {
         "Supplier answers to review",
         "Reorder review",
     ],
-    "Customer service": ["Worklist: customers at risk"],
+    "Customer service": ["Worklist: orders at risk"],
     "Manager": [
         "Receive goods against a purchase order",
         "Orders ready to ship",
@@ -27,7 +27,7 @@ JOBS = {
         "Waiting for the supplier",
         "Supplier answers to review",
         "Reorder review",
-        "Worklist: customers at risk",
+        "Worklist: orders at risk",
         "Dashboard",
     ],
 }

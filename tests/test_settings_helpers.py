@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from backoffice.settings import envbool, envint, envlist
+from backoffice.environment import envbool, envint, envlist
 
 
 def test_helpers_parse_what_they_should(monkeypatch):

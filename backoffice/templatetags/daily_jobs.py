@@ -1,10 +1,12 @@
 """The daily jobs on the admin index: where each job's list is, and how much it has waiting (a
-count per link the user may follow, each one indexed query; the worklist's from its summary)."""
+count per link the user may follow, each one indexed query; the worklist's as its page
+counts it: the summary's orders that still wait or are to be called)."""
 
 from django import template
 from django.urls import reverse
 
 from notifications.models import WorklistRefresh
+from notifications.worklist import at_risk_orders
 from orders.admin import ready_to_ship_url
 from orders.models import Order
 from purchasing.models import PurchaseOrder
@@ -33,8 +35,8 @@ def daily_job_counts(context):
     if user.has_perm("purchasing.view_reorderpolicy"):
         counts["without_supplier"] = len(without_supplier())
     if user.has_perm("notifications.send_customermessage"):
-        summary = WorklistRefresh.objects.filter(pk=1).first()
-        counts["worklist"] = summary.orders if summary else None
+        built = WorklistRefresh.objects.filter(pk=1).exists()
+        counts["worklist"] = at_risk_orders().count() if built else None
     return counts
 
 

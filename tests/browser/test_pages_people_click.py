@@ -134,7 +134,7 @@ def test_customer_service_sends_an_update_from_the_worklist(page, login, live_se
     Backorder.objects.filter(order=late).update(eta=datetime.date.today() + datetime.timedelta(days=60))
     login("Customer service")
 
-    page.get_by_role("link", name="Worklist: customers at risk").click()
+    page.get_by_role("link", name="Worklist: orders at risk").click()
     page.select_option("select[name=eta_slipped]", "true")
     page.get_by_role("button", name="Filter").click()
     page.shot("worklist")
@@ -144,8 +144,8 @@ def test_customer_service_sends_an_update_from_the_worklist(page, login, live_se
     page.get_by_role("button", name="Preview").click()
     page.shot("update-preview")
     page.frame_locator("iframe").get_by_text("Unser Lieferant hat uns eine Verzögerung gemeldet").wait_for()
-    page.get_by_role("button", name="Send to all").click()
-    page.get_by_text("1 messages queued.").wait_for()
+    page.get_by_role("button", name="Send", exact=True).click()  # one customer: not "Send to all"
+    page.get_by_text("1 message queued.").wait_for()
     page.shot("update-queued")
 
     [update] = CustomerMessage.objects.filter(order=late, kind="personal")

@@ -174,7 +174,7 @@ def test_the_worklist_reads_a_summary_that_says_as_of_when_and_refreshes(admin_c
     products = ProductFactory.create_batch(2)
     shop_with(1, products)
     first = admin_client.get(WORKLIST)
-    assert len(first.context["rows"]) == 1 and "Figures as of" in first.content.decode()
+    assert len(first.context["rows"]) == 1 and "Dates and message counts as of" in first.content.decode()
 
     # When another order waits, the summary still says what it said a minute ago
     clock.shift(datetime.timedelta(minutes=1))

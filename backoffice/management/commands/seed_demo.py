@@ -172,7 +172,7 @@ class Command(BaseCommand):
         with clock.frozen(start):
             for sku, name, price, backorderable, dropship, _ in CATALOGUE:
                 create_product(sku=sku, name=name, price=Decimal(price), backorderable=backorderable, dropship=dropship)
-            change_stock([StockChange(sku, units, "receipt", "opening stock") for sku, *_, units in CATALOGUE if units])
+            change_stock([StockChange(sku, units, "receipt") for sku, *_, units in CATALOGUE if units])
             self.suppliers()
         stocked = [row[0] for row in CATALOGUE]
         number = 1001
