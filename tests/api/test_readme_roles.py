@@ -29,7 +29,12 @@ def endpoints(patterns=None, prefix=""):
         path = "/" + re.sub(r"\(\?P<(\w+)>[^)]*\)|<str:(\w+)>", lambda m: "{" + (m[1] or m[2]) + "}", route)
         path = path.replace("^", "").replace("$", "")
         actions = getattr(pattern.callback, "actions", None)
-        calls = {method.upper(): required.get(action) for method, action in actions.items()} if actions else required
+        # DRF adds "head" to a viewset's actions at its first GET: HEAD is GET without a body.
+        calls = (
+            {method.upper(): required.get(action) for method, action in actions.items() if method != "head"}
+            if actions
+            else required
+        )
         for method, permissions in calls.items():
             if permissions is not None:
                 yield method, path, permissions
