@@ -115,12 +115,14 @@ def demo_api(tmp_path_factory):
 
 
 def _real(kind, generated):
-    """One of the demo's keys or the generated one, picked by the generated value itself (the
-    same case always sends the same request, so Hypothesis can replay a failure)."""
+    """One of the demo's keys (about three times in four) or the generated one, picked by the
+    generated value itself (the same case always sends the same request, so Hypothesis can
+    replay a failure; its favourite "0" lands on a real key, or placing an order never got past
+    the catalogue)."""
     known = REAL.get(kind)
     if not known or not isinstance(generated, str):
         return generated
-    pick = zlib.crc32(generated.encode("utf-8", "surrogatepass")) % (2 * len(known))
+    pick = zlib.crc32(generated.encode("utf-8", "surrogatepass")) % (len(known) + max(1, len(known) // 3))
     return known[pick] if pick < len(known) else generated
 
 
@@ -145,7 +147,7 @@ def _kind(path, name):
 @schemathesis.hook
 def map_case(context, case):
     """Requests reach the core logic: path keys and the SKUs and codes in bodies are the demo's
-    real ones as often as generated ones, and a body naming the lines of the order or purchase
+    real ones more often than generated ones, and a body naming the lines of the order or purchase
     order in its path names its SKUs. Schemathesis checks the changed case against the schema
     again, so what the hook makes valid counts as valid. A valid body also keeps the two rules
     the schema cannot state (each SKU once; an order's total within what the books hold, which
@@ -192,32 +194,33 @@ def after_call(context, case, response):
 
 # The schema as published (it depends on no data); the requests go to the demo over HTTP.
 schema = schemathesis.openapi.from_dict(json.loads(json.dumps(SchemaGenerator().get_schema(request=None, public=True))))
-# Every test here runs in one process (./dev test distributes with --dist loadgroup), so the
-# last one can read what the fuzz run saw.
-pytestmark = pytest.mark.xdist_group("schema-fuzz")
 
 
-@schema.parametrize()
-@settings(
-    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "40")), deadline=None, suppress_health_check=list(HealthCheck)
-)
-def test_every_request_gets_the_answer_the_schema_promises(case, demo_api):
-    """Every check schemathesis has (its default, as the CLI's --checks all): no 5xx, answers
-    in the documented codes, content types and shapes, invalid data refused (4xx) and valid
-    data never refused with a 400, authentication not ignored."""
-    base, headers = demo_api
-    case.call_and_validate(base_url=base, headers=headers)
-
-
-def test_the_fuzzer_reached_the_core_logic_of_most_operations():
-    """Read after the fuzz run in this module: how many operations got a 2xx."""
-    if not STATUSES:
-        pytest.skip("the fuzz run did not run in this process")
+@pytest.fixture(scope="module")
+def reach_checked():
+    """After the fuzz run, in its process (schemathesis collects its test after the module's
+    others, and xdist may send those elsewhere): how many operations got a 2xx. Fails the
+    fuzz test's teardown when a 5xx was seen or more than 3 operations never got past
+    validation."""
+    yield
     reached = sorted(operation for operation, codes in STATUSES.items() if any(200 <= code < 300 for code in codes))
     errors = sum(count for codes in STATUSES.values() for code, count in codes.items() if code >= 500)
     calls = sum(sum(codes.values()) for codes in STATUSES.values())
     print(f"\n{calls} requests; {len(reached)} of {len(STATUSES)} operations reached a 2xx; 5xx: {errors}")
     for operation, codes in sorted(STATUSES.items()):
         print(f"  {operation}: {dict(sorted(codes.items()))}")
+    assert STATUSES, "the fuzz run made no request"
     assert errors == 0
     assert len(reached) >= len(STATUSES) - 3
+
+
+@schema.parametrize()
+@settings(
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "40")), deadline=None, suppress_health_check=list(HealthCheck)
+)
+def test_every_request_gets_the_answer_the_schema_promises(case, demo_api, reach_checked):
+    """Every check schemathesis has (its default, as the CLI's --checks all): no 5xx, answers
+    in the documented codes, content types and shapes, invalid data refused (4xx) and valid
+    data never refused with a 400, authentication not ignored."""
+    base, headers = demo_api
+    case.call_and_validate(base_url=base, headers=headers)
