@@ -38,6 +38,8 @@ SHOWN = [
     ("proactive_per_order_median", "proactive emails per order told, median"),
     ("proactive_per_order_p95", "proactive emails per order told, p95"),
     ("proactive_per_order_max", "proactive emails per order told, max"),
+    ("delay_emails_per_order_p95", "delay emails per order delayed (no backorder notice), p95"),
+    ("delay_emails_per_order_max", "delay emails per order delayed (no backorder notice), max"),
     ("orders_two_within_a_week", "orders with two proactive emails within 7 days"),
     ("most_pairs_within_a_week_one_order", "most such pairs, one order"),
     ("orders_handed_to_the_worklist", "orders handed to the worklist (a personal word)"),
@@ -57,6 +59,9 @@ def main():
     parser.add_argument("--orders-per-day", type=int, default=40)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--only-learning", action="store_true", help="the first run only (several seeds in less time)")
+    parser.add_argument(
+        "--emails-per-order", type=int, help="the notice budget's proactive emails per order (default: the policy's)"
+    )
     parser.add_argument("--supplier-link", action="store_true", help="email answers against link answers (issue 26)")
     parser.add_argument("--link-share", type=float, default=1.0, help="share of answers through the link")
     args = parser.parse_args()
@@ -72,7 +77,12 @@ def main():
             from tests.simulation import simulate
 
             results[name] = simulate(
-                days=args.days, orders_per_day=args.orders_per_day, seed=args.seed, learn=learn, replenish=replenish
+                days=args.days,
+                orders_per_day=args.orders_per_day,
+                seed=args.seed,
+                learn=learn,
+                replenish=replenish,
+                emails_per_order=args.emails_per_order,
             )
 
         in_throwaway_database(run, "simulate.py")

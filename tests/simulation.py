@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from inventory.stock import StockChange, change_stock, create_product
 from notifications.models import CustomerMessage, MessagePolicy, Voucher
-from notifications.rules import needs_personal_word
+from notifications.rules import needs_personal_word, tell_delayed
 from notifications.sending import send_due_messages
 from notifications.updates import send_update
 from orders.cancellation import cancel_units
@@ -189,14 +189,17 @@ def customer_service_writes(today):
     return order_ids
 
 
-def simulate(days=90, orders_per_day=40, seed=2026, learn=True, replenish=False, make_shop=None):
+def simulate(days=90, orders_per_day=40, seed=2026, learn=True, replenish=False, make_shop=None, emails_per_order=None):
     """Run the shop for `days` and return its figures. `replenish`: the reorder policy's switch
     is on, so each batch run also orders ahead for stock from the demand history. `make_shop(rng,
-    learn)`: a Shop with other people in it (tests/simulation_supplier_link.py)."""
+    learn)`: a Shop with other people in it (tests/simulation_supplier_link.py).
+    `emails_per_order`: the notice budget's proactive emails per order, if not the default."""
     rng = random.Random(seed)
     began = time.monotonic()
     with time_machine.travel(START, tick=False) as traveller:
         shop = (make_shop or Shop)(rng, learn)
+        if emails_per_order is not None:
+            MessagePolicy.objects.update_or_create(pk=1, defaults={"proactive_emails_per_order": emails_per_order})
         ReorderPolicy.objects.update_or_create(pk=1, defaults={"add_to_batch": replenish})
         for hour in range(days * 24):
             now = START + datetime.timedelta(hours=hour)
@@ -223,6 +226,7 @@ def simulate(days=90, orders_per_day=40, seed=2026, learn=True, replenish=False,
                 shop.orders(orders_per_day / 12)
             batching.batch_backorders(trigger="simulation")  # beat: every 15 minutes
             lifecycle.send_auto_purchase_orders()  # beat: every 5 minutes
+            tell_delayed()  # beat: every 5 minutes (the sweep for what no event told)
             send_due_messages(limit=10_000)  # beat: every minute
             shop.check(today)
     return figures(shop, days, time.monotonic() - began)
@@ -250,6 +254,11 @@ def figures(shop, days, seconds):
     for order_id, sent_at in proactive.order_by("sent_at").values_list("order_id", "sent_at"):
         per_order[order_id].append(sent_at)
     counts = sorted(len(times) for times in per_order.values())
+    # The same without the backorder notice (the one a customer gets with a late order):
+    # the emails a slip after ordering brought.
+    delays = sorted(
+        Counter(sent.filter(kind__in=["delay_notice", "apology"]).values_list("order_id", flat=True)).values()
+    )
     week = datetime.timedelta(days=7)
     within_a_week = {
         order_id: sum(1 for earlier, later in pairwise(times) if later - earlier < week)
@@ -272,6 +281,8 @@ def figures(shop, days, seconds):
         "proactive_per_order_median": statistics.median(counts) if counts else None,
         "proactive_per_order_p95": _p95(counts),
         "proactive_per_order_max": max(counts, default=0),
+        "delay_emails_per_order_p95": _p95(delays),
+        "delay_emails_per_order_max": max(delays, default=0),
         "orders_handed_to_the_worklist": len(shop.handed_over),
         "orders_two_within_a_week": sum(1 for pairs in within_a_week.values() if pairs),
         # The budget gives way once per order: no order gets a second pair within a week.

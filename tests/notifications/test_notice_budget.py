@@ -252,3 +252,41 @@ def test_a_queued_email_that_cannot_go_before_a_second_date_passes_takes_it_but_
     send_update([order.pk], text="The teapot is two days late.", request_key="teapot")
     assert told(teapot) == day(16)
     assert not needs_personal_word(MessagePolicy.current()).exists()
+
+
+def test_an_order_handed_over_only_until_the_week_is_over_is_then_told_by_the_sweep(clock, plain_delays, mailoutbox):
+    plain_delays.proactive_emails_per_order = 9  # this story is about the week, not the count
+    plain_delays.save()
+    # Given a customer told day 14 by a delay email on day 7, then day 20 by the order's one
+    # early email on day 12 (on day 10 the supplier slipped, with day 14 near before the week was over)
+    item, [order], po = waiting_on_a_purchase_order(CustomerFactory.build(language="en"))
+    told_and_sent(order)
+    clock.move_to(MONDAY + datetime.timedelta(days=6))
+    redate(item, po, day(12))
+    clock.move_to(MONDAY + WEEK)
+    told_and_sent(order)
+    clock.move_to(MONDAY + datetime.timedelta(days=10))
+    redate(item, po, day(18))
+    clock.move_to(midnight(12))
+    told, _ = told_and_sent(order)
+    assert told == day(20) and messages_of(order, status="sent")[-1].budget_gave_way
+
+    # When late on day 18, an hour before the week since that email is over, the supplier slips
+    # again: day 20 is within the review horizon and the budget gave way before
+    clock.move_to(midnight(19) - datetime.timedelta(hours=1))
+    redate(item, po, day(23))
+
+    # Then no email is written, and the order waits for a personal word, for that hour
+    assert not messages_of(order, status="queued")
+    assert [row["order_id"] for row in needs_personal_word(MessagePolicy.current())] == [order.pk]
+
+    # When the week is over and nobody has written, the 5-minute sweep runs
+    clock.move_to(midnight(19))
+    assert not needs_personal_word(MessagePolicy.current()).exists()
+    assert tell_delayed() == 1
+
+    # Then the customer is emailed the latest date on day 19, before day 20 passed
+    assert send_due_messages()["sent"] == 1
+    assert Backorder.objects.get(order=order).told_eta == day(25)
+    assert written(day(25)) in mailoutbox[-1].body
+    assert tell_delayed() == 0
