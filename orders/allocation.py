@@ -8,7 +8,9 @@ Rules:
   then its oldest backorder (FILL_ORDER).
 - A count below what is allocated takes the shortfall back from the youngest non-expedited
   orders first (the reverse of the fill order); undoing their latest fills first, so each
-  customer keeps the first date they were given. Those units wait again.
+  customer keeps the first date they were given. Those units wait again; a backorder filled
+  from a purchase order line stays on that line only while it can still bring them
+  (`hooks.fills_taken_back`, answered by purchasing).
 - An order's status follows from its lines' parts and its fulfilment policy (`order_status`).
 
 Runs inside the caller's transaction (a stock change, a cancellation, a shipment)."""
@@ -157,6 +159,7 @@ def take_back_allocations(level, units):
             )
     OrderLine.objects.bulk_update(changed_lines, ["allocated", "backordered"])
     Backorder.objects.bulk_update(changed_backorders, ["filled", "status", "filled_at"])
+    hooks.fills_taken_back([backorder.pk for backorder in changed_backorders])
     Backorder.objects.bulk_create(new_backorders)
     if new_backorders:
         signals.backorders_created.send(

@@ -25,3 +25,8 @@ backorder_etas = Hook("orders.backorder_etas", default=default_etas)
 # lines were cancelled (by `user`, or by the customer); a line not yet sent to the supplier
 # may shrink, and so may a sent dropship line (recorded with who cancelled).
 pegs_released = Hook("orders.pegs_released", default=lambda po_line_ids, user=None, by_customer=False: None)
+
+# fills_taken_back(backorder_ids): a count took filled units back from these backorders; they
+# wait again, open. The app that pegs them decides whether the purchase order line each was
+# on can still bring its units (it stays on it) or not (it is ordered afresh).
+fills_taken_back = Hook("orders.fills_taken_back", default=lambda backorder_ids: None)

@@ -11,8 +11,9 @@ class PurchasingConfig(AppConfig):
 
         from orders import hooks
 
-        from . import demand, pegging
+        from . import demand, lifecycle, pegging
 
         hooks.backorder_etas.provide(pegging.unpegged_etas)
         hooks.pegs_released.provide(pegging.release_pegs)
+        hooks.fills_taken_back.provide(lifecycle.repeg_taken_back)
         post_migrate.connect(demand.build_after_migrate, sender=self)

@@ -15,6 +15,10 @@ Rules:
   not before today, the pegged customers' ETAs following; a line removed, unless customers
   wait on it, and never the last (cancel the order instead). Under the batch's lock, so a
   batch run and an edit take turns; every problem named at once, nothing changed.
+- Units a count took back from a backorder filled while pegged (`repeg_taken_back`) wait on
+  that line again only while it can still bring them: its order still to come and its
+  outstanding units covering what its pegged customers wait for, oldest first; any other is
+  un-pegged like a cancelled order's, so the next batch orders it afresh.
 - Every ETA move is announced (signals.etas_changed) inside its transaction."""
 
 import logging
@@ -27,6 +31,7 @@ from kernel import clock
 from kernel.errors import Conflict, NotFound, Problem, refuse
 from kernel.locks import advisory_lock
 from kernel.parsers import match_keys
+from orders.allocation import FILL_ORDER
 from orders.etas import set_etas
 from orders.models import Backorder, EtaChange
 
@@ -154,6 +159,40 @@ def unpeg(backorders):
         )
     announce(moved, EtaChange.Cause.UNPEGGED)
     return moved
+
+
+def repeg_taken_back(backorder_ids):
+    """orders.hooks.fills_taken_back: these backorders, open again, back on the line they were
+    pegged to where it can still bring their units, with its date; off it otherwise (unpeg)."""
+    reopened = list(
+        Backorder.objects.filter(pk__in=backorder_ids, po_line__isnull=False)
+        .select_related("po_line__purchase_order")
+        .order_by(*FILL_ORDER)
+    )
+    if not reopened:
+        return
+    lines = {backorder.po_line_id: backorder.po_line for backorder in reopened}
+    need = pegged_need(lines.values())
+    to_come = (PurchaseOrder.Status.DRAFT, *PurchaseOrder.RECEIVABLE)
+    free = {
+        pk: (line.outstanding if line.purchase_order.status in to_come else 0) - need.get(pk, 0)
+        for pk, line in lines.items()
+    }
+    stay, leave = [], []
+    for backorder in reopened:
+        fits = free[backorder.po_line_id] >= backorder.waiting
+        free[backorder.po_line_id] -= backorder.waiting if fits else 0
+        (stay if fits else leave).append(backorder.pk)
+    if stay:
+        moved = set_etas(
+            Backorder.objects.filter(pk__in=stay),
+            dates.line_customer_date(),
+            EtaChange.Cause.PURCHASE_ORDER,
+            status=Backorder.Status.ON_ORDER,
+        )
+        announce(moved, EtaChange.Cause.PURCHASE_ORDER)
+    if leave:
+        unpeg(Backorder.objects.filter(pk__in=leave))
 
 
 def change_draft(number, changes, removed=()):
