@@ -38,6 +38,7 @@ SHOWN = [
     ("proactive_per_order_median", "proactive emails per order told, median"),
     ("proactive_per_order_p95", "proactive emails per order told, p95"),
     ("proactive_per_order_max", "proactive emails per order told, max"),
+    ("orders_by_proactive_emails", "orders told by number of proactive emails"),
     ("delay_emails_per_order_p95", "delay emails per order delayed (no backorder notice), p95"),
     ("delay_emails_per_order_max", "delay emails per order delayed (no backorder notice), max"),
     ("orders_two_within_a_week", "orders with two proactive emails within 7 days"),

@@ -16,8 +16,9 @@ Rules:
   - a new purchase order line asks for today + the item's lead time (`new_line_date`);
   - a backorder not yet on a purchase order is ordered when its supplier's batching window
     (the maximum wait in whole days, `batch_window_days`) closes, or today if that has
-    passed, and its customer is told that arrival, padded (`open_backorder_date`; a new
-    backorder's date is the same with the window starting today);
+    passed, and its customer is told the date that line will give: arrival + handling days
+    + pad (`open_backorder_date`; a new backorder's date is the same with the window starting
+    today), so being put on the line moves no date later;
   - the goods of a draft nobody sent arrive at the earliest the item's lead time after today,
     never before the line's date (`draft_arrival`).
 - A line past its expected date, not fully received, on a purchase order the supplier has is
@@ -100,9 +101,9 @@ def new_line_date(today):
 
 
 def customer_lead_days():
-    """For a SupplierItem row: the days from ordering to a customer's date, its lead time
-    padded with its supplier's lateness."""
-    return lead_time() + lateness_pad("supplier")
+    """For a SupplierItem row: the days from ordering to a customer's date: its lead time, the
+    handling days and its supplier's lateness pad, as `customer_date` counts from the line."""
+    return lead_time() + lateness_pad("supplier") + settings.PURCHASING_HANDLING_DAYS
 
 
 def open_backorder_date(today, wait_days, lead_days, created=None):

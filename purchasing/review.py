@@ -8,7 +8,7 @@ Rules:
     customer's date that line gives (dates.customer_date; a late line is mark_late_lines'
     to move, to dates.late_line_date);
   - not yet on a purchase order: dates.open_backorder_date with the preferred supplier's
-    item (the day the batch orders it at the latest + lead time + lateness pad), as a new
+    item (the day the batch orders it at the latest + lead time + handling + lateness pad), as a new
     backorder is told; on a draft line the same with the window closed (it can go today);
   - for a product without a supplier: today + the default lead time (orders.hooks.default_eta),
     but only once its date comes within the horizon: nobody is ordering it, so "earliest" moves

@@ -281,6 +281,7 @@ def figures(shop, days, seconds):
         "proactive_per_order_median": statistics.median(counts) if counts else None,
         "proactive_per_order_p95": _p95(counts),
         "proactive_per_order_max": max(counts, default=0),
+        "orders_by_proactive_emails": dict(Counter(counts)),
         "delay_emails_per_order_p95": _p95(delays),
         "delay_emails_per_order_max": max(delays, default=0),
         "orders_handed_to_the_worklist": len(shop.handed_over),

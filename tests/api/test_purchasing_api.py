@@ -153,7 +153,8 @@ def test_batch_send_confirm_receive_over_the_api(api_as, settings):
     )
     assert confirmed.json()["status"] == "confirmed"
     order_line = shop.get("/api/v1/orders/O-1/").json()["lines"][0]
-    assert (order_line["eta"], order_line["promised_date"]) == ("2026-04-21", "2026-04-08")
+    # promised on 1 April: + 2 days' window + 5 lead + 1 handling
+    assert (order_line["eta"], order_line["promised_date"]) == ("2026-04-21", "2026-04-09")
 
     over = warehouse.post(
         f"/api/v1/purchase-orders/{number}/receive/", {"lines": [{"sku": "LAMP-1", "quantity": 5}]}, format="json"

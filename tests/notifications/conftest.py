@@ -29,10 +29,10 @@ def days(n):
 
 
 def waiting_on_a_purchase_order(*customers, quantity=1, lead_time_days=10):
-    """Orders of one backordered product, pegged to a sent purchase order of its supplier.
-    The default ETA at placement is 14 days out (the settings' lead time); the supplier's
-    lead time of 10 days plus 2 handling days brings it to 12 once the order is placed."""
-    item = SupplierItemFactory(supplier=SupplierFactory(lead_time_days=lead_time_days))
+    """Orders of one backordered product, pegged to a sent purchase order of its supplier, which
+    orders at once (no batching window): each customer is told the supplier's lead time of 10
+    days plus 2 handling days, 12 days out, and being put on the line moves nothing."""
+    item = SupplierItemFactory(supplier=SupplierFactory(lead_time_days=lead_time_days, max_wait_hours=0))
     orders = [place((item.product, quantity), customer=customer or CustomerFactory.build()) for customer in customers]
     batching.batch_backorders()
     po = PurchaseOrder.objects.get(supplier=item.supplier)

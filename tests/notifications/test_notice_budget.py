@@ -204,7 +204,7 @@ def test_a_queued_email_that_cannot_go_before_a_second_date_passes_takes_it_but_
     plain_delays.proactive_emails_per_order = 9  # this story is about the week, not the count
     plain_delays.save()
     # Given an order of a kettle and a teapot from one supplier, told day 12 for both
-    supplier = SupplierFactory(lead_time_days=10)
+    supplier = SupplierFactory(lead_time_days=10, max_wait_hours=0)
     kettle, teapot = SupplierItemFactory(supplier=supplier), SupplierItemFactory(supplier=supplier)
     order = place((kettle.product, 1), (teapot.product, 1), customer=CustomerFactory.build(language="en"))
     batching.batch_backorders()

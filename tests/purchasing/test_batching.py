@@ -123,25 +123,26 @@ def test_dropship_products_get_one_purchase_order_per_customer_order_never_batch
 
 
 @time_machine.travel(MONDAY, tick=False)
-def test_pegging_sets_the_eta_from_the_expected_date_and_keeps_the_promised_date(settings):
+def test_pegging_gives_the_date_the_customer_was_told_and_keeps_the_promised_date(settings):
+    """Lead time 6 days, no wait, handling 2 days: told 2 + 0 + 6 + 2 = 10 March; the batch's
+    line asks for 8 March, which gives 8 + 2 = 10 March: being ordered moves no date."""
     settings.PURCHASING_HANDLING_DAYS = 2
     supplier = SupplierFactory(lead_time_days=10, max_wait_hours=0)
     item = SupplierItemFactory(supplier=supplier, lead_time_days=6)
     order = place((item.product, 1))
     backorder = order.backorders.get()
-    assert backorder.eta == backorder.promised_date == datetime.date(2026, 3, 8)  # today + 6 + 0 wait days
+    assert backorder.eta == backorder.promised_date == datetime.date(2026, 3, 10)
 
     batch_backorders()
 
     backorder.refresh_from_db()
-    assert backorder.eta == datetime.date(2026, 3, 10)  # expected 8 March + 2 handling days
-    assert backorder.promised_date == datetime.date(2026, 3, 8)
-    [change] = EtaChange.objects.all()
-    assert (change.old_eta, change.new_eta, change.cause) == (
-        datetime.date(2026, 3, 8),
+    assert backorder.po_line.expected_date == datetime.date(2026, 3, 8)
+    assert (backorder.status, backorder.eta, backorder.promised_date) == (
+        "on_order",
         datetime.date(2026, 3, 10),
-        "purchase_order",
+        datetime.date(2026, 3, 10),
     )
+    assert not EtaChange.objects.exists()
 
 
 def test_before_a_purchase_order_the_eta_includes_the_suppliers_wait_window():
@@ -150,7 +151,8 @@ def test_before_a_purchase_order_the_eta_includes_the_suppliers_wait_window():
     with at(0):
         order = place((item.product, 1))
 
-    assert order.backorders.get().eta == datetime.date(2026, 3, 15)  # 2 March + 10 + 3 days' wait
+    # 2 March + 3 days' wait + 10 lead + 2 handling
+    assert order.backorders.get().eta == datetime.date(2026, 3, 17)
 
 
 def test_only_the_preferred_of_several_suppliers_gets_the_order_and_only_once():

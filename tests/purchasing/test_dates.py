@@ -33,10 +33,11 @@ def at(days):
 def test_a_customers_date_carries_the_suppliers_learned_lateness_only_where_it_pads(settings, learned, pads, pad):
     """Lead time 10 days, window 48 hours (2 days), handling 2 days, learned lateness 3 days.
     With learning and padding (pad 3):
-    - a new backorder on 2 March: 2 March + 2 (window) + 10 (lead) + 3 = 17 March;
-    - the batch's line asks for 2 March + 10 = 12 March; pegged: 12 + 2 (handling) + 3 = 17 March;
+    - a new backorder on 2 March: 2 March + 2 (window) + 10 (lead) + 2 (handling) + 3 = 19 March;
+    - the batch orders it at once (before its window closed): the line asks for 2 March + 10 =
+      12 March; pegged: 12 + 2 (handling) + 3 = 17 March, two days sooner;
     - the supplier re-dates it to 20 March: 20 + 2 + 3 = 25 March.
-    Without (padding switched off, or nothing learned; pad 0): 14, 14 and 22 March."""
+    Without (padding switched off, or nothing learned; pad 0): 16, 14 and 22 March."""
     settings.PURCHASING_HANDLING_DAYS = 2
     supplier = SupplierFactory(lead_time_days=10, max_wait_hours=48, pad_with_lateness=pads)
     Supplier.objects.filter(pk=supplier.pk).update(learned_lateness_days=learned)
@@ -46,7 +47,7 @@ def test_a_customers_date_carries_the_suppliers_learned_lateness_only_where_it_p
     with at(0):
         order = place((item.product, 1))
     backorder = order.backorders.get()
-    assert backorder.eta == on(14 + pad)
+    assert backorder.eta == on(16 + pad)
 
     # When the batch orders it, then the supplier re-dates the line
     with at(0):
@@ -69,7 +70,8 @@ def test_a_drafts_goods_arrive_the_items_own_lead_time_after_today_else_the_supp
     On Thursday 5 March nobody has sent the draft:
     - A arrives at max(6 March, 5 March + 4) = 9 March (not 5 + 10 = 15 March);
     - B arrives at max(12 March, 5 March + 10) = 15 March.
-    The morning review gives A's waiting customer the same 9 March (5 March + 4, nothing padded)."""
+    The morning review gives A's waiting customer 9 March + 2 handling days = 11 March (nothing
+    padded), the date the line would give if sent today."""
     supplier = SupplierFactory(lead_time_days=10)
     own = SupplierItemFactory(supplier=supplier, lead_time_days=4)
     suppliers = SupplierItemFactory(supplier=supplier, lead_time_days=None)
@@ -84,23 +86,23 @@ def test_a_drafts_goods_arrive_the_items_own_lead_time_after_today_else_the_supp
         assert availability(suppliers.product.sku)["incoming"] == [{"quantity": 1, "expected_date": on(15)}]
         review_etas()
 
-    assert order.backorders.get(product=own.product).eta == on(9)
+    assert order.backorders.get(product=own.product).eta == on(11)
 
 
 def test_a_backorder_not_yet_ordered_is_told_its_window_plus_the_lead_time_and_no_earlier_than_today():
-    """Lead time 10 days, window 48 hours, minimum order value out of reach: on 2 March the
-    customer is told 2 + 2 + 10 = 14 March. On Thursday 5 March the window (4 March) has passed
-    and the batch could order it today at the earliest: 5 + 10 = 15 March."""
+    """Lead time 10 days, window 48 hours, handling 2 days, minimum order value out of reach: on
+    2 March the customer is told 2 + 2 + 10 + 2 = 16 March. On Thursday 5 March the window
+    (4 March) has passed and the batch could order it today at the earliest: 5 + 10 + 2 = 17 March."""
     supplier = SupplierFactory(lead_time_days=10, max_wait_hours=48, min_order_value=10_000)
     item = SupplierItemFactory(supplier=supplier)
     with at(0):
         order = place((item.product, 1))
-    assert order.backorders.get().eta == on(14)
+    assert order.backorders.get().eta == on(16)
 
     with at(3):
         review_etas()
 
-    assert order.backorders.get().eta == on(15)
+    assert order.backorders.get().eta == on(17)
 
 
 def test_a_late_line_gives_today_plus_the_grace_days_until_the_supplier_names_a_date(settings):

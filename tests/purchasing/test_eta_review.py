@@ -125,15 +125,17 @@ def test_a_backorder_waiting_for_a_quota_that_is_never_met_moves_once_its_window
     item = SupplierItemFactory(supplier=supplier)
     with time_machine.travel(MONDAY, tick=False):
         order = place((item.product, 1))
-    first = order.backorders.get().eta  # Monday + 2 + 7
+    first = order.backorders.get().eta  # Monday + 2 (window) + 7 (lead) + 2 (handling)
 
     # When the batch never orders it (nobody runs it) for ten days
     live_days(10)
 
     # Then the date held while the window lasted, then moved with each day nothing was ordered
     backorder = order.backorders.get()
-    assert backorder.eta == morning(10).date() + datetime.timedelta(days=7)
-    assert EtaChange.objects.filter(backorder=backorder).first().changed_at.date() > first - datetime.timedelta(days=7)
+    assert backorder.eta == morning(10).date() + datetime.timedelta(days=7 + 2)
+    window_closed = MONDAY.date() + datetime.timedelta(days=2)
+    assert EtaChange.objects.filter(backorder=backorder).first().changed_at.date() > window_closed
+    assert first == window_closed + datetime.timedelta(days=7 + 2)
 
 
 def test_a_purchase_order_sent_but_never_confirmed_nor_delivered_keeps_its_customers_dates_true():
@@ -161,7 +163,7 @@ def test_a_draft_nobody_sends_moves_its_customers_dates_as_days_pass():
     live_days(10)
 
     backorder = order.backorders.get()
-    assert backorder.eta == morning(10).date() + datetime.timedelta(days=5) > told
+    assert backorder.eta == morning(10).date() + datetime.timedelta(days=5 + 2) > told  # lead + handling
 
 
 def test_a_date_the_goods_will_meet_is_left_alone():
@@ -271,14 +273,16 @@ def test_a_supplier_that_delivers_late_pads_the_dates_of_its_future_customers():
         refresh_learned_lateness()
         padded = place((item.product, 1)).backorders.get()
 
-        # Then a new customer is told the supplier's date plus its median lateness, 5 days
+        # Then a new customer is told the supplier's date and the handling days plus its
+        # median lateness, 5 days
         assert Supplier.objects.get(pk=supplier.pk).learned_lateness_days == 5
-        assert padded.promised_date == clock.today() + datetime.timedelta(days=10 + 5)
+        assert padded.promised_date == clock.today() + datetime.timedelta(days=10 + 2 + 5)
 
-        # And with padding switched off, the supplier's own date
+        # And with padding switched off, the supplier's date and the handling days, which the
+        # purchase order line keeps
         Supplier.objects.filter(pk=supplier.pk).update(pad_with_lateness=False)
         plain = place((item.product, 1)).backorders.get()
-        assert plain.promised_date == clock.today() + datetime.timedelta(days=10)
+        assert plain.promised_date == clock.today() + datetime.timedelta(days=10 + 2)
         batching.batch_backorders()
         assert Backorder.objects.get(pk=plain.pk).eta == clock.today() + datetime.timedelta(days=10 + 2)
 

@@ -272,7 +272,8 @@ def test_cancelling_a_purchase_order_sends_its_customers_back_to_the_batch_job(c
     lifecycle.cancel_purchase_order(po.number)
 
     backorder.refresh_from_db()
-    assert (backorder.status, backorder.po_line, backorder.eta) == ("open", None, datetime.date(2026, 3, 15))
+    # 2 March + 3 days' window + 10 lead + 1 handling: the date a new purchase order gives
+    assert (backorder.status, backorder.po_line, backorder.eta) == ("open", None, datetime.date(2026, 3, 16))
     assert backorder.eta_changes.last().cause == "unpegged"
     po.refresh_from_db()
     assert po.status == "cancelled"
