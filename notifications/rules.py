@@ -9,10 +9,11 @@ voucher is in euros: an order in another currency gets free shipping instead (`_
 
 The notice budget (MessagePolicy, stated here once): proactive emails of one order merge while
 queued (quiet window) and go at most once per `min_hours_between_emails` (a week): a change in
-between merges into the next one, which states the latest date. A date the customer holds is
-never left to pass untold: where the week is not over by the day that date comes within
-ETA_REVIEW_HORIZON_DAYS, the budget gives way, once per order: that email goes by that day
-(`CustomerMessage.budget_gave_way`). After that, and after `proactive_emails_per_order`
+between merges into the next one, which states the latest date. None goes at night: one due
+before the morning review waits for it (07:00), so that day's moves merge into it. A date the
+customer holds is never left to pass untold: where the week is not over by the day that date
+comes within ETA_REVIEW_HORIZON_DAYS, the budget gives way, once per order: that email goes
+that morning (`CustomerMessage.budget_gave_way`). After that, and after `proactive_emails_per_order`
 emails, no email is written for such a change: the order waits on the worklist as needing a
 personal word (`needs_personal_word`) until customer service writes (which tells its dates);
 a message already queued still takes the latest dates, but its dates are not counted as told.
@@ -248,17 +249,34 @@ def _send_after(queued, state, history, policy, now):
         week_over = history["last_sent"] and history["last_sent"] + datetime.timedelta(
             hours=policy.min_hours_between_emails
         )
-        regular = max(soonest, week_over or soonest)
+        regular = _after_the_morning_review(max(soonest, week_over or soonest))
     gave_way = bool(queued and queued.budget_gave_way)
     held = [line.told for line in state.waiting_lines if line.told and line.told < line.eta]
     if held:
         near = min(held) - datetime.timedelta(days=settings.ETA_REVIEW_HORIZON_DAYS)
-        early = max(soonest, datetime.datetime.combine(near, datetime.time(), tzinfo=timezone.get_current_timezone()))
+        early = _after_the_morning_review(
+            max(soonest, datetime.datetime.combine(near, MORNING, tzinfo=timezone.get_current_timezone()))
+        )
         if early < regular:
             if history["gave_way"] > gave_way:  # the once went to an earlier email
                 return None
             return early, True
     return regular, gave_way
+
+
+# Local time by which the morning review (beat, 06:15) has run on a day.
+MORNING = datetime.time(7)
+
+
+def _after_the_morning_review(when):
+    """A proactive email due at night, before the morning review, waits for it: what the review
+    moves that day goes into the same email (a date about to pass found at midnight by the
+    sweep, another line's by the review, were two emails six hours apart), and nobody is
+    written to at night."""
+    local = timezone.localtime(when)
+    if local.time() < MORNING:
+        return local.replace(hour=MORNING.hour, minute=MORNING.minute, second=0, microsecond=0)
+    return when
 
 
 def _issue_vouchers(states, order_ids, policy, now):

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from notifications.models import CustomerMessage, MessagePolicy, WorklistEntry
-from notifications.rules import needs_personal_word, tell_delayed
+from notifications.rules import MORNING, needs_personal_word, tell_delayed
 from notifications.sending import send_due_messages
 from notifications.updates import send_update
 from notifications.worklist import refresh_worklist
@@ -88,9 +88,7 @@ def test_a_date_about_to_pass_is_told_before_the_week_is_over_once(clock, plain_
 
     # Then the email goes on day 12, when day 14 comes within the horizon, not on day 14 (a week)
     [waiting] = messages_of(order, status="queued")
-    day_12 = timezone.make_aware(
-        datetime.datetime.combine(MONDAY.date() + datetime.timedelta(days=12), datetime.time())
-    )
+    day_12 = morning(12)  # 07:00, once that morning's review has run
     assert waiting.send_after == day_12 < delay_sent + WEEK
     clock.move_to(day_12 - datetime.timedelta(minutes=1))
     assert send_due_messages()["sent"] == 0
@@ -155,9 +153,7 @@ def test_the_budget_gives_way_once_per_order_then_a_second_date_about_to_pass_go
     redate(item, po, MONDAY.date() + datetime.timedelta(days=16))
 
     # Then the budget gives way: the email goes on day 12, marked as the order's one exception
-    day_12 = timezone.make_aware(
-        datetime.datetime.combine(MONDAY.date() + datetime.timedelta(days=12), datetime.time())
-    )
+    day_12 = morning(12)  # 07:00, once that morning's review has run
     [early] = messages_of(order, status="queued")
     assert early.send_after == day_12 < delay_sent + WEEK and early.budget_gave_way
     clock.move_to(day_12)
@@ -194,8 +190,9 @@ def day(n):
     return MONDAY.date() + datetime.timedelta(days=n)
 
 
-def midnight(n):
-    return timezone.make_aware(datetime.datetime.combine(day(n), datetime.time()))
+def morning(n):
+    """07:00 local on day n: an email due at night waits until the morning review has run."""
+    return timezone.make_aware(datetime.datetime.combine(day(n), MORNING))
 
 
 def test_a_queued_email_that_cannot_go_before_a_second_date_passes_takes_it_but_a_person_tells_it(
@@ -227,21 +224,21 @@ def test_a_queued_email_that_cannot_go_before_a_second_date_passes_takes_it_but_
     assert send_due_messages()["sent"] == 1
     clock.move_to(MONDAY + datetime.timedelta(days=10))
     redate(kettle, 19)
-    clock.move_to(midnight(12))
+    clock.move_to(morning(12))
     assert send_due_messages()["sent"] == 1
     assert messages_of(order, status="sent")[-1].budget_gave_way
     # And on day 13 the kettle slips again, far enough out to wait for the week: queued for day 19
-    clock.move_to(midnight(13))
+    clock.move_to(morning(13))
     redate(kettle, 22)
     [waiting] = messages_of(order, status="queued")
-    assert waiting.send_after == midnight(19) and not waiting.budget_gave_way
+    assert waiting.send_after == morning(19) and not waiting.budget_gave_way
 
     # When the teapot, told day 14, slips to day 16 the same day
     redate(teapot, 14)
 
     # Then the queued email takes the teapot's new date but still waits for the week ...
     [waiting] = messages_of(order, status="queued")
-    assert waiting.send_after == midnight(19)
+    assert waiting.send_after == morning(19)
     assert written(day(16)) in waiting.content().text
     # ... so the teapot's day 14 is not counted as told, and customer service is asked to tell it
     assert told(teapot) == day(14) and told(kettle) == day(24)
@@ -267,21 +264,21 @@ def test_an_order_handed_over_only_until_the_week_is_over_is_then_told_by_the_sw
     told_and_sent(order)
     clock.move_to(MONDAY + datetime.timedelta(days=10))
     redate(item, po, day(18))
-    clock.move_to(midnight(12))
+    clock.move_to(morning(12))
     told, _ = told_and_sent(order)
     assert told == day(20) and messages_of(order, status="sent")[-1].budget_gave_way
 
-    # When late on day 18, an hour before the week since that email is over, the supplier slips
-    # again: day 20 is within the review horizon and the budget gave way before
-    clock.move_to(midnight(19) - datetime.timedelta(hours=1))
+    # When in the afternoon of day 18, before the week since that email is over, the supplier
+    # slips again: day 20 is within the review horizon and the budget gave way before
+    clock.move_to(morning(18) + datetime.timedelta(hours=8))
     redate(item, po, day(23))
 
-    # Then no email is written, and the order waits for a personal word, for that hour
+    # Then no email is written, and the order waits for a personal word, until the week is over
     assert not messages_of(order, status="queued")
     assert [row["order_id"] for row in needs_personal_word(MessagePolicy.current())] == [order.pk]
 
     # When the week is over and nobody has written, the 5-minute sweep runs
-    clock.move_to(midnight(19))
+    clock.move_to(morning(19))
     assert not needs_personal_word(MessagePolicy.current()).exists()
     assert tell_delayed() == 1
 
@@ -290,3 +287,33 @@ def test_an_order_handed_over_only_until_the_week_is_over_is_then_told_by_the_sw
     assert Backorder.objects.get(order=order).told_eta == day(25)
     assert written(day(25)) in mailoutbox[-1].body
     assert tell_delayed() == 0
+
+
+def test_a_delay_found_at_night_waits_for_the_morning_and_takes_what_the_morning_moves(clock, plain_delays, mailoutbox):
+    # Given an order of a kettle and a teapot from one supplier, told day 12 for both a week ago
+    supplier = SupplierFactory(lead_time_days=10, max_wait_hours=0)
+    kettle, teapot = SupplierItemFactory(supplier=supplier), SupplierItemFactory(supplier=supplier)
+    order = place((kettle.product, 1), (teapot.product, 1), customer=CustomerFactory.build(language="en"))
+    batching.batch_backorders()
+    po = PurchaseOrder.objects.get(supplier=supplier)
+    PurchaseOrder.objects.filter(pk=po.pk).update(status=PurchaseOrder.Status.SENT)
+    assert send_due_messages()["sent"] == 1
+
+    # When at 01:00 on day 8 the supplier's answer moves the kettle to day 16
+    clock.move_to(morning(8) - datetime.timedelta(hours=6))
+    lifecycle.confirm_purchase_order(po.number, {kettle.product.sku: day(14)})
+
+    # Then the email waits for the morning, not for the quiet window alone
+    [waiting] = messages_of(order, status="queued")
+    assert waiting.send_after == morning(8)
+    assert send_due_messages()["sent"] == 0
+
+    # When at 06:15 the teapot moves to day 17
+    clock.move_to(morning(8) - datetime.timedelta(minutes=45))
+    lifecycle.confirm_purchase_order(po.number, {teapot.product.sku: day(15)})
+
+    # Then at 07:00 one email says both dates: two proactive emails in all, not three
+    clock.move_to(morning(8))
+    assert send_due_messages()["sent"] == 1
+    assert written(day(16)) in mailoutbox[-1].body and written(day(17)) in mailoutbox[-1].body
+    assert CustomerMessage.objects.filter(order=order, kind__in=CustomerMessage.PROACTIVE).count() == 2
