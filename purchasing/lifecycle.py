@@ -180,9 +180,11 @@ def repeg_taken_back(backorder_ids):
     }
     stay, leave = [], []
     for backorder in reopened:
-        fits = free[backorder.po_line_id] >= backorder.waiting
-        free[backorder.po_line_id] -= backorder.waiting if fits else 0
-        (stay if fits else leave).append(backorder.pk)
+        if free[backorder.po_line_id] >= backorder.waiting:
+            free[backorder.po_line_id] -= backorder.waiting
+            stay.append(backorder.pk)
+        else:
+            leave.append(backorder.pk)
     if stay:
         moved = set_etas(
             Backorder.objects.filter(pk__in=stay),
