@@ -195,18 +195,25 @@ def morning(n):
     return timezone.make_aware(datetime.datetime.combine(day(n), MORNING))
 
 
-def test_a_queued_email_that_cannot_go_before_a_second_date_passes_takes_it_but_a_person_tells_it(
-    clock, plain_delays, mailoutbox
-):
-    plain_delays.proactive_emails_per_order = 9  # this story is about the week, not the count
-    plain_delays.save()
-    # Given an order of a kettle and a teapot from one supplier, told day 12 for both
+def kettle_and_teapot_on_a_sent_purchase_order():
+    """An order of a kettle and a teapot, both on one sent purchase order of a supplier that
+    orders at once (lead time 10 days): each told day 12."""
     supplier = SupplierFactory(lead_time_days=10, max_wait_hours=0)
     kettle, teapot = SupplierItemFactory(supplier=supplier), SupplierItemFactory(supplier=supplier)
     order = place((kettle.product, 1), (teapot.product, 1), customer=CustomerFactory.build(language="en"))
     batching.batch_backorders()
     po = PurchaseOrder.objects.get(supplier=supplier)
     PurchaseOrder.objects.filter(pk=po.pk).update(status=PurchaseOrder.Status.SENT)
+    return kettle, teapot, order, po
+
+
+def test_a_queued_email_that_cannot_go_before_a_second_date_passes_takes_it_but_a_person_tells_it(
+    clock, plain_delays, mailoutbox
+):
+    plain_delays.proactive_emails_per_order = 9  # this story is about the week, not the count
+    plain_delays.save()
+    # Given an order of a kettle and a teapot from one supplier, told day 12 for both
+    kettle, teapot, order, po = kettle_and_teapot_on_a_sent_purchase_order()
 
     def redate(item, expected_day):
         lifecycle.confirm_purchase_order(po.number, {item.product.sku: day(expected_day)})
@@ -291,12 +298,7 @@ def test_an_order_handed_over_only_until_the_week_is_over_is_then_told_by_the_sw
 
 def test_a_delay_found_at_night_waits_for_the_morning_and_takes_what_the_morning_moves(clock, plain_delays, mailoutbox):
     # Given an order of a kettle and a teapot from one supplier, told day 12 for both a week ago
-    supplier = SupplierFactory(lead_time_days=10, max_wait_hours=0)
-    kettle, teapot = SupplierItemFactory(supplier=supplier), SupplierItemFactory(supplier=supplier)
-    order = place((kettle.product, 1), (teapot.product, 1), customer=CustomerFactory.build(language="en"))
-    batching.batch_backorders()
-    po = PurchaseOrder.objects.get(supplier=supplier)
-    PurchaseOrder.objects.filter(pk=po.pk).update(status=PurchaseOrder.Status.SENT)
+    kettle, teapot, order, po = kettle_and_teapot_on_a_sent_purchase_order()
     assert send_due_messages()["sent"] == 1
 
     # When at 01:00 on day 8 the supplier's answer moves the kettle to day 16
