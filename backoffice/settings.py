@@ -222,6 +222,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=6, minute=0),
     },
     # After the late lines: every waiting date that can no longer be met moves before it passes.
+    # notifications.rules.MORNING (07:00) holds emails due at night until this has run.
     "review-etas": {"task": "purchasing.tasks.review_etas", "schedule": crontab(hour=6, minute=15)},
     # One reminder to suppliers that have not confirmed a purchase order in their window.
     "remind-suppliers": {"task": "purchasing.tasks.send_supplier_reminders", "schedule": crontab(hour=8, minute=0)},

@@ -39,6 +39,8 @@ from .outbox import Kind, Status, fill, new_message, send_soon, told
 from .selectors import about_to_pass, counted_by_budget, message_history, no_history, order_states
 
 SEVERITY = {Kind.BACKORDER_NOTICE: 0, Kind.DELAY_NOTICE: 1, Kind.APOLOGY: 2}
+# Local time by which the morning review (beat "review-etas", 06:15) has run on a day.
+MORNING = datetime.time(7)
 
 
 def notify_orders(order_ids, new_backorder_ids=(), policy=None, new_orders=False):
@@ -262,10 +264,6 @@ def _send_after(queued, state, history, policy, now):
                 return None
             return early, True
     return regular, gave_way
-
-
-# Local time by which the morning review (beat, 06:15) has run on a day.
-MORNING = datetime.time(7)
 
 
 def _after_the_morning_review(when):
